@@ -1,0 +1,88 @@
+# docent - build, test, demo and benchmarks.
+#
+#   make            build build/docent
+#   make test       install what is missing, then build and run every test,
+#                   once normally and once under AddressSanitizer + UBSan
+#   make demo       ingest examples/ and run a few searches
+#   make bench      benchmarks (see docs/performance.md)
+#
+# Dependencies are found with pkg-config; scripts/bootstrap.sh installs the
+# Debian packages that are missing (as root) or prints the command to.
+
+CC      ?= cc
+BUILD   ?= build
+SAN     ?=
+PKGS    := sqlite3 libpcre2-8 poppler-glib libzip libxml-2.0 md4c libutf8proc inih jansson libcrypto
+
+PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
+
+WARN    := -Wall -Wextra -Wshadow -Wstrict-prototypes -Wno-unused-parameter
+CFLAGS  ?= -O2 -g
+CFLAGS  += -std=c11 -D_GNU_SOURCE -pthread $(WARN) -I. $(PKG_CFLAGS)
+LDLIBS  := $(PKG_LIBS) -lcsv -lm -pthread
+
+ifeq ($(SAN),1)
+CFLAGS  += -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
+LDFLAGS += -fsanitize=address,undefined
+endif
+
+LIB_SRC  := $(sort $(wildcard core/*.c ingest/*.c index/*.c rag/*.c engine/*.c config/*.c))
+CLI_SRC  := $(sort $(wildcard cli/*.c))
+TEST_SRC := $(sort $(wildcard tests/*/test_*.c))
+BENCH_SRC := $(sort $(wildcard bench/*.c))
+
+LIB_OBJ  := $(LIB_SRC:%.c=$(BUILD)/obj/%.o)
+CLI_OBJ  := $(CLI_SRC:%.c=$(BUILD)/obj/%.o)
+TEST_BIN := $(TEST_SRC:%.c=$(BUILD)/%)
+BENCH_BIN := $(BENCH_SRC:%.c=$(BUILD)/%)
+LIB      := $(BUILD)/libdocent.a
+BIN      := $(BUILD)/docent
+
+.PHONY: all test check unit integration demo bench bootstrap clean tests-bin
+
+all: $(BIN)
+
+$(BUILD)/obj/%.o: %.c
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) -MMD -MP -c $< -o $@
+
+$(LIB): $(LIB_OBJ)
+	@rm -f $@
+	ar rcs $@ $^
+
+$(BIN): $(CLI_OBJ) $(LIB)
+	$(CC) $(LDFLAGS) $(CLI_OBJ) $(LIB) $(LDLIBS) -o $@
+
+$(BUILD)/tests/%: tests/%.c tests/testutil.h $(LIB)
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) -DDOCENT_SRC_DIR='"$(CURDIR)"' $< $(LIB) $(LDLIBS) -lcmocka $(LDFLAGS) -o $@
+
+$(BUILD)/bench/%: bench/%.c $(LIB)
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) $< $(LIB) $(LDLIBS) $(LDFLAGS) -o $@
+
+tests-bin: $(BIN) $(TEST_BIN)
+
+bootstrap:
+	@scripts/bootstrap.sh
+
+# The README's test command: a normal build, then ASan + UBSan.
+test: bootstrap
+	@$(MAKE) --no-print-directory check BUILD=build
+	@$(MAKE) --no-print-directory check BUILD=build/asan SAN=1 CFLAGS="-O1 -g"
+
+check: tests-bin
+	@tests/run.sh $(BUILD)
+
+demo: bootstrap
+	@$(MAKE) --no-print-directory all
+	@scripts/demo.sh $(BIN)
+
+bench: bootstrap $(BIN) $(BENCH_BIN)
+	@bench/run.sh $(BUILD)
+
+clean:
+	rm -rf build
+
+-include $(shell find $(BUILD)/obj -name '*.d' 2>/dev/null)

@@ -1,0 +1,232 @@
+/*
+ * store.h - the SQLite store: docent's source of truth.
+ *
+ * One database file per data directory holds collections, documents, their
+ * stored contents, chunks and an FTS5 keyword index over chunk text. The
+ * model:
+ *
+ *   collections  name, created_at (later: embedding model and dimension)
+ *   documents    one per source path in a collection: size, mtime, content
+ *                hash, status ("ok" or "error"), error message, and the
+ *                content it points to. What users call a document.
+ *   contents     one per distinct text in a collection (SHA-256 of the file's
+ *                bytes): title, format, pages. Two paths with identical bytes
+ *                share one content, so its chunks are stored once.
+ *   chunks       content, ordinal, text, byte range in the extracted text,
+ *                page range, heading path, token count.
+ *   chunks_fts   FTS5, external content over chunks.text (text stored once).
+ *
+ * Writes of one document happen in one transaction (store_doc_put), so a
+ * crash never leaves half a document. The database runs in WAL mode with
+ * foreign keys on and a busy timeout; schema changes are forward migrations
+ * keyed by PRAGMA user_version, and a database from a newer docent is refused.
+ *
+ * Ownership: a store handle owns its connection; result arrays are owned by
+ * the caller and freed with the matching *_free(). A store handle is used by
+ * one thread at a time.
+ */
+#ifndef DOCENT_INDEX_STORE_H
+#define DOCENT_INDEX_STORE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+typedef struct store store;
+
+typedef struct store_params {
+	int create;             /* create the file and schema when missing (default 1) */
+	int readonly;           /* open read-only (default 0) */
+	const char *tokenizer;  /* FTS5 tokenize= for a new database
+	                           (default "porter unicode61 remove_diacritics 2");
+	                           an existing database keeps the one it was made with */
+	int busy_timeout_ms;    /* default 5000 */
+} store_params;
+
+store_params store_default_params(void);
+
+/*
+ * Opens (and with params.create, creates) the database at `path`, migrating
+ * its schema forward. Returns DOCENT_ENOTFOUND when missing and not
+ * creating, DOCENT_ESCHEMA when written by a newer docent, DOCENT_EDB
+ * otherwise. On success *out is a handle the caller closes with store_close().
+ */
+int store_open(store **out, const char *path, const store_params *params);
+void store_close(store *s);
+
+/* The schema version this build writes, and the one the open file has. */
+int store_schema_version(void);
+
+/* ---- collections ---- */
+
+typedef struct store_collection {
+	int64_t id;
+	char *name;
+	int64_t created_at;  /* unix seconds */
+	int64_t ndocs;       /* documents (paths), failed ones included */
+	int64_t nchunks;
+	int64_t text_bytes;  /* extracted text bytes of its contents */
+} store_collection;
+
+/* Finds the collection `name`; with `create`, makes it when missing.
+ * Returns DOCENT_ENOTFOUND (message says how to create it) otherwise. */
+int store_collection_id(store *s, const char *name, int create, int64_t *out);
+int store_collection_create(store *s, const char *name); /* DOCENT_EEXIST if there */
+/* Removes a collection with all its documents and chunks. */
+int store_collection_remove(store *s, const char *name);
+int store_collection_list(store *s, store_collection **out, size_t *n);
+void store_collection_list_free(store_collection *c, size_t n);
+
+/* ---- documents ---- */
+
+/* What the store knows of one path, for the incremental check. */
+typedef struct store_doc_state {
+	int64_t id;          /* 0 when the path is not in the collection */
+	int64_t size;
+	int64_t mtime_ns;
+	char hash[65];       /* "" when the last ingest failed before hashing */
+	int ok;              /* non-zero when status is "ok" */
+} store_doc_state;
+
+int store_doc_state_get(store *s, int64_t collection_id, const char *path, store_doc_state *out);
+
+/* One chunk to write. Borrowed by store_doc_put for the call only. */
+typedef struct store_chunk_in {
+	const char *text;
+	size_t len;
+	size_t start_byte, end_byte; /* range in the extracted text */
+	int page_start, page_end;    /* 0 when no pages */
+	const char *heading;         /* "Part > Section", or NULL */
+	size_t ntokens;
+} store_chunk_in;
+
+typedef struct store_doc_in {
+	const char *path;   /* absolute path or URI: the document's key in its collection */
+	int64_t size;
+	int64_t mtime_ns;
+	const char *hash;   /* SHA-256 hex of the file's bytes */
+	/* The content. When `chunks` is NULL the content must already be stored
+	 * under `hash` in this collection (a duplicate), and nothing else is read. */
+	const char *title;
+	const char *format;
+	int64_t text_bytes;
+	int npages;
+	const store_chunk_in *chunks;
+	size_t nchunks;
+} store_doc_in;
+
+typedef enum store_put_outcome {
+	STORE_PUT_ADDED = 1,     /* new path */
+	STORE_PUT_UPDATED = 2,   /* path known, content changed (old chunks gone) */
+	STORE_PUT_UNCHANGED = 3, /* path known with this same content */
+} store_put_outcome;
+
+typedef struct store_put_result {
+	store_put_outcome outcome;
+	int64_t doc_id;
+	char *duplicate_of; /* another path with the same content, or NULL; caller frees */
+} store_put_result;
+
+/* Non-zero when content with this hash is stored in the collection. */
+int store_content_exists(store *s, int64_t collection_id, const char *hash);
+
+/*
+ * Writes one document in one transaction: the path's row, its content and
+ * chunks (or a reference to the stored content), the FTS entries, and the
+ * removal of the content it replaced when nothing else points there.
+ */
+int store_doc_put(store *s, int64_t collection_id, const store_doc_in *in, store_put_result *out);
+
+/*
+ * Records that a path could not be ingested, with the message. Content
+ * ingested from the path before (a previous good version) stays searchable.
+ */
+int store_doc_fail(store *s, int64_t collection_id, const char *path, int64_t size,
+		   int64_t mtime_ns, const char *error);
+
+typedef struct store_doc {
+	int64_t id;
+	char *collection;
+	char *path;
+	char *title;      /* may be NULL */
+	char *format;     /* may be NULL for a failed document */
+	int64_t size;
+	int64_t mtime_ns;
+	char *hash;       /* may be NULL */
+	int64_t ingested_at;
+	char *status;     /* "ok" or "error" */
+	char *error;      /* NULL when ok */
+	int64_t nchunks;
+	int npages;
+} store_doc;
+
+/* Lists documents (all collections when `collection` is NULL), by path. */
+int store_doc_list(store *s, const char *collection, store_doc **out, size_t *n);
+void store_doc_list_free(store_doc *d, size_t n);
+
+/*
+ * Removes a document: `key` is a numeric id or a path (absolute, or as
+ * given, resolved by the caller). With `collection` NULL any collection
+ * matches. Returns DOCENT_ENOTFOUND when nothing matched; *removed counts.
+ */
+int store_doc_remove(store *s, const char *collection, const char *key, int *removed);
+
+/* Calls fn for every document path in the collection (NULL: all). */
+typedef int (*store_path_fn)(void *ctx, int64_t doc_id, const char *path);
+int store_doc_foreach(store *s, const char *collection, store_path_fn fn, void *ctx);
+int store_doc_remove_id(store *s, int64_t doc_id);
+
+/* ---- statistics ---- */
+
+typedef struct store_stats {
+	int64_t collections;
+	int64_t documents;
+	int64_t failed;
+	int64_t contents;
+	int64_t chunks;
+	int64_t text_bytes;
+	int64_t db_bytes;  /* database file plus WAL */
+	int schema_version;
+	char tokenizer[128];
+} store_stats;
+
+int store_stats_get(store *s, const char *collection, store_stats *out);
+
+/* ---- keyword search ---- */
+
+typedef struct store_search_params {
+	const char *collection; /* NULL: all collections */
+	size_t k;               /* number of hits (default 10) */
+	double k1, b;           /* BM25 parameters (defaults: tuned, see docs/performance.md) */
+	int snippet_tokens;     /* words in a snippet (default 24) */
+	const char *mark_open;  /* around matched terms in snippets (default "[", "]") */
+	const char *mark_close;
+} store_search_params;
+
+store_search_params store_search_default_params(void);
+
+typedef struct store_hit {
+	int64_t chunk_id;
+	int64_t doc_id;
+	double score;      /* BM25; higher is better */
+	int rank;          /* 1-based */
+	char *collection;
+	char *path;
+	char *title;       /* may be NULL */
+	int page_start, page_end;
+	char *heading;     /* may be NULL */
+	char *snippet;     /* with matched terms between mark_open and mark_close */
+	char *text;        /* the chunk's text */
+	int64_t start_byte, end_byte;
+} store_hit;
+
+/*
+ * Ranks chunks for a natural-language query with BM25 over the FTS5 index.
+ * Any input is accepted: it is turned into a safe FTS5 query, so no user
+ * text can cause an FTS5 syntax error. A query with no searchable words
+ * returns no hits. Results are owned by the caller: store_hits_free().
+ */
+int store_search(store *s, const char *query, const store_search_params *p,
+		 store_hit **out, size_t *n);
+void store_hits_free(store_hit *h, size_t n);
+
+#endif

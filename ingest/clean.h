@@ -1,0 +1,51 @@
+/*
+ * clean.h - text cleaning with PCRE2 between extraction and chunking.
+ *
+ * A cleaner rewrites a doc into a new doc: words broken by a hyphen at a
+ * line end are joined ("infor-\nmation" -> "information"), white space is
+ * collapsed (paragraph line breaks become spaces; tables and preformatted
+ * text keep their lines), page headers and footers that repeat on most pages
+ * of a paged document are dropped (digits are ignored when comparing, so
+ * "Page 3 of 9" repeats), and redaction patterns replace matches before
+ * anything is stored.
+ *
+ * Ownership and threads: cleaner_new() compiles the patterns once; a
+ * cleaner is read-only afterwards and may be shared by threads, each call
+ * to cleaner_run() using its own match data.
+ */
+#ifndef DOCENT_INGEST_CLEAN_H
+#define DOCENT_INGEST_CLEAN_H
+
+#include <stddef.h>
+
+#include "ingest/doc.h"
+
+typedef struct clean_params {
+	int dehyphenate;          /* default 1 */
+	int collapse_whitespace;  /* default 1 */
+	int drop_page_furniture;  /* default 1: repeated page headers and footers */
+	/* Redaction: PCRE2 patterns (UTF mode) or names of built-in patterns
+	 * (see clean_builtin_pattern). Borrowed; default none. */
+	const char *const *redact;
+	size_t nredact;
+	const char *redact_replacement; /* default "[REDACTED]" */
+} clean_params;
+
+clean_params clean_default_params(void);
+
+/* The built-in redaction pattern called `name` ("email", "apikey",
+ * "ipv4", "card"), or NULL. */
+const char *clean_builtin_pattern(const char *name);
+
+typedef struct cleaner cleaner;
+
+/* Compiles the patterns. A pattern that does not compile gives
+ * DOCENT_ECONFIG with a message naming the pattern, the offset and why. */
+int cleaner_new(cleaner **out, const clean_params *p);
+void cleaner_free(cleaner *c);
+
+/* Writes the cleaned form of `in` into `out` (initialised, empty).
+ * The title is cleaned too (redaction applies to it). */
+int cleaner_run(const cleaner *c, const doc *in, doc *out);
+
+#endif

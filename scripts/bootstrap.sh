@@ -1,0 +1,55 @@
+#!/bin/sh
+# bootstrap.sh - makes sure what docent needs to build is on this machine.
+#
+# Checks the pkg-config modules and tools the build and the tests use. When
+# some are missing: as root it installs Debian's packages with apt-get;
+# otherwise it prints the exact command to run, and fails.
+set -eu
+
+# pkg-config module or file  ->  Debian package
+need="
+pkg:sqlite3:libsqlite3-dev
+pkg:libpcre2-8:libpcre2-dev
+pkg:poppler-glib:libpoppler-glib-dev
+pkg:libzip:libzip-dev
+pkg:libxml-2.0:libxml2-dev
+pkg:md4c:libmd4c-dev
+pkg:libutf8proc:libutf8proc-dev
+pkg:inih:libinih-dev
+pkg:jansson:libjansson-dev
+pkg:libcrypto:libssl-dev
+pkg:cmocka:libcmocka-dev
+file:/usr/include/csv.h:libcsv-dev
+cmd:cc:gcc
+cmd:make:make
+cmd:pkg-config:pkg-config
+cmd:python3:python3
+cmd:zip:zip
+cmd:pdftotext:poppler-utils
+"
+
+missing=""
+for item in $need; do
+	kind=${item%%:*}; rest=${item#*:}; what=${rest%:*}; deb=${rest##*:}
+	case $kind in
+	pkg) pkg-config --exists "$what" 2>/dev/null && continue ;;
+	file) [ -e "$what" ] && continue ;;
+	cmd) command -v "$what" >/dev/null 2>&1 && continue ;;
+	esac
+	case " $missing " in *" $deb "*) ;; *) missing="$missing $deb" ;; esac
+done
+
+[ -z "$missing" ] && exit 0
+
+if [ "$(id -u)" -eq 0 ] && command -v apt-get >/dev/null 2>&1; then
+	echo "bootstrap: installing missing Debian packages:$missing"
+	export DEBIAN_FRONTEND=noninteractive
+	apt-get update -qq >/dev/null || true
+	# shellcheck disable=SC2086
+	apt-get install -y -qq --no-install-recommends $missing >/dev/null
+	echo "bootstrap: done"
+else
+	echo "bootstrap: these Debian packages are missing:$missing" >&2
+	echo "bootstrap: install them with:  sudo apt-get install$missing" >&2
+	exit 1
+fi
