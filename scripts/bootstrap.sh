@@ -24,6 +24,7 @@ cmd:cc:gcc
 cmd:make:make
 cmd:pkg-config:pkg-config
 cmd:python3:python3
+cmd:sqlite3:sqlite3
 cmd:zip:zip
 cmd:pdftotext:poppler-utils
 "

@@ -14,9 +14,9 @@ log=$(mktemp)
 passed=0 failed=0 skipped=0 failures=""
 
 count() { # adds the counts from a cmocka or shell test log
-	p=$(sed -n 's/^\[  PASSED  \] \([0-9]*\) test.*/\1/p' "$log" | tail -1)
-	f=$(sed -n 's/^\[  FAILED  \] \([0-9]*\) test.*/\1/p' "$log" | tail -1)
-	s=$(sed -n 's/^\[  SKIPPED \] \([0-9]*\) test.*/\1/p' "$log" | tail -1)
+	p=$(sed -n 's/.*\[  PASSED  \] \([0-9]*\) test.*/\1/p' "$log" | tail -1)
+	f=$(sed -n 's/.*\[  FAILED  \] \([0-9]*\) test.*/\1/p' "$log" | tail -1)
+	s=$(sed -n 's/.*\[  SKIPPED \] \([0-9]*\) test.*/\1/p' "$log" | tail -1)
 	passed=$((passed + ${p:-0})); failed=$((failed + ${f:-0})); skipped=$((skipped + ${s:-0}))
 }
 
@@ -28,7 +28,7 @@ for t in $(find "$root/$build/tests" -type f -perm -u+x -name 'test_*' 2>/dev/nu
 	if [ $status = FAIL ]; then
 		cat "$log"
 		# a crash or sanitizer report counts even when cmocka printed nothing
-		grep -q '^\[  FAILED  \]' "$log" || failed=$((failed + 1))
+		grep -q '\[  FAILED  \]' "$log" || failed=$((failed + 1))
 		failures="$failures $name"
 	fi
 	printf '  %-40s %s\n' "$name" "$status"
@@ -42,7 +42,7 @@ for t in "$root"/tests/*/test_*.sh; do
 	count
 	if [ $status = FAIL ]; then
 		cat "$log"
-		grep -q '^\[  FAILED  \]' "$log" || failed=$((failed + 1))
+		grep -q '\[  FAILED  \]' "$log" || failed=$((failed + 1))
 		failures="$failures $name"
 	fi
 	printf '  %-40s %s\n' "$name" "$status"

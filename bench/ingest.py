@@ -1,0 +1,106 @@
+#!/usr/bin/env python3
+"""Ingestion throughput of `docent ingest`: MB/s, files/s and peak memory.
+
+    bench/ingest.py BIN [--mb 200] [--files 10000] [--corpus DIR] [--threads N]
+    bench/ingest.py BIN --dir PATH        (an existing folder, e.g. doccorpus)
+
+Without --dir it generates (once, cached in --corpus) a corpus of plain text
+and Markdown made of pseudo-words with a Zipf-like frequency, in paragraphs,
+sentences and headings, then ingests it into a fresh data directory and
+reports wall time, MB/s, files/s and the peak RSS of the docent process.
+Running it at two corpus sizes shows whether memory grows with the corpus.
+A benchmark, not a test: it prints figures and judges nothing.
+"""
+import argparse, os, random, resource, shutil, subprocess, sys, tempfile, time
+
+
+def make_words(n, rnd):
+    syll = ["ka", "lo", "mi", "ra", "te", "nu", "po", "si", "da", "ve", "re", "an", "or",
+            "el", "ti", "mo", "ga", "pe", "lu", "ne", "ber", "son", "tion", "ing", "al"]
+    words = set()
+    while len(words) < n:
+        words.add("".join(rnd.choice(syll) for _ in range(rnd.randint(1, 4))))
+    return sorted(words)
+
+
+def generate(root, total_mb, nfiles, seed=1):
+    rnd = random.Random(seed)
+    words = make_words(30000, rnd)
+    weights = [1.0 / (i + 1) for i in range(len(words))]
+    per_file = total_mb * 1_000_000 // nfiles
+    os.makedirs(root, exist_ok=True)
+    pool = rnd.choices(words, weights, k=2_000_000)  # sampled once, reused
+    pos = 0
+    for i in range(nfiles):
+        sub = os.path.join(root, f"d{i // 500:03d}")
+        os.makedirs(sub, exist_ok=True)
+        md = i % 5 == 0
+        parts, size = [], 0
+        while size < per_file:
+            if md and rnd.random() < 0.1:
+                line = "#" * rnd.randint(1, 3) + " " + " ".join(pool[pos:pos + 4]).title()
+                pos += 4
+            else:
+                sents = []
+                for _ in range(rnd.randint(2, 7)):
+                    k = rnd.randint(6, 24)
+                    if pos + k >= len(pool):
+                        pos = rnd.randint(0, 1000)
+                    s = " ".join(pool[pos:pos + k])
+                    pos += k
+                    sents.append(s[0].upper() + s[1:] + ".")
+                line = " ".join(sents)
+            parts.append(line)
+            size += len(line) + 2
+        with open(os.path.join(sub, f"f{i:05d}.{'md' if md else 'txt'}"), "w") as f:
+            f.write("\n\n".join(parts) + "\n")
+
+
+def corpus_size(root):
+    total, files = 0, 0
+    for d, _, fs in os.walk(root):
+        for f in fs:
+            total += os.path.getsize(os.path.join(d, f))
+            files += 1
+    return total, files
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("bin")
+    ap.add_argument("--mb", type=int, default=200)
+    ap.add_argument("--files", type=int, default=10000)
+    ap.add_argument("--corpus")
+    ap.add_argument("--dir")
+    ap.add_argument("--threads", type=int, default=0)
+    a = ap.parse_args()
+
+    root = a.dir
+    if not root:
+        root = a.corpus or os.path.join(tempfile.gettempdir(),
+                                        f"docent-bench-corpus-{a.mb}mb-{a.files}")
+        if not os.path.exists(os.path.join(root, ".done")):
+            print(f"generating {a.mb} MB in {a.files} files under {root} ...", file=sys.stderr)
+            shutil.rmtree(root, ignore_errors=True)
+            generate(root, a.mb, a.files)
+            open(os.path.join(root, ".done"), "w").close()
+    size, files = corpus_size(root)
+    home = tempfile.mkdtemp(prefix="docent-bench-home-")
+    env = dict(os.environ, DOCENT_HOME=home, DOCENT_CONFIG="/nonexistent")
+    cmd = [a.bin, "ingest", "-q", "-j", str(a.threads), root]
+    t0 = time.monotonic()
+    r = subprocess.run(cmd, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    dt = time.monotonic() - t0
+    rss = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+    db = sum(os.path.getsize(os.path.join(home, f)) for f in os.listdir(home))
+    shutil.rmtree(home, ignore_errors=True)
+    print(f"corpus={root} files={files} size={size / 1e6:.1f} MB  time={dt:.2f} s  "
+          f"{size / 1e6 / dt:.1f} MB/s  {files / dt:.0f} files/s  peak RSS={rss:.0f} MB  "
+          f"database={db / 1e6:.0f} MB  exit={r.returncode}")
+    if r.returncode not in (0, 1):
+        print(r.stdout[-2000:], file=sys.stderr)
+        sys.exit(1)
+
+
+if __name__ == "__main__":
+    main()

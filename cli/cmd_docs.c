@@ -1,0 +1,153 @@
+/*
+ * cmd_docs.c - `docent docs` (list documents) and `docent rm` (remove them).
+ */
+#include "cli/cli.h"
+#include "core/error.h"
+#include "ingest/walk.h"
+
+#include <getopt.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+void help_docs(FILE *out)
+{
+	fprintf(out,
+		"Usage: docent docs [OPTIONS]\n\n"
+		"Lists the documents: id, status, format, chunks, pages, size, path, and\n"
+		"for failed ones the error.\n\n"
+		"Options:\n"
+		"  -c, --collection NAME   only this collection\n"
+		"      --failed            only documents that failed to ingest\n"
+		"      --json              print as JSON\n");
+}
+
+void help_rm(FILE *out)
+{
+	fprintf(out,
+		"Usage: docent rm [OPTIONS] DOC|PATH...\n\n"
+		"Removes documents, by id (as `docent docs` shows) or by path, with their\n"
+		"chunks. The files themselves are not touched.\n\n"
+		"Options:\n"
+		"  -c, --collection NAME   only in this collection (default: any)\n");
+}
+
+int cmd_docs(cli *c, int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "collection", required_argument, NULL, 'c' },
+		{ "failed", no_argument, NULL, 'f' },
+		{ "json", no_argument, NULL, 'J' },
+		{ NULL, 0, NULL, 0 },
+	};
+	const char *collection = NULL;
+	int opt, json = 0, failed_only = 0, rc;
+	store_doc *d = NULL;
+	size_t n = 0;
+	store *st;
+
+	while ((opt = getopt_long(argc, argv, "c:", opts, NULL)) != -1) {
+		switch (opt) {
+		case 'c': collection = optarg; break;
+		case 'f': failed_only = 1; break;
+		case 'J': json = 1; break;
+		default: return cli_usage(c, "unknown option");
+		}
+	}
+	if (optind < argc)
+		return cli_usage(c, "unexpected argument '%s'", argv[optind]);
+	if (!(st = cli_store(c, 0)))
+		return CLI_FAIL;
+	if (collection) {
+		int64_t id;
+		if ((rc = store_collection_id(st, collection, 0, &id)) != 0)
+			return cli_fail(rc, NULL);
+	}
+	if ((rc = store_doc_list(st, collection, &d, &n)) != 0)
+		return cli_fail(rc, "cannot list documents");
+	if (json) {
+		json_t *arr = json_array();
+		for (size_t i = 0; i < n; i++) {
+			if (failed_only && strcmp(d[i].status, "error") != 0)
+				continue;
+			json_array_append_new(arr, json_pack(
+				"{s:I, s:s, s:s, s:s?, s:s?, s:I, s:I, s:s?, s:I, s:s, s:s?, s:I, s:i}",
+				"id", (json_int_t)d[i].id, "collection", d[i].collection,
+				"path", d[i].path, "title", d[i].title, "format", d[i].format,
+				"size", (json_int_t)d[i].size, "mtime_ns", (json_int_t)d[i].mtime_ns,
+				"hash", d[i].hash, "ingested_at", (json_int_t)d[i].ingested_at,
+				"status", d[i].status, "error", d[i].error,
+				"chunks", (json_int_t)d[i].nchunks, "pages", d[i].npages));
+		}
+		store_doc_list_free(d, n);
+		return cli_print_json(arr);
+	}
+	size_t shown = 0;
+	for (size_t i = 0; i < n; i++) {
+		char size[32];
+		if (failed_only && strcmp(d[i].status, "error") != 0)
+			continue;
+		if (shown++ == 0)
+			printf("%6s  %-6s %-9s %6s %5s %9s  %s\n", "ID", "STATUS", "FORMAT", "CHUNKS",
+			       "PAGES", "SIZE", "PATH");
+		printf("%6lld  %-6s %-9s %6lld %5d %9s  ", (long long)d[i].id, d[i].status,
+		       d[i].format ? d[i].format : "-", (long long)d[i].nchunks, d[i].npages,
+		       cli_size((double)d[i].size, size, sizeof size));
+		cli_put_path(stdout, d[i].path);
+		if (!collection && strcmp(d[i].collection, "default") != 0)
+			printf("  [%s]", d[i].collection);
+		putchar('\n');
+		if (d[i].error)
+			printf("%6s  error: %s\n", "", d[i].error);
+	}
+	if (shown == 0)
+		printf(failed_only ? "No failed documents.\n" :
+		       "No documents yet: add some with `docent ingest PATH`.\n");
+	store_doc_list_free(d, n);
+	return CLI_OK;
+}
+
+int cmd_rm(cli *c, int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "collection", required_argument, NULL, 'c' },
+		{ NULL, 0, NULL, 0 },
+	};
+	const char *collection = NULL;
+	int opt, status = CLI_OK;
+	store *st;
+
+	while ((opt = getopt_long(argc, argv, "c:", opts, NULL)) != -1) {
+		switch (opt) {
+		case 'c': collection = optarg; break;
+		default: return cli_usage(c, "unknown option");
+		}
+	}
+	if (optind >= argc)
+		return cli_usage(c, "give the id or path of a document to remove");
+	if (!(st = cli_store(c, 0)))
+		return CLI_FAIL;
+	for (int i = optind; i < argc; i++) {
+		const char *key = argv[i];
+		char *abs = NULL;
+		int removed = 0, rc;
+		/* a number is an id; anything else is a path, made absolute */
+		if (key[strspn(key, "0123456789")] != '\0' && key[0] != '/') {
+			abs = walk_abspath(key);
+			if (!abs)
+				return cli_fail(DOCENT_ENOMEM, NULL);
+			key = abs;
+		}
+		rc = store_doc_remove(st, collection, key, &removed);
+		if (rc) {
+			cli_fail(rc, argv[i]);
+			status = CLI_FAIL;
+		} else {
+			printf("removed %d document%s: ", removed, removed == 1 ? "" : "s");
+			cli_put_path(stdout, key);
+			putchar('\n');
+		}
+		free(abs);
+	}
+	return status;
+}

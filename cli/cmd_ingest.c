@@ -1,0 +1,279 @@
+/*
+ * cmd_ingest.c - `docent ingest`: runs the ingestion pipeline with a
+ * progress bar on a terminal and prints a summary that names every file
+ * that was skipped, stored as a duplicate, or failed (one line each).
+ */
+#include "cli/cli.h"
+#include "cli/progress.h"
+#include "core/buf.h"
+#include "core/error.h"
+#include "ingest/ingest.h"
+
+#include <getopt.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+
+void help_ingest(FILE *out)
+{
+	fprintf(out,
+		"Usage: docent ingest [OPTIONS] PATH...\n\n"
+		"Adds files and folders (recursively) to a collection. Unchanged files are\n"
+		"skipped, changed ones replaced, identical files stored once. Hidden files,\n"
+		"symbolic links that leave the folder, and files over the size limit are\n"
+		"skipped; files that cannot be read are reported and the rest goes on.\n"
+		"Formats: PDF, DOCX, ODT, HTML, Markdown, CSV, plain text and source code.\n\n"
+		"Options:\n"
+		"  -c, --collection NAME   collection to add to (default: ingest.collection)\n"
+		"  -x, --exclude GLOB      skip matching files or folders (\"dir/\" for folders);\n"
+		"                          repeatable\n"
+		"      --max-file-size SZ  skip files larger than SZ (e.g. 50MB)\n"
+		"      --hidden            include hidden files and folders\n"
+		"      --prune             remove documents whose files no longer exist\n"
+		"      --force             re-read files even when unchanged\n"
+		"  -j, --threads N         extraction threads (default: one per core)\n"
+		"  -v, --verbose           one line per file as it is done\n"
+		"  -q, --quiet             no progress bar and no summary unless a file failed\n"
+		"      --json              print the result as JSON\n\n"
+		"Exit status: 0 when every file was ingested or skipped on purpose,\n"
+		"1 when any file failed, 2 on a usage error.\n");
+}
+
+typedef struct run {
+	progress bar;
+	int verbose, quiet, json;
+	dbuf dups, skips, fails;   /* summary lines */
+	json_t *events;            /* for --json */
+} run;
+
+static volatile int cancel_flag;
+
+static void on_sigint(int sig)
+{
+	(void)sig;
+	cancel_flag = 1;
+	signal(SIGINT, SIG_DFL); /* a second ^C ends at once */
+}
+
+static const char *kind_name(ingest_event_kind k)
+{
+	switch (k) {
+	case INGEST_ADDED: return "added";
+	case INGEST_UPDATED: return "updated";
+	case INGEST_UNCHANGED: return "unchanged";
+	case INGEST_DUPLICATE: return "duplicate";
+	case INGEST_SKIPPED: return "skipped";
+	case INGEST_FAILED: return "failed";
+	case INGEST_PRUNED: return "pruned";
+	}
+	return "?";
+}
+
+/* Appends "  PATH: detail\n" with the path escaped to one line. */
+static void add_line(dbuf *b, const char *path, const char *detail)
+{
+	dbuf_puts(b, "  ");
+	for (const char *p = path; *p; p++) {
+		unsigned char ch = (unsigned char)*p;
+		if (ch == '\n')
+			dbuf_puts(b, "\\n");
+		else if (ch < 0x20 || ch == 0x7F)
+			dbuf_printf(b, "\\x%02x", ch);
+		else
+			dbuf_putc(b, (char)ch);
+	}
+	if (detail)
+		dbuf_printf(b, ": %s", detail);
+	dbuf_putc(b, '\n');
+}
+
+static void on_event(void *ctx, const ingest_event *e)
+{
+	run *r = ctx;
+
+	if (r->json) {
+		if (e->kind != INGEST_UNCHANGED) {
+			json_t *o = json_object();
+			json_object_set_new(o, "event", json_string(kind_name(e->kind)));
+			json_object_set_new(o, "path", json_string(e->path));
+			if (e->detail)
+				json_object_set_new(o, e->kind == INGEST_DUPLICATE ? "duplicate_of" :
+						    "message", json_string(e->detail));
+			if (e->format)
+				json_object_set_new(o, "format", json_string(e->format));
+			if (e->nchunks)
+				json_object_set_new(o, "chunks", json_integer((json_int_t)e->nchunks));
+			json_array_append_new(r->events, o);
+		}
+		return;
+	}
+	switch (e->kind) {
+	case INGEST_DUPLICATE: {
+		dbuf d = DBUF_INIT;
+		dbuf_printf(&d, "same content as %s", e->detail);
+		add_line(&r->dups, e->path, d.data);
+		dbuf_free(&d);
+		break;
+	}
+	case INGEST_SKIPPED: add_line(&r->skips, e->path, e->detail); break;
+	case INGEST_FAILED: add_line(&r->fails, e->path, e->detail); break;
+	default: break;
+	}
+	if (r->verbose) {
+		progress_clear(&r->bar);
+		printf("%-9s ", kind_name(e->kind));
+		cli_put_path(stdout, e->path);
+		if (e->format)
+			printf(" (%s, %zu chunks)", e->format, e->nchunks);
+		else if (e->detail && e->kind != INGEST_UNCHANGED)
+			printf(": %s", e->detail);
+		putchar('\n');
+		fflush(stdout);
+	}
+}
+
+static void on_progress(void *ctx, const ingest_progress *p)
+{
+	run *r = ctx;
+	progress_draw(&r->bar, p->files_done, p->files_total, p->bytes_done, p->bytes_total,
+		      p->seconds, p->current, 0);
+}
+
+static void print_summary(run *r, const char *collection, const ingest_summary *s)
+{
+	char size[32];
+
+	printf("Ingested into collection \"%s\" in %.1f s: %llu files, %s read",
+	       collection, s->seconds, (unsigned long long)s->files,
+	       cli_size((double)s->bytes, size, sizeof size));
+	if (s->seconds > 0 && s->bytes > 0)
+		printf(" (%.1f MB/s)", s->bytes / 1e6 / s->seconds);
+	printf("\n  %llu added, %llu updated, %llu unchanged, %llu duplicate, %llu skipped, "
+	       "%llu failed", (unsigned long long)s->added, (unsigned long long)s->updated,
+	       (unsigned long long)s->unchanged, (unsigned long long)s->duplicates,
+	       (unsigned long long)s->skipped, (unsigned long long)s->failed);
+	if (s->pruned)
+		printf(", %llu pruned", (unsigned long long)s->pruned);
+	printf("; %llu chunks written\n", (unsigned long long)s->chunks);
+	if (r->dups.len)
+		printf("Stored once (identical content):\n%s", r->dups.data);
+	if (r->skips.len)
+		printf("Skipped:\n%s", r->skips.data);
+	if (r->fails.len)
+		printf("Failed:\n%s", r->fails.data);
+}
+
+int cmd_ingest(cli *c, int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "collection", required_argument, NULL, 'c' },
+		{ "exclude", required_argument, NULL, 'x' },
+		{ "max-file-size", required_argument, NULL, 'M' },
+		{ "hidden", no_argument, NULL, 'H' },
+		{ "prune", no_argument, NULL, 'P' },
+		{ "force", no_argument, NULL, 'F' },
+		{ "threads", required_argument, NULL, 'j' },
+		{ "verbose", no_argument, NULL, 'v' },
+		{ "quiet", no_argument, NULL, 'q' },
+		{ "json", no_argument, NULL, 'J' },
+		{ NULL, 0, NULL, 0 },
+	};
+	run r = { 0 };
+	ingest_params p;
+	ingest_summary sum;
+	const char **excl = NULL;
+	size_t nexcl = 0;
+	store *st;
+	int opt, rc, status, prune = 0, force = 0;
+
+	while ((opt = getopt_long(argc, argv, "c:x:j:vq", opts, NULL)) != -1) {
+		switch (opt) {
+		case 'c': rc = config_set(c->cfg, "ingest.collection", optarg, CONFIG_FLAG, "--collection"); break;
+		case 'M': rc = config_set(c->cfg, "ingest.max_file_size", optarg, CONFIG_FLAG, "--max-file-size"); break;
+		case 'H': rc = config_set(c->cfg, "ingest.include_hidden", "true", CONFIG_FLAG, "--hidden"); break;
+		case 'j': rc = config_set(c->cfg, "ingest.threads", optarg, CONFIG_FLAG, "--threads"); break;
+		case 'x': {
+			const char **e = realloc(excl, (nexcl + 1) * sizeof *e);
+			if (!e)
+				return cli_fail(DOCENT_ENOMEM, NULL);
+			excl = e;
+			excl[nexcl++] = optarg;
+			rc = 0;
+			break;
+		}
+		case 'P': prune = 1; rc = 0; break;
+		case 'F': force = 1; rc = 0; break;
+		case 'v': r.verbose = 1; rc = 0; break;
+		case 'q': r.quiet = 1; rc = 0; break;
+		case 'J': r.json = 1; rc = 0; break;
+		default: free(excl); return cli_usage(c, "unknown option");
+		}
+		if (rc) {
+			free(excl);
+			fprintf(stderr, "docent ingest: %s\n", docent_error_message());
+			return CLI_USAGE;
+		}
+	}
+	if (optind >= argc) {
+		free(excl);
+		return cli_usage(c, "give at least one file or folder to ingest");
+	}
+	config_ingest_params(c->cfg, &p);
+	p.prune = prune;
+	p.force = force;
+	if (nexcl) {
+		/* flags add to the configured patterns */
+		const char **all = calloc(p.walk.nexclude + nexcl, sizeof *all);
+		if (!all) {
+			free(excl);
+			return cli_fail(DOCENT_ENOMEM, NULL);
+		}
+		for (size_t i = 0; i < p.walk.nexclude; i++)
+			all[i] = p.walk.exclude[i];
+		for (size_t i = 0; i < nexcl; i++)
+			all[p.walk.nexclude + i] = excl[i];
+		free(excl);
+		excl = all;
+		p.walk.exclude = all;
+		p.walk.nexclude += nexcl;
+	}
+	st = cli_store(c, 1);
+	if (!st) {
+		free(excl);
+		return CLI_FAIL;
+	}
+	progress_init(&r.bar, r.quiet || r.verbose || r.json);
+	r.events = r.json ? json_array() : NULL;
+	p.on_event = on_event;
+	p.on_progress = on_progress;
+	p.ctx = &r;
+	p.cancel = &cancel_flag;
+	signal(SIGINT, on_sigint);
+
+	rc = ingest_run(st, (const char *const *)argv + optind, (size_t)(argc - optind), &p, &sum);
+	progress_end(&r.bar);
+	signal(SIGINT, SIG_DFL);
+	status = rc != 0 || sum.failed ? CLI_FAIL : CLI_OK;
+	if (r.json) {
+		json_t *o = json_pack("{s:s, s:f, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:o}",
+			"collection", p.collection, "seconds", sum.seconds,
+			"files", (json_int_t)sum.files, "bytes", (json_int_t)sum.bytes,
+			"added", (json_int_t)sum.added, "updated", (json_int_t)sum.updated,
+			"unchanged", (json_int_t)sum.unchanged, "duplicates", (json_int_t)sum.duplicates,
+			"skipped", (json_int_t)sum.skipped, "failed", (json_int_t)sum.failed,
+			"pruned", (json_int_t)sum.pruned, "chunks", (json_int_t)sum.chunks,
+			"events", r.events);
+		if (rc && o)
+			json_object_set_new(o, "error", json_string(docent_error_message()));
+		cli_print_json(o);
+	} else if (!r.quiet || sum.failed || rc) {
+		print_summary(&r, p.collection, &sum);
+	}
+	if (rc)
+		cli_fail(rc, "ingest stopped");
+	dbuf_free(&r.dups);
+	dbuf_free(&r.skips);
+	dbuf_free(&r.fails);
+	free(excl);
+	return status;
+}

@@ -1,0 +1,227 @@
+/*
+ * cmd_misc.c - the small commands: `docent init`, `docent collections`,
+ * `docent stats` and `docent config`.
+ */
+#include "cli/cli.h"
+#include "core/error.h"
+
+#include <getopt.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+void help_init(FILE *out)
+{
+	fprintf(out,
+		"Usage: docent init\n\n"
+		"Creates the data directory and an empty database (ingest does this by\n"
+		"itself; init is for setting up ahead of time). Prints where they are.\n");
+}
+
+void help_collections(FILE *out)
+{
+	fprintf(out,
+		"Usage: docent collections [list] [--json]\n"
+		"       docent collections create NAME\n"
+		"       docent collections rm NAME\n\n"
+		"Collections group documents; search looks in all of them unless one is\n"
+		"named. `rm` removes the collection with all its documents.\n");
+}
+
+void help_stats(FILE *out)
+{
+	fprintf(out,
+		"Usage: docent stats [-c NAME] [--json]\n\n"
+		"Counts of collections, documents (and failures), stored contents and\n"
+		"chunks; text and database sizes; schema version and tokenizer.\n");
+}
+
+void help_config(FILE *out)
+{
+	fprintf(out,
+		"Usage: docent config [--json]\n\n"
+		"Prints every setting's effective value and where it came from: the\n"
+		"default, the configuration file (with its line), an environment variable\n"
+		"(DOCENT_SECTION_KEY), or a flag. config/docent.conf documents them all.\n");
+}
+
+/* Parses only --json (and -c NAME when `collection` is given). */
+static int simple_opts(cli *c, int argc, char **argv, int *json, const char **collection)
+{
+	static const struct option opts[] = {
+		{ "json", no_argument, NULL, 'J' },
+		{ "collection", required_argument, NULL, 'c' },
+		{ NULL, 0, NULL, 0 },
+	};
+	int opt;
+	while ((opt = getopt_long(argc, argv, collection ? "c:" : "", opts, NULL)) != -1) {
+		if (opt == 'J')
+			*json = 1;
+		else if (opt == 'c' && collection)
+			*collection = optarg;
+		else
+			return cli_usage(c, "unknown option");
+	}
+	return CLI_OK;
+}
+
+int cmd_init(cli *c, int argc, char **argv)
+{
+	int json = 0;
+	char *path;
+
+	if (simple_opts(c, argc, argv, &json, NULL) != CLI_OK)
+		return CLI_USAGE;
+	if (optind < argc)
+		return cli_usage(c, "unexpected argument '%s'", argv[optind]);
+	if (!cli_store(c, 1))
+		return CLI_FAIL;
+	path = config_db_path(c->cfg);
+	printf("docent is ready: database %s\n", path ? path : "?");
+	free(path);
+	return CLI_OK;
+}
+
+int cmd_collections(cli *c, int argc, char **argv)
+{
+	int json = 0, rc;
+	const char *verb = "list";
+	store *st;
+
+	if (simple_opts(c, argc, argv, &json, NULL) != CLI_OK)
+		return CLI_USAGE;
+	if (optind < argc)
+		verb = argv[optind++];
+	if (strcmp(verb, "list") == 0) {
+		store_collection *col = NULL;
+		size_t n = 0;
+		if (optind < argc)
+			return cli_usage(c, "unexpected argument '%s'", argv[optind]);
+		if (!(st = cli_store(c, 0)))
+			return CLI_FAIL;
+		if ((rc = store_collection_list(st, &col, &n)) != 0)
+			return cli_fail(rc, NULL);
+		if (json) {
+			json_t *arr = json_array();
+			for (size_t i = 0; i < n; i++)
+				json_array_append_new(arr, json_pack("{s:s, s:I, s:I, s:I, s:I}",
+					"name", col[i].name, "created_at", (json_int_t)col[i].created_at,
+					"documents", (json_int_t)col[i].ndocs,
+					"chunks", (json_int_t)col[i].nchunks,
+					"text_bytes", (json_int_t)col[i].text_bytes));
+			store_collection_list_free(col, n);
+			return cli_print_json(arr);
+		}
+		if (n == 0)
+			printf("No collections yet: `docent ingest PATH` makes \"default\".\n");
+		else
+			printf("%-24s %9s %9s %10s\n", "NAME", "DOCUMENTS", "CHUNKS", "TEXT");
+		for (size_t i = 0; i < n; i++) {
+			char size[32];
+			printf("%-24s %9lld %9lld %10s\n", col[i].name, (long long)col[i].ndocs,
+			       (long long)col[i].nchunks,
+			       cli_size((double)col[i].text_bytes, size, sizeof size));
+		}
+		store_collection_list_free(col, n);
+		return CLI_OK;
+	}
+	if (strcmp(verb, "create") == 0 || strcmp(verb, "rm") == 0) {
+		if (optind + 1 != argc)
+			return cli_usage(c, "%s takes one collection name", verb);
+		const char *name = argv[optind];
+		int create = verb[0] == 'c';
+		if (!(st = cli_store(c, create)))
+			return CLI_FAIL;
+		rc = create ? store_collection_create(st, name) : store_collection_remove(st, name);
+		if (rc)
+			return cli_fail(rc, NULL);
+		printf("%s collection \"%s\"\n", create ? "created" : "removed", name);
+		return CLI_OK;
+	}
+	return cli_usage(c, "unknown action '%s' (list, create or rm)", verb);
+}
+
+int cmd_stats(cli *c, int argc, char **argv)
+{
+	const char *collection = NULL;
+	int json = 0, rc;
+	store_stats s;
+	store *st;
+	char a[32], b[32];
+
+	if (simple_opts(c, argc, argv, &json, &collection) != CLI_OK)
+		return CLI_USAGE;
+	if (optind < argc)
+		return cli_usage(c, "unexpected argument '%s'", argv[optind]);
+	if (!(st = cli_store(c, 0)))
+		return CLI_FAIL;
+	if (collection) {
+		int64_t id;
+		if ((rc = store_collection_id(st, collection, 0, &id)) != 0)
+			return cli_fail(rc, NULL);
+	}
+	if ((rc = store_stats_get(st, collection, &s)) != 0)
+		return cli_fail(rc, NULL);
+	char *db = config_db_path(c->cfg);
+	if (json) {
+		rc = cli_print_json(json_pack("{s:s, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:i, s:s}",
+			"database", db ? db : "",
+			"collections", (json_int_t)s.collections, "documents", (json_int_t)s.documents,
+			"failed", (json_int_t)s.failed, "contents", (json_int_t)s.contents,
+			"chunks", (json_int_t)s.chunks, "text_bytes", (json_int_t)s.text_bytes,
+			"db_bytes", (json_int_t)s.db_bytes, "schema_version", s.schema_version,
+			"tokenizer", s.tokenizer));
+		free(db);
+		return rc;
+	}
+	printf("database     %s (%s, schema %d)\n", db ? db : "?",
+	       cli_size((double)s.db_bytes, a, sizeof a), s.schema_version);
+	printf("collections  %lld\n", (long long)s.collections);
+	printf("documents    %lld (%lld failed)\n", (long long)s.documents, (long long)s.failed);
+	printf("contents     %lld distinct, %s of text\n", (long long)s.contents,
+	       cli_size((double)s.text_bytes, b, sizeof b));
+	printf("chunks       %lld\n", (long long)s.chunks);
+	printf("tokenizer    %s\n", s.tokenizer);
+	free(db);
+	return CLI_OK;
+}
+
+typedef struct cfg_out {
+	json_t *json;
+} cfg_out;
+
+static void print_setting(void *ctx, const char *key, const char *value, config_origin origin,
+			  const char *where, const char *desc)
+{
+	cfg_out *o = ctx;
+	if (o->json) {
+		json_object_set_new(o->json, key, json_pack("{s:s, s:s, s:s, s:s}", "value", value,
+			"origin", config_origin_name(origin), "where", where, "description", desc));
+		return;
+	}
+	printf("%-26s = %-28s # %s%s%s\n", key, value, config_origin_name(origin),
+	       where[0] ? " " : "", where);
+}
+
+int cmd_config(cli *c, int argc, char **argv)
+{
+	int json = 0;
+	cfg_out o = { NULL };
+
+	if (simple_opts(c, argc, argv, &json, NULL) != CLI_OK)
+		return CLI_USAGE;
+	if (optind < argc)
+		return cli_usage(c, "unexpected argument '%s'", argv[optind]);
+	if (json)
+		o.json = json_object();
+	config_foreach(c->cfg, print_setting, &o);
+	if (json) {
+		json_t *top = json_pack("{s:s?, s:s, s:o}", "file", config_file(c->cfg),
+					"data_dir", config_data_dir(c->cfg), "settings", o.json);
+		return cli_print_json(top);
+	}
+	printf("# configuration file: %s\n# data directory: %s\n",
+	       config_file(c->cfg) ? config_file(c->cfg) : "(none found)",
+	       config_data_dir(c->cfg));
+	return CLI_OK;
+}

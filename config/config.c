@@ -1,0 +1,521 @@
+/*
+ * config.c - the settings table, the INI reader (inih), environment
+ * overrides, and filling the modules' parameter structs.
+ */
+#include "config/config.h"
+#include "core/buf.h"
+#include "core/error.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <ini.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+typedef enum vtype { T_STR, T_INT, T_BOOL, T_SIZE, T_REAL, T_LIST } vtype;
+
+typedef struct keydef {
+	const char *key;
+	vtype type;
+	const char *def;
+	const char *desc;
+} keydef;
+
+/* The one list of settings. config/docent.conf documents each of them
+ * (a test checks that it does). */
+static const keydef KEYS[] = {
+	{ "core.data_dir", T_STR, "", "where the database lives (default $XDG_DATA_HOME/docent; env DOCENT_HOME)" },
+	{ "ingest.collection", T_STR, "default", "collection that ingest and search use when none is named" },
+	{ "ingest.max_file_size", T_SIZE, "100MB", "files larger than this are skipped" },
+	{ "ingest.max_unpacked_size", T_SIZE, "256MB", "cap on what a DOCX/ODT may unpack to (zip-bomb guard)" },
+	{ "ingest.exclude", T_LIST, "", "glob patterns of files and folders to skip (space-separated; repeatable)" },
+	{ "ingest.include_hidden", T_BOOL, "false", "also ingest hidden files and folders" },
+	{ "ingest.threads", T_INT, "0", "extraction threads (0: one per core)" },
+	{ "clean.dehyphenate", T_BOOL, "true", "join words broken by a hyphen at a line end" },
+	{ "clean.collapse_whitespace", T_BOOL, "true", "collapse runs of white space in paragraphs" },
+	{ "clean.drop_page_furniture", T_BOOL, "true", "drop headers and footers repeated on most pages" },
+	{ "clean.redact", T_LIST, "", "built-in redaction patterns to apply: email apikey ipv4 card" },
+	{ "clean.redact_pattern", T_LIST, "", "a PCRE2 pattern to redact (repeatable)" },
+	{ "clean.redact_replacement", T_STR, "[REDACTED]", "text that replaces redacted matches" },
+	{ "chunk.target_tokens", T_INT, "256", "target chunk size in tokens" },
+	{ "chunk.overlap_tokens", T_INT, "32", "tokens repeated between consecutive chunks of a section" },
+	{ "search.k", T_INT, "10", "number of results" },
+	{ "search.k1", T_REAL, "1.2", "BM25 term-frequency saturation" },
+	{ "search.b", T_REAL, "0.75", "BM25 length normalisation" },
+	{ "search.snippet_words", T_INT, "24", "words in a result snippet" },
+	{ "store.tokenizer", T_STR, "porter unicode61 remove_diacritics 2",
+	  "FTS5 tokenizer of a new database (an existing one keeps its own)" },
+};
+#define NKEYS (sizeof KEYS / sizeof KEYS[0])
+
+typedef struct value {
+	char *text;
+	config_origin origin;
+	char *where;
+} value;
+
+struct config {
+	value v[NKEYS];
+	char *file;
+	char *data_dir;
+	/* split lists, built on demand, owned here */
+	char **lists[NKEYS];
+	size_t nlist[NKEYS];
+};
+
+static int find_key(const char *key)
+{
+	for (size_t i = 0; i < NKEYS; i++)
+		if (strcmp(KEYS[i].key, key) == 0)
+			return (int)i;
+	return -1;
+}
+
+const char *config_origin_name(config_origin o)
+{
+	switch (o) {
+	case CONFIG_DEFAULT: return "default";
+	case CONFIG_FILE: return "file";
+	case CONFIG_ENV: return "env";
+	case CONFIG_FLAG: return "flag";
+	}
+	return "?";
+}
+
+int config_parse_size(const char *s, uint64_t *out)
+{
+	char *end;
+	double v;
+
+	errno = 0;
+	v = strtod(s, &end);
+	if (end == s || errno || v < 0)
+		return DOCENT_EINVAL;
+	while (*end == ' ')
+		end++;
+	switch (tolower((unsigned char)*end)) {
+	case '\0': case 'b': break;
+	case 'k': v *= 1024; break;
+	case 'm': v *= 1024 * 1024; break;
+	case 'g': v *= 1024.0 * 1024 * 1024; break;
+	case 't': v *= 1024.0 * 1024 * 1024 * 1024; break;
+	default: return DOCENT_EINVAL;
+	}
+	if (*end) {
+		const char *u = end + 1;
+		if (tolower((unsigned char)*u) == 'i')
+			u++;
+		if (tolower((unsigned char)*u) == 'b')
+			u++;
+		if (*u)
+			return DOCENT_EINVAL;
+	}
+	*out = (uint64_t)v;
+	return 0;
+}
+
+static int parse_bool(const char *s, int *out)
+{
+	static const char *yes[] = { "1", "true", "yes", "on" }, *no[] = { "0", "false", "no", "off" };
+	for (size_t i = 0; i < 4; i++) {
+		if (strcasecmp(s, yes[i]) == 0)
+			return *out = 1, 0;
+		if (strcasecmp(s, no[i]) == 0)
+			return *out = 0, 0;
+	}
+	return DOCENT_EINVAL;
+}
+
+/* Checks `text` against the key's type; returns a description of what was
+ * expected, or NULL when fine. */
+static const char *check(vtype t, const char *text)
+{
+	char *end;
+	uint64_t sz;
+	int b;
+
+	switch (t) {
+	case T_INT:
+		errno = 0;
+		if (strtoll(text, &end, 10) < 0 || errno || end == text || *end)
+			return "a whole number >= 0";
+		return NULL;
+	case T_REAL:
+		errno = 0;
+		if (strtod(text, &end) < 0 || errno || end == text || *end)
+			return "a number >= 0";
+		return NULL;
+	case T_BOOL:
+		return parse_bool(text, &b) ? "true or false" : NULL;
+	case T_SIZE:
+		return config_parse_size(text, &sz) ? "a size such as 100MB or 512k" : NULL;
+	default:
+		return NULL;
+	}
+}
+
+static char *trimmed(const char *s)
+{
+	size_t n;
+	while (isspace((unsigned char)*s))
+		s++;
+	n = strlen(s);
+	while (n > 0 && isspace((unsigned char)s[n - 1]))
+		n--;
+	return strndup(s, n);
+}
+
+static void drop_list(config *c, int k)
+{
+	for (size_t i = 0; i < c->nlist[k]; i++)
+		free(c->lists[k][i]);
+	free(c->lists[k]);
+	c->lists[k] = NULL;
+	c->nlist[k] = 0;
+}
+
+/* Sets key index k. Lists set from a file accumulate across lines;
+ * anything else replaces the value. */
+static int set_index(config *c, int k, const char *raw, config_origin origin, const char *where)
+{
+	char *text = trimmed(raw), *w = strdup(where ? where : "");
+	const char *expected;
+
+	if (!text || !w) {
+		free(text);
+		free(w);
+		return docent_error_set(DOCENT_ENOMEM, "out of memory reading the configuration");
+	}
+	expected = check(KEYS[k].type, text);
+	if (expected) {
+		int rc = docent_error_set(DOCENT_ECONFIG, "%s: %s = '%s' is not valid: expected %s",
+					  w[0] ? w : "configuration", KEYS[k].key, text, expected);
+		free(text);
+		free(w);
+		return rc;
+	}
+	if (KEYS[k].type == T_LIST && origin == CONFIG_FILE && c->v[k].origin == CONFIG_FILE &&
+	    c->v[k].text[0] && text[0]) {
+		/* a repeated list key in the file adds to the list */
+		dbuf b = DBUF_INIT;
+		if (dbuf_puts(&b, c->v[k].text) || dbuf_putc(&b, '\n') || dbuf_puts(&b, text)) {
+			dbuf_free(&b);
+			free(text);
+			free(w);
+			return docent_error_set(DOCENT_ENOMEM, "out of memory");
+		}
+		free(text);
+		text = dbuf_detach(&b, NULL);
+	}
+	free(c->v[k].text);
+	free(c->v[k].where);
+	c->v[k] = (value){ text, origin, w };
+	drop_list(c, k);
+	return 0;
+}
+
+int config_set(config *c, const char *key, const char *text, config_origin origin,
+	       const char *where)
+{
+	int k = find_key(key);
+	if (k < 0)
+		return docent_error_set(DOCENT_ECONFIG, "unknown setting '%s' (see `docent config`)", key);
+	return set_index(c, k, text, origin, where);
+}
+
+typedef struct file_ctx {
+	config *c;
+	const char *path;
+	FILE *f;
+	int line;  /* lines read so far: the current line's number */
+	int rc;
+} file_ctx;
+
+/* fgets for inih that counts lines, so messages can name them. */
+static char *read_line(char *buf, int size, void *stream)
+{
+	file_ctx *fc = stream;
+	char *r = fgets(buf, size, fc->f);
+	if (r)
+		fc->line++;
+	return r;
+}
+
+static int on_ini(void *user, const char *section, const char *name, const char *val)
+{
+	file_ctx *fc = user;
+	char key[256], where[4200];
+	int k;
+
+	if (fc->rc)
+		return 0;
+	snprintf(where, sizeof where, "%s:%d", fc->path, fc->line);
+	snprintf(key, sizeof key, "%s.%s", section, name);
+	k = find_key(key);
+	if (k < 0) {
+		fc->rc = docent_error_set(DOCENT_ECONFIG, "%s: unknown setting '%s' in [%s]",
+					  where, name, section);
+		return 0;
+	}
+	fc->rc = set_index(fc->c, k, val, CONFIG_FILE, where);
+	return fc->rc == 0;
+}
+
+static char *default_config_path(void)
+{
+	const char *e = getenv("DOCENT_CONFIG"), *xdg = getenv("XDG_CONFIG_HOME");
+	const char *home = getenv("HOME");
+	dbuf b = DBUF_INIT;
+
+	if (e && e[0])
+		return strdup(e);
+	if (xdg && xdg[0])
+		dbuf_printf(&b, "%s/docent/docent.conf", xdg);
+	else if (home && home[0])
+		dbuf_printf(&b, "%s/.config/docent/docent.conf", home);
+	else
+		return NULL;
+	return dbuf_detach(&b, NULL);
+}
+
+static int load_env(config *c)
+{
+	char var[128];
+	const char *v;
+
+	for (size_t k = 0; k < NKEYS; k++) {
+		size_t j = 0;
+		j += (size_t)snprintf(var, sizeof var, "DOCENT_");
+		for (const char *p = KEYS[k].key; *p && j + 1 < sizeof var; p++)
+			var[j++] = *p == '.' ? '_' : (char)toupper((unsigned char)*p);
+		var[j] = '\0';
+		v = getenv(var);
+		if (!v && strcmp(KEYS[k].key, "core.data_dir") == 0) {
+			v = getenv("DOCENT_HOME");
+			snprintf(var, sizeof var, "DOCENT_HOME");
+		}
+		if (v && v[0]) {
+			int rc = set_index(c, (int)k, v, CONFIG_ENV, var);
+			if (rc)
+				return rc;
+		}
+	}
+	return 0;
+}
+
+int config_load(config **out, const char *path)
+{
+	config *c = calloc(1, sizeof *c);
+	char *file = NULL;
+	int rc = 0;
+
+	*out = NULL;
+	if (!c)
+		return docent_error_set(DOCENT_ENOMEM, "out of memory");
+	for (size_t k = 0; k < NKEYS && rc == 0; k++)
+		rc = set_index(c, (int)k, KEYS[k].def, CONFIG_DEFAULT, "");
+	if (rc)
+		goto fail;
+	file = path ? strdup(path) : default_config_path();
+	if (file && access(file, F_OK) == 0) {
+		file_ctx fc = { c, file, fopen(file, "r"), 0, 0 };
+		int r = -1;
+		if (fc.f) {
+			r = ini_parse_stream(read_line, &fc, on_ini, &fc);
+			fclose(fc.f);
+		}
+		if (fc.rc) {
+			rc = fc.rc;
+			goto fail;
+		}
+		if (r < 0) {
+			rc = docent_error_set(DOCENT_ECONFIG, "cannot read configuration file %s: %s",
+					      file, strerror(errno));
+			goto fail;
+		}
+		if (r > 0) {
+			rc = docent_error_set(DOCENT_ECONFIG, "%s:%d: not a valid line (expected "
+					      "[section] or key = value)", file, r);
+			goto fail;
+		}
+		c->file = file;
+		file = NULL;
+	} else if (path) {
+		rc = docent_error_set(DOCENT_ECONFIG, "configuration file %s does not exist", path);
+		goto fail;
+	}
+	free(file);
+	file = NULL;
+	rc = load_env(c);
+	if (rc)
+		goto fail;
+	*out = c;
+	return 0;
+fail:
+	free(file);
+	config_free(c);
+	return rc;
+}
+
+void config_free(config *c)
+{
+	if (!c)
+		return;
+	for (size_t k = 0; k < NKEYS; k++) {
+		free(c->v[k].text);
+		free(c->v[k].where);
+		drop_list(c, (int)k);
+	}
+	free(c->file);
+	free(c->data_dir);
+	free(c);
+}
+
+const char *config_get(const config *c, const char *key)
+{
+	int k = find_key(key);
+	return k < 0 ? NULL : c->v[k].text;
+}
+
+const char *config_file(const config *c)
+{
+	return c->file;
+}
+
+void config_foreach(const config *c, config_fn fn, void *ctx)
+{
+	for (size_t k = 0; k < NKEYS; k++)
+		fn(ctx, KEYS[k].key, c->v[k].text, c->v[k].origin, c->v[k].where, KEYS[k].desc);
+}
+
+const char *config_data_dir(const config *c)
+{
+	config *m = (config *)c; /* the cached path is filled lazily */
+	const char *v = config_get(c, "core.data_dir"), *xdg, *home;
+	dbuf b = DBUF_INIT;
+
+	if (m->data_dir)
+		return m->data_dir;
+	xdg = getenv("XDG_DATA_HOME");
+	home = getenv("HOME");
+	if (v && v[0])
+		dbuf_puts(&b, v);
+	else if (xdg && xdg[0])
+		dbuf_printf(&b, "%s/docent", xdg);
+	else
+		dbuf_printf(&b, "%s/.local/share/docent", home && home[0] ? home : ".");
+	m->data_dir = dbuf_detach(&b, NULL);
+	return m->data_dir ? m->data_dir : ".";
+}
+
+char *config_db_path(const config *c)
+{
+	dbuf b = DBUF_INIT;
+	dbuf_printf(&b, "%s/docent.db", config_data_dir(c));
+	return dbuf_detach(&b, NULL);
+}
+
+static int64_t get_int(const config *c, const char *key)
+{
+	return strtoll(config_get(c, key), NULL, 10);
+}
+
+static uint64_t get_size(const config *c, const char *key)
+{
+	uint64_t v = 0;
+	config_parse_size(config_get(c, key), &v);
+	return v;
+}
+
+static int get_bool(const config *c, const char *key)
+{
+	int v = 0;
+	parse_bool(config_get(c, key), &v);
+	return v;
+}
+
+/* Splits a list value into words (spaces, commas, or newlines separate
+ * them; for redact_pattern only newlines do, patterns may hold spaces). */
+static const char *const *get_list(const config *c, const char *key, size_t *n)
+{
+	config *m = (config *)c;
+	int k = find_key(key);
+	int whole_lines = strcmp(key, "clean.redact_pattern") == 0;
+	const char *s = c->v[k].text;
+
+	if (!m->lists[k] && s[0]) {
+		size_t cap = 1;
+		for (const char *p = s; *p; p++)
+			cap++;
+		m->lists[k] = calloc(cap, sizeof(char *));
+		while (m->lists[k] && *s) {
+			size_t len = whole_lines ? strcspn(s, "\n") : strcspn(s, " \t\n,");
+			if (len > 0) {
+				m->lists[k][m->nlist[k]] = strndup(s, len);
+				if (m->lists[k][m->nlist[k]])
+					m->nlist[k]++;
+			}
+			s += len;
+			if (*s)
+				s++;
+		}
+	}
+	*n = m->nlist[k];
+	return (const char *const *)m->lists[k];
+}
+
+void config_ingest_params(const config *c, ingest_params *p)
+{
+	size_t nnames, npat;
+	const char *const *names, *const *pats;
+	config *m = (config *)c;
+
+	*p = ingest_default_params();
+	p->collection = config_get(c, "ingest.collection");
+	p->walk.max_file_size = get_size(c, "ingest.max_file_size");
+	p->walk.include_hidden = get_bool(c, "ingest.include_hidden");
+	p->walk.exclude = get_list(c, "ingest.exclude", &p->walk.nexclude);
+	p->extract.max_unpacked_bytes = get_size(c, "ingest.max_unpacked_size");
+	p->threads = (unsigned)get_int(c, "ingest.threads");
+	p->clean.dehyphenate = get_bool(c, "clean.dehyphenate");
+	p->clean.collapse_whitespace = get_bool(c, "clean.collapse_whitespace");
+	p->clean.drop_page_furniture = get_bool(c, "clean.drop_page_furniture");
+	p->clean.redact_replacement = config_get(c, "clean.redact_replacement");
+	/* redaction: built-in names and raw patterns, in one array owned here */
+	names = get_list(c, "clean.redact", &nnames);
+	pats = get_list(c, "clean.redact_pattern", &npat);
+	int k = find_key("clean.redact");
+	if (nnames + npat > 0) {
+		char **all = calloc(nnames + npat + 1, sizeof *all);
+		if (all) {
+			for (size_t i = 0; i < nnames; i++)
+				all[i] = strdup(names[i]);
+			for (size_t i = 0; i < npat; i++)
+				all[nnames + i] = strdup(pats[i]);
+			drop_list(m, k);
+			m->lists[k] = all;
+			m->nlist[k] = nnames + npat;
+			p->clean.redact = (const char *const *)all;
+			p->clean.nredact = nnames + npat;
+		}
+	}
+	p->chunk.target_tokens = (size_t)get_int(c, "chunk.target_tokens");
+	p->chunk.overlap_tokens = (size_t)get_int(c, "chunk.overlap_tokens");
+}
+
+void config_search_params(const config *c, store_search_params *p)
+{
+	*p = store_search_default_params();
+	p->k = (size_t)get_int(c, "search.k");
+	p->k1 = strtod(config_get(c, "search.k1"), NULL);
+	p->b = strtod(config_get(c, "search.b"), NULL);
+	p->snippet_tokens = (int)get_int(c, "search.snippet_words");
+}
+
+void config_store_params(const config *c, store_params *p)
+{
+	*p = store_default_params();
+	p->tokenizer = config_get(c, "store.tokenizer");
+}

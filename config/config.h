@@ -1,0 +1,81 @@
+/*
+ * config.h - docent's configuration: an INI file, overridden by environment
+ * variables, overridden by command-line flags.
+ *
+ * Every setting has a key "section.name", a type, a default and a one-line
+ * description, all in one table (config.c) which config/docent.conf
+ * documents. The file is $DOCENT_CONFIG, else $XDG_CONFIG_HOME/docent/
+ * docent.conf, else ~/.config/docent/docent.conf; a missing file is fine.
+ * Each key can be set from the environment as DOCENT_SECTION_NAME (for
+ * example DOCENT_CHUNK_TARGET_TOKENS=300); DOCENT_HOME sets core.data_dir.
+ * Each value remembers where it came from, for `docent config`.
+ *
+ * The loader only fills the modules' parameter structs (config_ingest_params
+ * and friends); modules never read the configuration themselves. Values are
+ * checked when set: a bad value is DOCENT_ECONFIG with a message naming the
+ * file and line, or the variable, and what was expected.
+ *
+ * Ownership: a config owns every string it hands out; parameter structs
+ * filled from it borrow them until config_free(). Not thread-safe.
+ */
+#ifndef DOCENT_CONFIG_CONFIG_H
+#define DOCENT_CONFIG_CONFIG_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "index/store.h"
+#include "ingest/ingest.h"
+
+typedef struct config config;
+
+typedef enum config_origin {
+	CONFIG_DEFAULT = 0,
+	CONFIG_FILE,
+	CONFIG_ENV,
+	CONFIG_FLAG,
+} config_origin;
+
+/*
+ * Loads defaults, then the file (`path`, or the default location when
+ * NULL), then the environment. An explicitly named file that does not exist
+ * is an error; the default one may be absent.
+ */
+int config_load(config **out, const char *path);
+void config_free(config *c);
+
+/* Sets "section.name" from a flag or the like; `where` names the source
+ * (e.g. "--collection"), borrowed for the call. Checks the value. */
+int config_set(config *c, const char *key, const char *value, config_origin origin,
+	       const char *where);
+
+/* The value of a key ("" for an unset string); NULL for an unknown key. */
+const char *config_get(const config *c, const char *key);
+
+/* The file that was read, or NULL when none was. */
+const char *config_file(const config *c);
+
+/* Calls fn for every key in table order. `where` is the file:line, the
+ * variable or the flag that set it ("" for defaults). */
+typedef void (*config_fn)(void *ctx, const char *key, const char *value,
+			  config_origin origin, const char *where, const char *description);
+void config_foreach(const config *c, config_fn fn, void *ctx);
+
+const char *config_origin_name(config_origin o);
+
+/* The data directory: core.data_dir, else $XDG_DATA_HOME/docent, else
+ * ~/.local/share/docent. Borrowed from the config. */
+const char *config_data_dir(const config *c);
+
+/* The database file inside the data directory. Caller frees. */
+char *config_db_path(const config *c);
+
+/* Fill the modules' parameters (defaults first, then configured values). */
+void config_ingest_params(const config *c, ingest_params *out);
+void config_search_params(const config *c, store_search_params *out);
+void config_store_params(const config *c, store_params *out);
+
+/* Parses sizes like "100MB", "512k", "2 GiB", "1000" (bytes). */
+int config_parse_size(const char *s, uint64_t *out);
+
+#endif

@@ -1,0 +1,542 @@
+/*
+ * ingest.c - the ingestion pipeline (see ingest.h).
+ *
+ * Three phases. (1) Walk: collect the files to consider, reporting skips.
+ * (2) Check: for each file ask the store what it knows of the path; when
+ * size and mtime match a good earlier ingest the file is unchanged and is
+ * not even read. (3) Process: worker threads read, hash, extract, clean and
+ * chunk the remaining files; the calling thread writes each finished
+ * document to the store in its own transaction and reports it. A worker
+ * that finds the same hash as the path's earlier content stops there
+ * (the mtime changed, the bytes did not). At most 2 x threads documents are
+ * held in memory at once, whatever the corpus size.
+ */
+#include "ingest/ingest.h"
+#include "core/error.h"
+#include "core/hash.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+typedef struct job {
+	char *path;
+	int64_t size;
+	int64_t mtime_ns;
+	char known_hash[HASH_HEX_LEN + 1]; /* the path's stored content, "" if none */
+	/* results, written by a worker */
+	int rc;
+	int unchanged;          /* same bytes as known_hash */
+	int skipped;            /* not a document (unknown binary, empty): rc says why */
+	char *error;            /* message when rc != 0 */
+	char hash[HASH_HEX_LEN + 1];
+	const char *format;
+	doc doc;                /* cleaned document */
+	chunk_list chunks;
+	int64_t bytes_read;
+} job;
+
+typedef struct pipeline {
+	const ingest_params *p;
+	const cleaner *clean;
+	job *jobs;
+	size_t njobs, capjobs;
+	/* work distribution */
+	pthread_mutex_t mu;
+	pthread_cond_t cv_work;   /* a worker may take a job */
+	pthread_cond_t cv_done;   /* a job finished */
+	size_t next;              /* next job index to take */
+	size_t taken_limit;       /* workers may take jobs < this */
+	size_t *done;             /* indexes of finished jobs, in finishing order */
+	size_t ndone, consumed;
+	int stop;
+	/* walk-phase report, replayed as events */
+	ingest_summary *sum;
+	uint64_t bytes_total;
+} pipeline;
+
+ingest_params ingest_default_params(void)
+{
+	return (ingest_params){
+		.collection = "default",
+		.walk = walk_default_params(),
+		.extract = extract_default_params(),
+		.clean = clean_default_params(),
+		.chunk = chunk_default_params(),
+	};
+}
+
+static double now_seconds(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+static void emit(const ingest_params *p, ingest_event_kind kind, const char *path,
+		 const char *detail, const char *format, size_t nchunks, int code)
+{
+	ingest_event e = { kind, path, detail, format, nchunks, code };
+	if (p->on_event)
+		p->on_event(p->ctx, &e);
+}
+
+/* ---- phase 1: walk ---- */
+
+static int on_walk(void *ctx, const walk_entry *e)
+{
+	pipeline *pl = ctx;
+
+	if (e->skip != WALK_OK) {
+		int code = e->skip == WALK_SKIP_TOO_BIG ? DOCENT_ETOOBIG :
+			   e->skip == WALK_SKIP_ERROR ? DOCENT_EIO : 0;
+		if (e->skip == WALK_SKIP_ERROR) {
+			pl->sum->failed++;
+			emit(pl->p, INGEST_FAILED, e->path, e->message, NULL, 0, code);
+		} else {
+			pl->sum->skipped++;
+			emit(pl->p, INGEST_SKIPPED, e->path, e->message, NULL, 0, code);
+		}
+		return 0;
+	}
+	if (pl->njobs == pl->capjobs) {
+		size_t cap = pl->capjobs ? pl->capjobs * 2 : 256;
+		job *j = realloc(pl->jobs, cap * sizeof *j);
+		if (!j)
+			return DOCENT_ENOMEM;
+		pl->jobs = j;
+		pl->capjobs = cap;
+	}
+	job *j = &pl->jobs[pl->njobs];
+	memset(j, 0, sizeof *j);
+	if (!(j->path = strdup(e->path)))
+		return DOCENT_ENOMEM;
+	j->size = e->st->st_size;
+	j->mtime_ns = (int64_t)e->st->st_mtim.tv_sec * 1000000000 + e->st->st_mtim.tv_nsec;
+	pl->njobs++;
+	pl->bytes_total += (uint64_t)j->size;
+	return 0;
+}
+
+/* ---- phase 3: the work of one file, on a worker thread ---- */
+
+static int read_file(const char *path, char **out, size_t *len)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	struct stat st;
+	char *buf = NULL;
+	size_t n = 0;
+
+	if (fd < 0)
+		return docent_error_set(docent_error_from_errno(errno), "cannot open: %s",
+					strerror(errno));
+	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+		close(fd);
+		return docent_error_set(DOCENT_EIO, "cannot read: not a regular file");
+	}
+	buf = malloc((size_t)st.st_size + 1);
+	if (!buf) {
+		close(fd);
+		return docent_error_set(DOCENT_ENOMEM, "out of memory reading %.1f MB",
+					st.st_size / 1e6);
+	}
+	while (n < (size_t)st.st_size) {
+		ssize_t r = read(fd, buf + n, (size_t)st.st_size - n);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r < 0) {
+			int err = errno;
+			free(buf);
+			close(fd);
+			return docent_error_set(docent_error_from_errno(err), "cannot read: %s",
+						strerror(err));
+		}
+		if (r == 0)
+			break; /* the file shrank while we read it: take what is there */
+		n += (size_t)r;
+	}
+	close(fd);
+	buf[n] = '\0';
+	*out = buf;
+	*len = n;
+	return 0;
+}
+
+/* The document's title when the format gives none: the file name without
+ * its extension. */
+static int default_title(doc *d, const char *path)
+{
+	const char *base = strrchr(path, '/');
+	char name[256];
+	size_t n;
+
+	base = base ? base + 1 : path;
+	n = strlen(base);
+	const char *dot = strrchr(base, '.');
+	if (dot && dot != base)
+		n = (size_t)(dot - base);
+	if (n >= sizeof name)
+		n = sizeof name - 1;
+	memcpy(name, base, n);
+	name[n] = '\0';
+	return doc_set_title(d, name);
+}
+
+static void process(pipeline *pl, job *j)
+{
+	const ingest_params *p = pl->p;
+	char *data = NULL;
+	size_t n = 0;
+	doc raw;
+	int rc;
+
+	doc_init(&raw);
+	doc_init(&j->doc);
+	docent_error_clear();
+	rc = read_file(j->path, &data, &n);
+	if (rc)
+		goto done;
+	j->bytes_read = (int64_t)n;
+	j->size = (int64_t)n;
+	hash_sha256_hex(data, n, j->hash);
+	if (!p->force && j->known_hash[0] && strcmp(j->hash, j->known_hash) == 0) {
+		j->unchanged = 1;
+		goto done;
+	}
+	if (n == 0) {
+		j->skipped = 1;
+		rc = docent_error_set(DOCENT_EEMPTY, "empty file");
+		goto done;
+	}
+	if (!extract_find(j->path, data, n)) {
+		j->skipped = 1;
+		rc = DOCENT_EUNSUPPORTED;
+		goto done;
+	}
+	rc = extract_file(&p->extract, j->path, data, n, &raw, &j->format);
+	if (rc)
+		goto done;
+	rc = cleaner_run(pl->clean, &raw, &j->doc);
+	if (rc)
+		goto done;
+	if (!j->doc.title)
+		rc = default_title(&j->doc, j->path);
+	if (rc == 0)
+		rc = chunk_doc(&p->chunk, &j->doc, &j->chunks);
+	if (rc == 0 && j->chunks.n == 0)
+		rc = docent_error_set(DOCENT_EEMPTY, "no text left to index after cleaning");
+done:
+	free(data);
+	doc_free(&raw);
+	j->rc = rc;
+	if (rc) {
+		const char *m = docent_error_message();
+		j->error = strdup(m[0] ? m : docent_strerror(rc));
+	}
+}
+
+static void *worker(void *arg)
+{
+	pipeline *pl = arg;
+
+	pthread_mutex_lock(&pl->mu);
+	for (;;) {
+		while (!pl->stop && pl->next < pl->njobs && pl->next >= pl->taken_limit)
+			pthread_cond_wait(&pl->cv_work, &pl->mu);
+		if (pl->stop || pl->next >= pl->njobs)
+			break;
+		size_t i = pl->next++;
+		pthread_mutex_unlock(&pl->mu);
+		process(pl, &pl->jobs[i]);
+		pthread_mutex_lock(&pl->mu);
+		pl->done[pl->ndone++] = i;
+		pthread_cond_signal(&pl->cv_done);
+	}
+	pthread_mutex_unlock(&pl->mu);
+	return NULL;
+}
+
+/* ---- the calling thread: store writes and reports ---- */
+
+static void release(job *j)
+{
+	doc_free(&j->doc);
+	chunk_list_free(&j->chunks);
+	free(j->error);
+	j->error = NULL;
+}
+
+static int store_job(store *s, int64_t coll, job *j, const ingest_params *p, ingest_summary *sum)
+{
+	store_chunk_in *ch = NULL;
+	store_put_result res = { 0 };
+	int rc;
+
+	if (j->rc && j->skipped) {
+		sum->skipped++;
+		emit(p, INGEST_SKIPPED, j->path, j->error, NULL, 0, j->rc);
+		return 0;
+	}
+	if (j->rc) {
+		sum->failed++;
+		rc = store_doc_fail(s, coll, j->path, j->size, j->mtime_ns, j->error);
+		emit(p, INGEST_FAILED, j->path, j->error, NULL, 0, j->rc);
+		return rc;
+	}
+	if (j->unchanged) {
+		store_doc_in in = { .path = j->path, .size = j->size, .mtime_ns = j->mtime_ns,
+				    .hash = j->hash };
+		rc = store_doc_put(s, coll, &in, &res);
+		if (rc == 0) {
+			sum->unchanged++;
+			emit(p, INGEST_UNCHANGED, j->path, NULL, NULL, 0, 0);
+		}
+		free(res.duplicate_of);
+		return rc;
+	}
+	ch = calloc(j->chunks.n ? j->chunks.n : 1, sizeof *ch);
+	if (!ch)
+		return docent_error_set(DOCENT_ENOMEM, "out of memory writing %s", j->path);
+	for (size_t i = 0; i < j->chunks.n; i++) {
+		const chunk *c = &j->chunks.items[i];
+		ch[i] = (store_chunk_in){
+			.text = j->doc.text.data + c->off, .len = c->len,
+			.start_byte = c->off, .end_byte = c->off + c->len,
+			.page_start = c->page_start, .page_end = c->page_end,
+			.heading = c->heading, .ntokens = c->ntokens,
+		};
+	}
+	store_doc_in in = {
+		.path = j->path, .size = j->size, .mtime_ns = j->mtime_ns, .hash = j->hash,
+		.title = j->doc.title, .format = j->format,
+		.text_bytes = (int64_t)j->doc.text.len, .npages = j->doc.npages,
+		.chunks = ch, .nchunks = j->chunks.n,
+	};
+	rc = store_doc_put(s, coll, &in, &res);
+	free(ch);
+	if (rc)
+		return docent_error_wrap(rc, "cannot store %s", j->path);
+	if (res.outcome == STORE_PUT_UNCHANGED) {
+		sum->unchanged++;
+		emit(p, INGEST_UNCHANGED, j->path, NULL, j->format, j->chunks.n, 0);
+	} else if (res.duplicate_of) {
+		sum->duplicates++;
+		emit(p, INGEST_DUPLICATE, j->path, res.duplicate_of, j->format, j->chunks.n, 0);
+	} else if (res.outcome == STORE_PUT_UPDATED) {
+		sum->updated++;
+		sum->chunks += j->chunks.n;
+		emit(p, INGEST_UPDATED, j->path, NULL, j->format, j->chunks.n, 0);
+	} else {
+		sum->added++;
+		sum->chunks += j->chunks.n;
+		emit(p, INGEST_ADDED, j->path, NULL, j->format, j->chunks.n, 0);
+	}
+	free(res.duplicate_of);
+	return 0;
+}
+
+typedef struct prune_ctx {
+	int64_t *ids;
+	char **paths;
+	size_t n, cap;
+} prune_ctx;
+
+static int collect_gone(void *ctx, int64_t id, const char *path)
+{
+	prune_ctx *pc = ctx;
+	struct stat st;
+
+	if (path[0] != '/' || lstat(path, &st) == 0 || errno != ENOENT)
+		return 0;
+	if (pc->n == pc->cap) {
+		size_t cap = pc->cap ? pc->cap * 2 : 16;
+		int64_t *ids = realloc(pc->ids, cap * sizeof *ids);
+		if (!ids)
+			return DOCENT_ENOMEM;
+		pc->ids = ids;
+		char **paths = realloc(pc->paths, cap * sizeof *paths);
+		if (!paths)
+			return DOCENT_ENOMEM;
+		pc->paths = paths;
+		pc->cap = cap;
+	}
+	if (!(pc->paths[pc->n] = strdup(path)))
+		return DOCENT_ENOMEM;
+	pc->ids[pc->n++] = id;
+	return 0;
+}
+
+static int prune(store *s, const ingest_params *p, ingest_summary *sum)
+{
+	prune_ctx pc = { 0 };
+	int rc = store_doc_foreach(s, p->collection, collect_gone, &pc);
+
+	for (size_t i = 0; i < pc.n; i++) {
+		if (rc == 0 && (rc = store_doc_remove_id(s, pc.ids[i])) == 0) {
+			sum->pruned++;
+			emit(p, INGEST_PRUNED, pc.paths[i], "file no longer exists", NULL, 0, 0);
+		}
+		free(pc.paths[i]);
+	}
+	free(pc.paths);
+	free(pc.ids);
+	return rc;
+}
+
+int ingest_run(store *s, const char *const *paths, size_t npaths,
+	       const ingest_params *p, ingest_summary *sum)
+{
+	pipeline pl = { .p = p, .sum = sum };
+	cleaner *cl = NULL;
+	pthread_t *threads = NULL;
+	unsigned nthreads = p->threads;
+	size_t started = 0, inflight;
+	int64_t coll = 0;
+	double t0 = now_seconds();
+	uint64_t bytes_done = 0;
+	int rc;
+
+	memset(sum, 0, sizeof *sum);
+	if (!p->collection || !p->collection[0])
+		return docent_error_set(DOCENT_EINVAL, "no collection name given");
+	rc = store_collection_id(s, p->collection, 1, &coll);
+	if (rc)
+		return rc;
+	rc = cleaner_new(&cl, &p->clean);
+	if (rc)
+		return rc;
+	pl.clean = cl;
+
+	rc = walk_paths(paths, npaths, &p->walk, on_walk, &pl);
+	if (rc)
+		goto done;
+
+	/* phase 2: what can be skipped without reading */
+	for (size_t i = 0; i < pl.njobs; i++) {
+		job *j = &pl.jobs[i];
+		store_doc_state st;
+		rc = store_doc_state_get(s, coll, j->path, &st);
+		if (rc)
+			goto done;
+		if (st.id && st.ok) {
+			memcpy(j->known_hash, st.hash, sizeof j->known_hash);
+			if (!p->force && st.size == j->size && st.mtime_ns == j->mtime_ns)
+				j->unchanged = -1; /* known unchanged: no work */
+		}
+	}
+
+	if (nthreads == 0) {
+		long n = sysconf(_SC_NPROCESSORS_ONLN);
+		nthreads = n > 0 ? (unsigned)n : 1;
+	}
+	inflight = 2 * (size_t)nthreads;
+	pl.done = calloc(pl.njobs + 1, sizeof *pl.done);
+	threads = calloc(nthreads, sizeof *threads);
+	if (!pl.done || !threads) {
+		rc = docent_error_set(DOCENT_ENOMEM, "out of memory starting ingestion");
+		goto done;
+	}
+	pthread_mutex_init(&pl.mu, NULL);
+	pthread_cond_init(&pl.cv_work, NULL);
+	pthread_cond_init(&pl.cv_done, NULL);
+
+	/* Files known unchanged are reported first and never reach a worker;
+	 * compact the rest to the front of the job array. */
+	size_t nwork = 0;
+	for (size_t i = 0; i < pl.njobs; i++) {
+		job *j = &pl.jobs[i];
+		if (j->unchanged == -1) {
+			sum->files++;
+			sum->unchanged++;
+			bytes_done += (uint64_t)j->size;
+			emit(p, INGEST_UNCHANGED, j->path, NULL, NULL, 0, 0);
+			free(j->path);
+			continue;
+		}
+		pl.jobs[nwork++] = *j;
+	}
+	size_t nknown = pl.njobs - nwork;
+	pl.njobs = nwork;
+	pl.taken_limit = inflight < nwork ? inflight : nwork;
+
+	for (unsigned t = 0; t < nthreads; t++) {
+		if (pthread_create(&threads[t], NULL, worker, &pl) != 0)
+			break;
+		started++;
+	}
+	if (started == 0) {
+		rc = docent_error_set(DOCENT_EIO, "cannot start worker threads");
+		goto joined;
+	}
+
+	for (size_t consumed = 0; consumed < nwork; consumed++) {
+		size_t i;
+		pthread_mutex_lock(&pl.mu);
+		while (pl.consumed == pl.ndone)
+			pthread_cond_wait(&pl.cv_done, &pl.mu);
+		i = pl.done[pl.consumed++];
+		pthread_mutex_unlock(&pl.mu);
+
+		job *j = &pl.jobs[i];
+		if (rc == 0 && !(p->cancel && *p->cancel)) {
+			sum->files++;
+			sum->bytes += (uint64_t)j->bytes_read;
+			rc = store_job(s, coll, j, p, sum);
+		}
+		bytes_done += (uint64_t)j->size;
+		release(j);
+		if (p->on_progress && rc == 0) {
+			ingest_progress pr = {
+				.files_done = nknown + consumed + 1,
+				.files_total = nknown + nwork,
+				.walking_done = 1,
+				.bytes_done = bytes_done,
+				.bytes_total = pl.bytes_total,
+				.seconds = now_seconds() - t0,
+				.current = j->path,
+			};
+			p->on_progress(p->ctx, &pr);
+		}
+		pthread_mutex_lock(&pl.mu);
+		if (rc != 0 || (p->cancel && *p->cancel)) {
+			/* finish only what workers already hold, then stop */
+			pl.stop = 1;
+			nwork = pl.next;
+		} else if (pl.taken_limit < nwork) {
+			pl.taken_limit++;
+		}
+		pthread_cond_broadcast(&pl.cv_work);
+		pthread_mutex_unlock(&pl.mu);
+	}
+joined:
+	pthread_mutex_lock(&pl.mu);
+	pl.stop = 1;
+	pthread_cond_broadcast(&pl.cv_work);
+	pthread_mutex_unlock(&pl.mu);
+	for (size_t t = 0; t < started; t++)
+		pthread_join(threads[t], NULL);
+	pthread_mutex_destroy(&pl.mu);
+	pthread_cond_destroy(&pl.cv_work);
+	pthread_cond_destroy(&pl.cv_done);
+	if (rc == 0 && p->cancel && *p->cancel)
+		rc = docent_error_set(DOCENT_ECANCELLED,
+				      "stopped; documents finished so far are saved, run the "
+				      "same command again to continue");
+	if (rc == 0 && p->prune)
+		rc = prune(s, p, sum);
+done:
+	for (size_t i = 0; i < pl.njobs; i++) {
+		release(&pl.jobs[i]);
+		free(pl.jobs[i].path);
+	}
+	free(pl.jobs);
+	free(pl.done);
+	free(threads);
+	cleaner_free(cl);
+	sum->seconds = now_seconds() - t0;
+	return rc;
+}

@@ -1,0 +1,126 @@
+#!/bin/sh
+# test_cli.sh - the docent command as a user drives it: help and usage
+# errors, ingest of a mixed folder with bad files in it, incremental
+# re-ingest, updates, duplicates, prune, rm, collections, search and JSON.
+. "$(dirname "$0")/lib.sh"
+
+# ---- help and usage ----
+t "--help exits 0" contains "Usage: docent" "$DOCENT" --help
+t "no command is a usage error" expect_status 2 "$DOCENT"
+t "unknown command is a usage error" expect_status 2 "$DOCENT" frobnicate
+for cmd in init ingest search docs rm collections stats config; do
+	t "$cmd --help" contains "Usage: docent $cmd" "$DOCENT" "$cmd" --help
+done
+t "help search" contains "Usage: docent search" "$DOCENT" help search
+t "search without a query" expect_status 2 "$DOCENT" search
+t "ingest without a path" expect_status 2 "$DOCENT" ingest
+t "unknown option" expect_status 2 "$DOCENT" docs --bogus
+t "bad -k" expect_status 2 "$DOCENT" search -k zero word
+t "search before any ingest says what to do" contains "docent ingest" "$DOCENT" search anything
+
+# ---- a folder of documents, good and bad ----
+C="$TMP/corpus"
+mkdir -p "$C/sub" "$C/.hidden"
+cat >"$C/leave.md" <<'MD'
+# Leave policy
+
+## Parental leave
+
+Employees receive sixteen weeks of paid parental leave, which may be
+taken in two blocks within the first year.
+
+## Sick leave
+
+Sick days do not require a doctor's note for the first three days.
+MD
+printf 'Quarterly revenue grew by twelve percent, driven by the warehouse robots.\n' >"$C/sub/report.txt"
+cp "$C/sub/report.txt" "$C/sub/report copy.txt"         # identical bytes: stored once
+printf '<html><head><title>FAQ</title><script>var secretscript=1;</script></head><body><nav>Home | About</nav><h1>Battery</h1><p>The robot battery lasts eleven hours.</p></body></html>' >"$C/faq.html"
+printf 'naïve caf\351 with Latin-1 bytes and a gazpacho recipe\n' >"$C/latin1.txt"
+printf 'name,city\nAda,Lisbon\nGrace,Oslo\n' >"$C/offices.csv"
+printf 'spaces in the name mention zeppelin\n' >"$C/with space é.txt"
+printf 'a newline in the name mentions quokka\n' >"$C/new
+line.txt"
+printf '\177ELF\002\001\001\000\000\000binary' >"$C/fake.txt"     # binary named .txt
+: >"$C/empty.txt"
+printf '%%PDF-1.4\n1 0 obj << /Type /Catalog' >"$C/broken.pdf"  # truncated PDF
+printf 'hidden text\n' >"$C/.hidden/secret.txt"
+printf 'outside\n' >"$TMP/outside.txt"
+ln -s "$TMP/outside.txt" "$C/link-out.txt"
+head -c 3000 /dev/zero | tr '\0' 'x' >"$C/big.txt"
+for f in "$SRC"/tests/fixtures/extract/*.pdf "$SRC"/tests/fixtures/extract/*.docx \
+	 "$SRC"/tests/fixtures/extract/*.odt; do
+	[ -e "$f" ] && cp "$f" "$C/sub/"
+done
+
+ingest_out="$TMP/ingest.out"
+t "ingest with failures exits 1" expect_status 1 sh -c \
+	'"$0" ingest --max-file-size 2k "$1" >"$2" 2>&1' "$DOCENT" "$C" "$ingest_out"
+t "summary names the binary .txt" grep -q "fake.txt: .*binary" "$ingest_out"
+t "summary names the broken PDF" grep -q "broken.pdf:" "$ingest_out"
+t "summary names the empty file" grep -q "empty.txt: empty file" "$ingest_out"
+t "summary names the hidden folder" grep -q ".hidden: hidden folder" "$ingest_out"
+t "summary names the link leaving the folder" grep -q "link-out.txt: symbolic link" "$ingest_out"
+t "summary names the big file" grep -q "big.txt: larger than max_file_size" "$ingest_out"
+t "summary names the duplicate" grep -q "same content as" "$ingest_out"
+t "newline in a name stays on one line" grep -q 'new\\nline.txt' "$ingest_out"
+t "hidden text is not indexed" contains "No results" "$DOCENT" search "hidden text"
+t "markdown is searchable" contains "leave.md" "$DOCENT" search parental leave weeks
+t "heading path is shown" contains "Leave policy > Parental leave" "$DOCENT" search parental leave
+t "html text is searchable" contains "faq.html" "$DOCENT" search battery hours
+t "html script is not indexed" contains "No results" "$DOCENT" search secretscript
+t "latin-1 text is decoded" contains "café" "$DOCENT" search gazpacho
+t "csv is searchable" contains "offices.csv" "$DOCENT" search Lisbon
+t "odd file names work" contains "with space é.txt" "$DOCENT" search zeppelin
+t "newline file name works" contains "quokka" "$DOCENT" search --full quokka
+t "docs lists failures with their error" contains "error:" "$DOCENT" docs
+t "docs --failed" contains "broken.pdf" "$DOCENT" docs --failed
+
+# ---- JSON for scripts ----
+t "search --json is valid JSON with hits" sh -c \
+	'"$0" search --json revenue | python3 -c "import json,sys; d=json.load(sys.stdin); assert d[\"hits\"] and d[\"hits\"][0][\"path\"].endswith(\".txt\"), d"' "$DOCENT"
+t "docs --json" sh -c '"$0" docs --json | python3 -c "import json,sys; d=json.load(sys.stdin); assert len(d) >= 8, len(d)"' "$DOCENT"
+t "stats --json" sh -c '"$0" stats --json | python3 -c "import json,sys; d=json.load(sys.stdin); assert d[\"chunks\"] > 0 and d[\"failed\"] >= 2, d"' "$DOCENT"
+t "ingest --json" sh -c '"$0" ingest --json "$1" | python3 -c "import json,sys; d=json.load(sys.stdin); assert d[\"unchanged\"] >= 6, d"' "$DOCENT" "$C"
+
+# ---- hostile queries never fail ----
+for q in '"unbalanced' 'AND OR NOT' 'NEAR(a b)' '*' 'text:revenue' '^start' '((' '🤖 robots' ':' '-' "it's"; do
+	t "query $q" expect_status 0 "$DOCENT" search -- "$q"
+done
+
+# ---- incremental: unchanged, changed, pruned ----
+t "second ingest reads nothing new" contains "0 added, 0 updated" "$DOCENT" ingest -q "$C/sub" "$C/leave.md"
+sleep 1
+printf 'Quarterly revenue fell, blamed on a flamingo shortage.\n' >"$C/sub/report.txt"
+t "changed file is updated" contains "1 updated" "$DOCENT" ingest "$C/sub"
+t "new content is found" contains "report.txt" "$DOCENT" search flamingo
+t "copy keeps the old content" contains "report copy.txt" "$DOCENT" search twelve percent
+rm "$C/sub/report copy.txt"
+t "prune removes deleted files" contains "1 pruned" "$DOCENT" ingest --prune "$C/sub"
+t "old content is gone" contains "No results" "$DOCENT" search twelve percent
+
+# ---- rm ----
+t "rm by path" contains "removed 1 document" "$DOCENT" rm "$C/leave.md"
+t "removed document is not found" contains "No results" "$DOCENT" search parental
+id=$("$DOCENT" docs --json | python3 -c 'import json,sys; print([d["id"] for d in json.load(sys.stdin) if d["path"].endswith("faq.html")][0])')
+t "rm by id" contains "removed 1 document" "$DOCENT" rm "$id"
+t "rm of an unknown document fails" expect_status 1 "$DOCENT" rm /nonexistent/file.txt
+
+# ---- collections ----
+t "collections create" contains 'created collection "notes"' "$DOCENT" collections create notes
+t "ingest into a collection" expect_status 0 "$DOCENT" ingest -q -c notes "$C/leave.md"
+t "collections list" contains "notes" "$DOCENT" collections
+t "search one collection" contains "leave.md" "$DOCENT" search -c notes parental leave
+t "search an unknown collection fails" expect_status 1 "$DOCENT" search -c nope parental
+t "collections rm" contains 'removed collection "notes"' "$DOCENT" collections rm notes
+t "its documents are gone" contains "No results" "$DOCENT" search parental
+
+# ---- configuration ----
+t "config shows the origin of env values" sh -c \
+	'DOCENT_SEARCH_K=3 "$0" config | grep -q "search.k .*= 3 .*env DOCENT_SEARCH_K"' "$DOCENT"
+t "config shows the data dir flag" contains "flag --data-dir" "$DOCENT" --data-dir "$TMP/elsewhere" config
+t "a bad env value is a clear error" contains "DOCENT_SEARCH_K" env DOCENT_SEARCH_K=many "$DOCENT" search x
+printf '[search]\nk = 2\n' >"$TMP/k2.conf"
+t "config file is read" sh -c '"$0" --config "$1" search --json robots revenue battery leave | python3 -c "import json,sys; assert len(json.load(sys.stdin)[\"hits\"]) <= 2"' "$DOCENT" "$TMP/k2.conf"
+
+finish
