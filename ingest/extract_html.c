@@ -1,0 +1,508 @@
+/*
+ * extract_html.c - HTML and XHTML through libxml2's forgiving HTML parser.
+ *
+ * The tree is walked once. Scripts, styles, SVG, navigation (<nav>,
+ * role="navigation", menu-like classes), hidden elements and form controls
+ * are skipped whole. Headings become DOC_HEADING, <pre> DOC_PRE, data
+ * tables DOC_TABLE (a row a line, cells joined by " | "); text in any other
+ * block element (p, li, div with text of its own...) becomes a paragraph.
+ * Tables used for layout (one cell, or holding headings or tables) are
+ * walked as ordinary containers. The title is <title>, else the first <h1>.
+ */
+#include "core/error.h"
+#include "core/text.h"
+#include "ingest/extract_int.h"
+
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include <libxml/HTMLparser.h>
+#include <libxml/tree.h>
+
+#define MAX_DEPTH 1000
+
+typedef struct walker {
+	doc *d;
+	dbuf cur;             /* the pending block's text */
+	doc_block_kind kind;  /* the pending block's kind */
+	int level;
+	int pre;              /* inside <pre> */
+	int space;            /* cur ends in collapsed white space */
+	dbuf h1;              /* the first <h1>, for the title */
+	int have_h1;
+	int rc;
+} walker;
+
+static const char *const skipped[] = {
+	"script", "style", "noscript", "template", "svg", "math", "nav", "head",
+	"iframe", "object", "embed", "canvas", "button", "input", "select",
+	"textarea", "option", "optgroup", "datalist", "label", "map", "audio",
+	"video", "dialog", NULL,
+};
+
+static const char *const blocks[] = {
+	"p", "div", "section", "article", "main", "aside", "header", "footer",
+	"address", "blockquote", "li", "dd", "dt", "dl", "ul", "ol", "menu",
+	"figure", "figcaption", "details", "summary", "center", "body", "html",
+	"hr", "fieldset", "legend", "caption", "form", "tr", "td", "th", "thead",
+	"tbody", "tfoot", "hgroup", "search", NULL,
+};
+
+/* class tokens that mark site navigation rather than content */
+static const char *const nav_classes[] = {
+	"nav", "navbar", "navigation", "menu", "mainmenu", "submenu", "breadcrumb",
+	"breadcrumbs", "skip-link", "sr-only", NULL,
+};
+
+static int in_list(const char *s, const char *const *list)
+{
+	for (size_t i = 0; list[i]; i++)
+		if (strcmp(s, list[i]) == 0)
+			return 1;
+	return 0;
+}
+
+static const char *attr(const xmlNode *n, const char *name)
+{
+	for (const xmlAttr *a = n->properties; a; a = a->next)
+		if (a->name && strcasecmp((const char *)a->name, name) == 0)
+			return a->children && a->children->content ? (const char *)a->children->content
+								   : "";
+	return NULL;
+}
+
+static int has_nav_class(const char *cls)
+{
+	char tok[64];
+
+	while (cls && *cls) {
+		size_t k = 0;
+		while (*cls == ' ' || *cls == '\t' || *cls == '\n')
+			cls++;
+		while (*cls && *cls != ' ' && *cls != '\t' && *cls != '\n') {
+			if (k + 1 < sizeof tok)
+				tok[k++] = (char)(*cls >= 'A' && *cls <= 'Z' ? *cls + 32 : *cls);
+			cls++;
+		}
+		tok[k] = '\0';
+		if (k && in_list(tok, nav_classes))
+			return 1;
+	}
+	return 0;
+}
+
+static int is_skipped(const xmlNode *n)
+{
+	const char *name = (const char *)n->name, *v;
+
+	if (in_list(name, skipped))
+		return 1;
+	if ((v = attr(n, "role")) && strcasecmp(v, "navigation") == 0)
+		return 1;
+	if (attr(n, "hidden"))
+		return 1;
+	if ((v = attr(n, "aria-hidden")) && strcasecmp(v, "true") == 0)
+		return 1;
+	if ((v = attr(n, "class")) && has_nav_class(v))
+		return 1;
+	return 0;
+}
+
+static int is_space(char c)
+{
+	return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f';
+}
+
+/* Appends text, collapsing white space runs to one space unless in <pre>. */
+static int put_text(dbuf *b, int *space, const char *s, size_t n, int pre)
+{
+	size_t i = 0;
+
+	if (pre)
+		return dbuf_append(b, s, n);
+	while (i < n) {
+		size_t j = i;
+		while (j < n && !is_space(s[j]))
+			j++;
+		if (j > i) {
+			if (dbuf_append(b, s + i, j - i))
+				return DOCENT_ENOMEM;
+			*space = 0;
+		}
+		if (j < n) {
+			if (!*space && b->len && dbuf_putc(b, ' '))
+				return DOCENT_ENOMEM;
+			*space = 1;
+		}
+		while (j < n && is_space(s[j]))
+			j++;
+		i = j;
+	}
+	return 0;
+}
+
+static void flush(walker *w)
+{
+	if (w->rc)
+		return;
+	if (w->cur.len) {
+		w->rc = doc_add(w->d, w->kind, w->level, 0, w->cur.data, w->cur.len);
+		if (!w->rc && w->kind == DOC_HEADING && w->level == 1 && !w->have_h1) {
+			w->have_h1 = 1;
+			w->rc = dbuf_append(&w->h1, w->cur.data, w->cur.len);
+		}
+	}
+	dbuf_reset(&w->cur);
+	w->kind = DOC_PARA;
+	w->level = 0;
+	w->space = 1;
+}
+
+/* All the text under n, flattened to one line (table cells, titles). */
+static int flat_text(const xmlNode *n, dbuf *b, int *space, int depth)
+{
+	for (const xmlNode *c = n->children; c; c = c->next) {
+		if (c->type == XML_TEXT_NODE || c->type == XML_CDATA_SECTION_NODE) {
+			if (c->content && put_text(b, space, (const char *)c->content,
+						   strlen((const char *)c->content), 0))
+				return DOCENT_ENOMEM;
+		} else if (c->type == XML_ELEMENT_NODE && c->name && depth < MAX_DEPTH &&
+			   !is_skipped(c)) {
+			int sep = strcmp((const char *)c->name, "br") == 0 ||
+				  in_list((const char *)c->name, blocks);
+			if (sep && put_text(b, space, " ", 1, 0))
+				return DOCENT_ENOMEM;
+			if (flat_text(c, b, space, depth + 1))
+				return DOCENT_ENOMEM;
+			if (sep && put_text(b, space, " ", 1, 0))
+				return DOCENT_ENOMEM;
+		}
+	}
+	return 0;
+}
+
+static int is_name(const xmlNode *n, const char *name)
+{
+	return n->type == XML_ELEMENT_NODE && n->name && strcmp((const char *)n->name, name) == 0;
+}
+
+/* Does the table hold things a data table does not (headings, tables)? */
+static int looks_like_layout(const xmlNode *n, int depth)
+{
+	for (const xmlNode *c = n->children; c; c = c->next) {
+		if (c->type != XML_ELEMENT_NODE || !c->name)
+			continue;
+		const char *name = (const char *)c->name;
+		if (strcmp(name, "table") == 0 || strcmp(name, "pre") == 0 ||
+		    (name[0] == 'h' && name[1] >= '1' && name[1] <= '6' && !name[2]))
+			return 1;
+		if (depth < MAX_DEPTH && looks_like_layout(c, depth + 1))
+			return 1;
+	}
+	return 0;
+}
+
+/* Calls f on each row of table t (tr directly or in thead/tbody/tfoot). */
+static void table_rows(const xmlNode *t, const xmlNode **rows, size_t *nrows, size_t max)
+{
+	for (const xmlNode *c = t->children; c; c = c->next) {
+		if (is_name(c, "tr")) {
+			if (*nrows < max)
+				rows[*nrows] = c;
+			(*nrows)++;
+		} else if (is_name(c, "thead") || is_name(c, "tbody") || is_name(c, "tfoot")) {
+			table_rows(c, rows, nrows, max);
+		}
+	}
+}
+
+static size_t count_cells(const xmlNode *tr)
+{
+	size_t k = 0;
+
+	for (const xmlNode *c = tr->children; c; c = c->next)
+		if (is_name(c, "td") || is_name(c, "th"))
+			k++;
+	return k;
+}
+
+static void walk(walker *w, const xmlNode *n, int depth);
+
+static void walk_children(walker *w, const xmlNode *n, int depth)
+{
+	for (const xmlNode *c = n->children; c && !w->rc; c = c->next)
+		walk(w, c, depth + 1);
+}
+
+static int is_cell(const xmlNode *n)
+{
+	return is_name(n, "td") || is_name(n, "th");
+}
+
+/* Appends one row line, from the cells among `first` and its siblings: all
+ * of them for a <tr>'s children, or only the run of cells at `first` when
+ * broken markup left cells outside any row. Returns the node after the
+ * cells used. */
+static const xmlNode *table_row(walker *w, const xmlNode *first, int run_only, dbuf *tab,
+				int depth)
+{
+	size_t row_start = tab->len, cells = 0;
+	int nonempty = 0;
+	const xmlNode *c;
+
+	if (tab->len && (w->rc = dbuf_putc(tab, '\n')))
+		return NULL;
+	for (c = first; c && !w->rc; c = c->next) {
+		if (!is_cell(c)) {
+			if (run_only && c->type == XML_ELEMENT_NODE)
+				break;
+			continue;
+		}
+		if (cells++ && (w->rc = dbuf_puts(tab, " | ")))
+			break;
+		size_t at = tab->len;
+		int space = 1;
+		if ((w->rc = flat_text(c, tab, &space, depth)))
+			break;
+		while (tab->len > at && tab->data[tab->len - 1] == ' ')
+			dbuf_truncate(tab, tab->len - 1);
+		if (tab->len > at)
+			nonempty = 1;
+	}
+	if (!nonempty)
+		dbuf_truncate(tab, row_start);
+	return c;
+}
+
+static void walk_rows(walker *w, const xmlNode *t, dbuf *tab, int depth)
+{
+	const xmlNode *r = t->children;
+
+	while (r && !w->rc) {
+		if (is_name(r, "thead") || is_name(r, "tbody") || is_name(r, "tfoot")) {
+			walk_rows(w, r, tab, depth + 1);
+		} else if (is_name(r, "tr")) {
+			table_row(w, r->children, 0, tab, depth);
+		} else if (is_cell(r)) {
+			r = table_row(w, r, 1, tab, depth);
+			continue;
+		}
+		r = r->next;
+	}
+}
+
+static void walk_table(walker *w, const xmlNode *t, int depth)
+{
+	const xmlNode *rows[2];
+	size_t nrows = 0;
+	dbuf tab = DBUF_INIT;
+
+	table_rows(t, rows, &nrows, 2);
+	if (nrows == 0 || (nrows == 1 && count_cells(rows[0]) <= 1) || looks_like_layout(t, depth)) {
+		flush(w);
+		walk_children(w, t, depth);
+		flush(w);
+		return;
+	}
+	flush(w);
+	for (const xmlNode *c = t->children; c; c = c->next) {
+		if (is_name(c, "caption")) {
+			walk(w, c, depth + 1);
+			flush(w);
+		}
+	}
+	walk_rows(w, t, &tab, depth);
+	if (!w->rc && tab.len)
+		w->rc = doc_add(w->d, DOC_TABLE, 0, 0, tab.data, tab.len);
+	dbuf_free(&tab);
+}
+
+static void walk(walker *w, const xmlNode *n, int depth)
+{
+	const char *name;
+
+	if (w->rc || depth > MAX_DEPTH)
+		return;
+	if (n->type == XML_TEXT_NODE || n->type == XML_CDATA_SECTION_NODE) {
+		if (n->content)
+			w->rc = put_text(&w->cur, &w->space, (const char *)n->content,
+					 strlen((const char *)n->content), w->pre);
+		return;
+	}
+	if (n->type != XML_ELEMENT_NODE || !n->name) {
+		if (n->type == XML_DOCUMENT_NODE || n->type == XML_HTML_DOCUMENT_NODE)
+			walk_children(w, n, depth);
+		return;
+	}
+	name = (const char *)n->name;
+	if (is_skipped(n))
+		return;
+	if (name[0] == 'h' && name[1] >= '1' && name[1] <= '6' && !name[2]) {
+		flush(w);
+		w->kind = DOC_HEADING;
+		w->level = name[1] - '0';
+		walk_children(w, n, depth);
+		flush(w);
+	} else if (strcmp(name, "pre") == 0 || strcmp(name, "listing") == 0 ||
+		   strcmp(name, "xmp") == 0) {
+		flush(w);
+		w->kind = DOC_PRE;
+		w->pre++;
+		walk_children(w, n, depth);
+		w->pre--;
+		flush(w);
+	} else if (strcmp(name, "table") == 0) {
+		if (w->pre) {
+			walk_children(w, n, depth);
+			return;
+		}
+		walk_table(w, n, depth);
+	} else if (strcmp(name, "br") == 0) {
+		if (!w->rc)
+			w->rc = dbuf_putc(&w->cur, '\n');
+		w->space = 1;
+	} else if (!w->pre && in_list(name, blocks)) {
+		flush(w);
+		walk_children(w, n, depth);
+		flush(w);
+	} else {
+		walk_children(w, n, depth);
+	}
+}
+
+/* The text of the first <title> element (in <head>), or NULL. */
+static const xmlNode *find_title(const xmlNode *n, int depth)
+{
+	for (const xmlNode *c = n; c; c = c->next) {
+		if (c->type != XML_ELEMENT_NODE || !c->name)
+			continue;
+		if (strcmp((const char *)c->name, "title") == 0)
+			return c;
+		if (strcmp((const char *)c->name, "body") == 0)
+			return NULL;
+		if (depth < 4 && c->children) {
+			const xmlNode *t = find_title(c->children, depth + 1);
+			if (t)
+				return t;
+		}
+	}
+	return NULL;
+}
+
+/* Is an encoding declared (BOM, meta charset, XML declaration)? */
+static int declares_encoding(const char *s, size_t n)
+{
+	size_t m = n < 2048 ? n : 2048;
+
+	if (n >= 2 && ((unsigned char)s[0] == 0xFF || (unsigned char)s[0] == 0xFE))
+		return 1;
+	if (n >= 3 && memcmp(s, "\xEF\xBB\xBF", 3) == 0)
+		return 1;
+	for (size_t i = 0; i + 8 <= m; i++) {
+		if (strncasecmp(s + i, "charset=", 8) == 0)
+			return 1;
+		if (i + 9 <= m && strncasecmp(s + i, "encoding=", 9) == 0)
+			return 1;
+	}
+	return 0;
+}
+
+int extract_html_blocks(const char *html, size_t n, const char *encoding, doc *d, char **title)
+{
+	walker w = {.d = d, .kind = DOC_PARA, .space = 1};
+	htmlDocPtr hd;
+	xml_quiet q;
+	int opts = HTML_PARSE_RECOVER | HTML_PARSE_NOERROR | HTML_PARSE_NOWARNING |
+		   HTML_PARSE_NONET;
+
+	if (title)
+		*title = NULL;
+	if (n > 0x7FFFFFFF)
+		return docent_error_set(DOCENT_ETOOBIG, "HTML file over 2 GiB");
+	if (!encoding && !declares_encoding(html, n))
+		encoding = text_utf8_valid(html, n) ? "UTF-8" : "windows-1252";
+	extract_xml_init();
+	xml_quiet_begin(&q);
+	hd = htmlReadMemory(html, (int)n, NULL, encoding, opts);
+	xml_quiet_end(&q);
+	if (!hd)
+		return docent_error_set(DOCENT_EFORMAT, "HTML could not be parsed");
+	walk(&w, (const xmlNode *)hd, 0);
+	flush(&w);
+	if (!w.rc && title) {
+		const xmlNode *t = find_title(hd->children, 0);
+		dbuf tb = DBUF_INIT;
+		int space = 1;
+		if (t)
+			w.rc = flat_text(t, &tb, &space, 0);
+		if (!w.rc && tb.len == 0 && w.h1.len)
+			w.rc = dbuf_append(&tb, w.h1.data, w.h1.len);
+		if (!w.rc && tb.len)
+			*title = dbuf_detach(&tb, NULL);
+		dbuf_free(&tb);
+	}
+	xmlFreeDoc(hd);
+	dbuf_free(&w.cur);
+	dbuf_free(&w.h1);
+	if (w.rc)
+		return docent_error_set(w.rc, "out of memory extracting HTML");
+	return 0;
+}
+
+static int html_extract(const extract_params *p, const char *data, size_t n, doc *d)
+{
+	char *title = NULL;
+	int rc;
+
+	(void)p;
+	rc = extract_html_blocks(data, n, NULL, d, &title);
+	if (rc == 0 && title)
+		rc = doc_set_title(d, title);
+	free(title);
+	return rc;
+}
+
+/* "<!DOCTYPE html" or "<html" first, after a BOM, white space, an XML
+ * declaration or comments. */
+static int html_sniff(const char *s, size_t n)
+{
+	size_t i = 0, m = n < 4096 ? n : 4096;
+
+	if (m >= 3 && memcmp(s, "\xEF\xBB\xBF", 3) == 0)
+		i = 3;
+	for (;;) {
+		while (i < m && is_space(s[i]))
+			i++;
+		if (m - i >= 5 && memcmp(s + i, "<?xml", 5) == 0) {
+			const char *e = memchr(s + i, '>', m - i);
+			if (!e)
+				return 0;
+			i = (size_t)(e - s) + 1;
+			continue;
+		}
+		if (m - i >= 4 && memcmp(s + i, "<!--", 4) == 0) {
+			const char *e = memmem(s + i + 4, m - i - 4, "-->", 3);
+			if (!e)
+				return 0;
+			i = (size_t)(e - s) + 3;
+			continue;
+		}
+		break;
+	}
+	if (m - i >= 14 && strncasecmp(s + i, "<!DOCTYPE html", 14) == 0)
+		return 1;
+	if (m - i >= 5 && strncasecmp(s + i, "<html", 5) == 0 &&
+	    (m - i == 5 || s[i + 5] == '>' || is_space(s[i + 5])))
+		return 1;
+	return 0;
+}
+
+static const char *const html_ext[] = {"html", "htm", "xhtml", "xht", "shtml", NULL};
+
+const extractor extract_html = {
+	.format = "html",
+	.extensions = html_ext,
+	.sniff = html_sniff,
+	.extract = html_extract,
+};

@@ -1,0 +1,74 @@
+/*
+ * extract_text.c - plain text and source code. The bytes are decoded with
+ * text_decode() (UTF-8, UTF-16 with a byte-order mark, else Windows-1252)
+ * and split at blank lines: paragraphs for text, preformatted blocks (line
+ * breaks kept) for code. Neither names a title; the pipeline falls back to
+ * the file name.
+ */
+#include "core/error.h"
+#include "core/text.h"
+#include "ingest/extract_int.h"
+
+static int decode(const char *data, size_t n, dbuf *out)
+{
+	int rc = text_decode(data, n, out, NULL);
+
+	if (rc == DOCENT_EUNSUPPORTED)
+		return docent_error_set(rc, "binary content, not text: docent reads text, Markdown, "
+					    "HTML, PDF, DOCX, ODT and CSV files");
+	return rc;
+}
+
+static int extract_lines(const char *data, size_t n, doc *d, doc_block_kind kind)
+{
+	dbuf t = DBUF_INIT;
+	int rc = decode(data, n, &t);
+
+	if (rc == 0)
+		rc = extract_add_paragraphs(d, kind, 0, t.data, t.len);
+	dbuf_free(&t);
+	return rc;
+}
+
+static int text_extract(const extract_params *p, const char *data, size_t n, doc *d)
+{
+	(void)p;
+	return extract_lines(data, n, d, DOC_PARA);
+}
+
+static int code_extract(const extract_params *p, const char *data, size_t n, doc *d)
+{
+	(void)p;
+	return extract_lines(data, n, d, DOC_PRE);
+}
+
+static const char *const text_ext[] = {
+	"txt", "text", "log", "rst", "adoc", "asciidoc", "org", "tex", "nfo", NULL,
+};
+
+static const char *const code_ext[] = {
+	"c", "h", "cc", "cpp", "cxx", "c++", "hpp", "hh", "hxx", "m", "mm",
+	"py", "pyi", "js", "mjs", "cjs", "jsx", "ts", "tsx", "go", "rs", "java",
+	"rb", "sh", "bash", "zsh", "fish", "ps1", "php", "cs", "fs", "vb", "swift",
+	"kt", "kts", "sql", "lua", "pl", "pm", "r", "scala", "clj", "cljs", "ex",
+	"exs", "erl", "hrl", "hs", "ml", "mli", "elm", "dart", "jl", "nim", "zig",
+	"v", "vhd", "vhdl", "f", "f90", "for", "asm", "s", "el", "lisp", "scm",
+	"groovy", "gradle", "cmake", "mk", "make", "awk", "sed", "tcl", "vim",
+	"css", "scss", "sass", "less", "vue", "svelte", "proto", "graphql",
+	"json", "jsonl", "yaml", "yml", "toml", "ini", "cfg", "conf", "xml",
+	"xsd", "xsl", "dockerfile", "tf", "nix", "bat", "cmd", "diff", "patch", NULL,
+};
+
+const extractor extract_text = {
+	.format = "text",
+	.extensions = text_ext,
+	.sniff = NULL,
+	.extract = text_extract,
+};
+
+const extractor extract_code = {
+	.format = "code",
+	.extensions = code_ext,
+	.sniff = NULL,
+	.extract = code_extract,
+};
