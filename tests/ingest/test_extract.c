@@ -1,0 +1,753 @@
+/*
+ * test_extract.c - the extractors on the fixtures in tests/fixtures/extract
+ * (made by make.sh there and scripts/mkdoc.py) and, when it is present, on
+ * every file of ../shared/eval/doccorpus.
+ */
+#include "tests/testutil.h"
+
+#include <dirent.h>
+#include <pthread.h>
+#include <time.h>
+
+#include "core/error.h"
+#include "core/text.h"
+#include "ingest/extract.h"
+
+/* ---- helpers ---- */
+
+static int run_bytes(const char *path, const char *data, size_t n, const extract_params *p,
+		     doc *d, const char **fmt)
+{
+	extract_params dp = extract_default_params();
+
+	doc_init(d);
+	return extract_file(p ? p : &dp, path, data, n, d, fmt);
+}
+
+/* Extracts tests/fixtures/extract/NAME into d. */
+static int run(const char *name, const extract_params *p, doc *d, const char **fmt)
+{
+	char rel[256];
+	size_t n;
+	char *data;
+	int rc;
+
+	snprintf(rel, sizeof rel, "extract/%s", name);
+	data = slurp(fixture(rel), &n);
+	rc = run_bytes(name, data, n, p, d, fmt);
+	free(data);
+	return rc;
+}
+
+static int has(const doc *d, const char *s)
+{
+	return d->text.data && strstr(d->text.data, s) != NULL;
+}
+
+/* The index of the first block of `kind` whose text is exactly s, or -1. */
+static long find_block(const doc *d, doc_block_kind kind, const char *s)
+{
+	size_t n = strlen(s);
+
+	for (size_t i = 0; i < d->nblocks; i++)
+		if (d->blocks[i].kind == kind && d->blocks[i].len == n &&
+		    memcmp(doc_block_text(d, i), s, n) == 0)
+			return (long)i;
+	return -1;
+}
+
+/* The index of the first block of `kind` containing s, or -1. */
+static long block_with(const doc *d, doc_block_kind kind, const char *s)
+{
+	for (size_t i = 0; i < d->nblocks; i++) {
+		const doc_block *b = &d->blocks[i];
+		if (b->kind != kind)
+			continue;
+		char *t = strndup(doc_block_text(d, i), b->len);
+		int hit = strstr(t, s) != NULL;
+		free(t);
+		if (hit)
+			return (long)i;
+	}
+	return -1;
+}
+
+/* What every extracted doc must satisfy. */
+static void check_doc(const doc *d)
+{
+	assert_true(text_utf8_valid(d->text.data ? d->text.data : "", d->text.len));
+	for (size_t i = 0; i < d->nblocks; i++) {
+		const doc_block *b = &d->blocks[i];
+		assert_true(b->len > 0);
+		assert_true(b->off + b->len + 2 <= d->text.len);
+		assert_memory_equal(d->text.data + b->off + b->len, "\n\n", 2);
+		assert_true(b->kind >= DOC_HEADING && b->kind <= DOC_PRE);
+		if (b->kind == DOC_HEADING)
+			assert_true(b->level >= 1 && b->level <= 6);
+		else
+			assert_int_equal(b->level, 0);
+	}
+	if (d->title)
+		assert_true(text_utf8_valid(d->title, strlen(d->title)));
+}
+
+static void expect_heading(const doc *d, const char *text, int level)
+{
+	long i = find_block(d, DOC_HEADING, text);
+	if (i < 0)
+		fail_msg("no heading \"%s\"", text);
+	assert_int_equal(d->blocks[i].level, level);
+}
+
+/* ---- registry and sniffing ---- */
+
+static void test_extract_registry(void **state)
+{
+	const extractor *const *all = extract_all();
+	const char *formats[] = {"pdf", "docx", "odt", "html", "markdown", "csv", "code", "text"};
+	extract_params p = extract_default_params();
+	size_t n = 0;
+
+	(void)state;
+	assert_int_equal(p.max_unpacked_bytes, 256u << 20);
+	assert_int_equal(p.max_pages, 0);
+	for (; all[n]; n++) {
+		assert_non_null(all[n]->format);
+		assert_non_null(all[n]->extract);
+		assert_non_null(all[n]->extensions);
+	}
+	assert_int_equal(n, 8);
+	for (size_t i = 0; i < 8; i++) {
+		size_t k;
+		for (k = 0; k < n && strcmp(all[k]->format, formats[i]) != 0; k++)
+			;
+		if (k == n)
+			fail_msg("no extractor for %s", formats[i]);
+	}
+}
+
+static const char *found(const char *path, const char *data, size_t n)
+{
+	const extractor *e = extract_find(path, data, n);
+	return e ? e->format : NULL;
+}
+
+static void test_extract_find(void **state)
+{
+	size_t n;
+	char *pdf = slurp(fixture("extract/report.pdf"), &n);
+	size_t nz;
+	char *docx = slurp(fixture("extract/report.docx"), &nz);
+	size_t no;
+	char *odt = slurp(fixture("extract/report.odt"), &no);
+	const char bin[] = "\x01\x02\x00\x03\x04\x00\xff\xfe\x00\x01";
+
+	(void)state;
+	/* magic bytes beat the name */
+	assert_string_equal(found("report.txt", pdf, n), "pdf");
+	assert_string_equal(found("report.zip", docx, nz), "docx");
+	assert_string_equal(found("REPORT.DOCX", docx, nz), "docx");
+	assert_string_equal(found("report.docx", odt, no), "odt");
+	assert_string_equal(found("x.txt", "  <!doctype HTML><p>hi", 22), "html");
+	assert_string_equal(found("x", "\xEF\xBB\xBF\n<html lang=en><p>hi", 24), "html");
+	assert_string_equal(found("x.md", "<?xml version=\"1.0\"?>\n<html>", 28), "html");
+	/* then the extension */
+	assert_string_equal(found("a/b/notes.MD", "# hi", 4), "markdown");
+	assert_string_equal(found("t.csv", "a,b", 3), "csv");
+	assert_string_equal(found("main.c", "int x;", 6), "code");
+	assert_string_equal(found("x.py", "pass", 4), "code");
+	assert_string_equal(found("x.htm", "<p>hi", 5), "html");
+	/* then plain text when not binary */
+	assert_string_equal(found("README", "hello", 5), "text");
+	assert_string_equal(found("a.weird", "hello", 5), "text");
+	assert_string_equal(found("x.txt", "<html5 is not html", 18), "text");
+	assert_null(extract_find("x.bin", bin, sizeof bin - 1));
+	assert_string_equal(docent_error_message(), "unsupported file type (binary content)");
+	free(pdf);
+	free(docx);
+	free(odt);
+}
+
+/* ---- PDF ---- */
+
+static void test_extract_pdf_pages(void **state)
+{
+	doc d;
+	const char *fmt;
+
+	(void)state;
+	assert_int_equal(run("report.pdf", NULL, &d, &fmt), 0);
+	check_doc(&d);
+	assert_string_equal(fmt, "pdf");
+	assert_string_equal(d.title, "Harbour Authority Annual Report");
+	assert_int_equal(d.npages, 3);
+	for (size_t i = 0; i < d.nblocks; i++)
+		assert_true(d.blocks[i].page >= 1 && d.blocks[i].page <= 3);
+	/* headings by font size, on their pages */
+	expect_heading(&d, "Harbour Operations", 1);
+	expect_heading(&d, "Pilotage", 2);
+	assert_int_equal(d.blocks[find_block(&d, DOC_HEADING, "Harbour Operations")].page, 1);
+	assert_int_equal(d.blocks[find_block(&d, DOC_HEADING, "Environment")].page, 2);
+	assert_int_equal(d.blocks[find_block(&d, DOC_HEADING, "Finance")].page, 3);
+	assert_int_equal(d.blocks[block_with(&d, DOC_PARA, "seagrass survey")].page, 2);
+	assert_int_equal(d.blocks[block_with(&d, DOC_PARA, "breakwater loan")].page, 3);
+	/* running header and footer on every page, each its own block */
+	for (int pg = 1; pg <= 3; pg++) {
+		char footer[32];
+		snprintf(footer, sizeof footer, "Page %d of 3", pg);
+		long i = find_block(&d, DOC_PARA, footer);
+		assert_true(i >= 0);
+		assert_int_equal(d.blocks[i].page, pg);
+	}
+	/* paragraphs are split at their gaps; words across bold runs whole */
+	assert_true(block_with(&d, DOC_PARA, "Maritime traffic rose") >= 0);
+	assert_true(block_with(&d, DOC_PARA, "Maritime traffic rose") !=
+		    block_with(&d, DOC_PARA, "four million tonnes"));
+	/* table columns are not run together */
+	assert_true(has(&d, "Berthing per metre per day 1.20"));
+	doc_free(&d);
+}
+
+static void test_extract_pdf_max_pages(void **state)
+{
+	extract_params p = extract_default_params();
+	doc d;
+
+	(void)state;
+	p.max_pages = 1;
+	assert_int_equal(run("report.pdf", &p, &d, NULL), 0);
+	assert_int_equal(d.npages, 1);
+	for (size_t i = 0; i < d.nblocks; i++)
+		assert_int_equal(d.blocks[i].page, 1);
+	assert_false(has(&d, "Environment"));
+	doc_free(&d);
+}
+
+static void test_extract_pdf_bad(void **state)
+{
+	doc d;
+	size_t n;
+	char *data;
+
+	(void)state;
+	assert_int_equal(run("encrypted.pdf", NULL, &d, NULL), DOCENT_EENCRYPTED);
+	assert_non_null(strstr(docent_error_message(), "password-protected"));
+	assert_null(strchr(docent_error_message(), '\n'));
+	doc_free(&d);
+
+	assert_int_equal(run("corrupt.pdf", NULL, &d, NULL), DOCENT_EFORMAT);
+	doc_free(&d);
+
+	assert_int_equal(run("scanned.pdf", NULL, &d, NULL), DOCENT_EEMPTY);
+	assert_non_null(strstr(docent_error_message(), "no text layer"));
+	assert_non_null(strstr(docent_error_message(), "OCR"));
+	doc_free(&d);
+
+	/* cut short at several points: an error or partial text, never a crash */
+	data = slurp(fixture("extract/report.pdf"), &n);
+	for (size_t cut = 16; cut < n; cut += n / 7) {
+		int rc = run_bytes("cut.pdf", data, cut, NULL, &d, NULL);
+		assert_true(rc == 0 || rc == DOCENT_EFORMAT || rc == DOCENT_EEMPTY);
+		check_doc(&d);
+		doc_free(&d);
+	}
+	free(data);
+}
+
+/* ---- DOCX and ODT ---- */
+
+static void check_report(const doc *d)
+{
+	check_doc(d);
+	assert_string_equal(d->title, "Harbour Authority Annual Report");
+	assert_int_equal(d->npages, 0);
+	expect_heading(d, "Harbour Operations", 1);
+	expect_heading(d, "Pilotage", 2);
+	expect_heading(d, "Tariffs", 2);
+	expect_heading(d, "Environment", 1);
+	/* "**Mar**itime": one word across runs with different formatting */
+	assert_true(block_with(d, DOC_PARA, "Maritime traffic rose by nine percent.") >= 0);
+	assert_true(block_with(d, DOC_PARA, "The harbour authority moved four million") >= 0);
+	assert_true(find_block(d, DOC_TABLE,
+			       "Service | Unit | Fee\n"
+			       "Berthing | per metre per day | 1.20\n"
+			       "Pilotage | per movement | 310.00\n"
+			       "Waste reception | per cubic metre | 45.50") >= 0);
+	for (size_t i = 0; i < d->nblocks; i++)
+		assert_int_equal(d->blocks[i].page, 0);
+}
+
+static void test_extract_docx(void **state)
+{
+	doc d;
+	const char *fmt;
+
+	(void)state;
+	assert_int_equal(run("report.docx", NULL, &d, &fmt), 0);
+	assert_string_equal(fmt, "docx");
+	check_report(&d);
+	doc_free(&d);
+}
+
+static void test_extract_odt(void **state)
+{
+	doc d;
+	const char *fmt;
+
+	(void)state;
+	assert_int_equal(run("report.odt", NULL, &d, &fmt), 0);
+	assert_string_equal(fmt, "odt");
+	check_report(&d);
+	doc_free(&d);
+}
+
+static void test_extract_docx_bomb(void **state)
+{
+	extract_params p = extract_default_params();
+	doc d;
+	clock_t t0 = clock();
+
+	(void)state;
+	p.max_unpacked_bytes = 1u << 20;
+	assert_int_equal(run("bomb.docx", &p, &d, NULL), DOCENT_ETOOBIG);
+	assert_non_null(strstr(docent_error_message(), "max_unpacked_bytes"));
+	/* stopped after about 1 MiB, not after inflating 50 */
+	assert_true((double)(clock() - t0) / CLOCKS_PER_SEC < 0.5);
+	doc_free(&d);
+}
+
+static void test_extract_docx_hostile_xml(void **state)
+{
+	doc d;
+
+	(void)state;
+	assert_int_equal(run("xxe.docx", NULL, &d, NULL), DOCENT_EFORMAT);
+	assert_false(has(&d, "root:"));
+	doc_free(&d);
+	assert_int_equal(run("laughs.docx", NULL, &d, NULL), DOCENT_EFORMAT);
+	assert_false(has(&d, "lollol"));
+	doc_free(&d);
+}
+
+static void test_extract_zip_bad(void **state)
+{
+	doc d;
+	const char *fmt;
+
+	(void)state;
+	assert_int_equal(run("notdoc.zip", NULL, &d, &fmt), DOCENT_EUNSUPPORTED);
+	assert_null(fmt);
+	assert_non_null(strstr(docent_error_message(), "zip"));
+	doc_free(&d);
+	assert_int_equal(run("truncated.docx", NULL, &d, NULL), DOCENT_EFORMAT);
+	doc_free(&d);
+	/* a DOCX named .zip is still a DOCX; a non-zip named .docx is corrupt */
+	assert_int_equal(run_bytes("x.docx", "hello there", 11, NULL, &d, &fmt), DOCENT_EFORMAT);
+	assert_string_equal(fmt, "docx");
+	doc_free(&d);
+}
+
+/* ---- Markdown ---- */
+
+static void test_extract_markdown(void **state)
+{
+	doc d;
+	const char *fmt;
+
+	(void)state;
+	assert_int_equal(run("notes.md", NULL, &d, &fmt), 0);
+	check_doc(&d);
+	assert_string_equal(fmt, "markdown");
+	assert_string_equal(d.title, "Tide Gauge Maintenance"); /* the first H1 wins */
+	expect_heading(&d, "Tide Gauge Maintenance", 1);
+	expect_heading(&d, "Checklist", 2);
+	/* front matter skipped */
+	assert_false(has(&d, "author"));
+	assert_false(has(&d, "---"));
+	/* inline markup and links keep their text, not the URL */
+	assert_true(find_block(&d, DOC_PARA,
+			       "The float gauge needs its stilling well flushed each month; see "
+			       "the maintenance guide for details.") >= 0);
+	assert_false(has(&d, "example.org/guide"));
+	assert_true(has(&d, "https://example.org/bare"));
+	/* one block per list item */
+	assert_true(find_block(&d, DOC_PARA, "Inspect the float wire for corrosion") >= 0);
+	assert_true(find_block(&d, DOC_PARA, "Second numbered step") >= 0);
+	assert_true(find_block(&d, DOC_PRE, "gauge --calibrate --datum 2.35") >= 0);
+	assert_true(find_block(&d, DOC_TABLE,
+			       "Station | Datum (m) | Status\nNorth Pier | 2.35 | ok\n"
+			       "Lock Gate | 1.90 | repair") >= 0);
+	assert_true(has(&d, "Entities: café & tea — done."));
+	assert_true(find_block(&d, DOC_PARA, "An HTML block with bold words.") >= 0);
+	doc_free(&d);
+}
+
+static void test_extract_markdown_front_matter_title(void **state)
+{
+	const char md[] = "---\ntitle: \"Only In Front\"\ntags: [a]\n---\n## Sub\n\nBody text.\n";
+	const char toml[] = "+++\ntitle = 'Toml Title'\n+++\nBody.\n";
+	const char nofm[] = "---\n\nA rule above, no front matter.\n";
+	doc d;
+
+	(void)state;
+	assert_int_equal(run_bytes("a.md", md, sizeof md - 1, NULL, &d, NULL), 0);
+	assert_string_equal(d.title, "Only In Front");
+	expect_heading(&d, "Sub", 2);
+	assert_false(has(&d, "tags"));
+	doc_free(&d);
+	assert_int_equal(run_bytes("a.md", toml, sizeof toml - 1, NULL, &d, NULL), 0);
+	assert_string_equal(d.title, "Toml Title");
+	assert_string_equal(d.text.data, "Body.\n\n");
+	doc_free(&d);
+	assert_int_equal(run_bytes("a.md", nofm, sizeof nofm - 1, NULL, &d, NULL), 0);
+	assert_null(d.title);
+	assert_true(has(&d, "A rule above"));
+	doc_free(&d);
+}
+
+/* ---- HTML ---- */
+
+static void test_extract_html(void **state)
+{
+	const char *hidden[] = {"secret", "SvgText", "NavigationLink", "RoleNavigationText",
+				"MenuClassText", "FormInputText", "ButtonText", "OptionText",
+				"NoscriptText", "TemplateText", "font-family", "Home"};
+	doc d;
+	const char *fmt;
+
+	(void)state;
+	assert_int_equal(run("page.html", NULL, &d, &fmt), 0);
+	check_doc(&d);
+	assert_string_equal(fmt, "html");
+	assert_string_equal(d.title, "Lighthouse & Lantern Guide");
+	expect_heading(&d, "Lighthouse Lanterns", 1);
+	expect_heading(&d, "Lamp Types", 2);
+	for (size_t i = 0; i < sizeof hidden / sizeof *hidden; i++)
+		if (has(&d, hidden[i]))
+			fail_msg("\"%s\" should not be extracted", hidden[i]);
+	assert_true(block_with(&d, DOC_PARA, "Its Fresnel lens focuses") >= 0);
+	assert_true(find_block(&d, DOC_PARA,
+			       "A division with direct text about the keeper\u2019s duties.") >= 0);
+	assert_true(find_block(&d, DOC_PARA, "Oil wick lamps") >= 0);
+	assert_true(find_block(&d, DOC_PRE, "lamp --power 1000\nlamp --rotate 6rpm") >= 0);
+	assert_true(find_block(&d, DOC_TABLE, "Lamp | Range\nOil | 14 nm\nElectric | 22 nm") >= 0);
+	assert_true(find_block(&d, DOC_PARA, "First line\nsecond line") >= 0);
+	doc_free(&d);
+}
+
+static void test_extract_html_encoding_and_title(void **state)
+{
+	const char latin[] = "<html><body><h1>Caf\xe9 Menu</h1><p>cr\xe8me</p></body></html>";
+	const char utf8[] = "<html><body><p>na\xc3\xafve caf\xc3\xa9</p></body></html>";
+	doc d;
+
+	(void)state;
+	assert_int_equal(run_bytes("l.html", latin, sizeof latin - 1, NULL, &d, NULL), 0);
+	assert_string_equal(d.title, "Café Menu"); /* no <title>: the first h1 */
+	assert_true(has(&d, "crème"));
+	doc_free(&d);
+	assert_int_equal(run_bytes("u.html", utf8, sizeof utf8 - 1, NULL, &d, NULL), 0);
+	assert_true(has(&d, "naïve café"));
+	assert_null(d.title);
+	doc_free(&d);
+}
+
+/* ---- text, code, CSV ---- */
+
+static void test_extract_text_encodings(void **state)
+{
+	doc d;
+	const char *fmt;
+
+	(void)state;
+	assert_int_equal(run("utf16le.txt", NULL, &d, &fmt), 0);
+	assert_string_equal(fmt, "text");
+	assert_true(find_block(&d, DOC_PARA, "Tide table for Kéroman") >= 0);
+	assert_true(has(&d, "High water at 06:12 — “spring” tide."));
+	assert_null(d.title);
+	doc_free(&d);
+
+	assert_int_equal(run("cp1252.txt", NULL, &d, NULL), 0);
+	assert_true(has(&d, "Le café du port"));
+	assert_true(has(&d, "He said “fair winds” and left – quickly."));
+	doc_free(&d);
+
+	assert_int_equal(run("utf8bom.txt", NULL, &d, NULL), 0);
+	assert_memory_equal(d.text.data, "Buoyage", 7);
+	assert_int_equal(d.nblocks, 2);
+	doc_free(&d);
+
+	assert_int_equal(run("invalid-utf8.txt", NULL, &d, NULL), 0);
+	check_doc(&d);
+	assert_true(has(&d, "Valid start"));
+	doc_free(&d);
+}
+
+static void test_extract_text_bad(void **state)
+{
+	doc d;
+	const char *fmt;
+
+	(void)state;
+	assert_int_equal(run("binary.txt", NULL, &d, &fmt), DOCENT_EUNSUPPORTED);
+	assert_non_null(strstr(docent_error_message(), "binary content, not text"));
+	doc_free(&d);
+	assert_int_equal(run("empty.txt", NULL, &d, NULL), DOCENT_EEMPTY);
+	assert_string_equal(docent_error_message(), "empty file");
+	doc_free(&d);
+	assert_int_equal(run("blank.txt", NULL, &d, NULL), DOCENT_EEMPTY);
+	assert_non_null(strstr(docent_error_message(), "no text"));
+	doc_free(&d);
+}
+
+static void test_extract_code(void **state)
+{
+	doc d;
+	const char *fmt;
+
+	(void)state;
+	assert_int_equal(run("hello.c", NULL, &d, &fmt), 0);
+	check_doc(&d);
+	assert_string_equal(fmt, "code");
+	assert_int_equal(d.nblocks, 3);
+	for (size_t i = 0; i < d.nblocks; i++)
+		assert_int_equal(d.blocks[i].kind, DOC_PRE);
+	assert_true(block_with(&d, DOC_PRE, "int main(void)\n{\n\tprintf") >= 0);
+	doc_free(&d);
+}
+
+static void test_extract_csv(void **state)
+{
+	const char tsv[] = "name\tlevel\nOuter\t3\n";
+	const char header_only[] = "a;b;c\n";
+	doc d;
+	const char *fmt;
+
+	(void)state;
+	assert_int_equal(run("data.csv", NULL, &d, &fmt), 0);
+	check_doc(&d);
+	assert_string_equal(fmt, "csv");
+	assert_int_equal(d.nblocks, 1);
+	assert_int_equal(d.blocks[0].kind, DOC_TABLE);
+	assert_string_equal(d.text.data,
+			    "station: North Pier; datum_m: 2.35; notes: checked, ok\n"
+			    "station: Lock Gate; datum_m: 1.90; notes: needs \"urgent\" repair\n"
+			    "station: Outer Mole; datum_m: 2.10\n\n");
+	doc_free(&d);
+	assert_int_equal(run_bytes("x.tsv", tsv, sizeof tsv - 1, NULL, &d, NULL), 0);
+	assert_string_equal(d.text.data, "name: Outer; level: 3\n\n");
+	doc_free(&d);
+	assert_int_equal(run_bytes("x.csv", header_only, sizeof header_only - 1, NULL, &d, NULL), 0);
+	assert_string_equal(d.text.data, "a | b | c\n\n");
+	doc_free(&d);
+}
+
+static void test_extract_csv_blocks_of_rows(void **state)
+{
+	char *csv = malloc(64 * 1024);
+	size_t n = 0;
+	doc d;
+
+	(void)state;
+	n += (size_t)sprintf(csv + n, "id,word\n");
+	for (int i = 0; i < 45; i++)
+		n += (size_t)sprintf(csv + n, "%d,w%d\n", i, i);
+	assert_int_equal(run_bytes("x.csv", csv, n, NULL, &d, NULL), 0);
+	assert_int_equal(d.nblocks, 3); /* 20 + 20 + 5 rows */
+	assert_true(find_block(&d, DOC_TABLE, "id: 40; word: w40\nid: 41; word: w41\n"
+						   "id: 42; word: w42\nid: 43; word: w43\n"
+						   "id: 44; word: w44") >= 0);
+	doc_free(&d);
+	free(csv);
+}
+
+/* ---- threads ---- */
+
+typedef struct job {
+	const char *name;
+	char *data;
+	size_t n;
+	char *expect; /* the text extracted on the main thread */
+	int failures;
+} job;
+
+static void *worker(void *arg)
+{
+	job *jobs = arg;
+
+	for (int round = 0; round < 5; round++) {
+		for (job *j = jobs; j->name; j++) {
+			doc d;
+			extract_params p = extract_default_params();
+			doc_init(&d);
+			if (extract_file(&p, j->name, j->data, j->n, &d, NULL) != 0 ||
+			    strcmp(d.text.data, j->expect) != 0)
+				__atomic_add_fetch(&j->failures, 1, __ATOMIC_RELAXED);
+			doc_free(&d);
+		}
+	}
+	return NULL;
+}
+
+static void test_extract_threads(void **state)
+{
+	job jobs[] = {
+		{.name = "report.pdf"}, {.name = "report.docx"}, {.name = "report.odt"},
+		{.name = "page.html"}, {.name = "notes.md"}, {.name = "data.csv"}, {.name = NULL},
+	};
+	pthread_t th[4];
+
+	(void)state;
+	for (job *j = jobs; j->name; j++) {
+		char rel[128];
+		doc d;
+		snprintf(rel, sizeof rel, "extract/%s", j->name);
+		j->data = slurp(fixture(rel), &j->n);
+		assert_int_equal(run_bytes(j->name, j->data, j->n, NULL, &d, NULL), 0);
+		j->expect = strdup(d.text.data);
+		doc_free(&d);
+	}
+	for (int i = 0; i < 4; i++)
+		assert_int_equal(pthread_create(&th[i], NULL, worker, jobs), 0);
+	for (int i = 0; i < 4; i++)
+		pthread_join(th[i], NULL);
+	for (job *j = jobs; j->name; j++) {
+		if (j->failures)
+			fail_msg("%s: %d different results on other threads", j->name, j->failures);
+		free(j->data);
+		free(j->expect);
+	}
+}
+
+/* ---- the shared real-document corpus ---- */
+
+static int ends_with(const char *s, const char *suffix)
+{
+	size_t a = strlen(s), b = strlen(suffix);
+	return a >= b && strcmp(s + a - b, suffix) == 0;
+}
+
+static double now(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+static void check_corpus_file(const char *dir, const char *name)
+{
+	char path[8400];
+	size_t n, headings = 0, paged = 0;
+	char *data;
+	doc d;
+	const char *fmt;
+	double t0;
+	int rc;
+
+	snprintf(path, sizeof path, "%s/%s", dir, name);
+	data = slurp(path, &n);
+	t0 = now();
+	rc = run_bytes(name, data, n, NULL, &d, &fmt);
+	if (rc != 0)
+		fail_msg("%s: %s", name, docent_error_message());
+	check_doc(&d);
+	assert_true(d.nblocks > 0);
+	for (size_t i = 0; i < d.nblocks; i++) {
+		headings += d.blocks[i].kind == DOC_HEADING;
+		paged += d.blocks[i].page >= 1;
+	}
+	if (ends_with(name, ".pdf")) {
+		assert_string_equal(fmt, "pdf");
+		assert_true(d.npages > 1);
+		assert_int_equal(paged, d.nblocks); /* every block knows its page */
+		assert_int_equal(d.blocks[d.nblocks - 1].page > 1, 1);
+	} else {
+		assert_int_equal(paged, 0);
+	}
+	if (ends_with(name, ".md") || ends_with(name, ".html")) {
+		if (headings == 0)
+			fail_msg("%s: no headings", name);
+	}
+	if (ends_with(name, ".html")) {
+		assert_string_equal(fmt, "html");
+		assert_non_null(d.title);
+		assert_false(has(&d, "<svg"));
+		assert_false(has(&d, "function toggle_div"));
+		if (now() - t0 > 1.0)
+			fail_msg("%s took %.2f s", name, now() - t0);
+	}
+	if (ends_with(name, ".docx")) {
+		assert_string_equal(fmt, "docx");
+		/* a title split across formatting runs ("R" + "unning") comes out whole */
+		if (strstr(name, "UserGuide")) {
+			assert_true(has(&d, "Running"));
+			assert_false(has(&d, "R unning"));
+		}
+	}
+	if (ends_with(name, ".txt")) {
+		assert_string_equal(fmt, "text");
+		assert_false(d.text.len >= 3 && memcmp(d.text.data, "\xEF\xBB\xBF", 3) == 0);
+	}
+	doc_free(&d);
+	free(data);
+}
+
+static void test_extract_doccorpus(void **state)
+{
+	const char *root = shared_eval("doccorpus");
+	const char *subdirs[] = {"pdf", "html", "md", "docx", "txt"};
+	char dir[4096];
+	size_t files = 0;
+
+	(void)state;
+	if (!root) {
+		printf("skipped: ../shared/eval/doccorpus is not present\n");
+		skip();
+	}
+	snprintf(dir, sizeof dir, "%s", root);
+	for (size_t s = 0; s < sizeof subdirs / sizeof *subdirs; s++) {
+		char sub[4200];
+		DIR *dp;
+		struct dirent *e;
+		snprintf(sub, sizeof sub, "%s/%s", dir, subdirs[s]);
+		dp = opendir(sub);
+		if (!dp)
+			continue;
+		while ((e = readdir(dp))) {
+			if (e->d_name[0] == '.')
+				continue;
+			check_corpus_file(sub, e->d_name);
+			files++;
+		}
+		closedir(dp);
+	}
+	assert_true(files > 0);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_extract_registry),
+		cmocka_unit_test(test_extract_find),
+		cmocka_unit_test(test_extract_pdf_pages),
+		cmocka_unit_test(test_extract_pdf_max_pages),
+		cmocka_unit_test(test_extract_pdf_bad),
+		cmocka_unit_test(test_extract_docx),
+		cmocka_unit_test(test_extract_odt),
+		cmocka_unit_test(test_extract_docx_bomb),
+		cmocka_unit_test(test_extract_docx_hostile_xml),
+		cmocka_unit_test(test_extract_zip_bad),
+		cmocka_unit_test(test_extract_markdown),
+		cmocka_unit_test(test_extract_markdown_front_matter_title),
+		cmocka_unit_test(test_extract_html),
+		cmocka_unit_test(test_extract_html_encoding_and_title),
+		cmocka_unit_test(test_extract_text_encodings),
+		cmocka_unit_test(test_extract_text_bad),
+		cmocka_unit_test(test_extract_code),
+		cmocka_unit_test(test_extract_csv),
+		cmocka_unit_test(test_extract_csv_blocks_of_rows),
+		cmocka_unit_test(test_extract_threads),
+		cmocka_unit_test(test_extract_doccorpus),
+	};
+	return cmocka_run_group_tests_name("extract", tests, NULL, NULL);
+}
