@@ -296,3 +296,20 @@ int extract_add_paragraphs(doc *d, doc_block_kind kind, int page, const char *te
 		return rc;
 	return 0;
 }
+
+void extract_trim_row(dbuf *row, size_t start)
+{
+	size_t e = row->len;
+
+	for (;;) {
+		while (e > start && row->data[e - 1] == ' ')
+			e--;
+		if (e >= start + 2 && row->data[e - 1] == '|' && row->data[e - 2] == ' ')
+			e -= 2;
+		else if (e == start + 1 && row->data[e - 1] == '|')
+			e -= 1;
+		else
+			break;
+	}
+	dbuf_truncate(row, e);
+}

@@ -272,6 +272,8 @@ static const xmlNode *table_row(walker *w, const xmlNode *first, int run_only, d
 	}
 	if (!nonempty)
 		dbuf_truncate(tab, row_start);
+	else
+		extract_trim_row(tab, row_start + (row_start ? 1 : 0));
 	return c;
 }
 

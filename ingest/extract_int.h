@@ -66,6 +66,10 @@ enum zip_kind {
 };
 int extract_zip_kind(const char *data, size_t n);
 
+/* Drops empty cells at the end of the table row that starts at row->data
+ * + start (" | " separators and spaces), so "a | b |  | " becomes "a | b". */
+void extract_trim_row(dbuf *row, size_t start);
+
 /* Splits text[0..n) at blank lines and adds each piece as a block of `kind`;
  * pieces longer than max_block bytes are cut at a line end. */
 int extract_add_paragraphs(doc *d, doc_block_kind kind, int page, const char *text, size_t n);

@@ -401,6 +401,7 @@ static void row_end(body *b)
 {
 	if (b->tables != 1 || b->rc)
 		return;
+	extract_trim_row(&b->row, 0);
 	/* a row of empty cells is " |  | ": keep rows with some text */
 	for (size_t i = 0; i < b->row.len; i++) {
 		char c = b->row.data[i];

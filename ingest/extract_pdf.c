@@ -360,11 +360,20 @@ static int pdf_extract(const extract_params *p, const char *data, size_t n, doc 
 	return 0;
 }
 
+/* "%PDF-d.d" in the first 1024 bytes (readers allow junk before it). */
 static int pdf_sniff(const char *s, size_t n)
 {
-	size_t m = n < 1024 ? n : 1024;
+	size_t m = n < 1024 ? n : 1024, i = 0;
 
-	return m >= 5 && memmem(s, m, "%PDF-", 5) != NULL;
+	while (m - i >= 8) {
+		const char *p = memmem(s + i, m - i, "%PDF-", 5);
+		if (!p || (size_t)(p - s) + 8 > m)
+			return 0;
+		if (p[5] >= '1' && p[5] <= '9' && p[6] == '.' && p[7] >= '0' && p[7] <= '9')
+			return 1;
+		i = (size_t)(p - s) + 5;
+	}
+	return 0;
 }
 
 static const char *const pdf_ext[] = {"pdf", NULL};

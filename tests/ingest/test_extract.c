@@ -161,6 +161,8 @@ static void test_extract_find(void **state)
 	assert_string_equal(found("README", "hello", 5), "text");
 	assert_string_equal(found("a.weird", "hello", 5), "text");
 	assert_string_equal(found("x.txt", "<html5 is not html", 18), "text");
+	assert_string_equal(found("x.txt", "files start with %PDF- and", 26), "text");
+	assert_string_equal(found("x", "junk\n%PDF-1.7\n", 14), "pdf");
 	assert_null(extract_find("x.bin", bin, sizeof bin - 1));
 	assert_string_equal(docent_error_message(), "unsupported file type (binary content)");
 	free(pdf);
@@ -561,6 +563,64 @@ static void test_extract_csv_blocks_of_rows(void **state)
 	free(csv);
 }
 
+/* ---- damaged input: errors, never crashes ---- */
+
+static uint32_t next_random(uint32_t *state)
+{
+	*state = *state * 1103515245u + 12345u;
+	return *state >> 8;
+}
+
+static void test_extract_mutations(void **state)
+{
+	const char *names[] = {"report.pdf", "report.docx", "report.odt", "notes.md",
+			       "page.html", "data.csv", "utf16le.txt"};
+	uint32_t seed = 20240601;
+
+	(void)state;
+	for (size_t f = 0; f < sizeof names / sizeof *names; f++) {
+		char rel[128];
+		size_t n;
+		snprintf(rel, sizeof rel, "extract/%s", names[f]);
+		char *orig = slurp(fixture(rel), &n);
+		char *buf = malloc(n + 64);
+		for (int k = 0; k < 60; k++) {
+			size_t m = n;
+			memcpy(buf, orig, n);
+			switch (next_random(&seed) % 3) {
+			case 0: /* flip a few bytes */
+				for (int j = 1 + (int)(next_random(&seed) % 8); j > 0; j--)
+					buf[next_random(&seed) % n] ^= (char)(1 + next_random(&seed) % 255);
+				break;
+			case 1: /* cut short */
+				m = 1 + next_random(&seed) % (n - 1);
+				break;
+			default: /* splice in junk */
+				{
+					size_t at = next_random(&seed) % n, len = 1 + next_random(&seed) % 64;
+					memmove(buf + at + len, buf + at, n - at);
+					for (size_t j = 0; j < len; j++)
+						buf[at + j] = (char)next_random(&seed);
+					m = n + len;
+				}
+				break;
+			}
+			doc d;
+			int rc = run_bytes(names[f], buf, m, NULL, &d, NULL);
+			if (rc != 0 && rc != DOCENT_EFORMAT && rc != DOCENT_EEMPTY &&
+			    rc != DOCENT_EUNSUPPORTED && rc != DOCENT_EENCRYPTED && rc != DOCENT_ETOOBIG)
+				fail_msg("%s mutation %d: unexpected %d (%s)", names[f], k, rc,
+					 docent_error_message());
+			if (rc)
+				assert_true(docent_error_message()[0] != '\0');
+			check_doc(&d);
+			doc_free(&d);
+		}
+		free(buf);
+		free(orig);
+	}
+}
+
 /* ---- threads ---- */
 
 typedef struct job {
@@ -746,6 +806,7 @@ int main(void)
 		cmocka_unit_test(test_extract_code),
 		cmocka_unit_test(test_extract_csv),
 		cmocka_unit_test(test_extract_csv_blocks_of_rows),
+		cmocka_unit_test(test_extract_mutations),
 		cmocka_unit_test(test_extract_threads),
 		cmocka_unit_test(test_extract_doccorpus),
 	};
