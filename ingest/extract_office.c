@@ -204,14 +204,28 @@ int extract_zip_kind(const char *data, size_t n)
 
 /* ---- XML reading ---- */
 
-static void silent_reader_error(void *arg, xmlErrorPtr err)
+/* The first error a reader reports, kept for the message. */
+typedef struct xml_err {
+	char msg[160];
+	int line;
+} xml_err;
+
+static void reader_error(void *arg, xmlErrorPtr err)
 {
-	(void)arg;
-	(void)err;
+	xml_err *e = arg;
+	size_t n;
+
+	if (!e || e->msg[0] || !err || !err->message || err->level < XML_ERR_ERROR)
+		return;
+	snprintf(e->msg, sizeof e->msg, "%s", err->message);
+	n = strlen(e->msg);
+	while (n && (e->msg[n - 1] == '\n' || e->msg[n - 1] == ' '))
+		e->msg[--n] = '\0';
+	e->line = err->line;
 }
 
 static int open_reader(xmlTextReaderPtr *out, const archive *a, const char *part,
-		       const dbuf *xml)
+		       const dbuf *xml, xml_err *err)
 {
 	xmlTextReaderPtr r;
 
@@ -228,14 +242,18 @@ static int open_reader(xmlTextReaderPtr *out, const archive *a, const char *part
 				       XML_PARSE_NOCDATA);
 	if (!r)
 		return docent_error_set(DOCENT_ENOMEM, "out of memory reading the %s", a->what);
-	xmlTextReaderSetStructuredErrorHandler(r, silent_reader_error, NULL);
+	memset(err, 0, sizeof *err);
+	xmlTextReaderSetStructuredErrorHandler(r, reader_error, err);
 	*out = r;
 	return 0;
 }
 
-static int reader_failed(xmlTextReaderPtr r, const archive *a, const char *part)
+static int reader_failed(const xml_err *e, const archive *a, const char *part)
 {
-	(void)r;
+	if (e->msg[0])
+		return docent_error_set(DOCENT_EFORMAT,
+					"corrupt %s: %s is not well-formed XML (line %d: %s)", a->what,
+					part, e->line, e->msg);
 	return docent_error_set(DOCENT_EFORMAT, "corrupt %s: %s is not well-formed XML", a->what,
 				part);
 }
@@ -264,6 +282,7 @@ static int read_dc_title(archive *a, const char *part, doc *d)
 	static const char *const dc[] = {"http://purl.org/dc/elements/1.1/", NULL};
 	dbuf xml = DBUF_INIT;
 	xmlTextReaderPtr r = NULL;
+	xml_err xerr;
 	int rc = read_entry(a, part, &xml, 0), ret;
 
 	if (rc == DOCENT_ENOTFOUND)
@@ -272,7 +291,7 @@ static int read_dc_title(archive *a, const char *part, doc *d)
 		dbuf_free(&xml);
 		return rc;
 	}
-	if ((rc = open_reader(&r, a, part, &xml))) {
+	if ((rc = open_reader(&r, a, part, &xml, &xerr))) {
 		dbuf_free(&xml);
 		return rc;
 	}
@@ -520,6 +539,7 @@ static int load_styles(archive *a, styles *st)
 {
 	dbuf xml = DBUF_INIT;
 	xmlTextReaderPtr r = NULL;
+	xml_err xerr;
 	style *cur = NULL;
 	int rc = read_entry(a, "word/styles.xml", &xml, 0), ret;
 
@@ -529,7 +549,7 @@ static int load_styles(archive *a, styles *st)
 		dbuf_free(&xml);
 		return rc;
 	}
-	if ((rc = open_reader(&r, a, "word/styles.xml", &xml))) {
+	if ((rc = open_reader(&r, a, "word/styles.xml", &xml, &xerr))) {
 		dbuf_free(&xml);
 		return rc;
 	}
@@ -610,6 +630,7 @@ static int docx_body(archive *a, const styles *st, doc *d)
 {
 	dbuf xml = DBUF_INIT;
 	xmlTextReaderPtr r = NULL;
+	xml_err xerr;
 	body b = {.d = d};
 	int rc, ret, in_t = 0, in_ppr = 0;
 
@@ -617,7 +638,7 @@ static int docx_body(archive *a, const styles *st, doc *d)
 	if (rc == DOCENT_ENOTFOUND)
 		rc = docent_error_set(DOCENT_EFORMAT, "corrupt DOCX: word/document.xml is missing");
 	if (rc == 0)
-		rc = open_reader(&r, a, "word/document.xml", &xml);
+		rc = open_reader(&r, a, "word/document.xml", &xml, &xerr);
 	if (rc) {
 		dbuf_free(&xml);
 		return rc;
@@ -702,7 +723,7 @@ static int docx_body(archive *a, const styles *st, doc *d)
 	if (b.rc)
 		rc = docent_error_set(b.rc, "out of memory reading the DOCX");
 	else if (ret < 0)
-		rc = reader_failed(r, a, "word/document.xml");
+		rc = reader_failed(&xerr, a, "word/document.xml");
 	xmlFreeTextReader(r);
 	dbuf_free(&xml);
 	body_free(&b);
@@ -774,6 +795,7 @@ static int odt_body(archive *a, doc *d)
 {
 	dbuf xml = DBUF_INIT;
 	xmlTextReaderPtr r = NULL;
+	xml_err xerr;
 	body b = {.d = d};
 	int rc, ret, in_body = 0;
 
@@ -781,7 +803,7 @@ static int odt_body(archive *a, doc *d)
 	if (rc == DOCENT_ENOTFOUND)
 		rc = docent_error_set(DOCENT_EFORMAT, "corrupt ODT: content.xml is missing");
 	if (rc == 0)
-		rc = open_reader(&r, a, "content.xml", &xml);
+		rc = open_reader(&r, a, "content.xml", &xml, &xerr);
 	if (rc) {
 		dbuf_free(&xml);
 		return rc;
@@ -865,7 +887,7 @@ static int odt_body(archive *a, doc *d)
 	if (b.rc)
 		rc = docent_error_set(b.rc, "out of memory reading the ODT");
 	else if (ret < 0)
-		rc = reader_failed(r, a, "content.xml");
+		rc = reader_failed(&xerr, a, "content.xml");
 	xmlFreeTextReader(r);
 	dbuf_free(&xml);
 	body_free(&b);
