@@ -18,12 +18,13 @@ PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 
 WARN    := -Wall -Wextra -Wshadow -Wstrict-prototypes -Wno-unused-parameter
-CFLAGS  ?= -O2 -g
-CFLAGS  += -std=c11 -D_GNU_SOURCE -pthread $(WARN) -I. $(PKG_CFLAGS)
+OPT     ?= -O2 -g
+CFLAGS  ?=
+override CFLAGS += $(OPT) -std=c11 -D_GNU_SOURCE -pthread $(WARN) -I. $(PKG_CFLAGS)
 LDLIBS  := $(PKG_LIBS) -lcsv -lm -pthread
 
 ifeq ($(SAN),1)
-CFLAGS  += -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
+override CFLAGS  += -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
 LDFLAGS += -fsanitize=address,undefined
 endif
 
@@ -39,7 +40,7 @@ BENCH_BIN := $(BENCH_SRC:%.c=$(BUILD)/%)
 LIB      := $(BUILD)/libdocent.a
 BIN      := $(BUILD)/docent
 
-.PHONY: all test check unit integration demo bench bootstrap clean tests-bin
+.PHONY: all test check headers demo bench bootstrap clean tests-bin
 
 all: $(BIN)
 
@@ -70,10 +71,18 @@ bootstrap:
 # The README's test command: a normal build, then ASan + UBSan.
 test: bootstrap
 	@$(MAKE) --no-print-directory check BUILD=build
-	@$(MAKE) --no-print-directory check BUILD=build/asan SAN=1 CFLAGS="-O1 -g"
+	@$(MAKE) --no-print-directory check BUILD=build/asan SAN=1 OPT="-O1 -g"
 
-check: tests-bin
+check: tests-bin headers
 	@tests/run.sh $(BUILD)
+
+# Every public header compiles on its own (it includes what it uses).
+HEADERS := $(sort $(filter-out %_int.h,$(wildcard core/*.h ingest/*.h index/*.h rag/*.h engine/*.h config/*.h)))
+headers:
+	@for h in $(HEADERS); do \
+		printf '#include "%s"\n' $$h | $(CC) $(CFLAGS) -fsyntax-only -x c - || \
+			{ echo "header $$h does not compile alone"; exit 1; }; \
+	done
 
 demo: bootstrap
 	@$(MAKE) --no-print-directory all

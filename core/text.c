@@ -231,6 +231,34 @@ static int decode_utf16(const unsigned char *u, size_t n, int big_endian, dbuf *
 	return 0;
 }
 
+/*
+ * Valid UTF-8, or UTF-8 with a few damaged bytes (at most one bad byte per
+ * 20 good multi-byte characters): such a file is UTF-8 with corruption, and
+ * reading it as Windows-1252 would garble every good character ("Ã©").
+ */
+static int mostly_utf8(const char *s, size_t n)
+{
+	const unsigned char *u = (const unsigned char *)s;
+	size_t good = 0, bad = 0;
+	unsigned cp;
+
+	for (size_t i = 0; i < n;) {
+		if (u[i] < 0x80) {
+			i++;
+			continue;
+		}
+		size_t k = utf8_seq(u, n, i, &cp);
+		if (k) {
+			good++;
+			i += k;
+		} else {
+			bad++;
+			i++;
+		}
+	}
+	return bad == 0 || good >= 20 * bad;
+}
+
 int text_decode(const char *in, size_t n, dbuf *out, const char **encoding)
 {
 	const unsigned char *u = (const unsigned char *)in;
@@ -251,8 +279,8 @@ int text_decode(const char *in, size_t n, dbuf *out, const char **encoding)
 	} else if (text_looks_binary(in, n)) {
 		return docent_error_set(DOCENT_EUNSUPPORTED,
 					"binary content (NUL or control bytes), not text");
-	} else if (text_utf8_valid(in, n)) {
-		enc = "utf-8";
+	} else if (mostly_utf8(in, n)) {
+		enc = "utf-8"; /* text_normalize replaces the few bad bytes */
 	} else {
 		enc = "windows-1252";
 		for (size_t i = 0; i < n && rc == 0; i++) {

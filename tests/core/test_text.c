@@ -60,6 +60,25 @@ static void test_text__windows_1252(void **state)
 	dbuf_free(&b);
 }
 
+/* A UTF-8 file with one damaged byte stays UTF-8 (not garbled as 1252). */
+static void test_text__damaged_utf8_stays_utf8(void **state)
+{
+	dbuf b = DBUF_INIT;
+	dbuf in = DBUF_INIT;
+	const char *enc;
+
+	for (int i = 0; i < 30; i++)
+		dbuf_puts(&in, "café ");
+	dbuf_puts(&in, "bad\xFF byte");
+	assert_int_equal(text_decode(in.data, in.len, &b, &enc), 0);
+	assert_string_equal(enc, "utf-8");
+	assert_non_null(strstr(b.data, "café café"));
+	assert_non_null(strstr(b.data, "bad\xEF\xBF\xBD byte"));
+	assert_true(text_utf8_valid(b.data, b.len));
+	dbuf_free(&b);
+	dbuf_free(&in);
+}
+
 static void test_text__binary_refused(void **state)
 {
 	dbuf b = DBUF_INIT;
@@ -162,6 +181,7 @@ int main(void)
 		cmocka_unit_test(test_text__bom_stripped),
 		cmocka_unit_test(test_text__utf16le_and_be),
 		cmocka_unit_test(test_text__windows_1252),
+		cmocka_unit_test(test_text__damaged_utf8_stays_utf8),
 		cmocka_unit_test(test_text__binary_refused),
 		cmocka_unit_test(test_text__normalize_repairs),
 		cmocka_unit_test(test_text__nfc),
