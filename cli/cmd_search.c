@@ -47,11 +47,15 @@ static void print_hits(const store_hit *h, size_t n, int full)
 				printf("  page %d", h[i].page_start);
 		}
 		printf("  (score %.2f)\n", h[i].score);
-		if (h[i].title || h[i].heading) {
+		/* the heading path often starts with the title: say it once */
+		const char *title = h[i].title;
+		if (title && h[i].heading && strncmp(h[i].heading, title, strlen(title)) == 0)
+			title = NULL;
+		if (title || h[i].heading) {
 			printf("   ");
-			if (h[i].title)
-				printf("%s", h[i].title);
-			if (h[i].title && h[i].heading)
+			if (title)
+				printf("%s", title);
+			if (title && h[i].heading)
 				printf(" — ");
 			if (h[i].heading)
 				printf("%s", h[i].heading);

@@ -33,7 +33,7 @@ taken in two blocks within the first year.
 
 Sick days do not require a doctor's note for the first three days.
 MD
-printf 'Quarterly revenue grew by twelve percent, driven by the warehouse robots.\n' >"$C/sub/report.txt"
+printf 'Quarterly revenue grew by twelve percent, driven by zanzibar warehouse robots.\n' >"$C/sub/report.txt"
 cp "$C/sub/report.txt" "$C/sub/report copy.txt"         # identical bytes: stored once
 printf '<html><head><title>FAQ</title><script>var secretscript=1;</script></head><body><nav>Home | About</nav><h1>Battery</h1><p>The robot battery lasts eleven hours.</p></body></html>' >"$C/faq.html"
 printf 'naïve caf\351 with Latin-1 bytes and a gazpacho recipe\n' >"$C/latin1.txt"
@@ -63,7 +63,7 @@ t "summary names the hidden folder" grep -q ".hidden: hidden folder" "$ingest_ou
 t "summary names the link leaving the folder" grep -q "link-out.txt: symbolic link" "$ingest_out"
 t "summary names the big file" grep -q "big.txt: larger than max_file_size" "$ingest_out"
 t "summary names the duplicate" grep -q "same content as" "$ingest_out"
-t "newline in a name stays on one line" grep -q 'new\\nline.txt' "$ingest_out"
+t "newline in a name stays on one line" contains 'new\nline.txt' "$DOCENT" docs
 t "hidden text is not indexed" contains "No results" "$DOCENT" search "hidden text"
 t "markdown is searchable" contains "leave.md" "$DOCENT" search parental leave weeks
 t "heading path is shown" contains "Leave policy > Parental leave" "$DOCENT" search parental leave
@@ -94,10 +94,10 @@ sleep 1
 printf 'Quarterly revenue fell, blamed on a flamingo shortage.\n' >"$C/sub/report.txt"
 t "changed file is updated" contains "1 updated" "$DOCENT" ingest "$C/sub"
 t "new content is found" contains "report.txt" "$DOCENT" search flamingo
-t "copy keeps the old content" contains "report copy.txt" "$DOCENT" search twelve percent
+t "copy keeps the old content" contains "report copy.txt" "$DOCENT" search zanzibar
 rm "$C/sub/report copy.txt"
 t "prune removes deleted files" contains "1 pruned" "$DOCENT" ingest --prune "$C/sub"
-t "old content is gone" contains "No results" "$DOCENT" search twelve percent
+t "old content is gone" contains "No results" "$DOCENT" search zanzibar
 
 # ---- rm ----
 t "rm by path" contains "removed 1 document" "$DOCENT" rm "$C/leave.md"
