@@ -217,6 +217,7 @@ static void fill(store *st, const vocab *v, size_t nchunks)
 			fprintf(stderr, "\rsearch: building %zu/%zu chunks (%.0f s)", d * per_doc,
 				nchunks, (now_ms() - t0) / 1e3);
 	}
+	store_optimize(st);
 	fprintf(stderr, "\rsearch: built %zu chunks in %.1f s\n", nchunks, (now_ms() - t0) / 1e3);
 	for (size_t i = 0; i < 20; i++)
 		dbuf_free(&text[i]);

@@ -175,6 +175,14 @@ typedef int (*store_path_fn)(void *ctx, int64_t doc_id, const char *path);
 int store_doc_foreach(store *s, const char *collection, store_path_fn fn, void *ctx);
 int store_doc_remove_id(store *s, int64_t doc_id);
 
+/*
+ * Merges the keyword index's segments after a large write (an ingest that
+ * wrote at least 1000 chunks and a tenth of all chunks through this handle),
+ * which makes searches two to three times faster; otherwise does nothing.
+ * About a second per 100k chunks. A failure costs only speed.
+ */
+int store_optimize(store *s);
+
 /* ---- statistics ---- */
 
 typedef struct store_stats {

@@ -528,6 +528,8 @@ joined:
 				      "same command again to continue");
 	if (rc == 0 && p->prune)
 		rc = prune(s, p, sum);
+	if (rc == 0)
+		store_optimize(s); /* only speed is at stake: a failure is not the run's */
 done:
 	for (size_t i = 0; i < pl.njobs; i++) {
 		release(&pl.jobs[i]);

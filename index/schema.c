@@ -1,0 +1,181 @@
+/*
+ * schema.c - the database schema and its forward migrations.
+ *
+ * PRAGMA user_version holds the schema version. migrations[i] takes a
+ * database from version i to version i + 1; a new file (version 0) runs them
+ * all. Every pending step runs inside one transaction together with the
+ * user_version update, so an interrupted upgrade leaves the old version
+ * intact. Schema changes are therefore one more entry at the end of the
+ * array; entries already released are never edited.
+ *
+ * In a step, @TOKENIZE@ stands for the FTS5 tokenize= string of a new
+ * database, quoted as an SQL literal.
+ */
+#include "index/store_int.h"
+#include "core/buf.h"
+#include "core/error.h"
+
+#include <string.h>
+
+static const char *const migrations[] = {
+	/* version 1 */
+	"CREATE TABLE collections("
+	"  id INTEGER PRIMARY KEY,"
+	"  name TEXT UNIQUE NOT NULL,"
+	"  created_at INTEGER NOT NULL,"
+	"  embed_model TEXT,"
+	"  embed_dim INTEGER);"
+	"CREATE TABLE contents("
+	"  id INTEGER PRIMARY KEY,"
+	"  collection_id INTEGER NOT NULL REFERENCES collections(id) ON DELETE CASCADE,"
+	"  hash TEXT NOT NULL,"
+	"  title TEXT,"
+	"  format TEXT,"
+	"  text_bytes INTEGER,"
+	"  npages INTEGER,"
+	"  created_at INTEGER,"
+	"  UNIQUE(collection_id, hash));"
+	"CREATE TABLE documents("
+	"  id INTEGER PRIMARY KEY,"
+	"  collection_id INTEGER NOT NULL REFERENCES collections(id) ON DELETE CASCADE,"
+	"  path TEXT NOT NULL,"
+	"  content_id INTEGER REFERENCES contents(id) ON DELETE SET NULL,"
+	"  size INTEGER,"
+	"  mtime_ns INTEGER,"
+	"  hash TEXT,"
+	"  status TEXT NOT NULL CHECK(status IN ('ok','error')),"
+	"  error TEXT,"
+	"  ingested_at INTEGER,"
+	"  UNIQUE(collection_id, path));"
+	"CREATE INDEX documents_content ON documents(content_id);"
+	"CREATE TABLE chunks("
+	"  id INTEGER PRIMARY KEY,"
+	"  content_id INTEGER NOT NULL REFERENCES contents(id) ON DELETE CASCADE,"
+	"  ordinal INTEGER NOT NULL,"
+	"  text TEXT NOT NULL,"
+	"  start_byte INTEGER,"
+	"  end_byte INTEGER,"
+	"  page_start INTEGER,"
+	"  page_end INTEGER,"
+	"  heading TEXT,"
+	"  ntokens INTEGER,"
+	"  nwords INTEGER NOT NULL,"
+	"  UNIQUE(content_id, ordinal));"
+	"CREATE VIRTUAL TABLE chunks_fts USING fts5("
+	"  text, content='chunks', content_rowid='id', tokenize=@TOKENIZE@);"
+	/* chunks are never updated in place: a new version is delete + insert */
+	"CREATE TRIGGER chunks_fts_ai AFTER INSERT ON chunks BEGIN"
+	"  INSERT INTO chunks_fts(rowid, text) VALUES (new.id, new.text);"
+	"END;"
+	"CREATE TRIGGER chunks_fts_ad AFTER DELETE ON chunks BEGIN"
+	"  INSERT INTO chunks_fts(chunks_fts, rowid, text) VALUES ('delete', old.id, old.text);"
+	"END;"
+	"CREATE TABLE meta(key TEXT PRIMARY KEY, value TEXT);"
+	"INSERT INTO meta(key, value) VALUES ('tokenizer', @TOKENIZE@),"
+	"  ('created_by', '" STORE_VERSION_STRING "');"
+	"CREATE TABLE chunk_stats(block INTEGER PRIMARY KEY, data BLOB NOT NULL);",
+};
+
+#define NMIGRATIONS ((int)(sizeof migrations / sizeof migrations[0]))
+
+int store_schema_version(void)
+{
+	return NMIGRATIONS;
+}
+
+int store_user_version(store *s, int *out)
+{
+	sqlite3_stmt *st = NULL;
+	int rc = sqlite3_prepare_v2(s->db, "PRAGMA user_version", -1, &st, NULL);
+
+	if (rc == SQLITE_OK)
+		rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW) {
+		*out = sqlite3_column_int(st, 0);
+		rc = 0;
+	} else {
+		rc = store_err(s, rc, "reading the schema version");
+	}
+	sqlite3_finalize(st);
+	return rc;
+}
+
+/* The step's SQL with @TOKENIZE@ replaced by the quoted tokenizer. */
+static int expand(const char *step, const char *tokenizer, dbuf *out)
+{
+	static const char marker[] = "@TOKENIZE@";
+	char *quoted = sqlite3_mprintf("%Q", tokenizer);
+	const char *p = step, *q;
+	int rc = 0;
+
+	if (!quoted)
+		return DOCENT_ENOMEM;
+	while (rc == 0 && (q = strstr(p, marker)) != NULL) {
+		rc = dbuf_append(out, p, (size_t)(q - p));
+		if (rc == 0)
+			rc = dbuf_puts(out, quoted);
+		p = q + sizeof marker - 1;
+	}
+	if (rc == 0)
+		rc = dbuf_puts(out, p);
+	sqlite3_free(quoted);
+	return rc;
+}
+
+int store_schema_migrate(store *s, const char *tokenizer)
+{
+	dbuf sql = DBUF_INIT;
+	int version, rc;
+
+	if ((rc = store_user_version(s, &version)) != 0)
+		return rc;
+	if (version > NMIGRATIONS)
+		goto newer;
+	if (version == NMIGRATIONS)
+		return 0;
+	if (s->readonly)
+		return docent_error_set(DOCENT_EDB,
+			"%s has schema version %d but this docent needs %d; open it once "
+			"without read-only mode to upgrade it", s->path, version, NMIGRATIONS);
+	rc = sqlite3_exec(s->db, "BEGIN IMMEDIATE", NULL, NULL, NULL);
+	if (rc != SQLITE_OK)
+		return store_err(s, rc, "starting the schema upgrade");
+	/* another process may have upgraded it while we waited for the lock */
+	if ((rc = store_user_version(s, &version)) != 0)
+		goto fail;
+	if (version > NMIGRATIONS) {
+		sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
+		goto newer;
+	}
+	for (int v = version; v < NMIGRATIONS; v++) {
+		dbuf_reset(&sql);
+		if (expand(migrations[v], tokenizer, &sql)) {
+			rc = docent_error_set(DOCENT_ENOMEM, "out of memory upgrading %s", s->path);
+			goto fail;
+		}
+		rc = sqlite3_exec(s->db, sql.data, NULL, NULL, NULL);
+		if (rc != SQLITE_OK) {
+			rc = store_err(s, rc, v == 0 ? "creating the schema" : "upgrading the schema");
+			goto fail;
+		}
+	}
+	dbuf_reset(&sql);
+	dbuf_printf(&sql, "PRAGMA user_version = %d", NMIGRATIONS);
+	rc = sqlite3_exec(s->db, sql.data, NULL, NULL, NULL);
+	if (rc == SQLITE_OK)
+		rc = sqlite3_exec(s->db, "COMMIT", NULL, NULL, NULL);
+	if (rc != SQLITE_OK) {
+		rc = store_err(s, rc, "recording the schema version");
+		goto fail;
+	}
+	dbuf_free(&sql);
+	return 0;
+fail:
+	sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
+	dbuf_free(&sql);
+	return rc;
+newer:
+	return docent_error_set(DOCENT_ESCHEMA,
+		"%s was written by a newer docent (schema version %d, this docent knows "
+		"up to %d); upgrade docent", s->path, version, NMIGRATIONS);
+}

@@ -1,0 +1,836 @@
+/*
+ * search.c - keyword search: BM25 over the FTS5 index, with tunable k1 and b.
+ *
+ * FTS5's own bm25() has fixed parameters and, through ORDER BY, ranks every
+ * matching row in the SQL layer, looking each row's length up in the docsize
+ * table; on long natural-language queries that is far too slow. Instead:
+ *
+ *  1. The query is turned into "w1" OR "w2" OR ... (each word quoted, so no
+ *     input can be an FTS5 syntax error), stop words dropped, repeats
+ *     counted as query term frequency, at most MAX_TERMS distinct words.
+ *  2. One statement, SELECT docent_rank(chunks_fts, ?) ... MATCH ? LIMIT 1,
+ *     reaches FTS5's auxiliary function API. On its only call, docent_rank
+ *     walks every phrase's postings with xQueryPhrase and records (rowid,
+ *     term frequency) pairs; the phrase's document frequency is the number
+ *     of pairs. That is all the work done inside FTS5.
+ *  3. Back in C, scores accumulate term at a time: the length of each chunk
+ *     (in words) and its collection come from chunk_stats (store_int.h),
+ *     cached per handle, never from FTS5's docsize lookups. A bounded heap
+ *     keeps the top k.
+ *  4. The k hits get their details and a snippet() with one query each.
+ *
+ * N and avgdl are those of the whole index even when the search is limited
+ * to one collection: simple, and the collections of one user are similar.
+ * idf is ln(1 + (N - df + 0.5) / (df + 0.5)), always positive (unlike
+ * FTS5's, which clamps common terms to almost nothing).
+ */
+#include "index/store_int.h"
+#include "core/buf.h"
+#include "core/error.h"
+#include "core/text.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* BM25 defaults; to be tuned on real collections (docs/performance.md). */
+#define BM25_K1 1.2
+#define BM25_B 0.75
+
+#define DEFAULT_K 10
+#define MAX_K 10000
+#define DEFAULT_SNIPPET_TOKENS 24
+#define MAX_TERMS 64
+
+/* Dense accumulators (one double per rowid) up to this many rowids;
+ * an open-addressing hash map beyond. */
+#define DENSE_MAX_ROWID (1 << 22)
+
+store_search_params store_search_default_params(void)
+{
+	return (store_search_params){
+		.collection = NULL,
+		.k = DEFAULT_K,
+		.k1 = BM25_K1,
+		.b = BM25_B,
+		.snippet_tokens = DEFAULT_SNIPPET_TOKENS,
+		.mark_open = "[",
+		.mark_close = "]",
+	};
+}
+
+/* ---- query building ---- */
+
+/* English function words, sorted (strcmp order) for bsearch. Words that are
+ * often content in documents ("may", "will", "us", "won") are left out. */
+static const char *const stopwords[] = {
+	"a", "about", "above", "after", "again", "against", "all", "also", "am", "an", "and",
+	"any", "are", "aren", "as", "at", "be", "because", "been", "before", "being", "below",
+	"between", "both", "but", "by", "can", "cannot", "could", "couldn", "did", "do",
+	"does", "doesn", "doing", "don", "down", "during", "each", "eg", "either", "etc",
+	"every", "few", "for", "from", "further", "had", "hadn", "has", "hasn", "have",
+	"haven", "having", "he", "her", "here", "hers", "herself", "him", "himself", "his",
+	"how", "i", "ie", "if", "in", "into", "is", "isn", "it", "its", "itself", "just",
+	"let", "many", "me", "might", "more", "most", "much", "must", "my", "myself",
+	"neither", "no", "nor", "not", "now", "of", "off", "on", "once", "only", "or",
+	"other", "our", "ours", "ourselves", "out", "over", "own", "per", "s", "same",
+	"shall", "she", "should", "shouldn", "so", "some", "such", "t", "than", "that", "the",
+	"their", "theirs", "them", "themselves", "then", "there", "these", "they", "this",
+	"those", "through", "to", "too", "under", "until", "up", "upon", "very", "via",
+	"was", "wasn", "we", "were", "weren", "what", "when", "where", "whether", "which",
+	"while", "who", "whom", "whose", "why", "with", "within", "without",
+	"would", "wouldn", "yet", "you", "your", "yours", "yourself", "yourselves",
+};
+
+static int cmp_str(const void *a, const void *b)
+{
+	return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+static int is_stopword(const char *w)
+{
+	return bsearch(&w, stopwords, sizeof stopwords / sizeof stopwords[0],
+		       sizeof stopwords[0], cmp_str) != NULL;
+}
+
+/* Distinct case-folded words in query order, with their counts. */
+typedef struct termlist {
+	dbuf words;             /* each word NUL-terminated */
+	size_t off[MAX_TERMS];
+	int qtf[MAX_TERMS];
+	size_t n;
+} termlist;
+
+static int termlist_add(termlist *t, const char *w, size_t len)
+{
+	for (size_t i = 0; i < t->n; i++) {
+		const char *x = t->words.data + t->off[i];
+		if (strlen(x) == len && memcmp(x, w, len) == 0) {
+			t->qtf[i]++;
+			return 0;
+		}
+	}
+	if (t->n == MAX_TERMS)
+		return 0; /* later new words are dropped; the first ones say most */
+	t->off[t->n] = t->words.len;
+	t->qtf[t->n] = 1;
+	if (dbuf_append(&t->words, w, len) || dbuf_putc(&t->words, '\0'))
+		return DOCENT_ENOMEM;
+	t->n++;
+	return 0;
+}
+
+/*
+ * Splits `query` into words and fills *terms (stop words dropped unless only
+ * stop words are there) and `fts` with the FTS5 expression. Leaves both
+ * empty when the query has no words.
+ */
+static int query_build(const char *query, termlist *terms, dbuf *fts)
+{
+	termlist stop = { DBUF_INIT, { 0 }, { 0 }, 0 };
+	dbuf w = DBUF_INIT;
+	size_t n = strlen(query), pos = 0, a, b;
+	int rc = 0;
+
+	while (rc == 0 && text_next_word(query, n, pos, &a, &b)) {
+		pos = b;
+		dbuf_reset(&w);
+		if ((rc = text_casefold(query + a, b - a, &w)) != 0 || !w.data)
+			break;
+		rc = termlist_add(is_stopword(w.data) ? &stop : terms, w.data, w.len);
+	}
+	if (rc == 0 && terms->n == 0) {
+		dbuf tmp = terms->words;
+		*terms = stop;
+		stop.words = tmp;
+	}
+	for (size_t i = 0; rc == 0 && i < terms->n; i++) {
+		const char *x = terms->words.data + terms->off[i];
+		if (i)
+			rc = dbuf_puts(fts, " OR ");
+		rc = rc ? rc : dbuf_putc(fts, '"');
+		for (; rc == 0 && *x; x++)
+			rc = *x == '"' ? dbuf_puts(fts, "\"\"") : dbuf_putc(fts, *x);
+		rc = rc ? rc : dbuf_putc(fts, '"');
+	}
+	dbuf_free(&stop.words);
+	dbuf_free(&w);
+	return rc ? docent_error_set(DOCENT_ENOMEM, "out of memory reading the query") : 0;
+}
+
+/* ---- the FTS5 auxiliary function ---- */
+
+/* What docent_rank reads and fills; bound to the statement as a pointer. */
+typedef struct rank_state {
+	search_scratch *sc;
+	int called;
+	int nomem;
+	int nphrase;
+	sqlite3_int64 nrow;    /* rows in the index */
+	sqlite3_int64 ntokens; /* tokens in the index */
+	int64_t max_rowid;
+} rank_state;
+
+#define RANK_PTR_TYPE "docent_rank_state"
+
+static int post_push(search_scratch *sc, int64_t rowid, int tf)
+{
+	if (sc->npost == sc->cappost) {
+		size_t cap = sc->cappost ? 2 * sc->cappost : 4096;
+		int64_t *r = realloc(sc->rowid, cap * sizeof *r);
+		if (!r)
+			return -1;
+		sc->rowid = r;
+		uint16_t *t = realloc(sc->tf, cap * sizeof *t);
+		if (!t)
+			return -1;
+		sc->tf = t;
+		sc->cappost = cap;
+	}
+	sc->rowid[sc->npost] = rowid;
+	sc->tf[sc->npost] = (uint16_t)(tf > 65535 ? 65535 : tf);
+	sc->npost++;
+	return 0;
+}
+
+/* xQueryPhrase callback: one row holding the phrase. */
+static int collect_row(const Fts5ExtensionApi *api, Fts5Context *ctx, void *user)
+{
+	rank_state *st = user;
+	int64_t rowid = api->xRowid(ctx);
+	int tf = 0;
+	int rc = api->xInstCount(ctx, &tf);
+
+	if (rc != SQLITE_OK)
+		return rc;
+	if (tf <= 0)
+		return SQLITE_OK;
+	if (post_push(st->sc, rowid, tf)) {
+		st->nomem = 1;
+		return SQLITE_NOMEM;
+	}
+	if (rowid > st->max_rowid)
+		st->max_rowid = rowid;
+	return SQLITE_OK;
+}
+
+static void docent_rank(const Fts5ExtensionApi *api, Fts5Context *ctx, sqlite3_context *sctx,
+			int nval, sqlite3_value **val)
+{
+	rank_state *st = nval == 1 ? sqlite3_value_pointer(val[0], RANK_PTR_TYPE) : NULL;
+	search_scratch *sc;
+	int rc;
+
+	if (!st) {
+		sqlite3_result_error(sctx, "docent_rank: missing search state", -1);
+		return;
+	}
+	if (st->called) {
+		sqlite3_result_int(sctx, 0);
+		return;
+	}
+	st->called = 1;
+	sc = st->sc;
+	st->nphrase = api->xPhraseCount(ctx);
+	if ((rc = api->xRowCount(ctx, &st->nrow)) != SQLITE_OK ||
+	    (rc = api->xColumnTotalSize(ctx, 0, &st->ntokens)) != SQLITE_OK)
+		goto fail;
+	if ((size_t)st->nphrase > sc->capphrase) {
+		size_t *p = realloc(sc->phrase_end, (size_t)st->nphrase * sizeof *p);
+		if (!p) {
+			st->nomem = 1;
+			rc = SQLITE_NOMEM;
+			goto fail;
+		}
+		sc->phrase_end = p;
+		sc->capphrase = (size_t)st->nphrase;
+	}
+	for (int i = 0; i < st->nphrase; i++) {
+		if ((rc = api->xQueryPhrase(ctx, i, st, collect_row)) != SQLITE_OK)
+			goto fail;
+		sc->phrase_end[i] = sc->npost;
+	}
+	sqlite3_result_int(sctx, 1);
+	return;
+fail:
+	sqlite3_result_error_code(sctx, rc);
+}
+
+static int register_rank(store *s)
+{
+	fts5_api *api = NULL;
+	sqlite3_stmt *st = NULL;
+	int rc;
+
+	if (s->fts5)
+		return 0;
+	rc = sqlite3_prepare_v2(s->db, "SELECT fts5(?1)", -1, &st, NULL);
+	if (rc == SQLITE_OK) {
+		sqlite3_bind_pointer(st, 1, &api, "fts5_api_ptr", NULL);
+		rc = sqlite3_step(st);
+		rc = rc == SQLITE_ROW ? SQLITE_OK : rc;
+	}
+	if (rc != SQLITE_OK) {
+		rc = store_err(s, rc, "reaching FTS5");
+		sqlite3_finalize(st);
+		return rc;
+	}
+	sqlite3_finalize(st);
+	if (!api || api->iVersion < 2)
+		return docent_error_set(DOCENT_EDB, "this SQLite has no usable FTS5 (needed for "
+					"keyword search); install a libsqlite3 built with FTS5");
+	rc = api->xCreateFunction(api, "docent_rank", NULL, docent_rank, NULL);
+	if (rc != SQLITE_OK)
+		return store_err(s, rc, "registering the ranking function");
+	s->fts5 = api;
+	return 0;
+}
+
+/* ---- chunk_stats read cache ---- */
+
+static const uint32_t zero_block[CSTAT_PER_BLOCK];
+
+void store_cache_clear(store *s)
+{
+	for (size_t i = 0; i < s->ncache; i++)
+		if (s->cache[i] != zero_block)
+			free(s->cache[i]);
+	free(s->cache);
+	s->cache = NULL;
+	s->ncache = 0;
+}
+
+void store_search_scratch_free(search_scratch *sc)
+{
+	free(sc->rowid);
+	free(sc->tf);
+	free(sc->phrase_end);
+	free(sc->acc);
+	free(sc->touched);
+	free(sc->hkey);
+	free(sc->hval);
+	memset(sc, 0, sizeof *sc);
+}
+
+/* Drops the cache when another connection has changed the database. */
+static int cache_check(store *s)
+{
+	sqlite3_stmt *st;
+	int64_t v;
+	int rc = store_prep(s, ST_DATA_VERSION, "PRAGMA data_version", &st);
+
+	if (rc)
+		return rc;
+	rc = sqlite3_step(st);
+	if (rc != SQLITE_ROW) {
+		rc = store_err(s, rc, "checking for changes");
+		sqlite3_reset(st);
+		return rc;
+	}
+	v = sqlite3_column_int64(st, 0);
+	sqlite3_reset(st);
+	if (v != s->data_version) {
+		store_cache_clear(s);
+		s->data_version = v;
+	}
+	return 0;
+}
+
+/* Loads block b into the cache. */
+static int cache_load(store *s, size_t b)
+{
+	sqlite3_stmt *st;
+	uint32_t *e = NULL;
+	int rc;
+
+	if (b >= s->ncache) {
+		size_t n = s->ncache ? s->ncache : 64;
+		while (n <= b)
+			n *= 2;
+		uint32_t **c = realloc(s->cache, n * sizeof *c);
+		if (!c)
+			return docent_error_set(DOCENT_ENOMEM, "out of memory searching");
+		memset(c + s->ncache, 0, (n - s->ncache) * sizeof *c);
+		s->cache = c;
+		s->ncache = n;
+	}
+	rc = store_prep(s, ST_CSTAT_GET, "SELECT data FROM chunk_stats WHERE block = ?1", &st);
+	if (rc)
+		return rc;
+	sqlite3_bind_int64(st, 1, (int64_t)b);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW && sqlite3_column_bytes(st, 0) == CSTAT_BLOB_BYTES) {
+		const unsigned char *p = sqlite3_column_blob(st, 0);
+		if (!(e = malloc(CSTAT_BLOB_BYTES))) {
+			sqlite3_reset(st);
+			return docent_error_set(DOCENT_ENOMEM, "out of memory searching");
+		}
+		for (size_t j = 0; j < CSTAT_PER_BLOCK; j++, p += 4)
+			e[j] = (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 |
+			       (uint32_t)p[3] << 24;
+	} else if (rc != SQLITE_ROW && rc != SQLITE_DONE) {
+		rc = store_err(s, rc, "reading chunk statistics");
+		sqlite3_reset(st);
+		return rc;
+	}
+	sqlite3_reset(st);
+	s->cache[b] = e ? e : (uint32_t *)zero_block;
+	return 0;
+}
+
+/* Makes sure every block the postings touch is cached. */
+static int cache_fill(store *s, const int64_t *rowid, size_t n)
+{
+	int64_t last = -1;
+	int rc;
+
+	for (size_t i = 0; i < n; i++) {
+		int64_t b = rowid[i] >> CSTAT_SHIFT;
+		if (b == last)
+			continue;
+		last = b;
+		if (b < 0)
+			continue;
+		if ((size_t)b < s->ncache && s->cache[b])
+			continue;
+		if ((rc = cache_load(s, (size_t)b)) != 0)
+			return rc;
+	}
+	return 0;
+}
+
+/* ---- accumulators and top k ---- */
+
+typedef struct accum {
+	search_scratch *sc;
+	int dense;
+	size_t hmask;
+} accum;
+
+static int touched_push(search_scratch *sc, int64_t rowid)
+{
+	if (sc->ntouched == sc->captouched) {
+		size_t cap = sc->captouched ? 2 * sc->captouched : 4096;
+		int64_t *t = realloc(sc->touched, cap * sizeof *t);
+		if (!t)
+			return -1;
+		sc->touched = t;
+		sc->captouched = cap;
+	}
+	sc->touched[sc->ntouched++] = rowid;
+	return 0;
+}
+
+static int accum_init(accum *a, search_scratch *sc, int64_t max_rowid, size_t npost)
+{
+	a->sc = sc;
+	a->hmask = 0;
+	sc->ntouched = 0;
+	a->dense = max_rowid < DENSE_MAX_ROWID;
+	if (a->dense) {
+		size_t need = (size_t)max_rowid + 1;
+		if (need > sc->capacc) {
+			double *p = realloc(sc->acc, need * sizeof *p);
+			if (!p)
+				return -1;
+			/* new slots start at zero; old ones are zeroed after each query */
+			memset(p + sc->capacc, 0, (need - sc->capacc) * sizeof *p);
+			sc->acc = p;
+			sc->capacc = need;
+		}
+		return 0;
+	}
+	size_t cap = 1024;
+	while (cap < 2 * npost)
+		cap *= 2;
+	if (cap > sc->hcap) {
+		free(sc->hkey);
+		free(sc->hval);
+		sc->hkey = malloc(cap * sizeof *sc->hkey);
+		sc->hval = malloc(cap * sizeof *sc->hval);
+		sc->hcap = sc->hkey && sc->hval ? cap : 0;
+		if (!sc->hcap)
+			return -1;
+	}
+	a->hmask = cap - 1;
+	for (size_t i = 0; i <= a->hmask; i++)
+		sc->hkey[i] = -1;
+	return 0;
+}
+
+static int accum_add(accum *a, int64_t rowid, double v)
+{
+	search_scratch *sc = a->sc;
+
+	if (a->dense) {
+		if (sc->acc[rowid] == 0 && touched_push(sc, rowid))
+			return -1;
+		sc->acc[rowid] += v;
+		return 0;
+	}
+	size_t h = (size_t)((uint64_t)rowid * 0x9E3779B97F4A7C15ull >> 17) & a->hmask;
+	while (sc->hkey[h] != rowid) {
+		if (sc->hkey[h] == -1) {
+			if (touched_push(sc, rowid))
+				return -1;
+			sc->hkey[h] = rowid;
+			sc->hval[h] = 0;
+			break;
+		}
+		h = (h + 1) & a->hmask;
+	}
+	sc->hval[h] += v;
+	return 0;
+}
+
+static double accum_get(const accum *a, int64_t rowid)
+{
+	const search_scratch *sc = a->sc;
+
+	if (a->dense)
+		return sc->acc[rowid];
+	size_t h = (size_t)((uint64_t)rowid * 0x9E3779B97F4A7C15ull >> 17) & a->hmask;
+	while (sc->hkey[h] != rowid)
+		h = (h + 1) & a->hmask;
+	return sc->hval[h];
+}
+
+static void accum_done(accum *a)
+{
+	search_scratch *sc = a->sc;
+
+	if (a->dense)
+		for (size_t i = 0; i < sc->ntouched; i++)
+			sc->acc[sc->touched[i]] = 0;
+}
+
+typedef struct scored {
+	double score;
+	int64_t rowid;
+} scored;
+
+/* Non-zero when x ranks below y (lower score; on ties, the later rowid). */
+static int worse(const scored *x, const scored *y)
+{
+	return x->score < y->score || (x->score == y->score && x->rowid > y->rowid);
+}
+
+static void heap_down(scored *h, size_t n, size_t i)
+{
+	for (;;) {
+		size_t l = 2 * i + 1, r = l + 1, m = i;
+		if (l < n && worse(&h[l], &h[m]))
+			m = l;
+		if (r < n && worse(&h[r], &h[m]))
+			m = r;
+		if (m == i)
+			return;
+		scored t = h[i];
+		h[i] = h[m];
+		h[m] = t;
+		i = m;
+	}
+}
+
+static void heap_up(scored *h, size_t i)
+{
+	while (i > 0) {
+		size_t p = (i - 1) / 2;
+		if (!worse(&h[i], &h[p]))
+			return;
+		scored t = h[i];
+		h[i] = h[p];
+		h[p] = t;
+		i = p;
+	}
+}
+
+static int cmp_scored(const void *a, const void *b)
+{
+	const scored *x = a, *y = b;
+	return worse(x, y) ? 1 : worse(y, x) ? -1 : 0;
+}
+
+/*
+ * Scores the postings gathered by docent_rank and leaves the best k in
+ * top[0..*ntop), best first.
+ */
+static int score(store *s, const rank_state *rs, const termlist *terms,
+		 const store_search_params *p, uint32_t cid, scored *top, size_t *ntop)
+{
+	search_scratch *sc = rs->sc;
+	double N = (double)rs->nrow, k1 = p->k1, b = p->b;
+	double avgdl = rs->nrow > 0 ? (double)rs->ntokens / N : 1.0;
+	accum a;
+	size_t start = 0, nh = 0;
+	int rc;
+
+	if (avgdl <= 0)
+		avgdl = 1.0;
+	if ((rc = cache_fill(s, sc->rowid, sc->npost)) != 0)
+		return rc;
+	if (accum_init(&a, sc, rs->max_rowid, sc->npost))
+		return docent_error_set(DOCENT_ENOMEM, "out of memory searching");
+	/* length normalisation: k1 * (1 - b + b * dl / avgdl) = c0 + c1 * dl */
+	double c0 = k1 * (1 - b), c1 = k1 * b / avgdl;
+	for (int i = 0; i < rs->nphrase; i++) {
+		size_t end = sc->phrase_end[i];
+		double df = (double)(end - start);
+		/* phrases are the query's terms in order, unless FTS5 saw it otherwise */
+		int qtf = rs->nphrase == (int)terms->n ? terms->qtf[i] : 1;
+		double idf = log(1.0 + (N - df + 0.5) / (df + 0.5));
+		double w = idf * qtf * (k1 + 1);
+		for (size_t j = start; j < end; j++) {
+			int64_t rowid = sc->rowid[j];
+			uint32_t e = s->cache[rowid >> CSTAT_SHIFT][rowid & (CSTAT_PER_BLOCK - 1)];
+			if (e == 0 || (cid && CSTAT_CID(e) != cid))
+				continue; /* another collection, or a chunk since deleted */
+			double tf = sc->tf[j];
+			if (accum_add(&a, rowid, w * tf / (tf + c0 + c1 * CSTAT_WORDS(e)))) {
+				accum_done(&a);
+				return docent_error_set(DOCENT_ENOMEM, "out of memory searching");
+			}
+		}
+		start = end;
+	}
+	for (size_t i = 0; i < sc->ntouched; i++) {
+		scored x = { accum_get(&a, sc->touched[i]), sc->touched[i] };
+		if (nh < p->k) {
+			top[nh] = x;
+			heap_up(top, nh++);
+		} else if (worse(&top[0], &x)) {
+			top[0] = x;
+			heap_down(top, nh, 0);
+		}
+	}
+	accum_done(&a);
+	qsort(top, nh, sizeof *top, cmp_scored);
+	*ntop = nh;
+	return 0;
+}
+
+/* ---- hits ---- */
+
+void store_hits_free(store_hit *h, size_t n)
+{
+	if (!h)
+		return;
+	for (size_t i = 0; i < n; i++) {
+		free(h[i].collection);
+		free(h[i].path);
+		free(h[i].title);
+		free(h[i].heading);
+		free(h[i].snippet);
+		free(h[i].text);
+	}
+	free(h);
+}
+
+static int col_dup(sqlite3_stmt *st, int i, char **out)
+{
+	const char *t = (const char *)sqlite3_column_text(st, i);
+	*out = NULL;
+	if (!t)
+		return 0;
+	*out = strdup(t);
+	return *out ? 0 : DOCENT_ENOMEM;
+}
+
+/* Fills h from the chunk's rows; 1 when the chunk is not there (any more)
+ * or belongs to another collection than cid (0: any). */
+static int hit_fetch(store *s, const char *fts, const store_search_params *p, int64_t cid,
+		     const scored *x, store_hit *h)
+{
+	sqlite3_stmt *st;
+	int rc = store_prep(s, ST_HIT,
+		"SELECT ch.text, ch.start_byte, ch.end_byte, ch.page_start, ch.page_end, "
+		"ch.heading, ct.title, col.name, d.id, d.path "
+		"FROM chunks ch JOIN contents ct ON ct.id = ch.content_id "
+		"JOIN collections col ON col.id = ct.collection_id "
+		"LEFT JOIN documents d ON d.id = (SELECT id FROM documents dd "
+		"  WHERE dd.content_id = ct.id ORDER BY dd.status <> 'ok', dd.id LIMIT 1) "
+		"WHERE ch.id = ?1 AND (?2 = 0 OR ct.collection_id = ?2)", &st);
+	if (rc)
+		return rc;
+	sqlite3_bind_int64(st, 1, x->rowid);
+	sqlite3_bind_int64(st, 2, cid);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_DONE) {
+		sqlite3_reset(st);
+		return 1;
+	}
+	if (rc != SQLITE_ROW) {
+		rc = store_err(s, rc, "reading a search hit");
+		sqlite3_reset(st);
+		return rc;
+	}
+	h->chunk_id = x->rowid;
+	h->score = x->score;
+	h->start_byte = sqlite3_column_int64(st, 1);
+	h->end_byte = sqlite3_column_int64(st, 2);
+	h->page_start = sqlite3_column_int(st, 3);
+	h->page_end = sqlite3_column_int(st, 4);
+	h->doc_id = sqlite3_column_int64(st, 8);
+	rc = col_dup(st, 0, &h->text) || col_dup(st, 5, &h->heading) ||
+	     col_dup(st, 6, &h->title) || col_dup(st, 7, &h->collection) ||
+	     col_dup(st, 9, &h->path);
+	sqlite3_reset(st);
+	if (rc)
+		return docent_error_set(DOCENT_ENOMEM, "out of memory reading search hits");
+
+	rc = store_prep(s, ST_SNIPPET,
+		"SELECT snippet(chunks_fts, 0, ?3, ?4, '\xe2\x80\xa6', ?5) FROM chunks_fts "
+		"WHERE chunks_fts MATCH ?1 AND rowid = ?2", &st);
+	if (rc)
+		return rc;
+	int ntok = p->snippet_tokens > 0 ? p->snippet_tokens : DEFAULT_SNIPPET_TOKENS;
+	sqlite3_bind_text(st, 1, fts, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 2, x->rowid);
+	sqlite3_bind_text(st, 3, p->mark_open ? p->mark_open : "[", -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 4, p->mark_close ? p->mark_close : "]", -1, SQLITE_STATIC);
+	sqlite3_bind_int(st, 5, ntok > 64 ? 64 : ntok);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW) {
+		rc = col_dup(st, 0, &h->snippet) ? DOCENT_ENOMEM : 0;
+	} else if (rc == SQLITE_DONE) {
+		rc = 0;
+	} else {
+		rc = store_err(s, rc, "making a snippet");
+		sqlite3_reset(st);
+		return rc;
+	}
+	sqlite3_reset(st);
+	if (rc == 0 && !h->snippet && h->text)
+		h->snippet = strdup(h->text);
+	if (rc || (h->text && !h->snippet))
+		return docent_error_set(DOCENT_ENOMEM, "out of memory reading search hits");
+	return 0;
+}
+
+/* ---- search ---- */
+
+static int run_rank(store *s, const char *fts, rank_state *rs)
+{
+	sqlite3_stmt *st;
+	int rc = store_prep(s, ST_RANK,
+		"SELECT docent_rank(chunks_fts, ?2) FROM chunks_fts WHERE chunks_fts MATCH ?1 "
+		"LIMIT 1", &st);
+	if (rc)
+		return rc;
+	sqlite3_bind_text(st, 1, fts, -1, SQLITE_STATIC);
+	sqlite3_bind_pointer(st, 2, rs, RANK_PTR_TYPE, NULL);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW || rc == SQLITE_DONE) {
+		rc = 0;
+	} else if (rs->nomem) {
+		rc = docent_error_set(DOCENT_ENOMEM, "out of memory searching");
+	} else {
+		rc = store_err(s, rc, "searching the keyword index");
+	}
+	sqlite3_reset(st);
+	sqlite3_bind_null(st, 2);
+	return rc;
+}
+
+int store_search(store *s, const char *query, const store_search_params *params,
+		 store_hit **out, size_t *n)
+{
+	store_search_params p = params ? *params : store_search_default_params();
+	termlist terms = { DBUF_INIT, { 0 }, { 0 }, 0 };
+	dbuf fts = DBUF_INIT;
+	rank_state rs;
+	scored *top = NULL;
+	store_hit *hits = NULL;
+	size_t ntop = 0, nh = 0;
+	int64_t cid = 0;
+	int rc, own_tx = 0;
+
+	*out = NULL;
+	*n = 0;
+	if (p.k == 0)
+		return 0;
+	if (p.k > MAX_K)
+		p.k = MAX_K;
+	if (!(p.k1 >= 0) || !(p.b >= 0 && p.b <= 1))
+		return docent_error_set(DOCENT_EINVAL, "BM25 needs k1 >= 0 and b between 0 and 1 "
+					"(got k1 = %g, b = %g)", p.k1, p.b);
+	if ((rc = query_build(query ? query : "", &terms, &fts)) != 0 || terms.n == 0)
+		goto done;
+	if (p.collection) {
+		rc = store_coll_find(s, p.collection, &cid);
+		if (rc == DOCENT_ENOTFOUND)
+			rc = docent_error_set(rc, "no collection named '%s'; `docent collections` "
+					      "lists them", p.collection);
+		if (rc)
+			goto done;
+	}
+	if ((rc = register_rank(s)) != 0)
+		goto done;
+	/* one snapshot for postings, chunk statistics and hit details */
+	if (sqlite3_get_autocommit(s->db)) {
+		rc = sqlite3_exec(s->db, "BEGIN", NULL, NULL, NULL);
+		if (rc != SQLITE_OK) {
+			rc = store_err(s, rc, "starting a search");
+			goto done;
+		}
+		own_tx = 1;
+	}
+	if ((rc = cache_check(s)) != 0)
+		goto done;
+	memset(&rs, 0, sizeof rs);
+	rs.sc = &s->sc;
+	s->sc.npost = 0;
+	if ((rc = run_rank(s, fts.data, &rs)) != 0 || !rs.called || rs.nphrase == 0)
+		goto done;
+	if (!(top = malloc(p.k * sizeof *top))) {
+		rc = docent_error_set(DOCENT_ENOMEM, "out of memory searching");
+		goto done;
+	}
+	rc = score(s, &rs, &terms, &p, (uint32_t)CSTAT_PACK(0, (uint64_t)cid) >> 16, top, &ntop);
+	if (rc || ntop == 0)
+		goto done;
+	if (!(hits = calloc(ntop, sizeof *hits))) {
+		rc = docent_error_set(DOCENT_ENOMEM, "out of memory searching");
+		goto done;
+	}
+	for (size_t i = 0; i < ntop; i++) {
+		rc = hit_fetch(s, fts.data, &p, cid, &top[i], &hits[nh]);
+		if (rc == 1) {
+			memset(&hits[nh], 0, sizeof hits[nh]);
+			rc = 0;
+			continue;
+		}
+		if (rc) {
+			nh++; /* free what it holds */
+			goto done;
+		}
+		hits[nh].rank = (int)nh + 1;
+		nh++;
+	}
+done:
+	if (own_tx)
+		sqlite3_exec(s->db, "COMMIT", NULL, NULL, NULL);
+	if (s->sc.cappost > (1u << 22)) {
+		/* do not keep the buffers of one huge query forever */
+		free(s->sc.rowid);
+		free(s->sc.tf);
+		s->sc.rowid = NULL;
+		s->sc.tf = NULL;
+		s->sc.cappost = 0;
+	}
+	s->sc.npost = 0;
+	free(top);
+	dbuf_free(&terms.words);
+	dbuf_free(&fts);
+	if (rc) {
+		store_hits_free(hits, nh);
+		return rc;
+	}
+	if (nh == 0) {
+		free(hits);
+		return 0;
+	}
+	*out = hits;
+	*n = nh;
+	return 0;
+}

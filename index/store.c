@@ -1,0 +1,1271 @@
+/*
+ * store.c - the SQLite connection, collections, documents and statistics
+ * (see store.h). Schema creation and migrations are in schema.c, keyword
+ * search in search.c; store_int.h holds what the three share.
+ *
+ * Every write that touches chunks runs in one BEGIN IMMEDIATE transaction,
+ * keeps the chunk_stats blocks (see store_int.h) in step with the chunks
+ * table, and rolls back completely on any error. A content row lives as long
+ * as some document points at it: the functions that move or delete document
+ * rows release the content they leave behind, explicitly, so that its chunks
+ * (and through the triggers, its FTS rows) go with it.
+ */
+#include "index/store_int.h"
+#include "core/error.h"
+#include "core/text.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+
+store_params store_default_params(void)
+{
+	return (store_params){
+		.create = 1,
+		.readonly = 0,
+		.tokenizer = STORE_DEFAULT_TOKENIZER,
+		.busy_timeout_ms = 5000,
+	};
+}
+
+/* ---- errors, statements, transactions ---- */
+
+int store_err(store *s, int rc, const char *what)
+{
+	const char *path = s && s->path ? s->path : "the database";
+	const char *msg = s && s->db ? sqlite3_errmsg(s->db) : sqlite3_errstr(rc);
+
+	switch (rc & 0xFF) {
+	case SQLITE_BUSY:
+	case SQLITE_LOCKED:
+		return docent_error_set(DOCENT_EBUSY,
+			"%s is locked by another program while %s (%s); wait for it to "
+			"finish (another docent ingest?) and try again", path, what, msg);
+	case SQLITE_FULL:
+		return docent_error_set(DOCENT_ENOSPC,
+			"the disk holding %s is full while %s (%s); free some space and "
+			"try again", path, what, msg);
+	case SQLITE_NOTADB:
+	case SQLITE_CORRUPT:
+		return docent_error_set(DOCENT_EDB,
+			"%s is not a docent database or is damaged (%s while %s); move "
+			"it aside and ingest your documents again", path, msg, what);
+	case SQLITE_NOMEM:
+		return docent_error_set(DOCENT_ENOMEM, "out of memory while %s (%s)", what, msg);
+	case SQLITE_READONLY:
+		return docent_error_set(DOCENT_EPERM,
+			"%s cannot be written while %s (%s); check its permissions, or "
+			"open it without read-only mode", path, what, msg);
+	case SQLITE_CANTOPEN:
+		return docent_error_set(DOCENT_EIO,
+			"cannot open %s (%s); check that its folder exists and is writable",
+			path, msg);
+	case SQLITE_IOERR:
+		return docent_error_set(DOCENT_EIO, "input/output error on %s while %s (%s)",
+					path, what, msg);
+	default:
+		return docent_error_set(DOCENT_EDB, "database %s: %s failed: %s", path, what, msg);
+	}
+}
+
+int store_prep(store *s, enum store_stmt_id id, const char *sql, sqlite3_stmt **out)
+{
+	*out = NULL;
+	if (!s->stmt[id]) {
+		int rc = sqlite3_prepare_v3(s->db, sql, -1, SQLITE_PREPARE_PERSISTENT,
+					    &s->stmt[id], NULL);
+		if (rc != SQLITE_OK) {
+			s->stmt[id] = NULL;
+			return store_err(s, rc, "preparing a query");
+		}
+	}
+	sqlite3_reset(s->stmt[id]);
+	*out = s->stmt[id];
+	return 0;
+}
+
+/* Runs a cached statement that returns no rows. */
+static int exec_stmt(store *s, sqlite3_stmt *st, const char *what)
+{
+	int rc = sqlite3_step(st);
+	sqlite3_reset(st);
+	return rc == SQLITE_DONE ? 0 : store_err(s, rc, what);
+}
+
+static int exec_cached(store *s, enum store_stmt_id id, const char *sql, const char *what)
+{
+	sqlite3_stmt *st;
+	int rc = store_prep(s, id, sql, &st);
+	return rc ? rc : exec_stmt(s, st, what);
+}
+
+int store_tx_begin(store *s)
+{
+	int rc = exec_cached(s, ST_BEGIN, "BEGIN IMMEDIATE", "starting a write");
+	if (rc == 0) {
+		s->in_tx = 1;
+		s->nwset = 0;
+	}
+	return rc;
+}
+
+static void le_store(unsigned char *p, uint32_t v)
+{
+	p[0] = (unsigned char)v;
+	p[1] = (unsigned char)(v >> 8);
+	p[2] = (unsigned char)(v >> 16);
+	p[3] = (unsigned char)(v >> 24);
+}
+
+static int cstat_flush(store *s)
+{
+	unsigned char blob[CSTAT_BLOB_BYTES];
+	sqlite3_stmt *st;
+	int rc;
+
+	for (size_t i = 0; i < s->nwset; i++) {
+		const cstat_block *b = &s->wset[i];
+		int any = 0;
+		for (size_t j = 0; j < CSTAT_PER_BLOCK; j++) {
+			le_store(blob + 4 * j, b->e[j]);
+			any |= b->e[j] != 0;
+		}
+		if (any) {
+			rc = store_prep(s, ST_CSTAT_PUT,
+				"INSERT OR REPLACE INTO chunk_stats(block, data) VALUES (?1, ?2)", &st);
+			if (rc)
+				return rc;
+			sqlite3_bind_int64(st, 1, b->block);
+			sqlite3_bind_blob(st, 2, blob, sizeof blob, SQLITE_STATIC);
+		} else {
+			rc = store_prep(s, ST_CSTAT_DEL, "DELETE FROM chunk_stats WHERE block = ?1", &st);
+			if (rc)
+				return rc;
+			sqlite3_bind_int64(st, 1, b->block);
+		}
+		if ((rc = exec_stmt(s, st, "writing chunk statistics")) != 0)
+			return rc;
+	}
+	return 0;
+}
+
+/* After a commit, the read cache takes the blocks this handle wrote (this
+ * connection's own writes do not change PRAGMA data_version). */
+static void cstat_publish(store *s)
+{
+	for (size_t i = 0; i < s->nwset; i++) {
+		int64_t b = s->wset[i].block;
+		if (b >= 0 && (size_t)b < s->ncache && s->cache[b]) {
+			free(s->cache[b]);
+			s->cache[b] = NULL; /* reloaded on the next search that needs it */
+		}
+	}
+	s->nwset = 0;
+}
+
+int store_tx_commit(store *s)
+{
+	int rc = cstat_flush(s);
+
+	if (rc == 0)
+		rc = exec_cached(s, ST_COMMIT, "COMMIT", "saving changes");
+	if (rc) {
+		store_tx_rollback(s);
+		return rc;
+	}
+	s->in_tx = 0;
+	cstat_publish(s);
+	return 0;
+}
+
+void store_tx_rollback(store *s)
+{
+	sqlite3_stmt *st;
+
+	if (!s->in_tx)
+		return;
+	if (!sqlite3_get_autocommit(s->db) &&
+	    store_prep(s, ST_ROLLBACK, "ROLLBACK", &st) == 0) {
+		sqlite3_step(st);
+		sqlite3_reset(st);
+	}
+	s->in_tx = 0;
+	s->nwset = 0;
+}
+
+static int64_t now_s(void)
+{
+	return (int64_t)time(NULL);
+}
+
+/* ---- chunk_stats write set ---- */
+
+static int cstat_set(store *s, int64_t rowid, uint32_t entry)
+{
+	int64_t block = rowid >> CSTAT_SHIFT;
+	cstat_block *b = NULL;
+	sqlite3_stmt *st;
+	int rc;
+
+	for (size_t i = s->nwset; i-- > 0;) {
+		if (s->wset[i].block == block) {
+			b = &s->wset[i];
+			break;
+		}
+	}
+	if (!b) {
+		if (s->nwset == s->capwset) {
+			size_t cap = s->capwset ? 2 * s->capwset : 4;
+			cstat_block *w = realloc(s->wset, cap * sizeof *w);
+			if (!w)
+				return docent_error_set(DOCENT_ENOMEM, "out of memory writing %s", s->path);
+			s->wset = w;
+			s->capwset = cap;
+		}
+		b = &s->wset[s->nwset];
+		b->block = block;
+		memset(b->e, 0, sizeof b->e);
+		rc = store_prep(s, ST_CSTAT_GET, "SELECT data FROM chunk_stats WHERE block = ?1", &st);
+		if (rc)
+			return rc;
+		sqlite3_bind_int64(st, 1, block);
+		rc = sqlite3_step(st);
+		if (rc == SQLITE_ROW && sqlite3_column_bytes(st, 0) == CSTAT_BLOB_BYTES) {
+			const unsigned char *p = sqlite3_column_blob(st, 0);
+			for (size_t j = 0; j < CSTAT_PER_BLOCK; j++, p += 4)
+				b->e[j] = (uint32_t)p[0] | (uint32_t)p[1] << 8 |
+					  (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
+		} else if (rc != SQLITE_ROW && rc != SQLITE_DONE) {
+			rc = store_err(s, rc, "reading chunk statistics");
+			sqlite3_reset(st);
+			return rc;
+		}
+		sqlite3_reset(st);
+		s->nwset++;
+	}
+	b->e[rowid & (CSTAT_PER_BLOCK - 1)] = entry;
+	return 0;
+}
+
+/* Clears the entries of the chunks selected by `st` (first column: id). */
+static int cstat_clear_rows(store *s, sqlite3_stmt *st)
+{
+	int64_t *ids = NULL;
+	size_t n = 0, cap = 0;
+	int rc;
+
+	/* collect first: cstat_set runs another statement */
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		if (n == cap) {
+			size_t c = cap ? 2 * cap : 64;
+			int64_t *p = realloc(ids, c * sizeof *p);
+			if (!p) {
+				sqlite3_reset(st);
+				free(ids);
+				return docent_error_set(DOCENT_ENOMEM, "out of memory writing %s", s->path);
+			}
+			ids = p;
+			cap = c;
+		}
+		ids[n++] = sqlite3_column_int64(st, 0);
+	}
+	if (rc != SQLITE_DONE) {
+		rc = store_err(s, rc, "listing chunks to remove");
+		sqlite3_reset(st);
+		free(ids);
+		return rc;
+	}
+	sqlite3_reset(st);
+	rc = 0;
+	for (size_t i = 0; i < n && rc == 0; i++)
+		rc = cstat_set(s, ids[i], 0);
+	free(ids);
+	return rc;
+}
+
+/* ---- open and close ---- */
+
+static int pragma(store *s, const char *sql)
+{
+	int rc = sqlite3_exec(s->db, sql, NULL, NULL, NULL);
+	return rc == SQLITE_OK ? 0 : store_err(s, rc, sql);
+}
+
+static int read_tokenizer(store *s)
+{
+	sqlite3_stmt *st = NULL;
+	int rc = sqlite3_prepare_v2(s->db, "SELECT value FROM meta WHERE key = 'tokenizer'",
+				    -1, &st, NULL);
+	if (rc == SQLITE_OK)
+		rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW) {
+		const char *t = (const char *)sqlite3_column_text(st, 0);
+		snprintf(s->tokenizer, sizeof s->tokenizer, "%s", t ? t : "");
+		rc = 0;
+	} else if (rc == SQLITE_DONE) {
+		rc = 0;
+	} else {
+		rc = store_err(s, rc, "reading the tokenizer setting");
+	}
+	sqlite3_finalize(st);
+	return rc;
+}
+
+int store_open(store **out, const char *path, const store_params *params)
+{
+	store_params p = params ? *params : store_default_params();
+	struct stat sb;
+	store *s;
+	int flags, rc, version;
+
+	*out = NULL;
+	if (!path || !*path)
+		return docent_error_set(DOCENT_EINVAL, "no database path given");
+	if (!p.tokenizer || !*p.tokenizer)
+		p.tokenizer = STORE_DEFAULT_TOKENIZER;
+	if (stat(path, &sb) != 0) {
+		if (errno != ENOENT)
+			return docent_error_set(docent_error_from_errno(errno), "cannot open %s: %s",
+						path, strerror(errno));
+		if (!p.create || p.readonly)
+			return docent_error_set(DOCENT_ENOTFOUND,
+				"no docent database at %s; run `docent init` or ingest "
+				"documents first", path);
+	} else if (S_ISDIR(sb.st_mode)) {
+		return docent_error_set(DOCENT_EDB, "%s is a folder, not a docent database", path);
+	}
+	s = calloc(1, sizeof *s);
+	if (!s || !(s->path = strdup(path))) {
+		free(s);
+		return docent_error_set(DOCENT_ENOMEM, "out of memory opening %s", path);
+	}
+	s->readonly = p.readonly;
+	snprintf(s->tokenizer, sizeof s->tokenizer, "%s", p.tokenizer);
+	flags = p.readonly ? SQLITE_OPEN_READONLY
+			   : SQLITE_OPEN_READWRITE | (p.create ? SQLITE_OPEN_CREATE : 0);
+	rc = sqlite3_open_v2(path, &s->db, flags | SQLITE_OPEN_NOMUTEX, NULL);
+	if (rc != SQLITE_OK) {
+		rc = store_err(s, rc, "opening");
+		goto fail;
+	}
+	sqlite3_extended_result_codes(s->db, 1);
+	sqlite3_busy_timeout(s->db, p.busy_timeout_ms > 0 ? p.busy_timeout_ms : 0);
+
+	/* The first read tells a database from any other file. */
+	if ((rc = store_user_version(s, &version)) != 0)
+		goto fail;
+	if (version > store_schema_version()) {
+		rc = docent_error_set(DOCENT_ESCHEMA,
+			"%s was written by a newer docent (schema version %d, this docent "
+			"knows up to %d); upgrade docent", path, version, store_schema_version());
+		goto fail;
+	}
+	if (!p.readonly && (rc = pragma(s, "PRAGMA journal_mode = WAL")) != 0)
+		goto fail;
+	if ((rc = pragma(s, "PRAGMA synchronous = NORMAL")) != 0 ||
+	    (rc = pragma(s, "PRAGMA foreign_keys = ON")) != 0 ||
+	    (rc = pragma(s, "PRAGMA temp_store = MEMORY")) != 0 ||
+	    (rc = pragma(s, "PRAGMA cache_size = -32000")) != 0 ||
+	    (rc = pragma(s, "PRAGMA mmap_size = 268435456")) != 0)
+		goto fail;
+	if ((rc = store_schema_migrate(s, p.tokenizer)) != 0)
+		goto fail;
+	if ((rc = read_tokenizer(s)) != 0)
+		goto fail;
+	*out = s;
+	return 0;
+fail:
+	store_close(s);
+	return rc;
+}
+
+/*
+ * Every transaction adds FTS5 segments; FTS5's automerge keeps their number
+ * logarithmic, but each query term still seeks in every segment, and on a
+ * freshly ingested 100k-chunk index merging them all cut query times by a
+ * factor of two to three. store_optimize() merges them when this handle
+ * wrote a tenth or more of the chunks (an ingest run, not a one-file
+ * update): about a second per 100k chunks.
+ */
+int store_optimize(store *s)
+{
+	sqlite3_stmt *st = NULL;
+	int64_t total = 0;
+
+	if (s->readonly || s->chunks_written < 1000 || !sqlite3_get_autocommit(s->db))
+		return 0;
+	if (sqlite3_prepare_v2(s->db, "SELECT count(*) FROM chunks", -1, &st, NULL) == SQLITE_OK &&
+	    sqlite3_step(st) == SQLITE_ROW)
+		total = sqlite3_column_int64(st, 0);
+	sqlite3_finalize(st);
+	if (s->chunks_written * 10 < total)
+		return 0;
+	s->chunks_written = 0;
+	if (sqlite3_exec(s->db, "INSERT INTO chunks_fts(chunks_fts) VALUES ('optimize')",
+			 NULL, NULL, NULL) != SQLITE_OK)
+		return docent_error_set(DOCENT_EDB, "cannot merge the keyword index: %s",
+					sqlite3_errmsg(s->db));
+	return 0;
+}
+
+void store_close(store *s)
+{
+	if (!s)
+		return;
+	if (s->in_tx)
+		store_tx_rollback(s);
+	for (int i = 0; i < ST_COUNT; i++)
+		sqlite3_finalize(s->stmt[i]);
+	sqlite3_close(s->db);
+	store_cache_clear(s);
+	store_search_scratch_free(&s->sc);
+	free(s->wset);
+	free(s->path);
+	free(s);
+}
+
+/* ---- helpers ---- */
+
+/* Copies a text column (NULL stays NULL). */
+static int col_dup(sqlite3_stmt *st, int i, char **out)
+{
+	const char *t = (const char *)sqlite3_column_text(st, i);
+	*out = NULL;
+	if (!t)
+		return 0;
+	*out = strdup(t);
+	return *out ? 0 : DOCENT_ENOMEM;
+}
+
+static int grow(void **p, size_t *cap, size_t n, size_t size)
+{
+	if (n < *cap)
+		return 0;
+	size_t c = *cap ? 2 * *cap : 16;
+	void *q = realloc(*p, c * size);
+	if (!q)
+		return DOCENT_ENOMEM;
+	*p = q;
+	*cap = c;
+	return 0;
+}
+
+int store_coll_find(store *s, const char *name, int64_t *out)
+{
+	sqlite3_stmt *st;
+	int rc = store_prep(s, ST_COLL_GET, "SELECT id FROM collections WHERE name = ?1", &st);
+
+	if (rc)
+		return rc;
+	sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW) {
+		*out = sqlite3_column_int64(st, 0);
+		rc = 0;
+	} else if (rc == SQLITE_DONE) {
+		rc = DOCENT_ENOTFOUND;
+	} else {
+		rc = store_err(s, rc, "looking up a collection");
+	}
+	sqlite3_reset(st);
+	return rc;
+}
+
+static int coll_missing(const char *name)
+{
+	return docent_error_set(DOCENT_ENOTFOUND,
+		"no collection named '%s'; `docent collections` lists them and `docent "
+		"collections create %s` makes it", name, name);
+}
+
+/* Resolves an optional collection name: 0 with *id = 0 when name is NULL. */
+static int coll_opt(store *s, const char *name, int64_t *id)
+{
+	int rc;
+
+	*id = 0;
+	if (!name)
+		return 0;
+	rc = store_coll_find(s, name, id);
+	return rc == DOCENT_ENOTFOUND ? coll_missing(name) : rc;
+}
+
+/* ---- collections ---- */
+
+static int coll_insert(store *s, const char *name, int64_t *out)
+{
+	sqlite3_stmt *st;
+	int rc = store_prep(s, ST_COLL_INSERT,
+			    "INSERT INTO collections(name, created_at) VALUES (?1, ?2)", &st);
+	if (rc)
+		return rc;
+	sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 2, now_s());
+	if ((rc = exec_stmt(s, st, "creating a collection")) != 0)
+		return rc;
+	if (out)
+		*out = sqlite3_last_insert_rowid(s->db);
+	return 0;
+}
+
+static int check_name(const char *name)
+{
+	if (!name || !*name)
+		return docent_error_set(DOCENT_EINVAL, "a collection needs a name");
+	return 0;
+}
+
+int store_collection_id(store *s, const char *name, int create, int64_t *out)
+{
+	int rc;
+
+	if ((rc = check_name(name)) != 0)
+		return rc;
+	rc = store_coll_find(s, name, out);
+	if (rc != DOCENT_ENOTFOUND)
+		return rc;
+	if (!create)
+		return coll_missing(name);
+	return coll_insert(s, name, out);
+}
+
+int store_collection_create(store *s, const char *name)
+{
+	int64_t id;
+	int rc;
+
+	if ((rc = check_name(name)) != 0)
+		return rc;
+	rc = store_coll_find(s, name, &id);
+	if (rc == 0)
+		return docent_error_set(DOCENT_EEXIST, "collection '%s' already exists", name);
+	if (rc != DOCENT_ENOTFOUND)
+		return rc;
+	return coll_insert(s, name, NULL);
+}
+
+static int bind_exec(store *s, enum store_stmt_id id, const char *sql, int64_t v,
+		     const char *what)
+{
+	sqlite3_stmt *st;
+	int rc = store_prep(s, id, sql, &st);
+	if (rc)
+		return rc;
+	sqlite3_bind_int64(st, 1, v);
+	return exec_stmt(s, st, what);
+}
+
+int store_collection_remove(store *s, const char *name)
+{
+	sqlite3_stmt *st;
+	int64_t id;
+	int rc;
+
+	if ((rc = check_name(name)) != 0)
+		return rc;
+	if ((rc = coll_opt(s, name, &id)) != 0)
+		return rc;
+	if ((rc = store_tx_begin(s)) != 0)
+		return rc;
+	rc = store_prep(s, ST_COLL_CHUNK_IDS,
+		"SELECT ch.id FROM chunks ch JOIN contents ct ON ct.id = ch.content_id "
+		"WHERE ct.collection_id = ?1", &st);
+	if (rc)
+		goto done;
+	sqlite3_bind_int64(st, 1, id);
+	if ((rc = cstat_clear_rows(s, st)) != 0)
+		goto done;
+	if ((rc = bind_exec(s, ST_COLL_DEL_CHUNKS,
+			"DELETE FROM chunks WHERE content_id IN "
+			"(SELECT id FROM contents WHERE collection_id = ?1)", id,
+			"removing the collection's chunks")) != 0 ||
+	    (rc = bind_exec(s, ST_COLL_DEL_DOCS, "DELETE FROM documents WHERE collection_id = ?1",
+			id, "removing the collection's documents")) != 0 ||
+	    (rc = bind_exec(s, ST_COLL_DEL_CONTENTS, "DELETE FROM contents WHERE collection_id = ?1",
+			id, "removing the collection's contents")) != 0 ||
+	    (rc = bind_exec(s, ST_COLL_DELETE, "DELETE FROM collections WHERE id = ?1", id,
+			"removing the collection")) != 0)
+		goto done;
+	rc = store_tx_commit(s);
+done:
+	if (rc)
+		store_tx_rollback(s);
+	return rc;
+}
+
+void store_collection_list_free(store_collection *c, size_t n)
+{
+	if (!c)
+		return;
+	for (size_t i = 0; i < n; i++)
+		free(c[i].name);
+	free(c);
+}
+
+int store_collection_list(store *s, store_collection **out, size_t *n)
+{
+	static const char sql[] =
+		"SELECT c.id, c.name, c.created_at,"
+		" (SELECT count(*) FROM documents d WHERE d.collection_id = c.id),"
+		" (SELECT count(*) FROM chunks ch JOIN contents ct ON ct.id = ch.content_id"
+		"   WHERE ct.collection_id = c.id),"
+		" (SELECT coalesce(sum(text_bytes), 0) FROM contents ct WHERE ct.collection_id = c.id)"
+		" FROM collections c ORDER BY c.name";
+	store_collection *v = NULL;
+	size_t cnt = 0, cap = 0;
+	sqlite3_stmt *st = NULL;
+	int rc;
+
+	*out = NULL;
+	*n = 0;
+	rc = sqlite3_prepare_v2(s->db, sql, -1, &st, NULL);
+	if (rc != SQLITE_OK)
+		return store_err(s, rc, "listing collections");
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		if (grow((void **)&v, &cap, cnt, sizeof *v))
+			goto nomem;
+		store_collection *c = &v[cnt];
+		memset(c, 0, sizeof *c);
+		c->id = sqlite3_column_int64(st, 0);
+		if (col_dup(st, 1, &c->name))
+			goto nomem;
+		cnt++;
+		c->created_at = sqlite3_column_int64(st, 2);
+		c->ndocs = sqlite3_column_int64(st, 3);
+		c->nchunks = sqlite3_column_int64(st, 4);
+		c->text_bytes = sqlite3_column_int64(st, 5);
+	}
+	if (rc != SQLITE_DONE) {
+		rc = store_err(s, rc, "listing collections");
+		goto fail;
+	}
+	sqlite3_finalize(st);
+	*out = v;
+	*n = cnt;
+	return 0;
+nomem:
+	rc = docent_error_set(DOCENT_ENOMEM, "out of memory listing collections");
+fail:
+	sqlite3_finalize(st);
+	store_collection_list_free(v, cnt);
+	return rc;
+}
+
+/* ---- documents ---- */
+
+int store_doc_state_get(store *s, int64_t collection_id, const char *path, store_doc_state *out)
+{
+	sqlite3_stmt *st;
+	int rc;
+
+	memset(out, 0, sizeof *out);
+	rc = store_prep(s, ST_DOC_STATE,
+		"SELECT id, size, mtime_ns, hash, status FROM documents "
+		"WHERE collection_id = ?1 AND path = ?2", &st);
+	if (rc)
+		return rc;
+	sqlite3_bind_int64(st, 1, collection_id);
+	sqlite3_bind_text(st, 2, path, -1, SQLITE_STATIC);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW) {
+		const char *h = (const char *)sqlite3_column_text(st, 3);
+		const char *status = (const char *)sqlite3_column_text(st, 4);
+		out->id = sqlite3_column_int64(st, 0);
+		out->size = sqlite3_column_int64(st, 1);
+		out->mtime_ns = sqlite3_column_int64(st, 2);
+		snprintf(out->hash, sizeof out->hash, "%s", h ? h : "");
+		out->ok = status && strcmp(status, "ok") == 0;
+		rc = 0;
+	} else if (rc == SQLITE_DONE) {
+		rc = 0;
+	} else {
+		rc = store_err(s, rc, "looking up a document");
+	}
+	sqlite3_reset(st);
+	return rc;
+}
+
+static int content_find(store *s, int64_t collection_id, const char *hash, int64_t *out)
+{
+	sqlite3_stmt *st;
+	int rc = store_prep(s, ST_CONTENT_FIND,
+			    "SELECT id FROM contents WHERE collection_id = ?1 AND hash = ?2", &st);
+	if (rc)
+		return rc;
+	sqlite3_bind_int64(st, 1, collection_id);
+	sqlite3_bind_text(st, 2, hash, -1, SQLITE_STATIC);
+	rc = sqlite3_step(st);
+	*out = 0;
+	if (rc == SQLITE_ROW) {
+		*out = sqlite3_column_int64(st, 0);
+		rc = 0;
+	} else if (rc == SQLITE_DONE) {
+		rc = 0;
+	} else {
+		rc = store_err(s, rc, "looking up stored content");
+	}
+	sqlite3_reset(st);
+	return rc;
+}
+
+int store_content_exists(store *s, int64_t collection_id, const char *hash)
+{
+	int64_t id;
+	if (!hash)
+		return 0;
+	return content_find(s, collection_id, hash, &id) == 0 && id != 0;
+}
+
+/* Deletes a content with its chunks (the triggers remove the FTS rows). */
+static int content_delete(store *s, int64_t content_id)
+{
+	sqlite3_stmt *st;
+	int rc = store_prep(s, ST_CONTENT_CHUNK_IDS, "SELECT id FROM chunks WHERE content_id = ?1",
+			    &st);
+	if (rc)
+		return rc;
+	sqlite3_bind_int64(st, 1, content_id);
+	if ((rc = cstat_clear_rows(s, st)) != 0)
+		return rc;
+	rc = bind_exec(s, ST_CONTENT_DEL_CHUNKS, "DELETE FROM chunks WHERE content_id = ?1",
+		       content_id, "removing old chunks");
+	if (rc == 0)
+		rc = bind_exec(s, ST_CONTENT_DELETE, "DELETE FROM contents WHERE id = ?1",
+			       content_id, "removing old content");
+	return rc;
+}
+
+/* Deletes the content when no document points at it any more. */
+static int content_release(store *s, int64_t content_id)
+{
+	sqlite3_stmt *st;
+	int rc, used;
+
+	if (content_id <= 0)
+		return 0;
+	rc = store_prep(s, ST_CONTENT_USED,
+			"SELECT 1 FROM documents WHERE content_id = ?1 LIMIT 1", &st);
+	if (rc)
+		return rc;
+	sqlite3_bind_int64(st, 1, content_id);
+	rc = sqlite3_step(st);
+	used = rc == SQLITE_ROW;
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE) {
+		rc = store_err(s, rc, "checking whether content is still used");
+		sqlite3_reset(st);
+		return rc;
+	}
+	sqlite3_reset(st);
+	return used ? 0 : content_delete(s, content_id);
+}
+
+static void bind_text_or_null(sqlite3_stmt *st, int i, const char *t)
+{
+	if (t)
+		sqlite3_bind_text(st, i, t, -1, SQLITE_STATIC);
+	else
+		sqlite3_bind_null(st, i);
+}
+
+static int content_insert(store *s, int64_t collection_id, const store_doc_in *in,
+			  int64_t *out)
+{
+	sqlite3_stmt *st;
+	int rc = store_prep(s, ST_CONTENT_INSERT,
+		"INSERT INTO contents(collection_id, hash, title, format, text_bytes, npages, "
+		"created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)", &st);
+	if (rc)
+		return rc;
+	sqlite3_bind_int64(st, 1, collection_id);
+	sqlite3_bind_text(st, 2, in->hash, -1, SQLITE_STATIC);
+	bind_text_or_null(st, 3, in->title);
+	bind_text_or_null(st, 4, in->format);
+	sqlite3_bind_int64(st, 5, in->text_bytes);
+	sqlite3_bind_int(st, 6, in->npages);
+	sqlite3_bind_int64(st, 7, now_s());
+	if ((rc = exec_stmt(s, st, "storing content")) != 0)
+		return rc;
+	*out = sqlite3_last_insert_rowid(s->db);
+
+	rc = store_prep(s, ST_CHUNK_INSERT,
+		"INSERT INTO chunks(content_id, ordinal, text, start_byte, end_byte, page_start, "
+		"page_end, heading, ntokens, nwords) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
+		&st);
+	if (rc)
+		return rc;
+	for (size_t i = 0; i < in->nchunks; i++) {
+		const store_chunk_in *c = &in->chunks[i];
+		size_t nwords = c->text ? text_count_words(c->text, c->len) : 0;
+		if (c->len > (size_t)INT32_MAX)
+			return docent_error_set(DOCENT_ETOOBIG, "chunk %zu of %s is too large", i,
+						in->path);
+		sqlite3_bind_int64(st, 1, *out);
+		sqlite3_bind_int64(st, 2, (int64_t)i);
+		if (c->text)
+			sqlite3_bind_text(st, 3, c->text, (int)c->len, SQLITE_STATIC);
+		else
+			sqlite3_bind_null(st, 3); /* refused by NOT NULL: the whole put fails */
+		sqlite3_bind_int64(st, 4, (int64_t)c->start_byte);
+		sqlite3_bind_int64(st, 5, (int64_t)c->end_byte);
+		sqlite3_bind_int(st, 6, c->page_start);
+		sqlite3_bind_int(st, 7, c->page_end);
+		bind_text_or_null(st, 8, c->heading);
+		sqlite3_bind_int64(st, 9, (int64_t)c->ntokens);
+		sqlite3_bind_int64(st, 10, (int64_t)nwords);
+		if ((rc = exec_stmt(s, st, "storing chunks")) != 0)
+			return rc;
+		s->chunks_written++;
+		/* a chunk with no words gets 1 so that its entry still marks a chunk */
+		rc = cstat_set(s, sqlite3_last_insert_rowid(s->db),
+			       CSTAT_PACK(nwords ? nwords : 1, (uint64_t)collection_id));
+		if (rc)
+			return rc;
+	}
+	return 0;
+}
+
+/* Another ok path of the collection sharing content_id, or NULL. */
+static int find_duplicate(store *s, int64_t collection_id, int64_t content_id,
+			  int64_t doc_id, char **out)
+{
+	sqlite3_stmt *st;
+	int rc = store_prep(s, ST_DOC_DUP,
+		"SELECT path FROM documents WHERE collection_id = ?1 AND content_id = ?2 "
+		"AND id <> ?3 AND status = 'ok' ORDER BY id LIMIT 1", &st);
+	*out = NULL;
+	if (rc)
+		return rc;
+	sqlite3_bind_int64(st, 1, collection_id);
+	sqlite3_bind_int64(st, 2, content_id);
+	sqlite3_bind_int64(st, 3, doc_id);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW) {
+		rc = col_dup(st, 0, out) ? docent_error_set(DOCENT_ENOMEM, "out of memory") : 0;
+	} else if (rc == SQLITE_DONE) {
+		rc = 0;
+	} else {
+		rc = store_err(s, rc, "looking for duplicates");
+	}
+	sqlite3_reset(st);
+	return rc;
+}
+
+typedef struct doc_row {
+	int64_t id;          /* 0: no row */
+	int64_t content_id;  /* 0: none */
+	int ok;
+	int same_hash;       /* its content has the hash asked about */
+} doc_row;
+
+static int doc_lookup(store *s, int64_t collection_id, const char *path, const char *hash,
+		      doc_row *out)
+{
+	sqlite3_stmt *st;
+	int rc = store_prep(s, ST_DOC_LOOKUP,
+		"SELECT d.id, d.content_id, d.status = 'ok', ct.hash = ?3 FROM documents d "
+		"LEFT JOIN contents ct ON ct.id = d.content_id "
+		"WHERE d.collection_id = ?1 AND d.path = ?2", &st);
+	memset(out, 0, sizeof *out);
+	if (rc)
+		return rc;
+	sqlite3_bind_int64(st, 1, collection_id);
+	sqlite3_bind_text(st, 2, path, -1, SQLITE_STATIC);
+	bind_text_or_null(st, 3, hash);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW) {
+		out->id = sqlite3_column_int64(st, 0);
+		out->content_id = sqlite3_column_int64(st, 1);
+		out->ok = sqlite3_column_int(st, 2);
+		out->same_hash = sqlite3_column_int(st, 3);
+		rc = 0;
+	} else if (rc == SQLITE_DONE) {
+		rc = 0;
+	} else {
+		rc = store_err(s, rc, "looking up a document");
+	}
+	sqlite3_reset(st);
+	return rc;
+}
+
+int store_doc_put(store *s, int64_t collection_id, const store_doc_in *in, store_put_result *out)
+{
+	sqlite3_stmt *st;
+	int64_t content_id = 0;
+	doc_row row;
+	int rc;
+
+	memset(out, 0, sizeof *out);
+	if (!in || !in->path || !in->hash)
+		return docent_error_set(DOCENT_EINVAL, "store_doc_put needs a path and a hash");
+	if ((rc = store_tx_begin(s)) != 0)
+		return rc;
+	if ((rc = doc_lookup(s, collection_id, in->path, in->hash, &row)) != 0)
+		goto done;
+
+	if (row.id && row.ok && row.same_hash) {
+		rc = store_prep(s, ST_DOC_TOUCH,
+			"UPDATE documents SET size = ?2, mtime_ns = ?3 WHERE id = ?1", &st);
+		if (rc)
+			goto done;
+		sqlite3_bind_int64(st, 1, row.id);
+		sqlite3_bind_int64(st, 2, in->size);
+		sqlite3_bind_int64(st, 3, in->mtime_ns);
+		if ((rc = exec_stmt(s, st, "updating a document")) != 0)
+			goto done;
+		out->outcome = STORE_PUT_UNCHANGED;
+		out->doc_id = row.id;
+		content_id = row.content_id;
+	} else {
+		if ((rc = content_find(s, collection_id, in->hash, &content_id)) != 0)
+			goto done;
+		if (!content_id && !in->chunks) {
+			rc = docent_error_set(DOCENT_ENOTFOUND,
+				"no stored content with hash %s for %s; ingest the file again "
+				"with its text", in->hash, in->path);
+			goto done;
+		}
+		if (!content_id && (rc = content_insert(s, collection_id, in, &content_id)) != 0)
+			goto done;
+		if (row.id) {
+			rc = store_prep(s, ST_DOC_UPDATE,
+				"UPDATE documents SET content_id = ?2, size = ?3, mtime_ns = ?4, "
+				"hash = ?5, status = 'ok', error = NULL, ingested_at = ?6 "
+				"WHERE id = ?1", &st);
+			if (rc)
+				goto done;
+			sqlite3_bind_int64(st, 1, row.id);
+		} else {
+			rc = store_prep(s, ST_DOC_INSERT,
+				"INSERT INTO documents(collection_id, content_id, size, mtime_ns, "
+				"hash, status, error, ingested_at, path) "
+				"VALUES (?1, ?2, ?3, ?4, ?5, 'ok', NULL, ?6, ?7)", &st);
+			if (rc)
+				goto done;
+			sqlite3_bind_int64(st, 1, collection_id);
+			sqlite3_bind_text(st, 7, in->path, -1, SQLITE_STATIC);
+		}
+		sqlite3_bind_int64(st, 2, content_id);
+		sqlite3_bind_int64(st, 3, in->size);
+		sqlite3_bind_int64(st, 4, in->mtime_ns);
+		sqlite3_bind_text(st, 5, in->hash, -1, SQLITE_STATIC);
+		sqlite3_bind_int64(st, 6, now_s());
+		if ((rc = exec_stmt(s, st, "writing a document")) != 0)
+			goto done;
+		out->doc_id = row.id ? row.id : sqlite3_last_insert_rowid(s->db);
+		out->outcome = row.id ? STORE_PUT_UPDATED : STORE_PUT_ADDED;
+		if (row.content_id && row.content_id != content_id &&
+		    (rc = content_release(s, row.content_id)) != 0)
+			goto done;
+	}
+	if ((rc = find_duplicate(s, collection_id, content_id, out->doc_id, &out->duplicate_of)) != 0)
+		goto done;
+	rc = store_tx_commit(s);
+done:
+	if (rc) {
+		store_tx_rollback(s);
+		free(out->duplicate_of);
+		memset(out, 0, sizeof *out);
+	}
+	return rc;
+}
+
+int store_doc_fail(store *s, int64_t collection_id, const char *path, int64_t size,
+		   int64_t mtime_ns, const char *error)
+{
+	sqlite3_stmt *st;
+	doc_row row;
+	int rc;
+
+	if (!path)
+		return docent_error_set(DOCENT_EINVAL, "store_doc_fail needs a path");
+	if ((rc = store_tx_begin(s)) != 0)
+		return rc;
+	if ((rc = doc_lookup(s, collection_id, path, NULL, &row)) != 0)
+		goto done;
+	/* the content (a previous good version) stays; the hash is unknown */
+	if (row.id) {
+		rc = store_prep(s, ST_DOC_FAIL_UPDATE,
+			"UPDATE documents SET size = ?2, mtime_ns = ?3, hash = NULL, "
+			"status = 'error', error = ?4, ingested_at = ?5 WHERE id = ?1", &st);
+		if (rc)
+			goto done;
+		sqlite3_bind_int64(st, 1, row.id);
+	} else {
+		rc = store_prep(s, ST_DOC_FAIL_INSERT,
+			"INSERT INTO documents(collection_id, size, mtime_ns, error, ingested_at, "
+			"path, status) VALUES (?1, ?2, ?3, ?4, ?5, ?6, 'error')", &st);
+		if (rc)
+			goto done;
+		sqlite3_bind_int64(st, 1, collection_id);
+		sqlite3_bind_text(st, 6, path, -1, SQLITE_STATIC);
+	}
+	sqlite3_bind_int64(st, 2, size);
+	sqlite3_bind_int64(st, 3, mtime_ns);
+	sqlite3_bind_text(st, 4, error ? error : "unknown error", -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 5, now_s());
+	if ((rc = exec_stmt(s, st, "recording a failed document")) != 0)
+		goto done;
+	rc = store_tx_commit(s);
+done:
+	if (rc)
+		store_tx_rollback(s);
+	return rc;
+}
+
+void store_doc_list_free(store_doc *d, size_t n)
+{
+	if (!d)
+		return;
+	for (size_t i = 0; i < n; i++) {
+		free(d[i].collection);
+		free(d[i].path);
+		free(d[i].title);
+		free(d[i].format);
+		free(d[i].hash);
+		free(d[i].status);
+		free(d[i].error);
+	}
+	free(d);
+}
+
+int store_doc_list(store *s, const char *collection, store_doc **out, size_t *n)
+{
+	static const char sql[] =
+		"SELECT d.id, col.name, d.path, ct.title, ct.format, d.size, d.mtime_ns, d.hash,"
+		" d.ingested_at, d.status, d.error,"
+		" (SELECT count(*) FROM chunks ch WHERE ch.content_id = d.content_id), ct.npages"
+		" FROM documents d JOIN collections col ON col.id = d.collection_id"
+		" LEFT JOIN contents ct ON ct.id = d.content_id"
+		" WHERE ?1 = 0 OR d.collection_id = ?1 ORDER BY d.path, col.name";
+	store_doc *v = NULL;
+	size_t cnt = 0, cap = 0;
+	sqlite3_stmt *st = NULL;
+	int64_t cid;
+	int rc;
+
+	*out = NULL;
+	*n = 0;
+	if ((rc = coll_opt(s, collection, &cid)) != 0)
+		return rc;
+	rc = sqlite3_prepare_v2(s->db, sql, -1, &st, NULL);
+	if (rc != SQLITE_OK)
+		return store_err(s, rc, "listing documents");
+	sqlite3_bind_int64(st, 1, cid);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		if (grow((void **)&v, &cap, cnt, sizeof *v))
+			goto nomem;
+		store_doc *d = &v[cnt++];
+		memset(d, 0, sizeof *d);
+		d->id = sqlite3_column_int64(st, 0);
+		if (col_dup(st, 1, &d->collection) || col_dup(st, 2, &d->path) ||
+		    col_dup(st, 3, &d->title) || col_dup(st, 4, &d->format) ||
+		    col_dup(st, 7, &d->hash) || col_dup(st, 9, &d->status) ||
+		    col_dup(st, 10, &d->error))
+			goto nomem;
+		d->size = sqlite3_column_int64(st, 5);
+		d->mtime_ns = sqlite3_column_int64(st, 6);
+		d->ingested_at = sqlite3_column_int64(st, 8);
+		d->nchunks = sqlite3_column_int64(st, 11);
+		d->npages = sqlite3_column_int(st, 12);
+	}
+	if (rc != SQLITE_DONE) {
+		rc = store_err(s, rc, "listing documents");
+		goto fail;
+	}
+	sqlite3_finalize(st);
+	*out = v;
+	*n = cnt;
+	return 0;
+nomem:
+	rc = docent_error_set(DOCENT_ENOMEM, "out of memory listing documents");
+fail:
+	sqlite3_finalize(st);
+	store_doc_list_free(v, cnt);
+	return rc;
+}
+
+/* Deletes one document row inside the open transaction; 0 when it was
+ * there, DOCENT_ENOTFOUND (no message) when not. */
+static int doc_delete(store *s, int64_t doc_id)
+{
+	sqlite3_stmt *st;
+	int64_t content_id = 0;
+	int rc = store_prep(s, ST_DOC_BY_ID, "SELECT content_id FROM documents WHERE id = ?1", &st);
+
+	if (rc)
+		return rc;
+	sqlite3_bind_int64(st, 1, doc_id);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW)
+		content_id = sqlite3_column_int64(st, 0);
+	sqlite3_reset(st);
+	if (rc == SQLITE_DONE)
+		return DOCENT_ENOTFOUND;
+	if (rc != SQLITE_ROW)
+		return store_err(s, rc, "looking up a document");
+	rc = bind_exec(s, ST_DOC_DELETE, "DELETE FROM documents WHERE id = ?1", doc_id,
+		       "removing a document");
+	return rc ? rc : content_release(s, content_id);
+}
+
+int store_doc_remove_id(store *s, int64_t doc_id)
+{
+	int rc = store_tx_begin(s);
+
+	if (rc)
+		return rc;
+	rc = doc_delete(s, doc_id);
+	if (rc == DOCENT_ENOTFOUND)
+		docent_error_set(rc, "no document with id %lld", (long long)doc_id);
+	if (rc == 0)
+		rc = store_tx_commit(s);
+	if (rc)
+		store_tx_rollback(s);
+	return rc;
+}
+
+static int is_number(const char *k)
+{
+	if (!*k || strlen(k) > 18)
+		return 0;
+	return k[strspn(k, "0123456789")] == '\0';
+}
+
+int store_doc_remove(store *s, const char *collection, const char *key, int *removed)
+{
+	sqlite3_stmt *st = NULL;
+	int64_t cid, *ids = NULL;
+	size_t n = 0, cap = 0;
+	int rc;
+
+	*removed = 0;
+	if (!key || !*key)
+		return docent_error_set(DOCENT_EINVAL, "no document given to remove");
+	if ((rc = coll_opt(s, collection, &cid)) != 0)
+		return rc;
+	rc = sqlite3_prepare_v2(s->db, is_number(key)
+		? "SELECT id FROM documents WHERE id = ?1 AND (?2 = 0 OR collection_id = ?2)"
+		: "SELECT id FROM documents WHERE path = ?1 AND (?2 = 0 OR collection_id = ?2)",
+		-1, &st, NULL);
+	if (rc != SQLITE_OK)
+		return store_err(s, rc, "finding documents to remove");
+	if (is_number(key))
+		sqlite3_bind_int64(st, 1, strtoll(key, NULL, 10));
+	else
+		sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 2, cid);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		if (grow((void **)&ids, &cap, n, sizeof *ids)) {
+			rc = docent_error_set(DOCENT_ENOMEM, "out of memory removing documents");
+			goto done;
+		}
+		ids[n++] = sqlite3_column_int64(st, 0);
+	}
+	if (rc != SQLITE_DONE) {
+		rc = store_err(s, rc, "finding documents to remove");
+		goto done;
+	}
+	sqlite3_finalize(st);
+	st = NULL;
+	if (n == 0) {
+		rc = docent_error_set(DOCENT_ENOTFOUND, "no document '%s'%s%s; `docent docs` lists "
+				      "them", key, collection ? " in collection " : "",
+				      collection ? collection : "");
+		goto done;
+	}
+	if ((rc = store_tx_begin(s)) != 0)
+		goto done;
+	for (size_t i = 0; i < n && rc == 0; i++)
+		rc = doc_delete(s, ids[i]);
+	if (rc == 0)
+		rc = store_tx_commit(s);
+	if (rc)
+		store_tx_rollback(s);
+	else
+		*removed = (int)n;
+done:
+	sqlite3_finalize(st);
+	free(ids);
+	return rc;
+}
+
+int store_doc_foreach(store *s, const char *collection, store_path_fn fn, void *ctx)
+{
+	sqlite3_stmt *st = NULL;
+	int64_t cid;
+	int rc;
+
+	if ((rc = coll_opt(s, collection, &cid)) != 0)
+		return rc;
+	/* a statement of its own: fn may call back into the store */
+	rc = sqlite3_prepare_v2(s->db, "SELECT id, path FROM documents "
+				"WHERE ?1 = 0 OR collection_id = ?1 ORDER BY path", -1, &st, NULL);
+	if (rc != SQLITE_OK)
+		return store_err(s, rc, "listing documents");
+	sqlite3_bind_int64(st, 1, cid);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		rc = fn(ctx, sqlite3_column_int64(st, 0), (const char *)sqlite3_column_text(st, 1));
+		if (rc)
+			goto done;
+	}
+	rc = rc == SQLITE_DONE ? 0 : store_err(s, rc, "listing documents");
+done:
+	sqlite3_finalize(st);
+	return rc;
+}
+
+/* ---- statistics ---- */
+
+static int64_t file_size(const char *path, const char *suffix)
+{
+	char p[4096];
+	struct stat sb;
+
+	snprintf(p, sizeof p, "%s%s", path, suffix);
+	return stat(p, &sb) == 0 ? (int64_t)sb.st_size : 0;
+}
+
+int store_stats_get(store *s, const char *collection, store_stats *out)
+{
+	static const char sql[] =
+		"SELECT (SELECT count(*) FROM collections WHERE ?1 = 0 OR id = ?1),"
+		" (SELECT count(*) FROM documents WHERE ?1 = 0 OR collection_id = ?1),"
+		" (SELECT count(*) FROM documents WHERE (?1 = 0 OR collection_id = ?1)"
+		"   AND status = 'error'),"
+		" (SELECT count(*) FROM contents WHERE ?1 = 0 OR collection_id = ?1),"
+		" CASE WHEN ?1 = 0 THEN (SELECT count(*) FROM chunks) ELSE"
+		"  (SELECT count(*) FROM chunks ch JOIN contents ct ON ct.id = ch.content_id"
+		"   WHERE ct.collection_id = ?1) END,"
+		" (SELECT coalesce(sum(text_bytes), 0) FROM contents WHERE ?1 = 0 OR collection_id = ?1)";
+	sqlite3_stmt *st = NULL;
+	int64_t cid;
+	int rc;
+
+	memset(out, 0, sizeof *out);
+	if ((rc = coll_opt(s, collection, &cid)) != 0)
+		return rc;
+	rc = sqlite3_prepare_v2(s->db, sql, -1, &st, NULL);
+	if (rc == SQLITE_OK) {
+		sqlite3_bind_int64(st, 1, cid);
+		rc = sqlite3_step(st);
+	}
+	if (rc != SQLITE_ROW) {
+		rc = store_err(s, rc, "counting documents");
+		sqlite3_finalize(st);
+		return rc;
+	}
+	out->collections = sqlite3_column_int64(st, 0);
+	out->documents = sqlite3_column_int64(st, 1);
+	out->failed = sqlite3_column_int64(st, 2);
+	out->contents = sqlite3_column_int64(st, 3);
+	out->chunks = sqlite3_column_int64(st, 4);
+	out->text_bytes = sqlite3_column_int64(st, 5);
+	sqlite3_finalize(st);
+	out->db_bytes = file_size(s->path, "") + file_size(s->path, "-wal");
+	out->schema_version = store_schema_version();
+	snprintf(out->tokenizer, sizeof out->tokenizer, "%s", s->tokenizer);
+	return 0;
+}

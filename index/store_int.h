@@ -1,0 +1,131 @@
+/*
+ * store_int.h - internals shared by store.c (connection, collections,
+ * documents), schema.c (schema and migrations) and search.c (BM25 keyword
+ * search). Not part of the public contract; see store.h for that.
+ *
+ * Three things live here besides the handle itself:
+ *   - the cache of prepared statements: every statement is prepared once per
+ *     handle, on first use, and found again by its enum id;
+ *   - the mapping of SQLite result codes to DOCENT_E* codes and messages;
+ *   - chunk_stats, the per-chunk length and collection table that BM25 reads
+ *     instead of FTS5's docsize table. One row ("block") covers 1024 chunk
+ *     rowids: block = rowid >> 10, and its blob holds 1024 little-endian
+ *     uint32 entries, (collection_id capped at 65535) << 16 | (nwords capped
+ *     at 65535). An entry of 0 words means "no chunk at this rowid".
+ *     Writers collect changed blocks in a write set during a transaction and
+ *     flush them just before COMMIT; searches keep a lazily filled read cache
+ *     that is dropped when another connection changes the database.
+ */
+#ifndef DOCENT_INDEX_STORE_INT_H
+#define DOCENT_INDEX_STORE_INT_H
+
+#include <sqlite3.h>
+#include <stdint.h>
+
+#include "index/store.h"
+
+#define STORE_VERSION_STRING "0.1.0"
+#define STORE_DEFAULT_TOKENIZER "porter unicode61 remove_diacritics 2"
+
+#define CSTAT_SHIFT 10
+#define CSTAT_PER_BLOCK (1 << CSTAT_SHIFT)
+#define CSTAT_BLOB_BYTES (CSTAT_PER_BLOCK * 4)
+#define CSTAT_MAX 65535u
+
+/* Packs and unpacks one chunk_stats entry. */
+#define CSTAT_PACK(nwords, cid) \
+	((uint32_t)((cid) > CSTAT_MAX ? CSTAT_MAX : (cid)) << 16 | \
+	 (uint32_t)((nwords) > CSTAT_MAX ? CSTAT_MAX : (nwords)))
+#define CSTAT_WORDS(e) ((e) & 0xFFFFu)
+#define CSTAT_CID(e) ((e) >> 16)
+
+/* Statement ids for the per-handle cache (see store_prep). */
+enum store_stmt_id {
+	ST_BEGIN, ST_COMMIT, ST_ROLLBACK,
+	ST_COLL_GET, ST_COLL_INSERT, ST_COLL_DELETE, ST_COLL_CHUNK_IDS,
+	ST_COLL_DEL_CHUNKS, ST_COLL_DEL_DOCS, ST_COLL_DEL_CONTENTS,
+	ST_DOC_LOOKUP, ST_DOC_STATE, ST_DOC_INSERT, ST_DOC_UPDATE, ST_DOC_TOUCH,
+	ST_DOC_FAIL_INSERT, ST_DOC_FAIL_UPDATE, ST_DOC_DELETE, ST_DOC_BY_ID,
+	ST_DOC_DUP,
+	ST_CONTENT_FIND, ST_CONTENT_INSERT, ST_CONTENT_USED, ST_CONTENT_CHUNK_IDS,
+	ST_CONTENT_DEL_CHUNKS, ST_CONTENT_DELETE,
+	ST_CHUNK_INSERT,
+	ST_CSTAT_GET, ST_CSTAT_PUT, ST_CSTAT_DEL,
+	ST_DATA_VERSION, ST_RANK, ST_HIT, ST_SNIPPET,
+	ST_COUNT
+};
+
+/* One chunk_stats block being changed by the current transaction. */
+typedef struct cstat_block {
+	int64_t block;
+	uint32_t e[CSTAT_PER_BLOCK];
+} cstat_block;
+
+/* Reusable buffers of the keyword search (search.c), kept between queries. */
+typedef struct search_scratch {
+	int64_t *rowid;      /* postings of all phrases, end to end */
+	uint16_t *tf;
+	size_t npost, cappost;
+	size_t *phrase_end;  /* postings of phrase i end at phrase_end[i] */
+	size_t capphrase;
+	double *acc;         /* dense accumulators indexed by rowid */
+	size_t capacc;
+	int64_t *touched;    /* rowids with a non-zero accumulator */
+	size_t ntouched, captouched;
+	int64_t *hkey;       /* open-addressing accumulators for large rowids */
+	double *hval;
+	size_t hcap;
+} search_scratch;
+
+struct store {
+	sqlite3 *db;
+	char *path;
+	int readonly;
+	char tokenizer[128];
+	sqlite3_stmt *stmt[ST_COUNT];
+	int in_tx;
+	int64_t chunks_written; /* by this handle, for the merge at close */
+
+	/* chunk_stats write set of the open transaction */
+	cstat_block *wset;
+	size_t nwset, capwset;
+
+	/* chunk_stats read cache: cache[b] is block b or NULL when not loaded */
+	uint32_t **cache;
+	size_t ncache;
+	int64_t data_version;  /* PRAGMA data_version when the cache was filled */
+
+	void *fts5;            /* fts5_api *, once docent_rank is registered */
+	search_scratch sc;
+};
+
+/* Returns in *out the cached statement `id`, prepared from `sql` on first
+ * use and reset. Returns 0 or a DOCENT_E* code with a message. */
+int store_prep(store *s, enum store_stmt_id id, const char *sql, sqlite3_stmt **out);
+
+/* Turns an SQLite result code into a DOCENT_E* code with a message that
+ * names the database file, says what `what` was doing, and quotes
+ * sqlite3_errmsg(). Resets nothing. */
+int store_err(store *s, int rc, const char *what);
+
+/* Transactions: BEGIN IMMEDIATE; commit flushes the chunk_stats write set
+ * first; rollback discards it. store_tx_rollback never fails (it keeps the
+ * current error message). */
+int store_tx_begin(store *s);
+int store_tx_commit(store *s);
+void store_tx_rollback(store *s);
+
+/* The id of collection `name`; DOCENT_ENOTFOUND without a message when
+ * there is none. */
+int store_coll_find(store *s, const char *name, int64_t *out);
+
+/* Frees the chunk_stats read cache (search.c). */
+void store_cache_clear(store *s);
+void store_search_scratch_free(search_scratch *sc);
+
+/* schema.c: the version this build writes, and the forward migration of
+ * the open database (creating version 1 on an empty file). */
+int store_schema_migrate(store *s, const char *tokenizer);
+int store_user_version(store *s, int *out);
+
+#endif

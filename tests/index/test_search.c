@@ -1,0 +1,399 @@
+/*
+ * test_search.c - keyword search: ranking, the collection filter, hit
+ * details and snippets, queries no FTS5 parser would accept, agreement
+ * with FTS5's own bm25() on a generated corpus, and searches that follow
+ * writes made by this handle and by another one.
+ */
+#include "tests/testutil.h"
+
+#include <sqlite3.h>
+
+#include "core/error.h"
+#include "index/store.h"
+
+typedef struct fx {
+	char dir[256];
+	char db[300];
+	store *s;
+	int64_t coll;
+} fx;
+
+static int setup(void **state)
+{
+	fx *f = calloc(1, sizeof *f);
+	store_params p = store_default_params();
+
+	assert_non_null(f);
+	snprintf(f->dir, sizeof f->dir, "%s", temp_dir());
+	snprintf(f->db, sizeof f->db, "%s/docent.db", f->dir);
+	assert_int_equal(store_open(&f->s, f->db, &p), 0);
+	assert_int_equal(store_collection_id(f->s, "default", 1, &f->coll), 0);
+	*state = f;
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	fx *f = *state;
+	store_close(f->s);
+	remove_tree(f->dir);
+	free(f);
+	return 0;
+}
+
+/* Stores one document per text (one chunk each) under /docN.txt. */
+static void put_text(store *s, int64_t coll, const char *path, const char *text)
+{
+	char hash[80];
+	store_put_result r;
+	store_chunk_in ch = { .text = text, .len = strlen(text), .end_byte = strlen(text),
+			      .page_start = 3, .page_end = 4, .heading = "Part > Section" };
+	static unsigned serial;
+	snprintf(hash, sizeof hash, "%s#%u", path, ++serial);
+	store_doc_in in = { .path = path, .hash = hash, .title = "Title", .format = "text",
+			    .text_bytes = (int64_t)strlen(text), .npages = 4, .chunks = &ch,
+			    .nchunks = 1 };
+	assert_int_equal(store_doc_put(s, coll, &in, &r), 0);
+	free(r.duplicate_of);
+}
+
+static void search(store *s, const char *q, const store_search_params *p, store_hit **h,
+		   size_t *n)
+{
+	int rc = store_search(s, q, p, h, n);
+	if (rc)
+		fail_msg("search '%.60s' failed: %s", q, docent_error_message());
+}
+
+static void test_search__ranking(void **state)
+{
+	fx *f = *state;
+	store_search_params p = store_search_default_params();
+	store_hit *h;
+	size_t n;
+
+	put_text(f->s, f->coll, "/policy.txt",
+		 "Parental leave policy. Parental leave lasts sixteen weeks for each parent.");
+	put_text(f->s, f->coll, "/office.txt", "The office has a coffee machine and a quiet room.");
+	put_text(f->s, f->coll, "/exit.txt", "In a fire, leave the building by the north exit.");
+
+	search(f->s, "How long is parental leave?", &p, &h, &n);
+	assert_int_equal(n, 2);
+	assert_string_equal(h[0].path, "/policy.txt");
+	assert_string_equal(h[1].path, "/exit.txt");
+	assert_true(h[0].score > h[1].score && h[1].score > 0);
+	assert_int_equal(h[0].rank, 1);
+	assert_int_equal(h[1].rank, 2);
+	assert_string_equal(h[0].collection, "default");
+	assert_string_equal(h[0].title, "Title");
+	assert_string_equal(h[0].heading, "Part > Section");
+	assert_int_equal(h[0].page_start, 3);
+	assert_int_equal(h[0].page_end, 4);
+	assert_non_null(strstr(h[0].text, "sixteen weeks"));
+	assert_true(h[0].doc_id > 0 && h[0].chunk_id > 0);
+	assert_non_null(strstr(h[0].snippet, "[Parental] [leave]"));
+	store_hits_free(h, n);
+
+	/* stemming: "buildings" finds "building" */
+	search(f->s, "buildings", &p, &h, &n);
+	assert_int_equal(n, 1);
+	assert_string_equal(h[0].path, "/exit.txt");
+	store_hits_free(h, n);
+
+	/* k limits the hits */
+	p.k = 1;
+	search(f->s, "leave coffee", &p, &h, &n);
+	assert_int_equal(n, 1);
+	store_hits_free(h, n);
+	p.k = 0;
+	search(f->s, "leave coffee", &p, &h, &n);
+	assert_int_equal(n, 0);
+	assert_null(h);
+}
+
+static void test_search__collection_filter(void **state)
+{
+	fx *f = *state;
+	store_search_params p = store_search_default_params();
+	store_hit *h;
+	int64_t work;
+	size_t n;
+
+	assert_int_equal(store_collection_id(f->s, "work", 1, &work), 0);
+	put_text(f->s, f->coll, "/home/budget.txt", "family budget for the holidays");
+	put_text(f->s, work, "/work/budget.txt", "budget of the sales department");
+
+	search(f->s, "budget", &p, &h, &n);
+	assert_int_equal(n, 2);
+	store_hits_free(h, n);
+	p.collection = "work";
+	search(f->s, "budget", &p, &h, &n);
+	assert_int_equal(n, 1);
+	assert_string_equal(h[0].path, "/work/budget.txt");
+	assert_string_equal(h[0].collection, "work");
+	store_hits_free(h, n);
+	p.collection = "default";
+	search(f->s, "budget sales", &p, &h, &n);
+	assert_int_equal(n, 1);
+	assert_string_equal(h[0].path, "/home/budget.txt");
+	store_hits_free(h, n);
+	p.collection = "nope";
+	assert_int_equal(store_search(f->s, "budget", &p, &h, &n), DOCENT_ENOTFOUND);
+}
+
+static void test_search__snippet_marks(void **state)
+{
+	fx *f = *state;
+	store_search_params p = store_search_default_params();
+	store_hit *h;
+	size_t n;
+
+	put_text(f->s, f->coll, "/fox.txt", "The quick brown fox jumps over the lazy dog.");
+	p.mark_open = "<b>";
+	p.mark_close = "</b>";
+	search(f->s, "FOX jumping", &p, &h, &n);
+	assert_int_equal(n, 1);
+	assert_non_null(strstr(h[0].snippet, "<b>fox</b> <b>jumps</b>"));
+	store_hits_free(h, n);
+}
+
+static void test_search__hostile_queries(void **state)
+{
+	fx *f = *state;
+	store_search_params p = store_search_default_params();
+	static const char *const queries[] = {
+		"\"", "\"\"", "\"unbalanced quote", "(", ")", "((a)", "AND OR NOT NEAR",
+		"NEAR(fox dog, 2)", "fox*", "*", "^fox", "^", ":", "text:fox", "chunks_fts:fox",
+		"-fox", "+fox", "fox AND", "OR", "a'b", "'", "{text}: fox", "fox \xF0\x9F\xA6\x8A",
+		"\xF0\x9F\x98\x80\xF0\x9F\x98\x80", "\xCC\x81", "\xE4\xB8\xAD\xE6\x96\x87", "\\",
+		"%_", "\xff\xfe broken utf8", "", "   ", "?!.,;:()[]{}", "the and of", "rowid",
+		"fox\tdog\nlazy", "é", "ÉTÉ été", "0", "1e10 3.14",
+	};
+	store_hit *h;
+	size_t n;
+
+	put_text(f->s, f->coll, "/fox.txt", "The quick brown fox jumps over the lazy dog. "
+		 "L'été est chaud; 中文 text.");
+	for (size_t i = 0; i < sizeof queries / sizeof queries[0]; i++) {
+		search(f->s, queries[i], &p, &h, &n);
+		for (size_t j = 0; j < n; j++)
+			assert_non_null(h[j].snippet);
+		store_hits_free(h, n);
+	}
+	/* what the answers should be for a few of them */
+	search(f->s, "", &p, &h, &n);
+	assert_int_equal(n, 0);
+	search(f->s, "?!.,;:()[]{}", &p, &h, &n);
+	assert_int_equal(n, 0);
+	search(f->s, "text:fox", &p, &h, &n);
+	assert_int_equal(n, 1);
+	store_hits_free(h, n);
+	search(f->s, "the over", &p, &h, &n); /* only stop words: they are kept */
+	assert_int_equal(n, 1);
+	store_hits_free(h, n);
+	search(f->s, "ete", &p, &h, &n); /* diacritics removed by the tokenizer */
+	assert_int_equal(n, 1);
+	store_hits_free(h, n);
+	search(f->s, "(\"fox\" NOT dog)", &p, &h, &n);
+	assert_int_equal(n, 1);
+	store_hits_free(h, n);
+
+	/* a 10 KB query */
+	char *big = malloc(10 * 1024 + 1);
+	assert_non_null(big);
+	for (size_t i = 0; i < 10 * 1024; i++)
+		big[i] = "fox \"(*^:) lazy word"[i % 20];
+	big[10 * 1024] = '\0';
+	search(f->s, big, &p, &h, &n);
+	assert_int_equal(n, 1);
+	store_hits_free(h, n);
+	for (size_t i = 0; i < 10 * 1024; i++)
+		big[i] = (char)('a' + (i * 7 + i / 26) % 26) ^ (i % 5 == 0 ? 'a' ^ ' ' : 0);
+	search(f->s, big, &p, &h, &n);
+	store_hits_free(h, n);
+	free(big);
+	assert_int_equal(store_search(f->s, NULL, &p, &h, &n), 0);
+	assert_int_equal(n, 0);
+}
+
+/* ---- agreement with FTS5's bm25() ---- */
+
+static unsigned rnd(unsigned *seed)
+{
+	*seed = *seed * 1103515245u + 12345u;
+	return (*seed >> 16) & 0x7FFF;
+}
+
+static void word(unsigned id, char *out)
+{
+	static const char *const syl[] = { "ka", "lo", "mi", "ne", "ru", "ta", "vo", "zi",
+					   "po", "se", "du", "fa", "gu", "hi", "jo", "be" };
+	snprintf(out, 16, "%s%s%s", syl[id % 16], syl[(id / 16) % 16], syl[(id / 256) % 16]);
+}
+
+/* FTS5's top 10 for the OR of the words, from a connection of its own. */
+static size_t fts5_top(const char *db, const char *expr, int64_t *out, double *score)
+{
+	sqlite3 *h;
+	sqlite3_stmt *st;
+	size_t n = 0;
+
+	assert_int_equal(sqlite3_open_v2(db, &h, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
+	assert_int_equal(sqlite3_prepare_v2(h, "SELECT rowid, -bm25(chunks_fts) FROM chunks_fts WHERE chunks_fts "
+					    "MATCH ?1 ORDER BY bm25(chunks_fts) LIMIT 10", -1, &st,
+					    NULL), SQLITE_OK);
+	sqlite3_bind_text(st, 1, expr, -1, SQLITE_STATIC);
+	while (sqlite3_step(st) == SQLITE_ROW) {
+		out[n] = sqlite3_column_int64(st, 0);
+		score[n++] = sqlite3_column_double(st, 1);
+	}
+	sqlite3_finalize(st);
+	sqlite3_close(h);
+	return n;
+}
+
+/* Is `id` in the reference list with a score within 3% of its best? */
+static int close_second(int64_t id, const int64_t *ref, const double *score, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (ref[i] == id)
+			return score[i] >= 0.97 * score[0];
+	return 0;
+}
+
+static int close_first(int64_t id, const store_hit *h, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (h[i].chunk_id == id)
+			return h[i].score >= 0.97 * h[0].score;
+	return 0;
+}
+
+static void test_search__agrees_with_fts5_bm25(void **state)
+{
+	fx *f = *state;
+	store_search_params p = store_search_default_params();
+	unsigned seed = 7;
+	char text[4096], path[64], w[16];
+
+	/* 300 chunks of 20-120 words from 400 words: every word is in well under
+	 * half the chunks, where FTS5's idf and ours order terms alike */
+	for (int d = 0; d < 300; d++) {
+		size_t off = 0;
+		int len = 20 + (int)(rnd(&seed) % 101);
+		for (int i = 0; i < len; i++) {
+			word(rnd(&seed) % 400, w);
+			off += (size_t)snprintf(text + off, sizeof text - off, "%s ", w);
+		}
+		snprintf(path, sizeof path, "/doc%03d.txt", d);
+		put_text(f->s, f->coll, path, text);
+	}
+	/* One word: idf does not matter, the order must be the same. Several
+	 * words: the two idf formulas weigh the words a little differently, so
+	 * near ties may swap: the top hit must agree in most queries, and each
+	 * side's top hit must score within 3% of the best on the other side. */
+	p.k = 10;
+	int same_top = 0, nq = 24;
+	for (int qi = 0; qi < nq; qi++) {
+		char q[256] = "", expr[512] = "";
+		int64_t ref[10];
+		int nw = 1 + qi % 4, overlap = 0;
+		double rscore[10];
+		store_hit *h;
+		size_t n, nref;
+
+		for (int i = 0; i < nw; i++) {
+			word(rnd(&seed) % 400, w);
+			strcat(q, w);
+			strcat(q, " ");
+			if (i)
+				strcat(expr, " OR ");
+			strcat(expr, w);
+		}
+		search(f->s, q, &p, &h, &n);
+		nref = fts5_top(f->db, expr, ref, rscore);
+		assert_int_equal(n, nref);
+		assert_true(n > 0);
+		for (size_t i = 0; i < n; i++)
+			for (size_t j = 0; j < nref; j++)
+				overlap += h[i].chunk_id == ref[j];
+		same_top += h[0].chunk_id == ref[0];
+		if (nw == 1) {
+			for (size_t i = 0; i < n; i++)
+				if (h[i].chunk_id != ref[i] && !(i + 1 < n && h[i].score == h[i + 1].score) &&
+				    !(i > 0 && h[i].score == h[i - 1].score))
+					fail_msg("query '%s': hit %zu is %lld, bm25() says %lld", q, i,
+						 (long long)h[i].chunk_id, (long long)ref[i]);
+		}
+		if (!close_second(h[0].chunk_id, ref, rscore, nref) || !close_first(ref[0], h, n))
+			fail_msg("query '%s': the top hits of bm25() and ours are far apart", q);
+		if (overlap * 10 < (int)n * 7)
+			fail_msg("query '%s': only %d of %zu top hits agree with bm25()", q, overlap, n);
+		for (size_t i = 1; i < n; i++)
+			assert_true(h[i - 1].score >= h[i].score);
+		store_hits_free(h, n);
+	}
+	if (same_top * 3 < nq * 2)
+		fail_msg("the top hit agrees with bm25() in only %d of %d queries", same_top, nq);
+}
+
+/* ---- searches after writes ---- */
+
+static void test_search__follows_writes(void **state)
+{
+	fx *f = *state;
+	store_search_params p = store_search_default_params();
+	store_params sp = store_default_params();
+	store_put_result r;
+	store *other;
+	store_hit *h;
+	size_t n;
+	int removed;
+
+	put_text(f->s, f->coll, "/a.txt", "apples and pears");
+	search(f->s, "apples", &p, &h, &n);
+	assert_int_equal(n, 1);
+	store_hits_free(h, n);
+
+	/* a new version: the old words are gone, the new ones found */
+	put_text(f->s, f->coll, "/a.txt", "oranges only");
+	search(f->s, "apples", &p, &h, &n);
+	assert_int_equal(n, 0);
+	search(f->s, "oranges", &p, &h, &n);
+	assert_int_equal(n, 1);
+	store_hits_free(h, n);
+
+	/* a failed re-ingest keeps the old text searchable under the path */
+	assert_int_equal(store_doc_fail(f->s, f->coll, "/a.txt", 1, 1, "unreadable"), 0);
+	search(f->s, "oranges", &p, &h, &n);
+	assert_int_equal(n, 1);
+	assert_string_equal(h[0].path, "/a.txt");
+	store_hits_free(h, n);
+
+	/* another connection's writes are seen */
+	assert_int_equal(store_open(&other, f->db, &sp), 0);
+	put_text(other, f->coll, "/b.txt", "bananas with oranges");
+	store_doc_in dup = { .path = "/c.txt", .hash = "x" };
+	assert_int_equal(store_doc_put(other, f->coll, &dup, &r), DOCENT_ENOTFOUND);
+	search(f->s, "bananas", &p, &h, &n);
+	assert_int_equal(n, 1);
+	assert_string_equal(h[0].path, "/b.txt");
+	store_hits_free(h, n);
+	assert_int_equal(store_doc_remove(other, NULL, "/b.txt", &removed), 0);
+	store_close(other);
+	search(f->s, "bananas", &p, &h, &n);
+	assert_int_equal(n, 0);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(test_search__ranking, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_search__collection_filter, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_search__snippet_marks, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_search__hostile_queries, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_search__agrees_with_fts5_bm25, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_search__follows_writes, setup, teardown),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

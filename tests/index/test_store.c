@@ -1,0 +1,452 @@
+/*
+ * test_store.c - the SQLite store: opening and schema checks, collections,
+ * document writes (added, unchanged, updated, duplicates, failures,
+ * removal), statistics and the atomicity of store_doc_put. Checks look at
+ * the database file itself through a second connection.
+ */
+#include "tests/testutil.h"
+
+#include <sqlite3.h>
+
+#include "core/error.h"
+#include "index/store.h"
+
+typedef struct fx {
+	char dir[256];
+	char db[300];
+	store *s;
+	int64_t coll;
+} fx;
+
+static int setup(void **state)
+{
+	fx *f = calloc(1, sizeof *f);
+	store_params p = store_default_params();
+
+	assert_non_null(f);
+	snprintf(f->dir, sizeof f->dir, "%s", temp_dir());
+	snprintf(f->db, sizeof f->db, "%s/docent.db", f->dir);
+	assert_int_equal(store_open(&f->s, f->db, &p), 0);
+	assert_int_equal(store_collection_id(f->s, "default", 1, &f->coll), 0);
+	*state = f;
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	fx *f = *state;
+	store_close(f->s);
+	remove_tree(f->dir);
+	free(f);
+	return 0;
+}
+
+/* A number from the database file, through a connection of its own. */
+static int64_t q1(const char *db, const char *sql)
+{
+	sqlite3 *h = NULL;
+	sqlite3_stmt *st = NULL;
+	int64_t v = -1;
+
+	assert_int_equal(sqlite3_open_v2(db, &h, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
+	assert_int_equal(sqlite3_prepare_v2(h, sql, -1, &st, NULL), SQLITE_OK);
+	if (sqlite3_step(st) == SQLITE_ROW)
+		v = sqlite3_column_int64(st, 0);
+	sqlite3_finalize(st);
+	sqlite3_close(h);
+	return v;
+}
+
+static int64_t fts_count(const char *db, const char *word)
+{
+	char sql[256];
+	snprintf(sql, sizeof sql, "SELECT count(*) FROM chunks_fts WHERE chunks_fts MATCH '%s'", word);
+	return q1(db, sql);
+}
+
+/* Puts a document whose chunks are the given NUL-separated texts. */
+static int put(fx *f, const char *path, const char *hash, const char *const *texts, size_t n,
+	       store_put_result *res)
+{
+	store_chunk_in ch[8];
+	size_t off = 0;
+
+	assert_true(n <= 8);
+	for (size_t i = 0; i < n; i++) {
+		size_t len = texts[i] ? strlen(texts[i]) : 5;
+		ch[i] = (store_chunk_in){ .text = texts[i], .len = len, .start_byte = off,
+					  .end_byte = off + len, .page_start = (int)i + 1,
+					  .page_end = (int)i + 1, .heading = "Intro", .ntokens = len / 4 };
+		off += len + 2;
+	}
+	store_doc_in in = { .path = path, .size = 100, .mtime_ns = 5, .hash = hash,
+			    .title = "A title", .format = "text", .text_bytes = (int64_t)off,
+			    .npages = (int)n, .chunks = n ? ch : NULL, .nchunks = n };
+	return store_doc_put(f->s, f->coll, &in, res);
+}
+
+static const char *const v1[] = { "the quick brown fox jumps", "over the lazy dog" };
+static const char *const v2[] = { "a completely different zebra text" };
+
+static void test_store__reopen(void **state)
+{
+	fx *f = *state;
+	store_params p = store_default_params();
+	store_collection *c = NULL;
+	store_put_result r;
+	size_t n = 0;
+
+	assert_int_equal(put(f, "/a.txt", "h1", v1, 2, &r), 0);
+	store_close(f->s);
+	p.create = 0;
+	assert_int_equal(store_open(&f->s, f->db, &p), 0);
+	assert_int_equal(store_collection_list(f->s, &c, &n), 0);
+	assert_int_equal(n, 1);
+	assert_string_equal(c[0].name, "default");
+	assert_int_equal(c[0].ndocs, 1);
+	assert_int_equal(c[0].nchunks, 2);
+	assert_true(c[0].created_at > 0);
+	store_collection_list_free(c, n);
+	assert_int_equal(q1(f->db, "PRAGMA user_version"), store_schema_version());
+	assert_int_equal(q1(f->db, "SELECT count(*) FROM meta WHERE key = 'created_by' "
+			     "AND value = '0.1.0'"), 1);
+	assert_int_equal(q1(f->db, "SELECT count(*) FROM meta WHERE key = 'tokenizer' AND "
+			     "value = 'porter unicode61 remove_diacritics 2'"), 1);
+
+	/* readonly also works on an existing database */
+	store *ro = NULL;
+	p.readonly = 1;
+	assert_int_equal(store_open(&ro, f->db, &p), 0);
+	assert_int_equal(store_collection_create(ro, "nope"), DOCENT_EPERM);
+	store_close(ro);
+}
+
+static void test_store__missing(void **state)
+{
+	fx *f = *state;
+	store_params p = store_default_params();
+	store *s = NULL;
+	char path[400];
+
+	snprintf(path, sizeof path, "%s/none.db", f->dir);
+	p.create = 0;
+	assert_int_equal(store_open(&s, path, &p), DOCENT_ENOTFOUND);
+	assert_null(s);
+	assert_non_null(strstr(docent_error_message(), path));
+	store_close(NULL);
+}
+
+static void test_store__newer_schema(void **state)
+{
+	fx *f = *state;
+	store_params p = store_default_params();
+	sqlite3 *h;
+	store *s = NULL;
+
+	store_close(f->s);
+	f->s = NULL;
+	assert_int_equal(sqlite3_open(f->db, &h), SQLITE_OK);
+	assert_int_equal(sqlite3_exec(h, "PRAGMA user_version = 99", NULL, NULL, NULL), SQLITE_OK);
+	sqlite3_close(h);
+	assert_int_equal(store_open(&s, f->db, &p), DOCENT_ESCHEMA);
+	assert_null(s);
+	assert_non_null(strstr(docent_error_message(), "newer docent"));
+}
+
+static void test_store__not_a_database(void **state)
+{
+	fx *f = *state;
+	store_params p = store_default_params();
+	store *s = NULL;
+	char path[400];
+	FILE *fp;
+
+	snprintf(path, sizeof path, "%s/notes.db", f->dir);
+	fp = fopen(path, "w");
+	assert_non_null(fp);
+	for (int i = 0; i < 200; i++)
+		fputs("These are my notes, not a database at all.\n", fp);
+	fclose(fp);
+	assert_int_equal(store_open(&s, path, &p), DOCENT_EDB);
+	assert_null(s);
+	assert_non_null(strstr(docent_error_message(), path));
+	assert_non_null(strstr(docent_error_message(), "not a docent database"));
+}
+
+static void test_store__collections(void **state)
+{
+	fx *f = *state;
+	store_collection *c = NULL;
+	store_put_result r;
+	int64_t id;
+	size_t n;
+
+	assert_int_equal(store_collection_create(f->s, "work"), 0);
+	assert_int_equal(store_collection_create(f->s, "work"), DOCENT_EEXIST);
+	assert_int_equal(store_collection_id(f->s, "nope", 0, &id), DOCENT_ENOTFOUND);
+	assert_non_null(strstr(docent_error_message(), "nope"));
+	assert_int_equal(store_collection_id(f->s, "work", 0, &id), 0);
+	assert_int_equal(store_collection_create(f->s, ""), DOCENT_EINVAL);
+
+	int64_t keep = f->coll;
+	f->coll = id;
+	assert_int_equal(put(f, "/w.txt", "hw", v1, 2, &r), 0);
+	free(r.duplicate_of);
+	f->coll = keep;
+	assert_int_equal(put(f, "/d.txt", "hd", v2, 1, &r), 0);
+	free(r.duplicate_of);
+
+	assert_int_equal(store_collection_list(f->s, &c, &n), 0);
+	assert_int_equal(n, 2);
+	assert_string_equal(c[0].name, "default");
+	assert_string_equal(c[1].name, "work");
+	assert_int_equal(c[1].ndocs, 1);
+	assert_int_equal(c[1].nchunks, 2);
+	assert_true(c[1].text_bytes > 0);
+	store_collection_list_free(c, n);
+
+	assert_int_equal(fts_count(f->db, "fox"), 1);
+	assert_int_equal(store_collection_remove(f->s, "work"), 0);
+	assert_int_equal(store_collection_remove(f->s, "work"), DOCENT_ENOTFOUND);
+	assert_int_equal(fts_count(f->db, "fox"), 0);
+	assert_int_equal(fts_count(f->db, "zebra"), 1);
+	assert_int_equal(q1(f->db, "SELECT count(*) FROM chunks"), 1);
+	assert_int_equal(q1(f->db, "SELECT count(*) FROM documents"), 1);
+	assert_int_equal(q1(f->db, "SELECT count(*) FROM contents"), 1);
+}
+
+static void test_store__put_unchanged_update(void **state)
+{
+	fx *f = *state;
+	store_put_result r;
+	store_doc_state ds;
+
+	assert_int_equal(store_doc_state_get(f->s, f->coll, "/a.txt", &ds), 0);
+	assert_int_equal(ds.id, 0);
+
+	assert_int_equal(put(f, "/a.txt", "h1", v1, 2, &r), 0);
+	assert_int_equal(r.outcome, STORE_PUT_ADDED);
+	assert_null(r.duplicate_of);
+	int64_t id = r.doc_id;
+	assert_true(store_content_exists(f->s, f->coll, "h1"));
+
+	assert_int_equal(store_doc_state_get(f->s, f->coll, "/a.txt", &ds), 0);
+	assert_int_equal(ds.id, id);
+	assert_string_equal(ds.hash, "h1");
+	assert_true(ds.ok);
+	assert_int_equal(ds.size, 100);
+
+	/* the same hash again, without chunks: unchanged */
+	store_doc_in same = { .path = "/a.txt", .size = 123, .mtime_ns = 9, .hash = "h1" };
+	assert_int_equal(store_doc_put(f->s, f->coll, &same, &r), 0);
+	assert_int_equal(r.outcome, STORE_PUT_UNCHANGED);
+	assert_int_equal(r.doc_id, id);
+	assert_int_equal(store_doc_state_get(f->s, f->coll, "/a.txt", &ds), 0);
+	assert_int_equal(ds.size, 123);
+	assert_int_equal(ds.mtime_ns, 9);
+
+	/* new content: old chunks and their FTS rows are gone */
+	assert_int_equal(fts_count(f->db, "fox"), 1);
+	assert_int_equal(put(f, "/a.txt", "h2", v2, 1, &r), 0);
+	assert_int_equal(r.outcome, STORE_PUT_UPDATED);
+	assert_int_equal(r.doc_id, id);
+	assert_int_equal(fts_count(f->db, "fox"), 0);
+	assert_int_equal(fts_count(f->db, "lazy"), 0);
+	assert_int_equal(fts_count(f->db, "zebra"), 1);
+	assert_int_equal(q1(f->db, "SELECT count(*) FROM chunks"), 1);
+	assert_int_equal(q1(f->db, "SELECT count(*) FROM contents"), 1);
+	assert_false(store_content_exists(f->s, f->coll, "h1"));
+	assert_int_equal(q1(f->db, "SELECT nwords FROM chunks"), 5);
+
+	/* chunks NULL for a hash nobody stored */
+	store_doc_in ghost = { .path = "/g.txt", .hash = "nothing" };
+	assert_int_equal(store_doc_put(f->s, f->coll, &ghost, &r), DOCENT_ENOTFOUND);
+	assert_int_equal(q1(f->db, "SELECT count(*) FROM documents"), 1);
+}
+
+static void test_store__duplicates(void **state)
+{
+	fx *f = *state;
+	store_put_result r;
+	store_doc *d = NULL;
+	int removed;
+	size_t n;
+
+	assert_int_equal(put(f, "/one.txt", "same", v1, 2, &r), 0);
+	assert_null(r.duplicate_of);
+	store_doc_in dup = { .path = "/two.txt", .size = 1, .mtime_ns = 1, .hash = "same" };
+	assert_int_equal(store_doc_put(f->s, f->coll, &dup, &r), 0);
+	assert_int_equal(r.outcome, STORE_PUT_ADDED);
+	assert_non_null(r.duplicate_of);
+	assert_string_equal(r.duplicate_of, "/one.txt");
+	free(r.duplicate_of);
+	assert_int_equal(q1(f->db, "SELECT count(*) FROM contents"), 1);
+	assert_int_equal(q1(f->db, "SELECT count(*) FROM chunks"), 2);
+
+	assert_int_equal(store_doc_list(f->s, "default", &d, &n), 0);
+	assert_int_equal(n, 2);
+	assert_string_equal(d[0].path, "/one.txt");
+	assert_string_equal(d[1].path, "/two.txt");
+	assert_int_equal(d[1].nchunks, 2);
+	assert_string_equal(d[1].title, "A title");
+	assert_string_equal(d[1].status, "ok");
+	assert_null(d[1].error);
+	store_doc_list_free(d, n);
+
+	assert_int_equal(store_doc_remove(f->s, NULL, "/one.txt", &removed), 0);
+	assert_int_equal(removed, 1);
+	assert_int_equal(fts_count(f->db, "fox"), 1);
+	assert_int_equal(q1(f->db, "SELECT count(*) FROM contents"), 1);
+	assert_int_equal(store_doc_remove(f->s, "default", "/two.txt", &removed), 0);
+	assert_int_equal(fts_count(f->db, "fox"), 0);
+	assert_int_equal(q1(f->db, "SELECT count(*) FROM contents"), 0);
+	assert_int_equal(q1(f->db, "SELECT count(*) FROM chunks"), 0);
+}
+
+static void test_store__fail_keeps_content(void **state)
+{
+	fx *f = *state;
+	store_put_result r;
+	store_doc_state ds;
+	store_doc *d = NULL;
+	size_t n;
+
+	assert_int_equal(put(f, "/a.txt", "h1", v1, 2, &r), 0);
+	assert_int_equal(store_doc_fail(f->s, f->coll, "/a.txt", 7, 8, "cannot read page 3"), 0);
+	assert_int_equal(store_doc_fail(f->s, f->coll, "/new.pdf", 1, 2, "encrypted"), 0);
+	assert_int_equal(store_doc_state_get(f->s, f->coll, "/a.txt", &ds), 0);
+	assert_false(ds.ok);
+	assert_int_equal(ds.size, 7);
+	assert_int_equal(fts_count(f->db, "fox"), 1);
+
+	assert_int_equal(store_doc_list(f->s, NULL, &d, &n), 0);
+	assert_int_equal(n, 2);
+	assert_string_equal(d[0].status, "error");
+	assert_string_equal(d[0].error, "cannot read page 3");
+	assert_int_equal(d[0].nchunks, 2);
+	assert_string_equal(d[1].path, "/new.pdf");
+	assert_null(d[1].format);
+	store_doc_list_free(d, n);
+
+	/* a good version again brings the status back */
+	assert_int_equal(put(f, "/a.txt", "h1", v1, 2, &r), 0);
+	assert_int_equal(r.outcome, STORE_PUT_UPDATED);
+	assert_int_equal(store_doc_state_get(f->s, f->coll, "/a.txt", &ds), 0);
+	assert_true(ds.ok);
+	assert_int_equal(q1(f->db, "SELECT count(*) FROM chunks"), 2);
+}
+
+static int collect(void *ctx, int64_t id, const char *path)
+{
+	int *count = ctx;
+	(*count)++;
+	return strcmp(path, "/stop") == 0 ? 42 : 0;
+}
+
+static void test_store__remove(void **state)
+{
+	fx *f = *state;
+	store_put_result r;
+	char key[32];
+	int removed = -1, count = 0;
+
+	assert_int_equal(put(f, "/a.txt", "h1", v1, 2, &r), 0);
+	int64_t a = r.doc_id;
+	assert_int_equal(put(f, "/b.txt", "h2", v2, 1, &r), 0);
+	int64_t b = r.doc_id;
+	assert_int_equal(store_doc_foreach(f->s, NULL, collect, &count), 0);
+	assert_int_equal(count, 2);
+
+	snprintf(key, sizeof key, "%lld", (long long)a);
+	assert_int_equal(store_doc_remove(f->s, "default", key, &removed), 0);
+	assert_int_equal(removed, 1);
+	assert_int_equal(fts_count(f->db, "fox"), 0);
+	assert_int_equal(store_doc_remove(f->s, NULL, key, &removed), DOCENT_ENOTFOUND);
+	assert_int_equal(store_doc_remove(f->s, NULL, "/nothing", &removed), DOCENT_ENOTFOUND);
+	assert_int_equal(store_doc_remove(f->s, "nope", "/b.txt", &removed), DOCENT_ENOTFOUND);
+
+	assert_int_equal(store_doc_remove_id(f->s, b), 0);
+	assert_int_equal(store_doc_remove_id(f->s, b), DOCENT_ENOTFOUND);
+	assert_int_equal(fts_count(f->db, "zebra"), 0);
+	assert_int_equal(q1(f->db, "SELECT count(*) FROM documents"), 0);
+	assert_int_equal(q1(f->db, "SELECT count(*) FROM chunk_stats"), 0);
+
+	/* a callback's non-zero return stops the walk and is returned */
+	assert_int_equal(put(f, "/stop", "h3", v2, 1, &r), 0);
+	count = 0;
+	assert_int_equal(store_doc_foreach(f->s, "default", collect, &count), 42);
+}
+
+static void test_store__stats(void **state)
+{
+	fx *f = *state;
+	store_put_result r;
+	store_stats st;
+
+	assert_int_equal(put(f, "/a.txt", "h1", v1, 2, &r), 0);
+	assert_int_equal(put(f, "/b.txt", "h2", v2, 1, &r), 0);
+	store_doc_in dup = { .path = "/c.txt", .hash = "h1" };
+	assert_int_equal(store_doc_put(f->s, f->coll, &dup, &r), 0);
+	free(r.duplicate_of);
+	assert_int_equal(store_doc_fail(f->s, f->coll, "/bad.pdf", 1, 1, "broken"), 0);
+	assert_int_equal(store_collection_create(f->s, "empty"), 0);
+
+	assert_int_equal(store_stats_get(f->s, NULL, &st), 0);
+	assert_int_equal(st.collections, 2);
+	assert_int_equal(st.documents, 4);
+	assert_int_equal(st.failed, 1);
+	assert_int_equal(st.contents, 2);
+	assert_int_equal(st.chunks, 3);
+	assert_true(st.text_bytes > 0);
+	assert_true(st.db_bytes > 0);
+	assert_int_equal(st.schema_version, store_schema_version());
+	assert_string_equal(st.tokenizer, "porter unicode61 remove_diacritics 2");
+
+	assert_int_equal(store_stats_get(f->s, "empty", &st), 0);
+	assert_int_equal(st.collections, 1);
+	assert_int_equal(st.documents, 0);
+	assert_int_equal(st.chunks, 0);
+	assert_int_equal(store_stats_get(f->s, "nope", &st), DOCENT_ENOTFOUND);
+}
+
+static void test_store__atomic_put(void **state)
+{
+	fx *f = *state;
+	store_put_result r;
+	const char *bad[] = { "first chunk is fine", "second is fine too", NULL };
+
+	assert_int_equal(put(f, "/keep.txt", "h1", v1, 2, &r), 0);
+	assert_int_not_equal(put(f, "/broken.txt", "hb", bad, 3, &r), 0);
+	assert_non_null(strstr(docent_error_message(), "docent.db"));
+	assert_int_equal(q1(f->db, "SELECT count(*) FROM documents WHERE path = '/broken.txt'"), 0);
+	assert_int_equal(q1(f->db, "SELECT count(*) FROM contents WHERE hash = 'hb'"), 0);
+	assert_int_equal(q1(f->db, "SELECT count(*) FROM chunks"), 2);
+	assert_int_equal(fts_count(f->db, "second"), 0);
+
+	/* a failed update leaves the old version in place */
+	assert_int_not_equal(put(f, "/keep.txt", "hb", bad, 3, &r), 0);
+	assert_int_equal(fts_count(f->db, "fox"), 1);
+	assert_int_equal(fts_count(f->db, "second"), 0);
+
+	/* and the handle still works */
+	assert_int_equal(put(f, "/next.txt", "h2", v2, 1, &r), 0);
+	assert_int_equal(fts_count(f->db, "zebra"), 1);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(test_store__reopen, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_store__missing, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_store__newer_schema, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_store__not_a_database, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_store__collections, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_store__put_unchanged_update, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_store__duplicates, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_store__fail_keeps_content, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_store__remove, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_store__stats, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_store__atomic_put, setup, teardown),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
