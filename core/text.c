@@ -147,8 +147,11 @@ static int all_ascii(const char *s, size_t n)
 	return 1;
 }
 
-/* Appends s cleaned of invalid bytes and controls, not yet in NFC. */
-static int clean_append(const char *s, size_t n, dbuf *out)
+/* Appends s cleaned of invalid bytes and controls, not yet in NFC. Sets
+ * *may_compose when a code point >= U+0300 was seen: every character below
+ * that (ASCII, Latin-1, Latin Extended A and B) is already in NFC and never
+ * combines, so text without any needs no normalisation pass. */
+static int clean_append(const char *s, size_t n, dbuf *out, int *may_compose)
 {
 	const unsigned char *u = (const unsigned char *)s;
 	size_t i = 0;
@@ -181,6 +184,8 @@ static int clean_append(const char *s, size_t n, dbuf *out)
 		if ((cp < 0x20 && cp != '\n' && cp != '\t') || cp == 0x7F ||
 		    (cp >= 0x80 && cp < 0xA0) || cp == 0xFEFF || cp == 0xAD)
 			continue;
+		if (cp >= 0x300)
+			*may_compose = 1;
 		if (put_cp(out, cp))
 			return DOCENT_ENOMEM;
 	}
@@ -192,12 +197,14 @@ int text_normalize(const char *s, size_t n, dbuf *out)
 	dbuf tmp = DBUF_INIT;
 	utf8proc_uint8_t *nfc = NULL;
 	utf8proc_ssize_t len;
-	int rc;
+	int rc, may_compose = 0;
 
 	if (all_ascii(s, n))
-		return clean_append(s, n, out);
-	rc = clean_append(s, n, &tmp);
-	if (rc == 0 && tmp.len) {
+		return clean_append(s, n, out, &may_compose);
+	rc = clean_append(s, n, &tmp, &may_compose);
+	if (rc == 0 && !may_compose) {
+		rc = dbuf_append(out, tmp.data, tmp.len);
+	} else if (rc == 0 && tmp.len) {
 		len = utf8proc_map((const utf8proc_uint8_t *)tmp.data, (utf8proc_ssize_t)tmp.len,
 				   &nfc, UTF8PROC_STABLE | UTF8PROC_COMPOSE);
 		if (len < 0)
