@@ -28,6 +28,8 @@
 #include <unistd.h>
 
 typedef struct vocab {
+	char **docs;   /* the shared collections' documents, for --real */
+	size_t ndocs;
 	char **words;
 	double *cum;   /* cumulative frequency, for sampling */
 	size_t n, cap;
@@ -109,8 +111,11 @@ static void build_vocab(vocab *v, const char *eval_dir, char ***queries, size_t 
 			json_t *o = json_loads(line, 0, NULL);
 			if (o) {
 				const char *t = json_string_value(json_object_get(o, "text"));
-				if (t)
+				if (t && t[0]) {
 					add_text(t);
+					v->docs = realloc(v->docs, (v->ndocs + 1) * sizeof *v->docs);
+					v->docs[v->ndocs++] = strdup(t);
+				}
 				json_decref(o);
 			}
 		}
@@ -177,6 +182,10 @@ static const char *sample(const vocab *v)
 	return v->words[lo];
 }
 
+/* --real: the collections' documents themselves, repeated until there are
+ * nchunks of them, so that term statistics (and burstiness) are real. */
+static int use_real;
+
 static void fill(store *st, const vocab *v, size_t nchunks)
 {
 	int64_t coll;
@@ -196,7 +205,11 @@ static void fill(store *st, const vocab *v, size_t nchunks)
 		for (size_t i = 0; i < n; i++) {
 			size_t words = 80 + next_rand() % 141;
 			dbuf_reset(&text[i]);
-			for (size_t k = 0; k < words; k++) {
+			if (use_real && v->ndocs) {
+				dbuf_puts(&text[i], v->docs[(d * per_doc + i) % v->ndocs]);
+				words = text_count_words(text[i].data, text[i].len);
+			}
+			for (size_t k = 0; !(use_real && v->ndocs) && k < words; k++) {
 				dbuf_puts(&text[i], sample(v));
 				dbuf_putc(&text[i], k % 17 == 16 ? '.' : ' ');
 			}
@@ -248,8 +261,10 @@ int main(int argc, char **argv)
 			runs = strtoull(argv[++i], NULL, 10);
 		else if (strcmp(argv[i], "--eval-dir") == 0 && i + 1 < argc)
 			eval_dir = argv[++i];
+		else if (strcmp(argv[i], "--real") == 0)
+			use_real = 1;
 		else {
-			fprintf(stderr, "usage: search [--chunks N] [--db PATH] [--queries N] "
+			fprintf(stderr, "usage: search [--chunks N] [--real] [--db PATH] [--queries N] "
 				"[--eval-dir DIR]\n");
 			return 2;
 		}
@@ -257,7 +272,8 @@ int main(int argc, char **argv)
 	if (access(eval_dir, R_OK) != 0)
 		eval_dir = NULL;
 	if (!db) {
-		snprintf(defdb, sizeof defdb, "/tmp/docent-bench-search-%zu.db", nchunks);
+		snprintf(defdb, sizeof defdb, "/tmp/docent-bench-search-%s%zu.db",
+			 use_real ? "real-" : "", nchunks);
 		db = defdb;
 	}
 	build_vocab(&v, eval_dir, &queries, &nqueries);
@@ -299,8 +315,9 @@ int main(int argc, char **argv)
 		sum += lat[i];
 	store_stats s;
 	store_stats_get(st, NULL, &s);
-	printf("chunks=%lld queries=%zu (%s) k=%zu  p50=%.2f ms  p90=%.2f ms  p99=%.2f ms  "
+	printf("%s chunks=%lld queries=%zu (%s) k=%zu  p50=%.2f ms  p90=%.2f ms  p99=%.2f ms  "
 	       "max=%.2f ms  mean=%.2f ms  db=%.0f MB\n",
+	       use_real ? "real documents repeated:" : "words drawn independently:",
 	       (long long)s.chunks, runs, eval_dir ? "shared collections' queries" : "synthetic",
 	       p.k, lat[runs / 2], lat[(size_t)(0.9 * (runs - 1))], lat[(size_t)(0.99 * (runs - 1))],
 	       lat[runs - 1], sum / runs, s.db_bytes / 1e6);

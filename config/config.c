@@ -33,6 +33,7 @@ static const keydef KEYS[] = {
 	{ "ingest.exclude", T_LIST, "", "glob patterns of files and folders to skip (space-separated; repeatable)" },
 	{ "ingest.include_hidden", T_BOOL, "false", "also ingest hidden files and folders" },
 	{ "ingest.threads", T_INT, "0", "extraction threads (0: one per core)" },
+	{ "ingest.commit_interval", T_REAL, "1", "seconds of work saved per transaction (what a crash can lose)" },
 	{ "clean.dehyphenate", T_BOOL, "true", "join words broken by a hyphen at a line end" },
 	{ "clean.collapse_whitespace", T_BOOL, "true", "collapse runs of white space in paragraphs" },
 	{ "clean.drop_page_furniture", T_BOOL, "true", "drop headers and footers repeated on most pages" },
@@ -479,6 +480,7 @@ void config_ingest_params(const config *c, ingest_params *p)
 	p->walk.exclude = get_list(c, "ingest.exclude", &p->walk.nexclude);
 	p->extract.max_unpacked_bytes = get_size(c, "ingest.max_unpacked_size");
 	p->threads = (unsigned)get_int(c, "ingest.threads");
+	p->commit_seconds = strtod(config_get(c, "ingest.commit_interval"), NULL);
 	p->clean.dehyphenate = get_bool(c, "clean.dehyphenate");
 	p->clean.collapse_whitespace = get_bool(c, "clean.collapse_whitespace");
 	p->clean.drop_page_furniture = get_bool(c, "clean.drop_page_furniture");

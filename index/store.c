@@ -102,12 +102,26 @@ static int exec_cached(store *s, enum store_stmt_id id, const char *sql, const c
 	return rc ? rc : exec_stmt(s, st, what);
 }
 
+/* Chunk text that a batch indexes at a time (see fts_flush). */
+#define FTS_FLUSH_BYTES (16u << 20)
+
+static int fts_flush(store *s);
+
+/*
+ * A write is a transaction of its own, or part of the open batch's
+ * transaction. Not a savepoint: FTS5 flushes its pending index data at every
+ * savepoint, which would undo the gain of batching. So a write that fails
+ * inside a batch rolls the whole batch back (store_tx_rollback), and the
+ * batch's commit reports it; a crash, likewise, loses the open batch. Either
+ * way no document is ever half-written.
+ */
 int store_tx_begin(store *s)
 {
-	int rc = exec_cached(s, ST_BEGIN, "BEGIN IMMEDIATE", "starting a write");
+	int rc = s->in_batch ? 0 : exec_cached(s, ST_BEGIN, "BEGIN IMMEDIATE", "starting a write");
 	if (rc == 0) {
 		s->in_tx = 1;
-		s->nwset = 0;
+		if (!s->in_batch)
+			s->nwset = 0; /* a batch writes its blocks once, at its commit */
 	}
 	return rc;
 }
@@ -168,8 +182,14 @@ static void cstat_publish(store *s)
 
 int store_tx_commit(store *s)
 {
-	int rc = cstat_flush(s);
+	/* in a batch the chunk_stats blocks are written once, at its commit */
+	int rc;
 
+	if (s->in_batch) {
+		s->in_tx = 0;
+		return 0;
+	}
+	rc = cstat_flush(s);
 	if (rc == 0)
 		rc = exec_cached(s, ST_COMMIT, "COMMIT", "saving changes");
 	if (rc) {
@@ -192,8 +212,72 @@ void store_tx_rollback(store *s)
 		sqlite3_step(st);
 		sqlite3_reset(st);
 	}
+	if (s->in_batch) {
+		/* the batch's earlier documents went with it: say so at commit */
+		s->in_batch = 0;
+		s->batch_lost = 1;
+		store_cache_clear(s);
+	}
 	s->in_tx = 0;
 	s->nwset = 0;
+	s->fts_pending = 0;
+	s->fts_pending_bytes = 0;
+}
+
+int store_batch_begin(store *s)
+{
+	int rc;
+
+	if (s->in_batch || s->in_tx)
+		return docent_error_set(DOCENT_EINVAL, "a write batch is already open");
+	s->batch_lost = 0;
+	s->nwset = 0;
+	rc = exec_cached(s, ST_BEGIN, "BEGIN IMMEDIATE", "starting a batch of writes");
+	if (rc == 0)
+		s->in_batch = 1;
+	return rc;
+}
+
+int store_batch_commit(store *s)
+{
+	int rc;
+
+	if (s->batch_lost) {
+		s->batch_lost = 0;
+		return docent_error_set(DOCENT_EDB, "a write failed, so the documents of the "
+					"last second were not saved; run the ingest again");
+	}
+	if (!s->in_batch)
+		return 0;
+	s->in_batch = 0;
+	rc = fts_flush(s);
+	if (rc == 0)
+		rc = cstat_flush(s);
+	if (rc) {
+		store_batch_rollback(s);
+		return rc;
+	}
+	cstat_publish(s);
+	rc = exec_cached(s, ST_COMMIT, "COMMIT", "saving a batch of documents");
+	if (rc)
+		store_batch_rollback(s);
+	return rc;
+}
+
+void store_batch_rollback(store *s)
+{
+	sqlite3_stmt *st;
+
+	if (s->in_tx)
+		store_tx_rollback(s);
+	s->in_batch = 0;
+	if (!sqlite3_get_autocommit(s->db) &&
+	    store_prep(s, ST_ROLLBACK, "ROLLBACK", &st) == 0) {
+		sqlite3_step(st);
+		sqlite3_reset(st);
+	}
+	/* chunk_stats blocks cached for searches may hold rolled-back rows */
+	store_cache_clear(s);
 }
 
 static int64_t now_s(void)
@@ -415,10 +499,13 @@ void store_close(store *s)
 {
 	if (!s)
 		return;
-	if (s->in_tx)
-		store_tx_rollback(s);
+	if (s->in_tx || s->in_batch)
+		store_batch_rollback(s);
 	for (int i = 0; i < ST_COUNT; i++)
 		sqlite3_finalize(s->stmt[i]);
+	sqlite3_finalize(s->rank2);
+	sqlite3_close(s->db2);
+	store_search_scratch_free(&s->sc2);
 	sqlite3_close(s->db);
 	store_cache_clear(s);
 	store_search_scratch_free(&s->sc);
@@ -576,7 +663,7 @@ int store_collection_remove(store *s, const char *name)
 	if (rc)
 		goto done;
 	sqlite3_bind_int64(st, 1, id);
-	if ((rc = cstat_clear_rows(s, st)) != 0)
+	if ((rc = cstat_clear_rows(s, st)) != 0 || (rc = fts_flush(s)) != 0)
 		goto done;
 	if ((rc = bind_exec(s, ST_COLL_DEL_CHUNKS,
 			"DELETE FROM chunks WHERE content_id IN "
@@ -728,7 +815,7 @@ static int content_delete(store *s, int64_t content_id)
 	if (rc)
 		return rc;
 	sqlite3_bind_int64(st, 1, content_id);
-	if ((rc = cstat_clear_rows(s, st)) != 0)
+	if ((rc = cstat_clear_rows(s, st)) != 0 || (rc = fts_flush(s)) != 0)
 		return rc;
 	rc = bind_exec(s, ST_CONTENT_DEL_CHUNKS, "DELETE FROM chunks WHERE content_id = ?1",
 		       content_id, "removing old chunks");
@@ -770,6 +857,33 @@ static void bind_text_or_null(sqlite3_stmt *st, int i, const char *t)
 		sqlite3_bind_null(st, i);
 }
 
+/*
+ * Adds the chunks inserted since the last flush (ids >= fts_pending) to the
+ * keyword index in one statement. Not a trigger per row: SQLite opens a
+ * statement savepoint for each INSERT and FTS5 writes its pending index data
+ * out at every savepoint, so row-by-row indexing made one index segment per
+ * chunk, and merging them took most of the ingest time. Flushed after each
+ * document, or once per batch. New chunk ids only grow between flushes
+ * (deletes flush first, so no freed id is reused while rows are pending).
+ */
+static int fts_flush(store *s)
+{
+	sqlite3_stmt *st;
+	int rc;
+
+	if (!s->fts_pending)
+		return 0;
+	rc = store_prep(s, ST_CHUNK_FTS,
+		"INSERT INTO chunks_fts(rowid, text) SELECT id, text FROM chunks WHERE id >= ?1",
+		&st);
+	if (rc)
+		return rc;
+	sqlite3_bind_int64(st, 1, s->fts_pending);
+	s->fts_pending = 0;
+	s->fts_pending_bytes = 0;
+	return exec_stmt(s, st, "indexing chunks");
+}
+
 static int content_insert(store *s, int64_t collection_id, const store_doc_in *in,
 			  int64_t *out)
 {
@@ -798,7 +912,8 @@ static int content_insert(store *s, int64_t collection_id, const store_doc_in *i
 		return rc;
 	for (size_t i = 0; i < in->nchunks; i++) {
 		const store_chunk_in *c = &in->chunks[i];
-		size_t nwords = c->text ? text_count_words(c->text, c->len) : 0;
+		size_t nwords = c->nwords ? c->nwords :
+				c->text ? text_count_words(c->text, c->len) : 0;
 		if (c->len > (size_t)INT32_MAX)
 			return docent_error_set(DOCENT_ETOOBIG, "chunk %zu of %s is too large", i,
 						in->path);
@@ -818,13 +933,20 @@ static int content_insert(store *s, int64_t collection_id, const store_doc_in *i
 		if ((rc = exec_stmt(s, st, "storing chunks")) != 0)
 			return rc;
 		s->chunks_written++;
+		if (!s->fts_pending)
+			s->fts_pending = sqlite3_last_insert_rowid(s->db);
+		s->fts_pending_bytes += c->len;
 		/* a chunk with no words gets 1 so that its entry still marks a chunk */
 		rc = cstat_set(s, sqlite3_last_insert_rowid(s->db),
 			       CSTAT_PACK(nwords ? nwords : 1, (uint64_t)collection_id));
 		if (rc)
 			return rc;
 	}
-	return 0;
+	/* in a batch, index every few MB, so that the indexing overlaps the
+	 * extraction of the next documents instead of waiting for the commit */
+	if (s->in_batch && s->fts_pending_bytes < FTS_FLUSH_BYTES)
+		return 0;
+	return fts_flush(s);
 }
 
 /* Another ok path of the collection sharing content_id, or NULL. */

@@ -97,6 +97,7 @@ typedef struct store_chunk_in {
 	int page_start, page_end;    /* 0 when no pages */
 	const char *heading;         /* "Part > Section", or NULL */
 	size_t ntokens;
+	size_t nwords;               /* text_count_words() of the text; 0: the store counts */
 } store_chunk_in;
 
 typedef struct store_doc_in {
@@ -125,6 +126,20 @@ typedef struct store_put_result {
 	int64_t doc_id;
 	char *duplicate_of; /* another path with the same content, or NULL; caller frees */
 } store_put_result;
+
+/*
+ * Batches: between store_batch_begin() and store_batch_commit() the
+ * documents written by store_doc_put/store_doc_fail share one transaction,
+ * which is far faster for ingestion (FTS5 writes one index segment per
+ * transaction instead of one per document). No document is ever half
+ * written: a write that fails rolls the whole batch back, and
+ * store_batch_commit() then returns DOCENT_EDB saying so; a crash loses the
+ * open batch. Keep batches short (about a second): a batch holds the
+ * database's write lock. store_close() rolls an open batch back.
+ */
+int store_batch_begin(store *s);
+int store_batch_commit(store *s);
+void store_batch_rollback(store *s);
 
 /* Non-zero when content with this hash is stored in the collection. */
 int store_content_exists(store *s, int64_t collection_id, const char *hash);

@@ -49,7 +49,7 @@ enum store_stmt_id {
 	ST_DOC_DUP,
 	ST_CONTENT_FIND, ST_CONTENT_INSERT, ST_CONTENT_USED, ST_CONTENT_CHUNK_IDS,
 	ST_CONTENT_DEL_CHUNKS, ST_CONTENT_DELETE,
-	ST_CHUNK_INSERT,
+	ST_CHUNK_INSERT, ST_CHUNK_FTS,
 	ST_CSTAT_GET, ST_CSTAT_PUT, ST_CSTAT_DEL,
 	ST_DATA_VERSION, ST_RANK, ST_HIT, ST_SNIPPET,
 	ST_COUNT
@@ -84,6 +84,10 @@ struct store {
 	char tokenizer[128];
 	sqlite3_stmt *stmt[ST_COUNT];
 	int in_tx;
+	int in_batch;   /* inside store_batch_begin() .. store_batch_commit() */
+	int batch_lost; /* a write failed and rolled the open batch back */
+	int64_t fts_pending; /* first chunk id not yet in chunks_fts; 0: none */
+	size_t fts_pending_bytes; /* their text */
 	int64_t chunks_written; /* by this handle, for the merge at close */
 
 	/* chunk_stats write set of the open transaction */
@@ -96,6 +100,13 @@ struct store {
 	int64_t data_version;  /* PRAGMA data_version when the cache was filled */
 
 	void *fts5;            /* fts5_api *, once docent_rank is registered */
+	/* A second, read-only connection: searches walk half of the query's
+	 * terms on it, on a second thread (see search.c). NULL until the first
+	 * search; left NULL when it cannot be opened (then one thread does all). */
+	sqlite3 *db2;
+	sqlite3_stmt *rank2;
+	search_scratch sc2;
+	int db2_failed;
 	search_scratch sc;
 };
 

@@ -48,6 +48,7 @@ typedef struct chunk {
 	int page_end;
 	char *heading;       /* heading path joined by " > ", or NULL; owned by the list */
 	size_t ntokens;
+	size_t nwords;       /* text_count_words() of the chunk, for BM25 (filled by ingest) */
 } chunk;
 
 typedef struct chunk_list {

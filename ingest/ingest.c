@@ -14,6 +14,7 @@
 #include "ingest/ingest.h"
 #include "core/error.h"
 #include "core/hash.h"
+#include "core/text.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -22,6 +23,15 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
+
+/*
+ * Workers run ahead of the writing thread by at most this much, so that
+ * they keep busy while it indexes (FTS5 works in bursts of a few MB) and
+ * memory stays bounded whatever the corpus size. A single file larger than
+ * the byte cap is still taken, alone.
+ */
+#define MAX_INFLIGHT_JOBS 256
+#define MAX_INFLIGHT_BYTES (32u << 20)
 
 typedef struct job {
 	char *path;
@@ -38,6 +48,7 @@ typedef struct job {
 	doc doc;                /* cleaned document */
 	chunk_list chunks;
 	int64_t bytes_read;
+	uint64_t taken_bytes;   /* what the in-flight cap counted for it */
 } job;
 
 typedef struct pipeline {
@@ -50,7 +61,8 @@ typedef struct pipeline {
 	pthread_cond_t cv_work;   /* a worker may take a job */
 	pthread_cond_t cv_done;   /* a job finished */
 	size_t next;              /* next job index to take */
-	size_t taken_limit;       /* workers may take jobs < this */
+	uint64_t inflight_bytes;  /* bytes of files taken but not yet written */
+	size_t inflight_jobs;
 	size_t *done;             /* indexes of finished jobs, in finishing order */
 	size_t ndone, consumed;
 	int stop;
@@ -67,6 +79,7 @@ ingest_params ingest_default_params(void)
 		.extract = extract_default_params(),
 		.clean = clean_default_params(),
 		.chunk = chunk_default_params(),
+		.commit_seconds = 1.0,
 	};
 }
 
@@ -229,6 +242,11 @@ static void process(pipeline *pl, job *j)
 		rc = chunk_doc(&p->chunk, &j->doc, &j->chunks);
 	if (rc == 0 && j->chunks.n == 0)
 		rc = docent_error_set(DOCENT_EEMPTY, "no text left to index after cleaning");
+	/* counted here, on a worker, so the writing thread does not have to */
+	for (size_t i = 0; rc == 0 && i < j->chunks.n; i++) {
+		chunk *c = &j->chunks.items[i];
+		c->nwords = text_count_words(j->doc.text.data + c->off, c->len);
+	}
 done:
 	free(data);
 	doc_free(&raw);
@@ -245,11 +263,16 @@ static void *worker(void *arg)
 
 	pthread_mutex_lock(&pl->mu);
 	for (;;) {
-		while (!pl->stop && pl->next < pl->njobs && pl->next >= pl->taken_limit)
+		while (!pl->stop && pl->next < pl->njobs && pl->inflight_jobs > 0 &&
+		       (pl->inflight_jobs >= MAX_INFLIGHT_JOBS ||
+			pl->inflight_bytes + (uint64_t)pl->jobs[pl->next].size > MAX_INFLIGHT_BYTES))
 			pthread_cond_wait(&pl->cv_work, &pl->mu);
 		if (pl->stop || pl->next >= pl->njobs)
 			break;
 		size_t i = pl->next++;
+		pl->inflight_jobs++;
+		pl->jobs[i].taken_bytes = (uint64_t)pl->jobs[i].size;
+		pl->inflight_bytes += pl->jobs[i].taken_bytes;
 		pthread_mutex_unlock(&pl->mu);
 		process(pl, &pl->jobs[i]);
 		pthread_mutex_lock(&pl->mu);
@@ -307,7 +330,7 @@ static int store_job(store *s, int64_t coll, job *j, const ingest_params *p, ing
 			.text = j->doc.text.data + c->off, .len = c->len,
 			.start_byte = c->off, .end_byte = c->off + c->len,
 			.page_start = c->page_start, .page_end = c->page_end,
-			.heading = c->heading, .ntokens = c->ntokens,
+			.heading = c->heading, .ntokens = c->ntokens, .nwords = c->nwords,
 		};
 	}
 	store_doc_in in = {
@@ -394,7 +417,7 @@ int ingest_run(store *s, const char *const *paths, size_t npaths,
 	cleaner *cl = NULL;
 	pthread_t *threads = NULL;
 	unsigned nthreads = p->threads;
-	size_t started = 0, inflight;
+	size_t started = 0;
 	int64_t coll = 0;
 	double t0 = now_seconds();
 	uint64_t bytes_done = 0;
@@ -433,7 +456,6 @@ int ingest_run(store *s, const char *const *paths, size_t npaths,
 		long n = sysconf(_SC_NPROCESSORS_ONLN);
 		nthreads = n > 0 ? (unsigned)n : 1;
 	}
-	inflight = 2 * (size_t)nthreads;
 	pl.done = calloc(pl.njobs + 1, sizeof *pl.done);
 	threads = calloc(nthreads, sizeof *threads);
 	if (!pl.done || !threads) {
@@ -461,7 +483,6 @@ int ingest_run(store *s, const char *const *paths, size_t npaths,
 	}
 	size_t nknown = pl.njobs - nwork;
 	pl.njobs = nwork;
-	pl.taken_limit = inflight < nwork ? inflight : nwork;
 
 	for (unsigned t = 0; t < nthreads; t++) {
 		if (pthread_create(&threads[t], NULL, worker, &pl) != 0)
@@ -473,6 +494,10 @@ int ingest_run(store *s, const char *const *paths, size_t npaths,
 		goto joined;
 	}
 
+	/* Documents are written in batches of about a second (see
+	 * store_batch_begin): each stays whole, FTS5 writes far fewer segments. */
+	double batch_start = now_seconds();
+	rc = store_batch_begin(s);
 	for (size_t consumed = 0; consumed < nwork; consumed++) {
 		size_t i;
 		pthread_mutex_lock(&pl.mu);
@@ -489,6 +514,12 @@ int ingest_run(store *s, const char *const *paths, size_t npaths,
 		}
 		bytes_done += (uint64_t)j->size;
 		release(j);
+		if (rc == 0 && now_seconds() - batch_start > p->commit_seconds) {
+			rc = store_batch_commit(s);
+			if (rc == 0)
+				rc = store_batch_begin(s);
+			batch_start = now_seconds();
+		}
 		if (p->on_progress && rc == 0) {
 			ingest_progress pr = {
 				.files_done = nknown + consumed + 1,
@@ -506,12 +537,15 @@ int ingest_run(store *s, const char *const *paths, size_t npaths,
 			/* finish only what workers already hold, then stop */
 			pl.stop = 1;
 			nwork = pl.next;
-		} else if (pl.taken_limit < nwork) {
-			pl.taken_limit++;
 		}
+		pl.inflight_jobs--;
+		pl.inflight_bytes -= j->taken_bytes;
 		pthread_cond_broadcast(&pl.cv_work);
 		pthread_mutex_unlock(&pl.mu);
 	}
+	/* keep every finished document, even when the run stops on an error */
+	if (store_batch_commit(s) != 0 && rc == 0)
+		rc = docent_error_wrap(DOCENT_EDB, "cannot save the last documents");
 joined:
 	pthread_mutex_lock(&pl.mu);
 	pl.stop = 1;

@@ -71,6 +71,8 @@ typedef struct ingest_params {
 	int prune;                /* remove documents whose files are gone */
 	int force;                /* re-ingest even unchanged files */
 	unsigned threads;         /* extraction threads; 0: one per core */
+	double commit_seconds;    /* documents saved per transaction: about this
+	                             much work (default 1; see store_batch_begin) */
 	/* optional callbacks, called on the calling thread */
 	void (*on_event)(void *ctx, const ingest_event *e);
 	void (*on_progress)(void *ctx, const ingest_progress *p);

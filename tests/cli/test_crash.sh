@@ -9,18 +9,19 @@ python3 - "$C" <<'PY'
 import random, sys
 random.seed(7)
 words = "robot battery warehouse policy leave revenue quarter sensor lidar pallet forklift shift safety audit budget travel expense".split()
-for i in range(600):
+for i in range(800):
     with open(f"{sys.argv[1]}/doc{i:04d}.txt", "w") as f:
-        for p in range(40):
+        for p in range(100):
             f.write(" ".join(random.choice(words) for _ in range(60)) + f" marker{i}.\n\n")
 PY
 
-"$DOCENT" ingest -q -j 1 "$C" >/dev/null 2>&1 &
+# commit every 20 ms so that the kill lands between commits
+DOCENT_INGEST_COMMIT_INTERVAL=0.02 "$DOCENT" ingest -q -j 1 "$C" >/dev/null 2>&1 &
 pid=$!
 # wait until some documents are in, then kill without warning
-for _ in $(seq 1 100); do
+for _ in $(seq 1 400); do
 	n=$(sqlite3 "$DOCENT_HOME/docent.db" "select count(*) from documents" 2>/dev/null || echo 0)
-	[ "${n:-0}" -ge 20 ] && break
+	[ "${n:-0}" -ge 1 ] && break
 	sleep 0.05
 done
 kill -9 $pid 2>/dev/null
@@ -28,13 +29,13 @@ wait $pid 2>/dev/null
 
 db="$DOCENT_HOME/docent.db"
 t "database is intact after kill -9" sh -c '[ "$(sqlite3 "$0" "pragma integrity_check")" = ok ]' "$db"
-t "killed before the end" sh -c '[ "$(sqlite3 "$0" "select count(*) from documents")" -lt 600 ]' "$db"
+t "killed before the end" sh -c '[ "$(sqlite3 "$0" "select count(*) from documents")" -lt 800 ]' "$db"
 t "no document without its chunks" sh -c \
 	'[ "$(sqlite3 "$0" "select count(*) from documents d where d.status = '"'ok'"' and not exists (select 1 from chunks c where c.content_id = d.content_id)")" = 0 ]' "$db"
 t "FTS index agrees with chunks" sh -c \
 	'sqlite3 "$0" "insert into chunks_fts(chunks_fts, rank) values('"'integrity-check'"', 1)"' "$db"
-t "the next ingest finishes the job" contains "600 files" "$DOCENT" ingest "$C"
-t "all documents are there" sh -c '[ "$(sqlite3 "$0" "select count(*) from documents where status = '"'ok'"'")" = 600 ]' "$db"
-t "the last file is searchable" contains "doc0599.txt" "$DOCENT" search marker599
+t "the next ingest finishes the job" contains "800 files" "$DOCENT" ingest "$C"
+t "all documents are there" sh -c '[ "$(sqlite3 "$0" "select count(*) from documents where status = '"'ok'"'")" = 800 ]' "$db"
+t "the last file is searchable" contains "doc0799.txt" "$DOCENT" search marker799
 
 finish

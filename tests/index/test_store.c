@@ -433,6 +433,49 @@ static void test_store__atomic_put(void **state)
 	assert_int_equal(fts_count(f->db, "zebra"), 1);
 }
 
+/* Documents in a batch are saved together, found by search afterwards, and
+ * a failure inside the batch undoes the whole batch, never half a document. */
+static void test_store__batch(void **state)
+{
+	fx *f = *state;
+	store_put_result r;
+	store_hit *h;
+	size_t n;
+	const char *bad[] = { "first chunk is fine", NULL };
+
+	assert_int_equal(store_batch_begin(f->s), 0);
+	assert_int_equal(store_batch_begin(f->s), DOCENT_EINVAL);
+	assert_int_equal(put(f, "/a.txt", "ha", v1, 2, &r), 0);
+	assert_int_equal(put(f, "/b.txt", "hb", v2, 1, &r), 0);
+	assert_int_equal(store_batch_commit(f->s), 0);
+	assert_int_equal(fts_count(f->db, "zebra"), 1);
+	assert_int_equal(store_search(f->s, "zebra fox", NULL, &h, &n), 0);
+	assert_int_equal(n, 2);
+	store_hits_free(h, n);
+
+	/* a failing document rolls back the batch it is in */
+	assert_int_equal(store_batch_begin(f->s), 0);
+	assert_int_equal(put(f, "/c.txt", "hc", (const char *const[]){ "walrus text" }, 1, &r), 0);
+	assert_int_not_equal(put(f, "/d.txt", "hd", bad, 2, &r), 0);
+	assert_int_equal(store_batch_commit(f->s), DOCENT_EDB);
+	assert_non_null(strstr(docent_error_message(), "again"));
+	assert_int_equal(q1(f->db, "SELECT count(*) FROM documents"), 2);
+	assert_int_equal(fts_count(f->db, "walrus"), 0);
+	assert_int_equal(store_search(f->s, "walrus", NULL, &h, &n), 0);
+	assert_int_equal(n, 0);
+
+	/* an open batch is rolled back by close: nothing of it remains */
+	assert_int_equal(store_batch_begin(f->s), 0);
+	assert_int_equal(put(f, "/e.txt", "he", (const char *const[]){ "narwhal" }, 1, &r), 0);
+	store_close(f->s);
+	store_params p = store_default_params();
+	assert_int_equal(store_open(&f->s, f->db, &p), 0);
+	assert_int_equal(q1(f->db, "SELECT count(*) FROM documents WHERE path = '/e.txt'"), 0);
+	assert_int_equal(store_search(f->s, "zebra", NULL, &h, &n), 0);
+	assert_int_equal(n, 1);
+	store_hits_free(h, n);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -447,6 +490,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_store__remove, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_store__stats, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_store__atomic_put, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_store__batch, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
