@@ -6,7 +6,8 @@
  * document is written as its own file "<id>.txt" (title, blank line, text),
  * ingested with the normal pipeline into a fresh store, and every judged
  * query is run through store_search(). A document's score is its best
- * chunk's. Metrics use gain >= 1 as relevant; nDCG uses the graded gains.
+ * chunk's. Metrics use gain >= 1 as relevant; nDCG uses the graded gains;
+ * MAP is average precision over the top 1000 documents.
  *
  *   build/bench/eval [--eval-dir DIR] [--k1 X] [--b X] [--tokenizer T]
  *                    [--sweep] [COLLECTION...]
@@ -30,7 +31,8 @@
 #include <time.h>
 #include <unistd.h>
 
-#define MAX_RESULTS 100
+/* documents ranked per query: MAP is average precision over the top 1000 */
+#define MAX_RESULTS 1000
 
 typedef struct qrel { char *qid, *did; int gain; } qrel;
 
@@ -87,7 +89,7 @@ static void read_jsonl(const char *path, void (*fn)(void *, json_t *), void *ctx
 static void write_doc(void *ctx, json_t *o)
 {
 	collection *c = ctx;
-	char path[1024];
+	char path[1200];
 	const char *id = json_string_value(json_object_get(o, "id"));
 	const char *title = json_string_value(json_object_get(o, "title"));
 	const char *text = json_string_value(json_object_get(o, "text"));
@@ -210,7 +212,7 @@ static metrics evaluate(collection *c, double k1, double b)
 			die("search failed");
 
 		/* documents in rank order, each once (its best chunk) */
-		char ids[MAX_RESULTS][64];
+		static char ids[MAX_RESULTS][64];
 		size_t nd = 0;
 		for (size_t i = 0; i < n && nd < MAX_RESULTS; i++) {
 			const char *base = strrchr(h[i].path, '/');
@@ -228,7 +230,7 @@ static metrics evaluate(collection *c, double k1, double b)
 		store_hits_free(h, n);
 
 		double ap = 0, dcg = 0, idcg = 0;
-		int hits = 0, hits10 = 0;
+		int hits = 0, hits10 = 0, hits100 = 0;
 		for (size_t i = 0; i < nd; i++) {
 			int g = gain_of(c, qid, ids[i]);
 			if (g >= 1) {
@@ -236,6 +238,8 @@ static metrics evaluate(collection *c, double k1, double b)
 				ap += (double)hits / (double)(i + 1);
 				if (i < 10)
 					hits10++;
+				if (i < 100)
+					hits100++;
 			}
 			if (i < 10 && g > 0)
 				dcg += (pow(2, g) - 1) / log2((double)i + 2);
@@ -246,7 +250,7 @@ static metrics evaluate(collection *c, double k1, double b)
 		m.map += ap / nrel;
 		m.ndcg10 += idcg > 0 ? dcg / idcg : 0;
 		m.p10 += hits10 / 10.0;
-		m.r100 += (double)hits / nrel;
+		m.r100 += (double)hits100 / nrel;
 		m.judged++;
 	}
 	if (m.judged) {

@@ -199,8 +199,17 @@ static void fill(store *st, const vocab *v, size_t nchunks)
 		fprintf(stderr, "search: %s\n", docent_error_message());
 		exit(1);
 	}
+	/* written in batches, as `docent ingest` writes */
+	if (store_batch_begin(st)) {
+		fprintf(stderr, "search: %s\n", docent_error_message());
+		exit(1);
+	}
 	for (size_t d = 0; d < ndocs; d++) {
 		char path[64], hash[65];
+		if (d % 1000 == 999 && (store_batch_commit(st) || store_batch_begin(st))) {
+			fprintf(stderr, "search: %s\n", docent_error_message());
+			exit(1);
+		}
 		size_t n = nchunks - d * per_doc < per_doc ? nchunks - d * per_doc : per_doc;
 		for (size_t i = 0; i < n; i++) {
 			size_t words = 80 + next_rand() % 141;
@@ -229,6 +238,10 @@ static void fill(store *st, const vocab *v, size_t nchunks)
 		if (d % 5000 == 0)
 			fprintf(stderr, "\rsearch: building %zu/%zu chunks (%.0f s)", d * per_doc,
 				nchunks, (now_ms() - t0) / 1e3);
+	}
+	if (store_batch_commit(st)) {
+		fprintf(stderr, "search: %s\n", docent_error_message());
+		exit(1);
 	}
 	store_optimize(st);
 	fprintf(stderr, "\rsearch: built %zu chunks in %.1f s\n", nchunks, (now_ms() - t0) / 1e3);

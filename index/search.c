@@ -43,6 +43,9 @@
 #define DEFAULT_SNIPPET_TOKENS 24
 #define MAX_TERMS 64
 
+/* Searches use a second thread from this many chunks on (see gather). */
+#define PARALLEL_MIN_CHUNKS 20000
+
 /* Dense accumulators (one double per rowid) up to this many rowids;
  * an open-addressing hash map beyond. */
 #define DENSE_MAX_ROWID (1 << 22)
@@ -841,8 +844,19 @@ static int gather(store *s, const termlist *terms, int allow_two, part parts[2],
 	sqlite3_stmt *st;
 	side_job side = { s, &parts[1], SQLITE_OK };
 	pthread_t th;
-	int two = allow_two && terms->n >= 2 && second_connection(s), started = 0, rc;
+	int two, started = 0, rc;
+	int64_t chunks = 0;
 
+	/* a thread and a second connection pay off only on long postings */
+	if (allow_two && terms->n >= 2) {
+		rc = store_prep(s, ST_MAX_CHUNK, "SELECT max(id) FROM chunks", &st);
+		if (rc)
+			return rc;
+		if (sqlite3_step(st) == SQLITE_ROW)
+			chunks = sqlite3_column_int64(st, 0);
+		sqlite3_reset(st);
+	}
+	two = chunks >= PARALLEL_MIN_CHUNKS && second_connection(s);
 	rc = store_prep(s, ST_RANK,
 		"SELECT docent_rank(chunks_fts, ?2) FROM chunks_fts WHERE chunks_fts MATCH ?1 "
 		"LIMIT 1", &st);
