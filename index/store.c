@@ -452,9 +452,12 @@ int store_open(store **out, const char *path, const store_params *params)
 	if ((rc = pragma(s, "PRAGMA synchronous = NORMAL")) != 0 ||
 	    (rc = pragma(s, "PRAGMA foreign_keys = ON")) != 0 ||
 	    (rc = pragma(s, "PRAGMA temp_store = MEMORY")) != 0 ||
-	    (rc = pragma(s, "PRAGMA cache_size = -32000")) != 0 ||
-	    (rc = pragma(s, "PRAGMA mmap_size = 268435456")) != 0)
+	    (rc = pragma(s, "PRAGMA cache_size = -32000")) != 0)
 		goto fail;
+	/* No mmap: it made no measurable difference to search or ingest speed,
+	 * while every page an ingest touched stayed in the process's resident
+	 * memory, which then grew with the corpus (196 MB at 200 MB of text,
+	 * against 78 MB without). The page cache above is bounded. */
 	if ((rc = store_schema_migrate(s, p.tokenizer)) != 0)
 		goto fail;
 	if ((rc = read_tokenizer(s)) != 0)
