@@ -31,9 +31,11 @@ void help_collections(FILE *out)
 void help_stats(FILE *out)
 {
 	fprintf(out,
-		"Usage: docent stats [-c NAME] [--json]\n\n"
+		"Usage: docent stats [-c NAME] [--check] [--json]\n\n"
 		"Counts of collections, documents (and failures), stored contents and\n"
-		"chunks; text and database sizes; schema version and tokenizer.\n");
+		"chunks; text and database sizes; schema version and tokenizer.\n"
+		"--check also verifies the database file and that the keyword index\n"
+		"matches the chunks (exit status 1 when not).\n");
 }
 
 void help_config(FILE *out)
@@ -45,12 +47,13 @@ void help_config(FILE *out)
 		"(DOCENT_SECTION_KEY), or a flag. config/docent.conf documents them all.\n");
 }
 
-/* Parses only --json (and -c NAME when `collection` is given). */
-static int simple_opts(cli *c, int argc, char **argv, int *json, const char **collection)
+/* Parses --json, -c NAME when `collection` is given, --check when `check` is. */
+static int opts3(cli *c, int argc, char **argv, int *json, const char **collection, int *check)
 {
 	static const struct option opts[] = {
 		{ "json", no_argument, NULL, 'J' },
 		{ "collection", required_argument, NULL, 'c' },
+		{ "check", no_argument, NULL, 'K' },
 		{ NULL, 0, NULL, 0 },
 	};
 	int opt;
@@ -59,10 +62,17 @@ static int simple_opts(cli *c, int argc, char **argv, int *json, const char **co
 			*json = 1;
 		else if (opt == 'c' && collection)
 			*collection = optarg;
+		else if (opt == 'K' && check)
+			*check = 1;
 		else
 			return cli_usage(c, "unknown option");
 	}
 	return CLI_OK;
+}
+
+static int simple_opts(cli *c, int argc, char **argv, int *json, const char **collection)
+{
+	return opts3(c, argc, argv, json, collection, NULL);
 }
 
 int cmd_init(cli *c, int argc, char **argv)
@@ -144,12 +154,12 @@ int cmd_collections(cli *c, int argc, char **argv)
 int cmd_stats(cli *c, int argc, char **argv)
 {
 	const char *collection = NULL;
-	int json = 0, rc;
+	int json = 0, check = 0, rc, checked = 0;
 	store_stats s;
 	store *st;
 	char a[32], b[32];
 
-	if (simple_opts(c, argc, argv, &json, &collection) != CLI_OK)
+	if (opts3(c, argc, argv, &json, &collection, &check) != CLI_OK)
 		return CLI_USAGE;
 	if (optind < argc)
 		return cli_usage(c, "unexpected argument '%s'", argv[optind]);
@@ -162,6 +172,11 @@ int cmd_stats(cli *c, int argc, char **argv)
 	}
 	if ((rc = store_stats_get(st, collection, &s)) != 0)
 		return cli_fail(rc, NULL);
+	if (check) {
+		checked = store_check(st);
+		if (checked)
+			cli_fail(checked, "check failed");
+	}
 	char *db = config_db_path(c->cfg);
 	if (json) {
 		rc = cli_print_json(json_pack("{s:s, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:i, s:s}",
@@ -172,7 +187,7 @@ int cmd_stats(cli *c, int argc, char **argv)
 			"db_bytes", (json_int_t)s.db_bytes, "schema_version", s.schema_version,
 			"tokenizer", s.tokenizer));
 		free(db);
-		return rc;
+		return checked ? CLI_FAIL : rc;
 	}
 	printf("database     %s (%s, schema %d)\n", db ? db : "?",
 	       cli_size((double)s.db_bytes, a, sizeof a), s.schema_version);
@@ -182,8 +197,10 @@ int cmd_stats(cli *c, int argc, char **argv)
 	       cli_size((double)s.text_bytes, b, sizeof b));
 	printf("chunks       %lld\n", (long long)s.chunks);
 	printf("tokenizer    %s\n", s.tokenizer);
+	if (check && !checked)
+		printf("check        ok: the database and its keyword index are sound\n");
 	free(db);
-	return CLI_OK;
+	return checked ? CLI_FAIL : CLI_OK;
 }
 
 typedef struct cfg_out {

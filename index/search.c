@@ -65,38 +65,6 @@ store_search_params store_search_default_params(void)
 
 /* ---- query building ---- */
 
-/* English function words, sorted (strcmp order) for bsearch. Words that are
- * often content in documents ("may", "will", "us", "won") are left out. */
-static const char *const stopwords[] = {
-	"a", "about", "above", "after", "again", "against", "all", "also", "am", "an", "and",
-	"any", "are", "aren", "as", "at", "be", "because", "been", "before", "being", "below",
-	"between", "both", "but", "by", "can", "cannot", "could", "couldn", "did", "do",
-	"does", "doesn", "doing", "don", "down", "during", "each", "eg", "either", "etc",
-	"every", "few", "for", "from", "further", "had", "hadn", "has", "hasn", "have",
-	"haven", "having", "he", "her", "here", "hers", "herself", "him", "himself", "his",
-	"how", "i", "ie", "if", "in", "into", "is", "isn", "it", "its", "itself", "just",
-	"let", "many", "me", "might", "more", "most", "much", "must", "my", "myself",
-	"neither", "no", "nor", "not", "now", "of", "off", "on", "once", "only", "or",
-	"other", "our", "ours", "ourselves", "out", "over", "own", "per", "s", "same",
-	"shall", "she", "should", "shouldn", "so", "some", "such", "t", "than", "that", "the",
-	"their", "theirs", "them", "themselves", "then", "there", "these", "they", "this",
-	"those", "through", "to", "too", "under", "until", "up", "upon", "very", "via",
-	"was", "wasn", "we", "were", "weren", "what", "when", "where", "whether", "which",
-	"while", "who", "whom", "whose", "why", "with", "within", "without",
-	"would", "wouldn", "yet", "you", "your", "yours", "yourself", "yourselves",
-};
-
-static int cmp_str(const void *a, const void *b)
-{
-	return strcmp(*(const char *const *)a, *(const char *const *)b);
-}
-
-static int is_stopword(const char *w)
-{
-	return bsearch(&w, stopwords, sizeof stopwords / sizeof stopwords[0],
-		       sizeof stopwords[0], cmp_str) != NULL;
-}
-
 /* Distinct case-folded words in query order, with their counts. */
 typedef struct termlist {
 	dbuf words;             /* each word NUL-terminated */
@@ -166,7 +134,7 @@ static int query_build(const char *query, termlist *terms, dbuf *fts)
 		dbuf_reset(&w);
 		if ((rc = text_casefold(query + a, b - a, &w)) != 0 || !w.data)
 			break;
-		rc = termlist_add(is_stopword(w.data) ? &stop : terms, w.data, w.len);
+		rc = termlist_add(store_is_stopword(w.data, w.len) ? &stop : terms, w.data, w.len);
 	}
 	if (rc == 0 && terms->n == 0) {
 		dbuf tmp = terms->words;
@@ -336,6 +304,7 @@ static sqlite3 *second_connection(store *s)
 	if (sqlite3_open_v2(s->path, &s->db2, SQLITE_OPEN_READONLY | SQLITE_OPEN_NOMUTEX,
 			    NULL) != SQLITE_OK ||
 	    sqlite3_busy_timeout(s->db2, 5000) != SQLITE_OK ||
+	    store_fts_register(s->db2) != SQLITE_OK ||
 	    register_on(s->db2, &api) != SQLITE_OK ||
 	    sqlite3_prepare_v3(s->db2, "SELECT docent_rank(chunks_fts, ?2) FROM chunks_fts "
 			       "WHERE chunks_fts MATCH ?1 LIMIT 1", -1, SQLITE_PREPARE_PERSISTENT,

@@ -437,6 +437,11 @@ int store_open(store **out, const char *path, const store_params *params)
 	}
 	sqlite3_extended_result_codes(s->db, 1);
 	sqlite3_busy_timeout(s->db, p.busy_timeout_ms > 0 ? p.busy_timeout_ms : 0);
+	if (store_fts_register(s->db) != SQLITE_OK) {
+		rc = docent_error_set(DOCENT_EDB, "this SQLite has no usable FTS5 (needed for "
+				      "keyword search); install a libsqlite3 built with FTS5");
+		goto fail;
+	}
 
 	/* The first read tells a database from any other file. */
 	if ((rc = store_user_version(s, &version)) != 0)
@@ -494,6 +499,29 @@ int store_optimize(store *s)
 	if (sqlite3_exec(s->db, "INSERT INTO chunks_fts(chunks_fts) VALUES ('optimize')",
 			 NULL, NULL, NULL) != SQLITE_OK)
 		return docent_error_set(DOCENT_EDB, "cannot merge the keyword index: %s",
+					sqlite3_errmsg(s->db));
+	return 0;
+}
+
+int store_check(store *s)
+{
+	sqlite3_stmt *st = NULL;
+	char first[512] = "";
+	int rc = sqlite3_prepare_v2(s->db, "PRAGMA quick_check", -1, &st, NULL);
+
+	if (rc == SQLITE_OK && sqlite3_step(st) == SQLITE_ROW)
+		snprintf(first, sizeof first, "%s", (const char *)sqlite3_column_text(st, 0));
+	sqlite3_finalize(st);
+	if (rc != SQLITE_OK)
+		return store_err(s, rc, "checking");
+	if (strcmp(first, "ok") != 0)
+		return docent_error_set(DOCENT_EDB, "%s is damaged (%s); restore it from a "
+					"backup, or delete it and ingest again", s->path, first);
+	rc = sqlite3_exec(s->db, "INSERT INTO chunks_fts(chunks_fts, rank) "
+			  "VALUES ('integrity-check', 1)", NULL, NULL, NULL);
+	if (rc != SQLITE_OK)
+		return docent_error_set(DOCENT_EDB, "the keyword index of %s does not match its "
+					"chunks (%s); delete the database and ingest again", s->path,
 					sqlite3_errmsg(s->db));
 	return 0;
 }

@@ -37,7 +37,8 @@ typedef struct store_params {
 	int create;             /* create the file and schema when missing (default 1) */
 	int readonly;           /* open read-only (default 0) */
 	const char *tokenizer;  /* FTS5 tokenize= for a new database
-	                           (default "porter unicode61 remove_diacritics 2");
+	                           (default "porter docent_stop unicode61
+	                           remove_diacritics 2": stop words unindexed);
 	                           an existing database keeps the one it was made with */
 	int busy_timeout_ms;    /* default 5000 */
 } store_params;
@@ -197,6 +198,13 @@ int store_doc_remove_id(store *s, int64_t doc_id);
  * About a second per 100k chunks. A failure costs only speed.
  */
 int store_optimize(store *s);
+
+/*
+ * Checks that the database file is sound (SQLite's quick_check) and that the
+ * keyword index agrees with the chunks (FTS5's integrity-check). Returns 0,
+ * or DOCENT_EDB with a message saying what is wrong.
+ */
+int store_check(store *s);
 
 /* ---- statistics ---- */
 

@@ -123,4 +123,12 @@ t "a bad env value is a clear error" contains "DOCENT_SEARCH_K" env DOCENT_SEARC
 printf '[search]\nk = 2\n' >"$TMP/k2.conf"
 t "config file is read" sh -c '"$0" --config "$1" search --json robots revenue battery leave | python3 -c "import json,sys; assert len(json.load(sys.stdin)[\"hits\"]) <= 2"' "$DOCENT" "$TMP/k2.conf"
 
+# ---- the integrity check notices an index out of step ----
+t "stats --check on a sound database" contains "check        ok" "$DOCENT" stats --check
+"$DOCENT" ingest -q "$C/sub" >/dev/null 2>&1
+sqlite3 "$DOCENT_HOME/docent.db" "insert into chunks(content_id, ordinal, text, nwords)
+	select content_id, 9999, 'a row the keyword index never saw', 7 from chunks limit 1"
+t "stats --check finds the damage" expect_status 1 "$DOCENT" stats --check
+t "and says what to do" contains "ingest again" "$DOCENT" stats --check
+
 finish

@@ -35,7 +35,7 @@ static int has(const seen *s, const char *line)
 
 static void touch(const char *dir, const char *name, size_t size)
 {
-	char path[1024];
+	char path[2400];
 	snprintf(path, sizeof path, "%s/%s", dir, name);
 	FILE *f = fopen(path, "w");
 	assert_non_null(f);
@@ -46,7 +46,7 @@ static void touch(const char *dir, const char *name, size_t size)
 
 static char *make_tree(char *base)
 {
-	char dir[1024], p[1200], outside[1024];
+	char dir[1100], p[1200], outside[1100];
 
 	snprintf(base, 1024, "%s", temp_dir());
 	snprintf(dir, sizeof dir, "%s/w", base);
