@@ -5,8 +5,10 @@
     bench/ingest.py BIN --dir PATH        (an existing folder, e.g. doccorpus)
 
 Without --dir it generates (once, cached in --corpus) a corpus of plain text
-and Markdown made of pseudo-words with a Zipf-like frequency, in paragraphs,
-sentences and headings, then ingests it into a fresh data directory and
+and Markdown in paragraphs, sentences and headings, its words drawn with the
+word frequencies of the shared collections' documents (../shared/eval:
+real English, function words included), or pseudo-words with a Zipf-like
+frequency when that is absent; then it ingests it into a fresh data directory and
 reports wall time, MB/s, files/s and the peak RSS of the docent process.
 Running it at two corpus sizes shows whether memory grows with the corpus.
 A benchmark, not a test: it prints figures and judges nothing.
@@ -23,10 +25,30 @@ def make_words(n, rnd):
     return sorted(words)
 
 
-def generate(root, total_mb, nfiles, seed=1):
+def english_words(eval_dir):
+    """Word frequencies of the shared collections' documents, or None."""
+    import collections, json, re
+    counts = collections.Counter()
+    for c in ("cranfield", "cisi", "med"):
+        p = os.path.join(eval_dir, c, "docs.jsonl")
+        if not os.path.exists(p):
+            continue
+        for line in open(p):
+            counts.update(re.findall(r"[a-z0-9]+", json.loads(line)["text"].lower()))
+    if not counts:
+        return None
+    words, weights = zip(*counts.most_common())
+    return list(words), list(weights)
+
+
+def generate(root, total_mb, nfiles, eval_dir, seed=1):
     rnd = random.Random(seed)
-    words = make_words(30000, rnd)
-    weights = [1.0 / (i + 1) for i in range(len(words))]
+    real = english_words(eval_dir)
+    if real:
+        words, weights = real
+    else:
+        words = make_words(30000, rnd)
+        weights = [1.0 / (i + 1) for i in range(len(words))]
     per_file = total_mb * 1_000_000 // nfiles
     os.makedirs(root, exist_ok=True)
     pool = rnd.choices(words, weights, k=2_000_000)  # sampled once, reused
@@ -73,16 +95,19 @@ def main():
     ap.add_argument("--corpus")
     ap.add_argument("--dir")
     ap.add_argument("--threads", type=int, default=0)
+    ap.add_argument("--eval-dir", default=os.path.join(os.path.dirname(__file__),
+                                                       "..", "..", "shared", "eval"))
     a = ap.parse_args()
 
     root = a.dir
     if not root:
+        kind = "english" if english_words(a.eval_dir) else "pseudo"
         root = a.corpus or os.path.join(tempfile.gettempdir(),
-                                        f"docent-bench-corpus-{a.mb}mb-{a.files}")
+                                        f"docent-bench-corpus-{kind}-{a.mb}mb-{a.files}")
         if not os.path.exists(os.path.join(root, ".done")):
             print(f"generating {a.mb} MB in {a.files} files under {root} ...", file=sys.stderr)
             shutil.rmtree(root, ignore_errors=True)
-            generate(root, a.mb, a.files)
+            generate(root, a.mb, a.files, a.eval_dir)
             open(os.path.join(root, ".done"), "w").close()
     size, files = corpus_size(root)
     home = tempfile.mkdtemp(prefix="docent-bench-home-")
