@@ -5,6 +5,8 @@
 #                   once normally and once under AddressSanitizer + UBSan
 #   make demo       ingest examples/ and run a few searches
 #   make bench      benchmarks (see docs/performance.md)
+#   make llama      build the pinned llama.cpp once into ~/.cache/docent
+#   make tiny-models  random-weight GGUF models for the engine's tests
 #
 # Dependencies are found with pkg-config; scripts/bootstrap.sh installs the
 # Debian packages that are missing (as root) or prints the command to.
@@ -43,6 +45,9 @@ BIN      := $(BUILD)/docent
 .PHONY: all test check headers demo bench bootstrap clean tests-bin
 
 all: $(BIN)
+
+# llama.cpp (built once into ~/.cache/docent) and the generated test models
+include mk/llama.mk
 
 $(BUILD)/obj/%.o: %.c
 	@mkdir -p $(@D)
