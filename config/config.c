@@ -46,7 +46,7 @@ static const keydef KEYS[] = {
 	{ "search.k1", T_REAL, "1.2", "BM25 term-frequency saturation" },
 	{ "search.b", T_REAL, "0.75", "BM25 length normalisation" },
 	{ "search.snippet_words", T_INT, "24", "words in a result snippet" },
-	{ "store.tokenizer", T_STR, "porter docent_stop unicode61 remove_diacritics 2",
+	{ "store.tokenizer", T_STR, "porter unicode61 remove_diacritics 2",
 	  "FTS5 tokenizer of a new database (an existing one keeps its own)" },
 };
 #define NKEYS (sizeof KEYS / sizeof KEYS[0])

@@ -304,7 +304,6 @@ static sqlite3 *second_connection(store *s)
 	if (sqlite3_open_v2(s->path, &s->db2, SQLITE_OPEN_READONLY | SQLITE_OPEN_NOMUTEX,
 			    NULL) != SQLITE_OK ||
 	    sqlite3_busy_timeout(s->db2, 5000) != SQLITE_OK ||
-	    store_fts_register(s->db2) != SQLITE_OK ||
 	    register_on(s->db2, &api) != SQLITE_OK ||
 	    sqlite3_prepare_v3(s->db2, "SELECT docent_rank(chunks_fts, ?2) FROM chunks_fts "
 			       "WHERE chunks_fts MATCH ?1 LIMIT 1", -1, SQLITE_PREPARE_PERSISTENT,

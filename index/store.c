@@ -437,11 +437,6 @@ int store_open(store **out, const char *path, const store_params *params)
 	}
 	sqlite3_extended_result_codes(s->db, 1);
 	sqlite3_busy_timeout(s->db, p.busy_timeout_ms > 0 ? p.busy_timeout_ms : 0);
-	if (store_fts_register(s->db) != SQLITE_OK) {
-		rc = docent_error_set(DOCENT_EDB, "this SQLite has no usable FTS5 (needed for "
-				      "keyword search); install a libsqlite3 built with FTS5");
-		goto fail;
-	}
 
 	/* The first read tells a database from any other file. */
 	if ((rc = store_user_version(s, &version)) != 0)

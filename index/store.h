@@ -37,8 +37,7 @@ typedef struct store_params {
 	int create;             /* create the file and schema when missing (default 1) */
 	int readonly;           /* open read-only (default 0) */
 	const char *tokenizer;  /* FTS5 tokenize= for a new database
-	                           (default "porter docent_stop unicode61
-	                           remove_diacritics 2": stop words unindexed);
+	                           (default "porter unicode61 remove_diacritics 2");
 	                           an existing database keeps the one it was made with */
 	int busy_timeout_ms;    /* default 5000 */
 } store_params;

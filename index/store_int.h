@@ -26,7 +26,7 @@
 #include "index/store.h"
 
 #define STORE_VERSION_STRING "0.1.0"
-#define STORE_DEFAULT_TOKENIZER "porter docent_stop unicode61 remove_diacritics 2"
+#define STORE_DEFAULT_TOKENIZER "porter unicode61 remove_diacritics 2"
 
 #define CSTAT_SHIFT 10
 #define CSTAT_PER_BLOCK (1 << CSTAT_SHIFT)
@@ -134,10 +134,7 @@ int store_coll_find(store *s, const char *name, int64_t *out);
 /* Frees the chunk_stats read cache (search.c). */
 void store_cache_clear(store *s);
 
-/* fts_tokenizer.c: registers the "docent_stop" FTS5 tokenizer on a
- * connection (needed before chunks_fts is touched); SQLite rc. */
-int store_fts_register(sqlite3 *db);
-/* Non-zero when w[0..n) (case-folded) is an English stop word. */
+/* stopwords.c: non-zero when w[0..n) (case-folded) is an English stop word. */
 int store_is_stopword(const char *w, size_t n);
 void store_search_scratch_free(search_scratch *sc);
 

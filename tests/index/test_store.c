@@ -10,7 +10,6 @@
 
 #include "core/error.h"
 #include "index/store.h"
-#include "index/store_int.h"
 
 typedef struct fx {
 	char dir[256];
@@ -50,7 +49,6 @@ static int64_t q1(const char *db, const char *sql)
 	int64_t v = -1;
 
 	assert_int_equal(sqlite3_open_v2(db, &h, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
-	assert_int_equal(store_fts_register(h), SQLITE_OK); /* chunks_fts needs it */
 	assert_int_equal(sqlite3_prepare_v2(h, sql, -1, &st, NULL), SQLITE_OK);
 	if (sqlite3_step(st) == SQLITE_ROW)
 		v = sqlite3_column_int64(st, 0);
@@ -113,7 +111,7 @@ static void test_store__reopen(void **state)
 	assert_int_equal(q1(f->db, "SELECT count(*) FROM meta WHERE key = 'created_by' "
 			     "AND value = '0.1.0'"), 1);
 	assert_int_equal(q1(f->db, "SELECT count(*) FROM meta WHERE key = 'tokenizer' AND "
-			     "value = 'porter docent_stop unicode61 remove_diacritics 2'"), 1);
+			     "value = 'porter unicode61 remove_diacritics 2'"), 1);
 
 	/* readonly also works on an existing database */
 	store *ro = NULL;
@@ -402,7 +400,7 @@ static void test_store__stats(void **state)
 	assert_true(st.text_bytes > 0);
 	assert_true(st.db_bytes > 0);
 	assert_int_equal(st.schema_version, store_schema_version());
-	assert_string_equal(st.tokenizer, "porter docent_stop unicode61 remove_diacritics 2");
+	assert_string_equal(st.tokenizer, "porter unicode61 remove_diacritics 2");
 
 	assert_int_equal(store_stats_get(f->s, "empty", &st), 0);
 	assert_int_equal(st.collections, 1);
