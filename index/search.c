@@ -31,6 +31,7 @@
 
 #include <math.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -156,6 +157,8 @@ typedef struct rank_state {
 	int called;
 	int nomem;
 	int nphrase;
+	atomic_int *next;      /* shared by both connections: the next phrase to
+	                          walk (NULL: this connection walks them all) */
 	sqlite3_int64 nrow;    /* rows in the index */
 	sqlite3_int64 ntokens; /* tokens in the index */
 	int64_t max_rowid;
@@ -232,18 +235,28 @@ static void docent_rank(const Fts5ExtensionApi *api, Fts5Context *ctx, sqlite3_c
 		goto fail;
 	if ((size_t)st->nphrase > sc->capphrase) {
 		size_t *p = realloc(sc->phrase_end, (size_t)st->nphrase * sizeof *p);
-		if (!p) {
+		int *q = p ? realloc(sc->phrase_id, (size_t)st->nphrase * sizeof *q) : NULL;
+		if (p)
+			sc->phrase_end = p;
+		if (!q) {
 			st->nomem = 1;
 			rc = SQLITE_NOMEM;
 			goto fail;
 		}
-		sc->phrase_end = p;
+		sc->phrase_id = q;
 		sc->capphrase = (size_t)st->nphrase;
 	}
-	for (int i = 0; i < st->nphrase; i++) {
+	/* with two connections, each takes the next phrase nobody has taken:
+	 * the two threads finish together whatever the terms' lengths */
+	sc->nwalked = 0;
+	for (int k = 0;; k++) {
+		int i = st->next ? atomic_fetch_add(st->next, 1) : k;
+		if (i >= st->nphrase)
+			break;
 		if ((rc = api->xQueryPhrase(ctx, i, st, collect_row)) != SQLITE_OK)
 			goto fail;
-		sc->phrase_end[i] = sc->npost;
+		sc->phrase_id[sc->nwalked] = i;
+		sc->phrase_end[sc->nwalked++] = sc->npost;
 	}
 	sqlite3_result_int(sctx, 1);
 	return;
@@ -336,6 +349,7 @@ void store_search_scratch_free(search_scratch *sc)
 	free(sc->rowid);
 	free(sc->tf);
 	free(sc->phrase_end);
+	free(sc->phrase_id);
 	free(sc->acc);
 	free(sc->touched);
 	free(sc->hkey);
@@ -624,8 +638,9 @@ static int score(store *s, const part *parts, int nparts,
 		const termlist *terms = &parts[h].terms;
 		const search_scratch *ps = rs->sc;
 		size_t start = 0;
-		for (int i = 0; i < rs->nphrase; i++) {
-			size_t end = ps->phrase_end[i];
+		for (size_t k = 0; k < ps->nwalked; k++) {
+			size_t end = ps->phrase_end[k];
+			int i = ps->phrase_id[k];
 			double df = (double)(end - start);
 			/* phrases are the terms in order, unless FTS5 saw it otherwise */
 			int qtf = rs->nphrase == (int)terms->n ? terms->qtf[i] : 1;
@@ -763,15 +778,21 @@ static int hit_fetch(store *s, const char *fts, const store_search_params *p, in
 }
 
 /*
- * The FTS5 expression for one hit's snippet: only the query terms found in
- * that chunk (binary search in each term's postings, which FTS5 hands out
- * in rowid order). snippet() marks only those anyway, and FTS5 sets up a
- * cursor per term of the expression for every snippet: with 30-word
- * queries that setup was a third of the search time. Falls back to the
- * whole expression when FTS5 split a term into several phrases.
+ * The FTS5 expression for one hit's snippet: the query terms found in that
+ * chunk (binary search in each term's postings, which FTS5 hands out in
+ * rowid order), the rarest SNIPPET_TERMS of them. FTS5 sets up a cursor per
+ * term of the expression for every snippet: with the whole expression of a
+ * 30-word query that setup was a third of the search time, and snippet()
+ * marks only the terms in the row anyway. Falls back to the whole
+ * expression when FTS5 split a term into several phrases.
  */
+#define SNIPPET_TERMS 6
+
 static int hit_expr(const part *parts, int nparts, int64_t rowid, const char *fts, dbuf *out)
 {
+	struct { size_t df; int h, i; } found[SNIPPET_TERMS];
+	size_t nfound = 0;
+
 	dbuf_reset(out);
 	for (int h = 0; h < nparts; h++) {
 		const rank_state *rs = &parts[h].rs;
@@ -779,8 +800,10 @@ static int hit_expr(const part *parts, int nparts, int64_t rowid, const char *ft
 		size_t start = 0;
 		if (rs->nphrase != (int)parts[h].terms.n)
 			return dbuf_puts(out, fts);
-		for (int i = 0; i < rs->nphrase; i++) {
-			size_t lo = start, hi = sc->phrase_end[i];
+		for (size_t k = 0; k < sc->nwalked; k++) {
+			int i = sc->phrase_id[k];
+			size_t lo = start, hi = sc->phrase_end[k];
+			size_t df = hi - start;
 			start = hi;
 			while (lo < hi) {
 				size_t mid = lo + (hi - lo) / 2;
@@ -791,15 +814,28 @@ static int hit_expr(const part *parts, int nparts, int64_t rowid, const char *ft
 			}
 			if (lo == start || sc->rowid[lo] != rowid)
 				continue;
-			const termlist *t = &parts[h].terms;
-			if (fts_expr(t, (size_t)i, t->n, NULL, out))
-				return DOCENT_ENOMEM;
-			if (dbuf_puts(out, " OR "))
-				return DOCENT_ENOMEM;
+			/* keep the rarest: replace the most common kept term */
+			size_t at = nfound;
+			if (nfound == SNIPPET_TERMS) {
+				at = 0;
+				for (size_t m = 1; m < nfound; m++)
+					if (found[m].df > found[at].df)
+						at = m;
+				if (found[at].df <= df)
+					continue;
+			} else {
+				nfound++;
+			}
+			found[at].df = df;
+			found[at].h = h;
+			found[at].i = i;
 		}
 	}
-	if (out->len >= 4)
-		dbuf_truncate(out, out->len - 4); /* the last " OR " */
+	for (size_t k = 0; k < nfound; k++) {
+		const termlist *t = &parts[found[k].h].terms;
+		if ((k && dbuf_puts(out, " OR ")) || fts_expr(t, (size_t)found[k].i, t->n, NULL, out))
+			return DOCENT_ENOMEM;
+	}
 	return out->len ? 0 : dbuf_puts(out, fts);
 }
 
@@ -842,8 +878,9 @@ static void *side_run(void *arg)
 
 /*
  * Gathers the postings of every term: with two or more terms and the second
- * connection open, the odd-numbered terms on a second thread while this one
- * walks the even-numbered ones. Fills parts[0..*nparts). Not while this
+ * connection open, both connections run the whole expression and each
+ * walks the terms the other has not taken yet, on two threads. Fills
+ * parts[0..*nparts). Not while this
  * handle has a transaction of its own open: the second connection could
  * not see its uncommitted writes.
  */
@@ -851,6 +888,7 @@ static int gather(store *s, const termlist *terms, int allow_two, part parts[2],
 {
 	sqlite3_stmt *st;
 	side_job side = { s, &parts[1], SQLITE_OK };
+	atomic_int next = 0;
 	pthread_t th;
 	int two, started = 0, rc;
 	int64_t chunks = 0;
@@ -874,7 +912,9 @@ static int gather(store *s, const termlist *terms, int allow_two, part parts[2],
 	for (int h = 0; h < *nparts; h++) {
 		parts[h].rs.sc = h ? &s->sc2 : &s->sc;
 		parts[h].rs.sc->npost = 0;
-		if (fts_expr(terms, (size_t)h, (size_t)*nparts, &parts[h].terms, &parts[h].fts))
+		parts[h].rs.sc->nwalked = 0;
+		parts[h].rs.next = two ? &next : NULL;
+		if (fts_expr(terms, 0, 1, &parts[h].terms, &parts[h].fts))
 			return docent_error_set(DOCENT_ENOMEM, "out of memory searching");
 	}
 	if (two)

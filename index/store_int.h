@@ -67,7 +67,9 @@ typedef struct search_scratch {
 	int64_t *rowid;      /* postings of all phrases, end to end */
 	uint16_t *tf;
 	size_t npost, cappost;
-	size_t *phrase_end;  /* postings of phrase i end at phrase_end[i] */
+	size_t *phrase_end;  /* postings of the k-th phrase walked end at phrase_end[k] */
+	int *phrase_id;      /* and it is phrase phrase_id[k] of the expression */
+	size_t nwalked;      /* phrases walked on this scratch's connection */
 	size_t capphrase;
 	double *acc;         /* dense accumulators indexed by rowid */
 	size_t capacc;
