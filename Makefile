@@ -14,7 +14,7 @@
 CC      ?= cc
 BUILD   ?= build
 SAN     ?=
-PKGS    := sqlite3 libpcre2-8 poppler-glib libzip libxml-2.0 md4c libutf8proc inih jansson libcrypto
+PKGS    := sqlite3 libpcre2-8 poppler-glib libzip libxml-2.0 md4c libutf8proc inih jansson libcrypto libcurl
 
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null)

@@ -18,6 +18,7 @@ pkg:libutf8proc:libutf8proc-dev
 pkg:inih:libinih-dev
 pkg:jansson:libjansson-dev
 pkg:libcrypto:libssl-dev
+pkg:libcurl:libcurl4-openssl-dev
 pkg:cmocka:libcmocka-dev
 file:/usr/include/csv.h:libcsv-dev
 cmd:cc:gcc

@@ -1,0 +1,93 @@
+/*
+ * generator.h - text generation with a language model, streamed.
+ *
+ * Backends (vtables, see generator_ops):
+ *   - in-process llama.cpp chat models: the chat template from the GGUF
+ *     metadata, a sampler chain (temperature, top-k, top-p, min-p,
+ *     repetition penalty, seed), stop strings, a token budget that respects
+ *     the context window, reuse of the cached prompt prefix between calls;
+ *   - HTTP: OpenAI-compatible POST /v1/chat/completions (server-sent
+ *     events) and Ollama POST /api/chat (JSON lines), parsed incrementally,
+ *     with timeouts and clear errors for a server that is down, slow,
+ *     answers with an error, or sends malformed data.
+ * Text reaches the caller through a callback, piece by piece, each piece
+ * whole UTF-8 (a piece never ends inside a character). The callback can
+ * cancel by returning non-zero.
+ *
+ * Ownership: generator_open() returns a handle freed with generator_free().
+ * Threads: one call at a time per handle.
+ */
+#ifndef DOCENT_ENGINE_GENERATOR_H
+#define DOCENT_ENGINE_GENERATOR_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+typedef struct generator_params {
+	const char *model;       /* spec: GGUF path, or URL#model (model_spec.h) */
+	int context;             /* in-process: context window in tokens; 0 = model's, capped at 8192 */
+	int threads;             /* in-process: 0 = all cores */
+	int timeout_ms;          /* HTTP: no data for this long = error; 0 = 120000 */
+	const char *api_key_env; /* HTTP: as for embedders */
+} generator_params;
+
+generator_params generator_default_params(void);
+
+typedef struct gen_options {
+	double temperature;      /* default 0.2; 0 = greedy */
+	int top_k;               /* default 40; 0 = off */
+	double top_p;            /* default 0.95; 1 = off */
+	double min_p;            /* default 0.05; 0 = off */
+	double repeat_penalty;   /* default 1.1; 1 = off */
+	uint32_t seed;           /* default 0 = random */
+	int max_tokens;          /* default 512; cut to what the context leaves */
+	const char *const *stop; /* stop strings (not emitted); borrowed */
+	size_t nstop;
+} gen_options;
+
+gen_options gen_default_options(void);
+
+typedef struct chat_message {
+	const char *role;        /* "system", "user" or "assistant" */
+	const char *content;
+} chat_message;
+
+/* Receives each piece of generated text; return non-zero to stop. */
+typedef int (*gen_piece_fn)(void *ctx, const char *piece, size_t n);
+
+typedef struct gen_result {
+	int prompt_tokens;
+	int completion_tokens;
+	int cached_tokens;       /* prompt tokens reused from the previous call */
+	double first_token_ms;   /* time to first piece */
+	double total_ms;
+	int stopped_by;          /* GEN_STOP_* */
+} gen_result;
+
+enum { GEN_STOP_END = 1, GEN_STOP_STRING, GEN_STOP_LENGTH, GEN_STOP_CANCELLED };
+
+typedef struct generator generator;
+
+typedef struct generator_ops {
+	/* required: generates a reply to the conversation */
+	int (*chat)(void *self, const chat_message *msgs, size_t n, const gen_options *o,
+		    gen_piece_fn fn, void *ctx, gen_result *res);
+	/* required: continues a raw prompt, no template */
+	int (*complete)(void *self, const char *prompt, const gen_options *o,
+			gen_piece_fn fn, void *ctx, gen_result *res);
+	/* required */
+	void (*free)(void *self);
+} generator_ops;
+
+int generator_open(generator **out, const generator_params *params);
+void generator_free(generator *g);
+
+int generator_chat(generator *g, const chat_message *msgs, size_t n, const gen_options *o,
+		   gen_piece_fn fn, void *ctx, gen_result *res);
+int generator_complete(generator *g, const char *prompt, const gen_options *o,
+		       gen_piece_fn fn, void *ctx, gen_result *res);
+
+/* A stable name for the model, borrowed from the generator. */
+const char *generator_model_id(const generator *g);
+
+#endif
