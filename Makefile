@@ -60,9 +60,18 @@ $(LIB): $(LIB_OBJ)
 $(BIN): $(CLI_OBJ) $(LIB)
 	$(CC) $(LDFLAGS) $(CLI_OBJ) $(LIB) $(LDLIBS) -o $@
 
+# The in-process model backends compile against llama.cpp's header, and
+# everything that may call them links its static libraries. Test binaries do
+# (the engine's tests need the generated tiny models); the docent binary
+# will once its commands use the engine. LLAMA_* come from mk/llama.mk and
+# are looked up only when used, so `make clean` never builds llama.cpp.
+LLAMA_OBJ := $(addprefix $(BUILD)/obj/engine/,embed_llama.o gen_llama.o llama_common.o)
+$(LLAMA_OBJ): override CFLAGS += $(LLAMA_CFLAGS)
+$(BUILD)/tests/engine/test_llama_embed $(BUILD)/tests/engine/test_llama_gen: $(TINY_MODELS)
+
 $(BUILD)/tests/%: tests/%.c tests/testutil.h $(LIB)
 	@mkdir -p $(@D)
-	$(CC) $(CFLAGS) -DDOCENT_SRC_DIR='"$(CURDIR)"' $< $(LIB) $(LDLIBS) -lcmocka $(LDFLAGS) -o $@
+	$(CC) $(CFLAGS) -DDOCENT_SRC_DIR='"$(CURDIR)"' $< $(LIB) $(LDLIBS) $(LLAMA_LIBS) -lcmocka $(LDFLAGS) -o $@
 
 $(BUILD)/bench/%: bench/%.c $(LIB)
 	@mkdir -p $(@D)

@@ -4,7 +4,8 @@
  * thin wrappers that call through a handle's vtable.
  *
  * The wrappers check arguments once here so that backends need not. A
- * GGUF spec is refused for now: the in-process backend plugs in below.
+ * GGUF spec goes to the in-process llama.cpp backends (embed_llama.c,
+ * gen_llama.c), a server URL to the HTTP ones.
  */
 #include "engine/engine_int.h"
 #include "core/error.h"
@@ -70,11 +71,10 @@ int embedder_open(embedder **out, const embedder_params *params)
 	case MODEL_OLLAMA:
 		return embed_http_open(out, &spec, params);
 	case MODEL_GGUF:
+		return embed_llama_open(out, &spec, params);
 	default:
-		return docent_error_set(DOCENT_EUNSUPPORTED,
-			"embedding model %s: in-process GGUF models are not available in this "
-			"build; use a server instead (ollama:MODEL or http://HOST:PORT/v1#MODEL)",
-			spec.path);
+		return docent_error_set(DOCENT_EINVAL, "embedding model %s: unknown backend",
+					params->model);
 	}
 }
 
@@ -148,11 +148,10 @@ int generator_open(generator **out, const generator_params *params)
 	case MODEL_OLLAMA:
 		return gen_http_open(out, &spec, params);
 	case MODEL_GGUF:
+		return gen_llama_open(out, &spec, params);
 	default:
-		return docent_error_set(DOCENT_EUNSUPPORTED,
-			"chat model %s: in-process GGUF models are not available in this "
-			"build; use a server instead (ollama:MODEL or http://HOST:PORT/v1#MODEL)",
-			spec.path);
+		return docent_error_set(DOCENT_EINVAL, "chat model %s: unknown backend",
+					params->model);
 	}
 }
 

@@ -42,4 +42,51 @@ int embed_http_open(embedder **out, const model_spec *spec, const embedder_param
  */
 int gen_http_open(generator **out, const model_spec *spec, const generator_params *p);
 
+/* ---- in-process llama.cpp (llama_common.c, embed_llama.c, gen_llama.c) ----
+ * Declared with plain types so that files which do not include llama.h
+ * (and are built without its flags) can include this header. */
+#include <stdbool.h>
+#include <stdint.h>
+
+struct llama_model;
+struct llama_vocab;
+
+/*
+ * The llama.cpp embedder for a MODEL_GGUF spec: loads the model, checks that
+ * it pools tokens into one vector per text, and makes a context of the
+ * model's training size. Errors: DOCENT_ENOTFOUND, DOCENT_EFORMAT (not GGUF,
+ * or not an embedding model), DOCENT_ENOMEM. Caller frees with embedder_free().
+ */
+int embed_llama_open(embedder **out, const model_spec *spec, const embedder_params *p);
+
+/*
+ * The llama.cpp generator for a MODEL_GGUF spec: a chat model with its
+ * template. Errors as for embed_llama_open(). Caller frees with
+ * generator_free().
+ */
+int gen_llama_open(generator **out, const model_spec *spec, const generator_params *p);
+
+/*
+ * Loads the GGUF file at path (once per process it starts llama.cpp and
+ * silences its logging). `what` names the role in messages ("embedding
+ * model"). Errors: DOCENT_ENOTFOUND, DOCENT_EPERM, DOCENT_EFORMAT. Caller
+ * frees *out with llama_model_free().
+ */
+int llama_common_load(const char *path, const char *what, struct llama_model **out);
+
+/* The thread count to use: `requested`, or all online cores when <= 0. */
+int llama_common_threads(int requested);
+
+/* The file's base name, the model id of a GGUF model. */
+void llama_common_model_id(const char *path, char *out, size_t cap);
+
+/*
+ * Tokenizes text[0..n) into *toks (malloc'd, caller frees; *toks may be
+ * reallocated when too small, *cap holds its size), the count in *ntok.
+ * Returns 0, DOCENT_ENOMEM, or DOCENT_ETOOBIG for a text over INT32_MAX.
+ */
+int llama_common_tokenize(const struct llama_vocab *vocab, const char *text, size_t n,
+			  bool add_special, bool parse_special, int32_t **toks, size_t *cap,
+			  int *ntok);
+
 #endif

@@ -352,13 +352,14 @@ static void test_http__server_down(void **state)
 	generator_free(g);
 }
 
-static void test_http__gguf_not_here_yet(void **state)
+/* A GGUF spec goes to the in-process backend, which names the missing file. */
+static void test_http__gguf_spec_goes_in_process(void **state)
 {
 	embedder_params p = embedder_default_params();
 	embedder *e;
 
 	p.model = "/models/x.gguf";
-	assert_int_equal(embedder_open(&e, &p), DOCENT_EUNSUPPORTED);
+	assert_int_equal(embedder_open(&e, &p), DOCENT_ENOTFOUND);
 	expect_msg("/models/x.gguf");
 	p.model = "nonsense";
 	assert_int_equal(embedder_open(&e, &p), DOCENT_EINVAL);
@@ -602,7 +603,7 @@ int main(void)
 		cmocka_unit_test(test_http__malformed_embeddings),
 		cmocka_unit_test(test_http__embed_timeout),
 		cmocka_unit_test(test_http__server_down),
-		cmocka_unit_test(test_http__gguf_not_here_yet),
+		cmocka_unit_test(test_http__gguf_spec_goes_in_process),
 		cmocka_unit_test(test_http__openai_chat_stream),
 		cmocka_unit_test(test_http__ollama_chat_lines),
 		cmocka_unit_test(test_http__openai_complete),
