@@ -36,6 +36,27 @@ TEST_SRC := $(sort $(wildcard tests/*/test_*.c))
 BENCH_SRC := $(sort $(wildcard bench/*.c))
 
 LIB_OBJ  := $(LIB_SRC:%.c=$(BUILD)/obj/%.o)
+
+# FAISS through its C API. Debian's libfaiss-dev has the C API headers but
+# no C API library: then index/faiss_c_shim.cpp provides the functions
+# docent uses, on top of the C++ library (see docs/faiss.md).
+CXX     ?= c++
+CXXFLAGS_D := $(OPT) -std=c++17 -fPIC -Wall -Wextra -I.
+ifeq ($(SAN),1)
+CXXFLAGS_D += -fsanitize=address,undefined -fno-omit-frame-pointer
+endif
+HAVE_FAISS_C := $(shell printf 'int main(void){return 0;}' | $(CC) -x c - -lfaiss_c -lfaiss -o /dev/null 2>/dev/null && echo y)
+ifeq ($(HAVE_FAISS_C),y)
+FAISS_LIBS := -lfaiss_c -lfaiss
+else
+LIB_OBJ += $(patsubst %.cpp,$(BUILD)/obj/%.o,$(sort $(wildcard index/*.cpp)))
+FAISS_LIBS := -lfaiss
+endif
+LDLIBS  += $(FAISS_LIBS) -llapack -lblas -lgomp -lstdc++
+
+$(BUILD)/obj/%.o: %.cpp
+	@mkdir -p $(@D)
+	$(CXX) $(CXXFLAGS_D) -MMD -MP -c $< -o $@
 CLI_OBJ  := $(CLI_SRC:%.c=$(BUILD)/obj/%.o)
 TEST_BIN := $(TEST_SRC:%.c=$(BUILD)/%)
 BENCH_BIN := $(BENCH_SRC:%.c=$(BUILD)/%)

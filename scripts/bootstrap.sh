@@ -19,6 +19,8 @@ pkg:inih:libinih-dev
 pkg:jansson:libjansson-dev
 pkg:libcrypto:libssl-dev
 pkg:libcurl:libcurl4-openssl-dev
+file:/usr/include/faiss/c_api/Index_c.h:libfaiss-dev
+cmd:c++:g++
 pkg:cmocka:libcmocka-dev
 file:/usr/include/csv.h:libcsv-dev
 cmd:cc:gcc
