@@ -79,12 +79,12 @@ $(LIB): $(LIB_OBJ)
 	ar rcs $@ $^
 
 $(BIN): $(CLI_OBJ) $(LIB)
-	$(CC) $(LDFLAGS) $(CLI_OBJ) $(LIB) $(LDLIBS) -o $@
+	$(CC) $(LDFLAGS) $(CLI_OBJ) $(LIB) $(LDLIBS) $(LLAMA_LIBS) -o $@
 
 # The in-process model backends compile against llama.cpp's header, and
 # everything that may call them links its static libraries. Test binaries do
-# (the engine's tests need the generated tiny models); the docent binary
-# will once its commands use the engine. LLAMA_* come from mk/llama.mk and
+# (the engine's tests need the generated tiny models) and so does the
+# docent binary (`docent generate`). LLAMA_* come from mk/llama.mk and
 # are looked up only when used, so `make clean` never builds llama.cpp.
 LLAMA_OBJ := $(addprefix $(BUILD)/obj/engine/,embed_llama.o gen_llama.o llama_common.o)
 $(LLAMA_OBJ): override CFLAGS += $(LLAMA_CFLAGS)

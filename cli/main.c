@@ -25,6 +25,8 @@ static const cli_command COMMANDS[] = {
 	{ "stats", "counts and sizes", cmd_stats, help_stats },
 	{ "config", "show the effective configuration and where each value came from",
 	  cmd_config, help_config },
+	{ "generate", "stream text from the language model (checks a model setup)",
+	  cmd_generate, help_generate },
 };
 #define NCOMMANDS (sizeof COMMANDS / sizeof COMMANDS[0])
 

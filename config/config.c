@@ -46,6 +46,11 @@ static const keydef KEYS[] = {
 	{ "search.k1", T_REAL, "1.2", "BM25 term-frequency saturation" },
 	{ "search.b", T_REAL, "0.75", "BM25 length normalisation" },
 	{ "search.snippet_words", T_INT, "24", "words in a result snippet" },
+	{ "engine.chat_model", T_STR, "", "language model: a GGUF path or URL#model (env DOCENT_CHAT_MODEL)" },
+	{ "engine.embed_model", T_STR, "", "embedding model: a GGUF path or URL#model (env DOCENT_EMBED_MODEL)" },
+	{ "engine.temperature", T_REAL, "0.2", "sampling temperature (0: always the likeliest token)" },
+	{ "engine.max_tokens", T_INT, "512", "most tokens generated per answer" },
+	{ "engine.context", T_INT, "0", "in-process models: context window in tokens (0: the model's, at most 8192)" },
 	{ "store.tokenizer", T_STR, "porter unicode61 remove_diacritics 2",
 	  "FTS5 tokenizer of a new database (an existing one keeps its own)" },
 };
@@ -293,9 +298,17 @@ static int load_env(config *c)
 			var[j++] = *p == '.' ? '_' : (char)toupper((unsigned char)*p);
 		var[j] = '\0';
 		v = getenv(var);
-		if (!v && strcmp(KEYS[k].key, "core.data_dir") == 0) {
-			v = getenv("DOCENT_HOME");
-			snprintf(var, sizeof var, "DOCENT_HOME");
+		/* the short names scripts use (documented in docent.conf) */
+		static const char *const alias[][2] = {
+			{ "core.data_dir", "DOCENT_HOME" },
+			{ "engine.chat_model", "DOCENT_CHAT_MODEL" },
+			{ "engine.embed_model", "DOCENT_EMBED_MODEL" },
+		};
+		for (size_t a = 0; !v && a < sizeof alias / sizeof alias[0]; a++) {
+			if (strcmp(KEYS[k].key, alias[a][0]) == 0 && getenv(alias[a][1])) {
+				v = getenv(alias[a][1]);
+				snprintf(var, sizeof var, "%s", alias[a][1]);
+			}
 		}
 		if (v && v[0]) {
 			int rc = set_index(c, (int)k, v, CONFIG_ENV, var);
@@ -514,6 +527,16 @@ void config_search_params(const config *c, store_search_params *p)
 	p->k1 = strtod(config_get(c, "search.k1"), NULL);
 	p->b = strtod(config_get(c, "search.b"), NULL);
 	p->snippet_tokens = (int)get_int(c, "search.snippet_words");
+}
+
+void config_generator_params(const config *c, generator_params *p, gen_options *o)
+{
+	*p = generator_default_params();
+	*o = gen_default_options();
+	p->model = config_get(c, "engine.chat_model");
+	p->context = (int)get_int(c, "engine.context");
+	o->temperature = strtod(config_get(c, "engine.temperature"), NULL);
+	o->max_tokens = (int)get_int(c, "engine.max_tokens");
 }
 
 void config_store_params(const config *c, store_params *p)

@@ -24,6 +24,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "engine/generator.h"
 #include "index/store.h"
 #include "ingest/ingest.h"
 
@@ -74,6 +75,8 @@ char *config_db_path(const config *c);
 void config_ingest_params(const config *c, ingest_params *out);
 void config_search_params(const config *c, store_search_params *out);
 void config_store_params(const config *c, store_params *out);
+/* The language model and its sampling settings (engine.*). */
+void config_generator_params(const config *c, generator_params *p, gen_options *o);
 
 /* Parses sizes like "100MB", "512k", "2 GiB", "1000" (bytes). */
 int config_parse_size(const char *s, uint64_t *out);

@@ -1,0 +1,137 @@
+/*
+ * cmd_generate.c - `docent generate`: streams a raw completion (or, with
+ * --chat, a chat reply) from the configured language model. Useful to check
+ * a model setup before asking questions of documents.
+ */
+#include "cli/cli.h"
+#include "core/error.h"
+#include "engine/generator.h"
+
+#include <getopt.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+
+void help_generate(FILE *out)
+{
+	fprintf(out,
+		"Usage: docent generate [OPTIONS] PROMPT...\n\n"
+		"Streams what the language model writes after PROMPT (a raw completion,\n"
+		"no chat template), or with --chat its reply to PROMPT as a user message.\n"
+		"The model is engine.chat_model (or DOCENT_CHAT_MODEL): a GGUF file run\n"
+		"in-process, or a server (see config/docent.conf for the forms).\n\n"
+		"Options:\n"
+		"  -m, --model SPEC        the model, overriding the configuration\n"
+		"      --chat              use the model's chat template\n"
+		"  -n, --max-tokens N      most tokens to generate (default engine.max_tokens)\n"
+		"  -t, --temperature X     sampling temperature; 0 is deterministic\n"
+		"      --seed N            random seed (default: random)\n"
+		"      --stop TEXT         stop before TEXT (repeatable)\n"
+		"      --stats             print token counts and speed to stderr\n\n"
+		"Ctrl-C stops the generation and keeps what was written.\n");
+}
+
+static volatile sig_atomic_t stop_flag;
+
+static void on_sigint(int sig)
+{
+	(void)sig;
+	stop_flag = 1;
+	signal(SIGINT, SIG_DFL);
+}
+
+static int on_piece(void *ctx, const char *piece, size_t n)
+{
+	(void)ctx;
+	fwrite(piece, 1, n, stdout);
+	fflush(stdout);
+	return stop_flag != 0;
+}
+
+int cmd_generate(cli *c, int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "model", required_argument, NULL, 'm' },
+		{ "chat", no_argument, NULL, 'C' },
+		{ "max-tokens", required_argument, NULL, 'n' },
+		{ "temperature", required_argument, NULL, 't' },
+		{ "seed", required_argument, NULL, 'S' },
+		{ "stop", required_argument, NULL, 'X' },
+		{ "stats", no_argument, NULL, 'T' },
+		{ NULL, 0, NULL, 0 },
+	};
+	generator_params gp;
+	gen_options go;
+	gen_result res = { 0 };
+	generator *g = NULL;
+	const char *stops[16];
+	size_t nstop = 0;
+	unsigned long seed = 0;
+	int opt, rc = 0, chat = 0, stats = 0;
+	dbuf prompt = DBUF_INIT;
+	char *end;
+
+	while ((opt = getopt_long(argc, argv, "m:n:t:", opts, NULL)) != -1) {
+		switch (opt) {
+		case 'm': rc = config_set(c->cfg, "engine.chat_model", optarg, CONFIG_FLAG, "--model"); break;
+		case 'n': rc = config_set(c->cfg, "engine.max_tokens", optarg, CONFIG_FLAG, "--max-tokens"); break;
+		case 't': rc = config_set(c->cfg, "engine.temperature", optarg, CONFIG_FLAG, "--temperature"); break;
+		case 'C': chat = 1; break;
+		case 'T': stats = 1; break;
+		case 'S':
+			seed = strtoul(optarg, &end, 10);
+			if (*end || !*optarg)
+				return cli_usage(c, "--seed takes a whole number, not '%s'", optarg);
+			break;
+		case 'X':
+			if (nstop == sizeof stops / sizeof stops[0])
+				return cli_usage(c, "at most 16 --stop strings");
+			stops[nstop++] = optarg;
+			break;
+		default: return cli_usage(c, "unknown option");
+		}
+		if (rc) {
+			fprintf(stderr, "docent generate: %s\n", docent_error_message());
+			return CLI_USAGE;
+		}
+	}
+	if (optind >= argc)
+		return cli_usage(c, "give a prompt, e.g. docent generate \"Once upon a time\"");
+	for (int i = optind; i < argc; i++)
+		if ((i > optind && dbuf_putc(&prompt, ' ')) || dbuf_puts(&prompt, argv[i]))
+			return cli_fail(DOCENT_ENOMEM, NULL);
+	config_generator_params(c->cfg, &gp, &go);
+	go.seed = (uint32_t)seed;
+	go.stop = stops;
+	go.nstop = nstop;
+	if (!gp.model || !gp.model[0]) {
+		dbuf_free(&prompt);
+		fprintf(stderr, "docent: no language model configured: set engine.chat_model in "
+			"the configuration, DOCENT_CHAT_MODEL, or pass --model (a GGUF file or "
+			"URL#model; see config/docent.conf)\n");
+		return CLI_FAIL;
+	}
+	rc = generator_open(&g, &gp);
+	if (rc) {
+		dbuf_free(&prompt);
+		return cli_fail(rc, NULL);
+	}
+	signal(SIGINT, on_sigint);
+	if (chat) {
+		chat_message m = { "user", prompt.data };
+		rc = generator_chat(g, &m, 1, &go, on_piece, NULL, &res);
+	} else {
+		rc = generator_complete(g, prompt.data, &go, on_piece, NULL, &res);
+	}
+	signal(SIGINT, SIG_DFL);
+	putchar('\n');
+	if (rc == 0 && stats)
+		fprintf(stderr, "%s: %d prompt tokens (%d cached), %d generated, first token "
+			"%.0f ms, %.1f tokens/s\n", generator_model_id(g), res.prompt_tokens,
+			res.cached_tokens, res.completion_tokens, res.first_token_ms,
+			res.total_ms > res.first_token_ms ?
+			(res.completion_tokens - 1) * 1000.0 / (res.total_ms - res.first_token_ms) : 0);
+	generator_free(g);
+	dbuf_free(&prompt);
+	return rc ? cli_fail(rc, "generation failed") : CLI_OK;
+}

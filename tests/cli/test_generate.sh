@@ -1,0 +1,26 @@
+#!/bin/sh
+# test_generate.sh - `docent generate` with the generated tiny chat model
+# (in-process llama.cpp), and its errors: no model, a missing file, a
+# server that is down.
+. "$(dirname "$0")/lib.sh"
+
+M="$SRC/build/models/tiny-chat.gguf"
+[ -f "$M" ] || { echo "missing $M: run 'make tiny-models'"; exit 1; }
+
+t "generate --help" contains "Usage: docent generate" "$DOCENT" generate --help
+t "no model configured says how to set one" contains "DOCENT_CHAT_MODEL" "$DOCENT" generate hello
+t "no model configured fails" expect_status 1 "$DOCENT" generate hello
+t "generates from a GGUF file" expect_status 0 "$DOCENT" generate -m "$M" -n 6 -t 0 "Once upon a time"
+"$DOCENT" generate -m "$M" -n 6 -t 0 "Once upon a time" >"$TMP/a" 2>/dev/null
+"$DOCENT" generate -m "$M" -n 6 -t 0 "Once upon a time" >"$TMP/b" 2>/dev/null
+t "temperature 0 is deterministic" cmp "$TMP/a" "$TMP/b"
+t "chat template" expect_status 0 "$DOCENT" generate -m "$M" -n 4 --chat "Hello"
+t "stats on stderr" contains "tokens/s" "$DOCENT" generate -m "$M" -n 4 --stats "Hello"
+t "DOCENT_CHAT_MODEL selects the model" sh -c 'DOCENT_CHAT_MODEL="$1" "$0" generate -n 3 hi' "$DOCENT" "$M"
+t "config names its origin" sh -c 'DOCENT_CHAT_MODEL="$1" "$0" config | grep -q "engine.chat_model.*env DOCENT_CHAT_MODEL"' "$DOCENT" "$M"
+t "a missing model file is a clear error" contains "no such file" "$DOCENT" generate -m /nonexistent/model.gguf hi
+t "a server that is down is a clear error" contains "check that the server is running" \
+	"$DOCENT" generate -m "http://127.0.0.1:9/v1#x" hi
+t "a bad model spec is a usage-level error" expect_status 1 "$DOCENT" generate -m "ftp://x" hi
+
+finish
