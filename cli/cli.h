@@ -63,6 +63,7 @@ int cmd_collections(cli *c, int argc, char **argv);
 int cmd_stats(cli *c, int argc, char **argv);
 int cmd_config(cli *c, int argc, char **argv);
 int cmd_generate(cli *c, int argc, char **argv);
+int cmd_models(cli *c, int argc, char **argv);
 void help_init(FILE *out);
 void help_ingest(FILE *out);
 void help_search(FILE *out);
@@ -72,6 +73,7 @@ void help_collections(FILE *out);
 void help_stats(FILE *out);
 void help_config(FILE *out);
 void help_generate(FILE *out);
+void help_models(FILE *out);
 
 /* Human-readable sizes: "12.3 MB". Returns buf. */
 const char *cli_size(double bytes, char *buf, size_t n);

@@ -111,7 +111,20 @@ int cmd_generate(cli *c, int argc, char **argv)
 			"URL#model; see config/docent.conf)\n");
 		return CLI_FAIL;
 	}
+	/* a bare "name.gguf" is a file in the models folder */
+	char *dir = NULL, *full = NULL;
+	size_t len = strlen(gp.model);
+	if (!strchr(gp.model, '/') && len > 5 && strcmp(gp.model + len - 5, ".gguf") == 0 &&
+	    (dir = config_models_dir(c->cfg)) != NULL) {
+		dbuf b = DBUF_INIT;
+		dbuf_printf(&b, "%s/%s", dir, gp.model);
+		full = dbuf_detach(&b, NULL);
+		if (full)
+			gp.model = full;
+	}
 	rc = generator_open(&g, &gp);
+	free(dir);
+	free(full);
 	if (rc) {
 		dbuf_free(&prompt);
 		return cli_fail(rc, NULL);

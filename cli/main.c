@@ -27,6 +27,8 @@ static const cli_command COMMANDS[] = {
 	  cmd_config, help_config },
 	{ "generate", "stream text from the language model (checks a model setup)",
 	  cmd_generate, help_generate },
+	{ "models", "the configured models and the GGUF files in the models folder",
+	  cmd_models, help_models },
 };
 #define NCOMMANDS (sizeof COMMANDS / sizeof COMMANDS[0])
 

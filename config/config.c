@@ -48,6 +48,7 @@ static const keydef KEYS[] = {
 	{ "search.snippet_words", T_INT, "24", "words in a result snippet" },
 	{ "engine.chat_model", T_STR, "", "language model: a GGUF path or URL#model (env DOCENT_CHAT_MODEL)" },
 	{ "engine.embed_model", T_STR, "", "embedding model: a GGUF path or URL#model (env DOCENT_EMBED_MODEL)" },
+	{ "engine.models_dir", T_STR, "", "folder of GGUF model files (default: DATA_DIR/models)" },
 	{ "engine.temperature", T_REAL, "0.2", "sampling temperature (0: always the likeliest token)" },
 	{ "engine.max_tokens", T_INT, "512", "most tokens generated per answer" },
 	{ "engine.context", T_INT, "0", "in-process models: context window in tokens (0: the model's, at most 8192)" },
@@ -422,6 +423,18 @@ const char *config_data_dir(const config *c)
 		dbuf_printf(&b, "%s/.local/share/docent", home && home[0] ? home : ".");
 	m->data_dir = dbuf_detach(&b, NULL);
 	return m->data_dir ? m->data_dir : ".";
+}
+
+char *config_models_dir(const config *c)
+{
+	const char *v = config_get(c, "engine.models_dir");
+	dbuf b = DBUF_INIT;
+
+	if (v && v[0])
+		dbuf_puts(&b, v);
+	else
+		dbuf_printf(&b, "%s/models", config_data_dir(c));
+	return dbuf_detach(&b, NULL);
 }
 
 char *config_db_path(const config *c)

@@ -68,6 +68,10 @@ const char *config_origin_name(config_origin o);
  * ~/.local/share/docent. Borrowed from the config. */
 const char *config_data_dir(const config *c);
 
+/* The folder of GGUF model files: engine.models_dir, else DATA_DIR/models.
+ * Caller frees. */
+char *config_models_dir(const config *c);
+
 /* The database file inside the data directory. Caller frees. */
 char *config_db_path(const config *c);
 

@@ -23,4 +23,14 @@ t "a server that is down is a clear error" contains "check that the server is ru
 	"$DOCENT" generate -m "http://127.0.0.1:9/v1#x" hi
 t "a bad model spec is a usage-level error" expect_status 1 "$DOCENT" generate -m "ftp://x" hi
 
+# ---- the models folder ----
+mkdir -p "$DOCENT_HOME/models"
+cp "$M" "$SRC/build/models/tiny-embed.gguf" "$DOCENT_HOME/models/"
+printf 'not a model' >"$DOCENT_HOME/models/broken.gguf"
+t "models lists the chat model" contains "qwen2" "$DOCENT" models
+t "models tells embedding from chat" contains "embedding" "$DOCENT" models
+t "models says what is wrong with a bad file" contains "not a GGUF file" "$DOCENT" models
+t "models --json" sh -c '"$0" models --json | python3 -c "import json,sys; d=json.load(sys.stdin); assert len(d[\"files\"]) == 3, d"' "$DOCENT"
+t "a bare name is looked up in the models folder" expect_status 0 "$DOCENT" generate -m tiny-chat.gguf -n 3 hi
+
 finish

@@ -1,0 +1,25 @@
+/*
+ * model_info.h - what a GGUF model file is: architecture, size, context,
+ * dimension, and whether it makes embeddings or text. Read through
+ * llama.cpp (the file is memory-mapped, not read whole). Thread-safe.
+ */
+#ifndef DOCENT_ENGINE_MODEL_INFO_H
+#define DOCENT_ENGINE_MODEL_INFO_H
+
+#include <stdint.h>
+
+typedef struct model_info {
+	char name[256];        /* general.name, or "" */
+	char arch[64];         /* "bert", "qwen2", "llama", ... */
+	uint64_t params;       /* parameters */
+	int64_t file_bytes;
+	int context;           /* training context in tokens */
+	int dim;               /* embedding width */
+	int embedding;         /* non-zero for an embedding model (it pools) */
+} model_info;
+
+/* Reads path's metadata. DOCENT_ENOTFOUND, or DOCENT_EFORMAT for a file
+ * llama.cpp cannot load, with a message naming the file. */
+int model_info_read(const char *path, model_info *out);
+
+#endif
