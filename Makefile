@@ -57,7 +57,7 @@ LDLIBS  += $(FAISS_LIBS) -llapack -lblas -lgomp -lstdc++
 $(BUILD)/obj/%.o: %.cpp
 	@mkdir -p $(@D)
 	$(CXX) $(CXXFLAGS_D) -MMD -MP -c $< -o $@
-CLI_OBJ  := $(CLI_SRC:%.c=$(BUILD)/obj/%.o)
+CLI_OBJ  := $(CLI_SRC:%.c=$(BUILD)/obj/%.o) $(BUILD)/obj/catalogue.o
 TEST_BIN := $(TEST_SRC:%.c=$(BUILD)/%)
 BENCH_BIN := $(BENCH_SRC:%.c=$(BUILD)/%)
 LIB      := $(BUILD)/libdocent.a
@@ -73,6 +73,17 @@ include mk/llama.mk
 $(BUILD)/obj/%.o: %.c
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) -MMD -MP -c $< -o $@
+
+# The model catalogue (config/models.conf) is built into the binary.
+$(BUILD)/gen/catalogue.c: config/models.conf
+	@mkdir -p $(@D)
+	@{ echo '/* generated from config/models.conf */'; \
+	   echo 'const char docent_models_catalogue[] ='; \
+	   sed -e 's/\\/\\\\/g' -e 's/"/\\"/g' -e 's/^/"/' -e 's/$$/\\n"/' $<; \
+	   echo ';'; } >$@
+
+$(BUILD)/obj/catalogue.o: $(BUILD)/gen/catalogue.c
+	$(CC) $(CFLAGS) -c $< -o $@
 
 $(LIB): $(LIB_OBJ)
 	@rm -f $@

@@ -64,6 +64,7 @@ int cmd_stats(cli *c, int argc, char **argv);
 int cmd_config(cli *c, int argc, char **argv);
 int cmd_generate(cli *c, int argc, char **argv);
 int cmd_models(cli *c, int argc, char **argv);
+int cmd_pull(cli *c, int argc, char **argv);
 void help_init(FILE *out);
 void help_ingest(FILE *out);
 void help_search(FILE *out);
@@ -74,6 +75,7 @@ void help_stats(FILE *out);
 void help_config(FILE *out);
 void help_generate(FILE *out);
 void help_models(FILE *out);
+void help_pull(FILE *out);
 
 /* Human-readable sizes: "12.3 MB". Returns buf. */
 const char *cli_size(double bytes, char *buf, size_t n);

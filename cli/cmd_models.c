@@ -15,7 +15,8 @@
 void help_models(FILE *out)
 {
 	fprintf(out,
-		"Usage: docent models [--json]\n\n"
+		"Usage: docent models [--json]\n"
+		"       docent models pull NAME|URL   (see docent models pull --help)\n\n"
 		"Shows the configured chat and embedding models (engine.chat_model,\n"
 		"engine.embed_model) and every .gguf file in the models folder\n"
 		"(engine.models_dir, default DATA_DIR/models) with its architecture,\n"
@@ -71,6 +72,15 @@ int cmd_models(cli *c, int argc, char **argv)
 	json_t *files = NULL;
 	DIR *d;
 
+	if (argc > 1 && strcmp(argv[1], "pull") == 0) {
+		free(dir);
+		for (int i = 2; i < argc; i++)
+			if (cli_is_help(argv[i])) {
+				help_pull(stdout);
+				return CLI_OK;
+			}
+		return cmd_pull(c, argc - 1, argv + 1);
+	}
 	while ((opt = getopt_long(argc, argv, "", opts, NULL)) != -1) {
 		if (opt == 'J')
 			json = 1;

@@ -259,7 +259,11 @@ int main(int argc, char **argv)
 		if (strcmp(argv[i], "--") == 0)
 			break;
 		if (cli_is_help(argv[i])) {
-			cmd->help(stdout);
+			/* `docent models pull --help` is the one sub-command's help */
+			if (cmd->run == cmd_models && argc > 2 && strcmp(argv[2], "pull") == 0)
+				help_pull(stdout);
+			else
+				cmd->help(stdout);
 			return CLI_OK;
 		}
 	}
