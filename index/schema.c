@@ -75,6 +75,10 @@ static const char *const migrations[] = {
 	"INSERT INTO meta(key, value) VALUES ('tokenizer', @TOKENIZE@),"
 	"  ('created_by', '" STORE_VERSION_STRING "');"
 	"CREATE TABLE chunk_stats(block INTEGER PRIMARY KEY, data BLOB NOT NULL);",
+	/* version 2: chunk vectors, the source of truth for the FAISS index */
+	"CREATE TABLE embeddings("
+	"  chunk_id INTEGER PRIMARY KEY REFERENCES chunks(id) ON DELETE CASCADE,"
+	"  vec BLOB NOT NULL);",
 };
 
 #define NMIGRATIONS ((int)(sizeof migrations / sizeof migrations[0]))

@@ -88,7 +88,7 @@ int store_prep(store *s, enum store_stmt_id id, const char *sql, sqlite3_stmt **
 }
 
 /* Runs a cached statement that returns no rows. */
-static int exec_stmt(store *s, sqlite3_stmt *st, const char *what)
+int store_exec_stmt(store *s, sqlite3_stmt *st, const char *what)
 {
 	int rc = sqlite3_step(st);
 	sqlite3_reset(st);
@@ -99,7 +99,7 @@ static int exec_cached(store *s, enum store_stmt_id id, const char *sql, const c
 {
 	sqlite3_stmt *st;
 	int rc = store_prep(s, id, sql, &st);
-	return rc ? rc : exec_stmt(s, st, what);
+	return rc ? rc : store_exec_stmt(s, st, what);
 }
 
 /* Chunk text that a batch indexes at a time (see fts_flush). */
@@ -160,7 +160,7 @@ static int cstat_flush(store *s)
 				return rc;
 			sqlite3_bind_int64(st, 1, b->block);
 		}
-		if ((rc = exec_stmt(s, st, "writing chunk statistics")) != 0)
+		if ((rc = store_exec_stmt(s, st, "writing chunk statistics")) != 0)
 			return rc;
 	}
 	return 0;
@@ -617,7 +617,7 @@ static int coll_insert(store *s, const char *name, int64_t *out)
 		return rc;
 	sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(st, 2, now_s());
-	if ((rc = exec_stmt(s, st, "creating a collection")) != 0)
+	if ((rc = store_exec_stmt(s, st, "creating a collection")) != 0)
 		return rc;
 	if (out)
 		*out = sqlite3_last_insert_rowid(s->db);
@@ -668,7 +668,7 @@ static int bind_exec(store *s, enum store_stmt_id id, const char *sql, int64_t v
 	if (rc)
 		return rc;
 	sqlite3_bind_int64(st, 1, v);
-	return exec_stmt(s, st, what);
+	return store_exec_stmt(s, st, what);
 }
 
 int store_collection_remove(store *s, const char *name)
@@ -907,7 +907,7 @@ static int fts_flush(store *s)
 	sqlite3_bind_int64(st, 1, s->fts_pending);
 	s->fts_pending = 0;
 	s->fts_pending_bytes = 0;
-	return exec_stmt(s, st, "indexing chunks");
+	return store_exec_stmt(s, st, "indexing chunks");
 }
 
 static int content_insert(store *s, int64_t collection_id, const store_doc_in *in,
@@ -926,7 +926,7 @@ static int content_insert(store *s, int64_t collection_id, const store_doc_in *i
 	sqlite3_bind_int64(st, 5, in->text_bytes);
 	sqlite3_bind_int(st, 6, in->npages);
 	sqlite3_bind_int64(st, 7, now_s());
-	if ((rc = exec_stmt(s, st, "storing content")) != 0)
+	if ((rc = store_exec_stmt(s, st, "storing content")) != 0)
 		return rc;
 	*out = sqlite3_last_insert_rowid(s->db);
 
@@ -956,7 +956,7 @@ static int content_insert(store *s, int64_t collection_id, const store_doc_in *i
 		bind_text_or_null(st, 8, c->heading);
 		sqlite3_bind_int64(st, 9, (int64_t)c->ntokens);
 		sqlite3_bind_int64(st, 10, (int64_t)nwords);
-		if ((rc = exec_stmt(s, st, "storing chunks")) != 0)
+		if ((rc = store_exec_stmt(s, st, "storing chunks")) != 0)
 			return rc;
 		s->chunks_written++;
 		if (!s->fts_pending)
@@ -1061,7 +1061,7 @@ int store_doc_put(store *s, int64_t collection_id, const store_doc_in *in, store
 		sqlite3_bind_int64(st, 1, row.id);
 		sqlite3_bind_int64(st, 2, in->size);
 		sqlite3_bind_int64(st, 3, in->mtime_ns);
-		if ((rc = exec_stmt(s, st, "updating a document")) != 0)
+		if ((rc = store_exec_stmt(s, st, "updating a document")) != 0)
 			goto done;
 		out->outcome = STORE_PUT_UNCHANGED;
 		out->doc_id = row.id;
@@ -1100,7 +1100,7 @@ int store_doc_put(store *s, int64_t collection_id, const store_doc_in *in, store
 		sqlite3_bind_int64(st, 4, in->mtime_ns);
 		sqlite3_bind_text(st, 5, in->hash, -1, SQLITE_STATIC);
 		sqlite3_bind_int64(st, 6, now_s());
-		if ((rc = exec_stmt(s, st, "writing a document")) != 0)
+		if ((rc = store_exec_stmt(s, st, "writing a document")) != 0)
 			goto done;
 		out->doc_id = row.id ? row.id : sqlite3_last_insert_rowid(s->db);
 		out->outcome = row.id ? STORE_PUT_UPDATED : STORE_PUT_ADDED;
@@ -1154,7 +1154,7 @@ int store_doc_fail(store *s, int64_t collection_id, const char *path, int64_t si
 	sqlite3_bind_int64(st, 3, mtime_ns);
 	sqlite3_bind_text(st, 4, error ? error : "unknown error", -1, SQLITE_STATIC);
 	sqlite3_bind_int64(st, 5, now_s());
-	if ((rc = exec_stmt(s, st, "recording a failed document")) != 0)
+	if ((rc = store_exec_stmt(s, st, "recording a failed document")) != 0)
 		goto done;
 	rc = store_tx_commit(s);
 done:

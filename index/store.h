@@ -205,6 +205,36 @@ int store_optimize(store *s);
  */
 int store_check(store *s);
 
+/* ---- embeddings: chunk vectors, the source of truth for FAISS ---- */
+
+/*
+ * Records the collection's embedding model and dimension when it has none;
+ * the same model again is fine. A different model is refused with
+ * DOCENT_EINVAL and a message saying how to re-embed (`docent reindex`).
+ */
+int store_collection_set_model(store *s, int64_t collection_id, const char *model, int dim);
+
+/* The collection's model (*model NULL when none yet; caller frees) and dim. */
+int store_collection_model(store *s, int64_t collection_id, char **model, int *dim);
+
+/* Stores n vectors of dim floats for the given chunks (replacing any), in
+ * one transaction (or the open batch). */
+int store_embeddings_put(store *s, const int64_t *chunk_ids, const float *vecs, size_t n,
+			 int dim);
+
+/* Calls fn for each chunk of the collection without a vector, by id. */
+typedef int (*store_chunk_fn)(void *ctx, int64_t chunk_id, const char *text, size_t len);
+int store_chunks_without_embedding(store *s, int64_t collection_id, store_chunk_fn fn,
+				   void *ctx);
+
+/* Calls fn for every vector of the collection, by chunk id. A non-zero
+ * return from fn stops and is returned. */
+typedef int (*store_vec_fn)(void *ctx, int64_t chunk_id, const float *vec, int dim);
+int store_embeddings_foreach(store *s, int64_t collection_id, store_vec_fn fn, void *ctx);
+
+/* Forgets the collection's vectors and model (before re-embedding). */
+int store_embeddings_clear(store *s, int64_t collection_id);
+
 /* ---- statistics ---- */
 
 typedef struct store_stats {

@@ -53,6 +53,7 @@ enum store_stmt_id {
 	ST_CHUNK_INSERT, ST_CHUNK_FTS,
 	ST_CSTAT_GET, ST_CSTAT_PUT, ST_CSTAT_DEL,
 	ST_DATA_VERSION, ST_RANK, ST_HIT, ST_SNIPPET, ST_MAX_CHUNK,
+	ST_EMB_PUT, ST_COLL_MODEL_GET, ST_COLL_MODEL_SET,
 	ST_COUNT
 };
 
@@ -126,6 +127,7 @@ int store_err(store *s, int rc, const char *what);
  * first; rollback discards it. store_tx_rollback never fails (it keeps the
  * current error message). */
 int store_tx_begin(store *s);
+int store_exec_stmt(store *s, sqlite3_stmt *st, const char *what); /* steps to done, resets */
 int store_tx_commit(store *s);
 void store_tx_rollback(store *s);
 

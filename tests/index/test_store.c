@@ -476,6 +476,88 @@ static void test_store__batch(void **state)
 	store_hits_free(h, n);
 }
 
+static int collect_chunk(void *ctx, int64_t id, const char *text, size_t len)
+{
+	int64_t *ids = ctx;
+	(void)text;
+	(void)len;
+	ids[++ids[0]] = id;
+	return 0;
+}
+
+static int sum_vec(void *ctx, int64_t id, const float *v, int dim)
+{
+	double *acc = ctx;
+	(void)id;
+	acc[0] += 1;
+	for (int i = 0; i < dim; i++)
+		acc[1] += v[i];
+	acc[2] = dim;
+	return 0;
+}
+
+/* Vectors live with their chunks, under one model per collection. */
+static void test_store__embeddings(void **state)
+{
+	fx *f = *state;
+	store_put_result r;
+	int64_t ids[8] = { 0 };
+	double acc[3] = { 0 };
+	float vecs[8] = { 1, 0, 0, 0, 0, 0.5f, 0.5f, 0 };
+	char *model;
+	int dim;
+
+	assert_int_equal(q1(f->db, "SELECT count(*) FROM sqlite_master WHERE name = 'embeddings'"), 1);
+	assert_int_equal(put(f, "/a.txt", "ha", v1, 2, &r), 0);
+	assert_int_equal(store_chunks_without_embedding(f->s, f->coll, collect_chunk, ids), 0);
+	assert_int_equal(ids[0], 2);
+	assert_int_equal(store_collection_model(f->s, f->coll, &model, &dim), 0);
+	assert_null(model);
+	assert_int_equal(store_collection_set_model(f->s, f->coll, "m1.gguf", 4), 0);
+	assert_int_equal(store_collection_set_model(f->s, f->coll, "m1.gguf", 4), 0);
+	assert_int_equal(store_collection_set_model(f->s, f->coll, "m2.gguf", 4), DOCENT_EINVAL);
+	assert_non_null(strstr(docent_error_message(), "docent reindex"));
+	assert_int_equal(store_embeddings_put(f->s, ids + 1, vecs, 2, 4), 0);
+	assert_int_equal(store_embeddings_foreach(f->s, f->coll, sum_vec, acc), 0);
+	assert_true(acc[0] == 2 && acc[2] == 4 && acc[1] > 1.99 && acc[1] < 2.01);
+	ids[0] = 0;
+	assert_int_equal(store_chunks_without_embedding(f->s, f->coll, collect_chunk, ids), 0);
+	assert_int_equal(ids[0], 0);
+
+	/* replacing the document drops the old chunks' vectors */
+	assert_int_equal(put(f, "/a.txt", "hb", v2, 1, &r), 0);
+	assert_int_equal(q1(f->db, "SELECT count(*) FROM embeddings"), 0);
+
+	/* clearing forgets the model, so another one may be used */
+	assert_int_equal(store_embeddings_clear(f->s, f->coll), 0);
+	assert_int_equal(store_collection_set_model(f->s, f->coll, "m2.gguf", 8), 0);
+	assert_int_equal(store_collection_model(f->s, f->coll, &model, &dim), 0);
+	assert_string_equal(model, "m2.gguf");
+	assert_int_equal(dim, 8);
+	free(model);
+}
+
+/* A version 1 database (before vectors) is migrated forward at open,
+ * keeping its documents. */
+static void test_store__migrates_from_v1(void **state)
+{
+	fx *f = *state;
+	store_put_result r;
+	sqlite3 *h;
+	store_params p = store_default_params();
+
+	assert_int_equal(put(f, "/a.txt", "ha", v1, 2, &r), 0);
+	store_close(f->s);
+	assert_int_equal(sqlite3_open(f->db, &h), SQLITE_OK);
+	assert_int_equal(sqlite3_exec(h, "DROP TABLE embeddings; PRAGMA user_version = 1",
+				      NULL, NULL, NULL), SQLITE_OK);
+	sqlite3_close(h);
+	assert_int_equal(store_open(&f->s, f->db, &p), 0);
+	assert_int_equal(q1(f->db, "PRAGMA user_version"), 2);
+	assert_int_equal(q1(f->db, "SELECT count(*) FROM sqlite_master WHERE name = 'embeddings'"), 1);
+	assert_int_equal(q1(f->db, "SELECT count(*) FROM documents"), 1);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -491,6 +573,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_store__stats, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_store__atomic_put, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_store__batch, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_store__embeddings, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_store__migrates_from_v1, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
