@@ -77,6 +77,16 @@ void help_generate(FILE *out);
 void help_models(FILE *out);
 void help_pull(FILE *out);
 
+/*
+ * Ctrl-C for long work: after cli_interrupt_catch() the first Ctrl-C sets
+ * the flag that cli_interrupt_flag() points to (the work stops cleanly and
+ * keeps what is done); a second one ends the process at once.
+ * cli_interrupt_release() restores the default.
+ */
+void cli_interrupt_catch(void);
+void cli_interrupt_release(void);
+volatile int *cli_interrupt_flag(void);
+
 /* Human-readable sizes: "12.3 MB". Returns buf. */
 const char *cli_size(double bytes, char *buf, size_t n);
 

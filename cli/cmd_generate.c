@@ -8,7 +8,6 @@
 #include "engine/generator.h"
 
 #include <getopt.h>
-#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -31,21 +30,12 @@ void help_generate(FILE *out)
 		"Ctrl-C stops the generation and keeps what was written.\n");
 }
 
-static volatile sig_atomic_t stop_flag;
-
-static void on_sigint(int sig)
-{
-	(void)sig;
-	stop_flag = 1;
-	signal(SIGINT, SIG_DFL);
-}
-
 static int on_piece(void *ctx, const char *piece, size_t n)
 {
 	(void)ctx;
 	fwrite(piece, 1, n, stdout);
 	fflush(stdout);
-	return stop_flag != 0;
+	return *cli_interrupt_flag() != 0;
 }
 
 int cmd_generate(cli *c, int argc, char **argv)
@@ -129,14 +119,14 @@ int cmd_generate(cli *c, int argc, char **argv)
 		dbuf_free(&prompt);
 		return cli_fail(rc, NULL);
 	}
-	signal(SIGINT, on_sigint);
+	cli_interrupt_catch();
 	if (chat) {
 		chat_message m = { "user", prompt.data };
 		rc = generator_chat(g, &m, 1, &go, on_piece, NULL, &res);
 	} else {
 		rc = generator_complete(g, prompt.data, &go, on_piece, NULL, &res);
 	}
-	signal(SIGINT, SIG_DFL);
+	cli_interrupt_release();
 	putchar('\n');
 	if (rc == 0 && stats)
 		fprintf(stderr, "%s: %d prompt tokens (%d cached), %d generated, first token "

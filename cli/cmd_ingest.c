@@ -10,7 +10,6 @@
 #include "ingest/ingest.h"
 
 #include <getopt.h>
-#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -45,15 +44,6 @@ typedef struct run {
 	dbuf dups, skips, fails;   /* summary lines */
 	json_t *events;            /* for --json */
 } run;
-
-static volatile int cancel_flag;
-
-static void on_sigint(int sig)
-{
-	(void)sig;
-	cancel_flag = 1;
-	signal(SIGINT, SIG_DFL); /* a second ^C ends at once */
-}
 
 static const char *kind_name(ingest_event_kind k)
 {
@@ -247,12 +237,12 @@ int cmd_ingest(cli *c, int argc, char **argv)
 	p.on_event = on_event;
 	p.on_progress = on_progress;
 	p.ctx = &r;
-	p.cancel = &cancel_flag;
-	signal(SIGINT, on_sigint);
+	p.cancel = cli_interrupt_flag();
+	cli_interrupt_catch();
 
 	rc = ingest_run(st, (const char *const *)argv + optind, (size_t)(argc - optind), &p, &sum);
 	progress_end(&r.bar);
-	signal(SIGINT, SIG_DFL);
+	cli_interrupt_release();
 	status = rc != 0 || sum.failed ? CLI_FAIL : CLI_OK;
 	if (r.json) {
 		json_t *o = json_pack("{s:s, s:f, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:o}",

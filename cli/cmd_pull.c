@@ -12,7 +12,6 @@
 #include <errno.h>
 #include <getopt.h>
 #include <ini.h>
-#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -85,15 +84,6 @@ typedef struct bar {
 	double t0;
 } bar;
 
-static volatile sig_atomic_t stop_flag;
-
-static void on_sigint(int sig)
-{
-	(void)sig;
-	stop_flag = 1;
-	signal(SIGINT, SIG_DFL);
-}
-
 static double now_s(void)
 {
 	struct timespec ts;
@@ -105,7 +95,7 @@ static int on_progress(void *ctx, uint64_t done, uint64_t total)
 {
 	bar *b = ctx;
 	progress_draw(&b->p, 0, 1, done, total, now_s() - b->t0, "", 0);
-	return stop_flag != 0;
+	return *cli_interrupt_flag() != 0;
 }
 
 /* Creates dir and its parents. */
@@ -183,9 +173,9 @@ int cmd_pull(cli *c, int argc, char **argv)
 		return cli_fail(rc, NULL);
 	progress_init(&b.p, 0);
 	b.t0 = now_s();
-	signal(SIGINT, on_sigint);
+	cli_interrupt_catch();
 	rc = download_file(e.url, dest, sha, on_progress, &b, &resumed);
-	signal(SIGINT, SIG_DFL);
+	cli_interrupt_release();
 	progress_end(&b.p);
 	if (rc)
 		return cli_fail(rc, "download failed");

@@ -9,6 +9,7 @@
 #include "core/error.h"
 
 #include <errno.h>
+#include <signal.h>
 #include <getopt.h>
 #include <stdarg.h>
 #include <stdlib.h>
@@ -51,6 +52,31 @@ static void usage(FILE *out)
 		"  --version        print the version\n\n"
 		"Exit status: 0 success, 1 failure, 2 usage error.\n",
 		"help", "help on a command", "version", "print the version");
+}
+
+static volatile int interrupted;
+
+static void on_interrupt(int sig)
+{
+	(void)sig;
+	interrupted = 1;
+	signal(SIGINT, SIG_DFL); /* a second Ctrl-C ends at once */
+}
+
+void cli_interrupt_catch(void)
+{
+	interrupted = 0;
+	signal(SIGINT, on_interrupt);
+}
+
+void cli_interrupt_release(void)
+{
+	signal(SIGINT, SIG_DFL);
+}
+
+volatile int *cli_interrupt_flag(void)
+{
+	return &interrupted;
 }
 
 int cli_is_help(const char *arg)

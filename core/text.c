@@ -99,6 +99,19 @@ int text_utf8_valid(const char *s, size_t n)
 	return 1;
 }
 
+size_t text_utf8_whole(const char *s, size_t n)
+{
+	size_t i = n, back = 0;
+
+	while (i > 0 && back < 3 && ((unsigned char)s[i - 1] & 0xC0) == 0x80)
+		i--, back++;
+	if (i == 0)
+		return n;
+	unsigned char c = (unsigned char)s[i - 1];
+	size_t need = c >= 0xF0 ? 4 : c >= 0xE0 ? 3 : c >= 0xC0 ? 2 : 1;
+	return n - (i - 1) >= need ? n : i - 1;
+}
+
 unsigned text_utf8_next(const char *s, size_t n, size_t *pos)
 {
 	unsigned cp;

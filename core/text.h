@@ -42,6 +42,11 @@ int text_normalize(const char *s, size_t n, dbuf *out);
 /* The largest UTF-8 character boundary <= pos in s[0..n). */
 size_t text_utf8_floor(const char *s, size_t n, size_t pos);
 
+/* The length of the longest prefix of s[0..n) that does not end inside a
+ * UTF-8 character (for text that arrives in pieces: the rest waits for the
+ * next piece). */
+size_t text_utf8_whole(const char *s, size_t n);
+
 /* Decodes one code point at s[*pos], advancing *pos; invalid bytes yield
  * U+FFFD and advance by one. Requires *pos < n. */
 unsigned text_utf8_next(const char *s, size_t n, size_t *pos);

@@ -19,6 +19,7 @@
 #include "engine/http.h"
 #include "core/buf.h"
 #include "core/error.h"
+#include "core/text.h"
 
 #include <jansson.h>
 #include <stdio.h>
@@ -57,27 +58,11 @@ static double now_ms(void)
 	return (double)ts.tv_sec * 1000.0 + (double)ts.tv_nsec / 1e6;
 }
 
-/* The length of the longest prefix of s[0..n) that ends on a character
- * boundary: a trailing lead byte whose continuation bytes have not all
- * arrived is left out. */
-static size_t utf8_whole(const char *s, size_t n)
-{
-	size_t i = n, back = 0;
-
-	while (i > 0 && back < 3 && ((unsigned char)s[i - 1] & 0xC0) == 0x80)
-		i--, back++;
-	if (i == 0)
-		return n;
-	unsigned char c = (unsigned char)s[i - 1];
-	size_t need = c >= 0xF0 ? 4 : c >= 0xE0 ? 3 : c >= 0xC0 ? 2 : 1;
-	return n - (i - 1) >= need ? n : i - 1;
-}
-
 static int emit(stream *s, const char *text, size_t n)
 {
 	if (dbuf_append(&s->pending, text, n))
 		return docent_error_set(DOCENT_ENOMEM, "out of memory reading %s", s->endpoint);
-	size_t k = utf8_whole(s->pending.data, s->pending.len);
+	size_t k = text_utf8_whole(s->pending.data, s->pending.len);
 	if (k == 0)
 		return 0;
 	if (s->pieces++ == 0)

@@ -17,6 +17,7 @@
 #include "engine/engine_int.h"
 #include "core/buf.h"
 #include "core/error.h"
+#include "core/text.h"
 
 #include <llama.h>
 
@@ -80,21 +81,6 @@ static void gl_free(void *self)
 	free(g);
 }
 
-/* The length of the longest prefix of s[0..n) that does not end inside a
- * UTF-8 character. */
-static size_t utf8_whole(const char *s, size_t n)
-{
-	size_t i = n, back = 0;
-
-	while (i > 0 && back < 3 && ((unsigned char)s[i - 1] & 0xC0) == 0x80)
-		i--, back++;
-	if (i == 0)
-		return n;
-	unsigned char c = (unsigned char)s[i - 1];
-	size_t need = c >= 0xF0 ? 4 : c >= 0xE0 ? 3 : c >= 0xC0 ? 2 : 1;
-	return n - (i - 1) >= need ? n : i - 1;
-}
-
 /* Hands pending[0..k) to the caller and drops it from pending. */
 static void deliver(run *r, size_t k)
 {
@@ -153,7 +139,7 @@ static int take_piece(run *r, const char *piece, size_t n)
 		deliver(r, (size_t)at);
 		return 1;
 	}
-	size_t safe = utf8_whole(r->pending.data, r->pending.len - stop_tail(r));
+	size_t safe = text_utf8_whole(r->pending.data, r->pending.len - stop_tail(r));
 	deliver(r, safe);
 	return 0;
 }
@@ -287,7 +273,7 @@ static int generate(gen_llama *g, const char *prompt, size_t plen, int parse_spe
 	/* The end: what was held back for a stop string goes out, but not
 	 * the bytes of a character that never arrived whole. */
 	if (res->stopped_by != GEN_STOP_STRING && res->stopped_by != GEN_STOP_CANCELLED)
-		deliver(&r, utf8_whole(r.pending.data ? r.pending.data : "", r.pending.len));
+		deliver(&r, text_utf8_whole(r.pending.data ? r.pending.data : "", r.pending.len));
 done:
 	llama_sampler_free(smpl);
 	dbuf_free(&r.pending);
