@@ -37,6 +37,10 @@ typedef struct cli_command {
  * Prints the error and returns NULL on failure. */
 store *cli_store(cli *c, int create);
 
+/* Opens the existing store and, when `collection` is not NULL, checks that
+ * the collection exists. Prints the error and returns NULL on failure. */
+store *cli_store_collection(cli *c, const char *collection);
+
 /* Prints "docent: <what>: <last error message>" to stderr; returns CLI_FAIL. */
 int cli_fail(int rc, const char *what);
 

@@ -163,13 +163,8 @@ int cmd_stats(cli *c, int argc, char **argv)
 		return CLI_USAGE;
 	if (optind < argc)
 		return cli_usage(c, "unexpected argument '%s'", argv[optind]);
-	if (!(st = cli_store(c, 0)))
+	if (!(st = cli_store_collection(c, collection)))
 		return CLI_FAIL;
-	if (collection) {
-		int64_t id;
-		if ((rc = store_collection_id(st, collection, 0, &id)) != 0)
-			return cli_fail(rc, NULL);
-	}
 	if ((rc = store_stats_get(st, collection, &s)) != 0)
 		return cli_fail(rc, NULL);
 	if (check) {

@@ -204,6 +204,19 @@ store *cli_store(cli *c, int create)
 	return c->st;
 }
 
+store *cli_store_collection(cli *c, const char *collection)
+{
+	store *st = cli_store(c, 0);
+	int64_t id;
+	int rc;
+
+	if (st && collection && (rc = store_collection_id(st, collection, 0, &id)) != 0) {
+		cli_fail(rc, NULL);
+		return NULL;
+	}
+	return st;
+}
+
 /* Takes --data-dir and --config out of argv; returns CLI_OK or CLI_USAGE. */
 static int take_globals(int *argc, char **argv, const char **data_dir, const char **conf)
 {

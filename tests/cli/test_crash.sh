@@ -37,4 +37,23 @@ t "the next ingest finishes the job" contains "800 files" "$DOCENT" ingest "$C"
 t "all documents are there" sh -c '[ "$(sqlite3 "$0" "select count(*) from documents where status = '"'ok'"'")" = 800 ]' "$db"
 t "the last file is searchable" contains "doc0799.txt" "$DOCENT" search marker799
 
+# ---- Ctrl-C: stops cleanly, keeps what is done, says how to go on ----
+export DOCENT_HOME="$TMP/home-int"
+DOCENT_INGEST_COMMIT_INTERVAL=0.02 "$DOCENT" ingest -j 1 "$C" >"$TMP/int.out" 2>&1 &
+pid=$!
+db="$DOCENT_HOME/docent.db"
+for _ in $(seq 1 400); do
+	n=$(sqlite3 "$db" "select count(*) from documents" 2>/dev/null || echo 0)
+	[ "${n:-0}" -ge 1 ] && break
+	sleep 0.05
+done
+kill -INT $pid
+wait $pid
+status=$?
+t "Ctrl-C ends ingest with status 1" test "$status" -eq 1
+t "and says how to continue" grep -q "run the same command again" "$TMP/int.out"
+t "documents done so far are kept" sh -c '[ "$(sqlite3 "$0" "select count(*) from documents")" -ge 1 ]' "$db"
+t "the database is sound after Ctrl-C" contains "check        ok" "$DOCENT" stats --check
+t "the next ingest completes it" sh -c '"$0" ingest -q "$1" && [ "$(sqlite3 "$2" "select count(*) from documents where status = '"'ok'"'")" = 800 ]' "$DOCENT" "$C" "$db"
+
 finish
