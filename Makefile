@@ -101,7 +101,7 @@ LLAMA_OBJ := $(addprefix $(BUILD)/obj/engine/,embed_llama.o gen_llama.o llama_co
 $(LLAMA_OBJ): override CFLAGS += $(LLAMA_CFLAGS)
 $(BUILD)/tests/engine/test_llama_embed $(BUILD)/tests/engine/test_llama_gen $(BUILD)/tests/engine/test_llama_server: $(TINY_MODELS)
 
-$(BUILD)/tests/%: tests/%.c tests/testutil.h $(LIB)
+$(BUILD)/tests/%: tests/%.c tests/testutil.h $(wildcard tests/*/*.h) $(LIB)
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) -DDOCENT_SRC_DIR='"$(CURDIR)"' $< $(LIB) $(LDLIBS) $(LLAMA_LIBS) -lcmocka $(LDFLAGS) -o $@
 
