@@ -31,6 +31,7 @@ typedef struct cli_command {
 	const char *summary;
 	int (*run)(cli *c, int argc, char **argv);  /* argv[0] is the command */
 	void (*help)(FILE *out);
+	int own_help;   /* has sub-commands and answers --help itself */
 } cli_command;
 
 /* Opens (creating when `create`) the store in the configured data dir.

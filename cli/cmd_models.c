@@ -72,13 +72,16 @@ int cmd_models(cli *c, int argc, char **argv)
 	json_t *files = NULL;
 	DIR *d;
 
-	if (argc > 1 && strcmp(argv[1], "pull") == 0) {
+	/* sub-commands answer --help themselves */
+	int pull = argc > 1 && strcmp(argv[1], "pull") == 0;
+	for (int i = 1; i < argc; i++)
+		if (cli_is_help(argv[i])) {
+			free(dir);
+			(pull ? help_pull : help_models)(stdout);
+			return CLI_OK;
+		}
+	if (pull) {
 		free(dir);
-		for (int i = 2; i < argc; i++)
-			if (cli_is_help(argv[i])) {
-				help_pull(stdout);
-				return CLI_OK;
-			}
 		return cmd_pull(c, argc - 1, argv + 1);
 	}
 	while ((opt = getopt_long(argc, argv, "", opts, NULL)) != -1) {

@@ -17,19 +17,19 @@
 #include <sys/stat.h>
 
 static const cli_command COMMANDS[] = {
-	{ "init", "create the data directory and database", cmd_init, help_init },
-	{ "ingest", "add files and folders to a collection", cmd_ingest, help_ingest },
-	{ "search", "search the documents in natural language", cmd_search, help_search },
-	{ "docs", "list documents", cmd_docs, help_docs },
-	{ "rm", "remove documents", cmd_rm, help_rm },
-	{ "collections", "list, create and remove collections", cmd_collections, help_collections },
-	{ "stats", "counts and sizes", cmd_stats, help_stats },
+	{ "init", "create the data directory and database", cmd_init, help_init, 0 },
+	{ "ingest", "add files and folders to a collection", cmd_ingest, help_ingest, 0 },
+	{ "search", "search the documents in natural language", cmd_search, help_search, 0 },
+	{ "docs", "list documents", cmd_docs, help_docs, 0 },
+	{ "rm", "remove documents", cmd_rm, help_rm, 0 },
+	{ "collections", "list, create and remove collections", cmd_collections, help_collections, 0 },
+	{ "stats", "counts and sizes", cmd_stats, help_stats, 0 },
 	{ "config", "show the effective configuration and where each value came from",
-	  cmd_config, help_config },
+	  cmd_config, help_config, 0 },
 	{ "generate", "stream text from the language model (checks a model setup)",
-	  cmd_generate, help_generate },
+	  cmd_generate, help_generate, 0 },
 	{ "models", "the configured models and the GGUF files in the models folder",
-	  cmd_models, help_models },
+	  cmd_models, help_models, 1 },
 };
 #define NCOMMANDS (sizeof COMMANDS / sizeof COMMANDS[0])
 
@@ -297,12 +297,8 @@ int main(int argc, char **argv)
 	for (int i = 2; i < argc; i++) {
 		if (strcmp(argv[i], "--") == 0)
 			break;
-		if (cli_is_help(argv[i])) {
-			/* `docent models pull --help` is the one sub-command's help */
-			if (cmd->run == cmd_models && argc > 2 && strcmp(argv[2], "pull") == 0)
-				help_pull(stdout);
-			else
-				cmd->help(stdout);
+		if (cli_is_help(argv[i]) && !cmd->own_help) {
+			cmd->help(stdout);
 			return CLI_OK;
 		}
 	}

@@ -8,7 +8,7 @@
 t "--help exits 0" contains "Usage: docent" "$DOCENT" --help
 t "no command is a usage error" expect_status 2 "$DOCENT"
 t "unknown command is a usage error" expect_status 2 "$DOCENT" frobnicate
-for cmd in init ingest search docs rm collections stats config; do
+for cmd in init ingest search docs rm collections stats config generate models; do
 	t "$cmd --help" contains "Usage: docent $cmd" "$DOCENT" "$cmd" --help
 done
 t "help search" contains "Usage: docent search" "$DOCENT" help search
