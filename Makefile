@@ -107,7 +107,7 @@ $(BUILD)/tests/%: tests/%.c tests/testutil.h $(wildcard tests/*/*.h) $(LIB)
 
 $(BUILD)/bench/%: bench/%.c $(LIB)
 	@mkdir -p $(@D)
-	$(CC) $(CFLAGS) $< $(LIB) $(LDLIBS) $(LDFLAGS) -o $@
+	$(CC) $(CFLAGS) $< $(LIB) $(LDLIBS) $(LLAMA_LIBS) $(LDFLAGS) -o $@
 
 tests-bin: $(BIN) $(TEST_BIN)
 

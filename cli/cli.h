@@ -13,6 +13,7 @@
 #include <stdio.h>
 
 #include "config/config.h"
+#include "engine/embedder.h"
 #include "index/store.h"
 
 #define DOCENT_VERSION "0.1.0"
@@ -42,6 +43,15 @@ store *cli_store(cli *c, int create);
  * the collection exists. Prints the error and returns NULL on failure. */
 store *cli_store_collection(cli *c, const char *collection);
 
+/* A model spec with a bare "name.gguf" made a path in the models folder;
+ * other specs copied. Caller frees; NULL when out of memory. */
+char *cli_model_path(cli *c, const char *spec);
+
+/* Opens the configured embedding model (engine.embed_model). NULL with
+ * *status CLI_OK when none is configured; NULL with *status CLI_FAIL (the
+ * error printed) when it cannot be opened. */
+embedder *cli_embedder(cli *c, int *status);
+
 /* Prints "docent: <what>: <last error message>" to stderr; returns CLI_FAIL. */
 int cli_fail(int rc, const char *what);
 
@@ -70,6 +80,7 @@ int cmd_config(cli *c, int argc, char **argv);
 int cmd_generate(cli *c, int argc, char **argv);
 int cmd_models(cli *c, int argc, char **argv);
 int cmd_pull(cli *c, int argc, char **argv);
+int cmd_reindex(cli *c, int argc, char **argv);
 void help_init(FILE *out);
 void help_ingest(FILE *out);
 void help_search(FILE *out);
@@ -81,6 +92,7 @@ void help_config(FILE *out);
 void help_generate(FILE *out);
 void help_models(FILE *out);
 void help_pull(FILE *out);
+void help_reindex(FILE *out);
 
 /*
  * Ctrl-C for long work: after cli_interrupt_catch() the first Ctrl-C sets

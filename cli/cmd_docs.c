@@ -3,6 +3,7 @@
  */
 #include "cli/cli.h"
 #include "core/error.h"
+#include "index/vecset.h"
 #include "ingest/walk.h"
 
 #include <getopt.h>
@@ -102,6 +103,52 @@ int cmd_docs(cli *c, int argc, char **argv)
 	return CLI_OK;
 }
 
+/* The vector indexes of the collections that have vectors, opened before
+ * documents are removed so that their vectors can be dropped (vecset.h). */
+typedef struct vsets {
+	vecset **v;
+	size_t n;
+} vsets;
+
+static int vsets_open(cli *c, store *st, const char *collection, vsets *out)
+{
+	store_collection *cols = NULL;
+	size_t ncols = 0;
+	vindex_params vp;
+	int rc = store_collection_list(st, &cols, &ncols);
+
+	memset(out, 0, sizeof *out);
+	config_vindex_params(c->cfg, &vp);
+	if (rc == 0 && !(out->v = calloc(ncols + 1, sizeof *out->v)))
+		rc = docent_error_set(DOCENT_ENOMEM, "out of memory");
+	for (size_t i = 0; rc == 0 && i < ncols; i++) {
+		if (collection && strcmp(cols[i].name, collection) != 0)
+			continue;
+		rc = vecset_open(&out->v[out->n], st, cols[i].id, &vp, NULL);
+		if (rc == DOCENT_ENOTFOUND) /* no vectors */
+			rc = 0;
+		else if (rc == 0)
+			out->n++;
+	}
+	store_collection_list_free(cols, ncols);
+	return rc;
+}
+
+/* Saves (dropping the removed vectors) and closes them. */
+static int vsets_close(vsets *vs)
+{
+	int rc = 0;
+
+	for (size_t i = 0; i < vs->n; i++) {
+		int r = vecset_save(vs->v[i]);
+		if (rc == 0)
+			rc = r;
+		vecset_close(vs->v[i]);
+	}
+	free(vs->v);
+	return rc;
+}
+
 int cmd_rm(cli *c, int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -122,6 +169,12 @@ int cmd_rm(cli *c, int argc, char **argv)
 		return cli_usage(c, "give the id or path of a document to remove");
 	if (!(st = cli_store(c, 0)))
 		return CLI_FAIL;
+	vsets vs;
+	int vrc = vsets_open(c, st, collection, &vs);
+	if (vrc) {
+		vsets_close(&vs);
+		return cli_fail(vrc, "cannot open the vector indexes");
+	}
 	for (int i = optind; i < argc; i++) {
 		const char *key = argv[i];
 		char *abs = NULL;
@@ -144,5 +197,8 @@ int cmd_rm(cli *c, int argc, char **argv)
 		}
 		free(abs);
 	}
+	if ((vrc = vsets_close(&vs)) != 0)
+		status = cli_fail(vrc, "cannot update the vector indexes (`docent reindex` repairs "
+				  "them)");
 	return status;
 }

@@ -102,18 +102,13 @@ int cmd_generate(cli *c, int argc, char **argv)
 		return CLI_FAIL;
 	}
 	/* a bare "name.gguf" is a file in the models folder */
-	char *dir = NULL, *full = NULL;
-	size_t len = strlen(gp.model);
-	if (!strchr(gp.model, '/') && len > 5 && strcmp(gp.model + len - 5, ".gguf") == 0 &&
-	    (dir = config_models_dir(c->cfg)) != NULL) {
-		dbuf b = DBUF_INIT;
-		dbuf_printf(&b, "%s/%s", dir, gp.model);
-		full = dbuf_detach(&b, NULL);
-		if (full)
-			gp.model = full;
+	char *full = cli_model_path(c, gp.model);
+	if (!full) {
+		dbuf_free(&prompt);
+		return cli_fail(DOCENT_ENOMEM, NULL);
 	}
+	gp.model = full;
 	rc = generator_open(&g, &gp);
-	free(dir);
 	free(full);
 	if (rc) {
 		dbuf_free(&prompt);

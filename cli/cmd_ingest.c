@@ -21,7 +21,10 @@ void help_ingest(FILE *out)
 		"skipped, changed ones replaced, identical files stored once. Hidden files,\n"
 		"symbolic links that leave the folder, and files over the size limit are\n"
 		"skipped; files that cannot be read are reported and the rest goes on.\n"
-		"Formats: PDF, DOCX, ODT, HTML, Markdown, CSV, plain text and source code.\n\n"
+		"Formats: PDF, DOCX, ODT, HTML, Markdown, CSV, plain text and source code.\n"
+		"With an embedding model set (engine.embed_model or DOCENT_EMBED_MODEL),\n"
+		"the new chunks are then embedded into the collection's vectors, and the\n"
+		"model's tokenizer sizes the chunks.\n\n"
 		"Options:\n"
 		"  -c, --collection NAME   collection to add to (default: ingest.collection)\n"
 		"  -x, --exclude GLOB      skip matching files or folders (\"dir/\" for folders);\n"
@@ -31,6 +34,8 @@ void help_ingest(FILE *out)
 		"      --prune             remove documents whose files no longer exist\n"
 		"      --force             re-read files even when unchanged\n"
 		"  -j, --threads N         extraction threads (default: one per core)\n"
+		"      --no-embed          do not embed the new chunks now, even with an\n"
+		"                          embedding model set (`docent reindex` does it later)\n"
 		"  -v, --verbose           one line per file as it is done\n"
 		"  -q, --quiet             no progress bar and no summary unless a file failed\n"
 		"      --json              print the result as JSON\n\n"
@@ -129,15 +134,35 @@ static void on_progress(void *ctx, const ingest_progress *p)
 		      p->seconds, p->current, 0);
 }
 
+static void on_embed_progress(void *ctx, const embed_progress *p)
+{
+	run *r = ctx;
+	progress_draw_count(&r->bar, p->chunks_done, p->chunks_total, "chunks", p->seconds,
+			    "embedding", 0);
+}
+
+static void print_embed_summary(const embed_summary *e, const char *model)
+{
+	if (e->rebuilt)
+		printf("  the vector index was out of date and was rebuilt from the database\n");
+	if (e->embedded)
+		printf("Embedded %llu chunks with %s in %.1f s (%.1f chunks/s, %.0f tokens/s)\n",
+		       (unsigned long long)e->embedded, model, e->seconds,
+		       e->seconds > 0 ? e->embedded / e->seconds : 0,
+		       e->seconds > 0 ? e->tokens / e->seconds : 0);
+	printf("  vector index: %llu vectors, %s\n", (unsigned long long)e->vectors, e->index);
+}
+
 static void print_summary(run *r, const char *collection, const ingest_summary *s)
 {
 	char size[32];
 
 	printf("Ingested into collection \"%s\" in %.1f s: %llu files, %s read",
-	       collection, s->seconds, (unsigned long long)s->files,
+	       collection, s->seconds - s->embed.seconds, (unsigned long long)s->files,
 	       cli_size((double)s->bytes, size, sizeof size));
-	if (s->seconds > 0 && s->bytes > 0)
-		printf(" (%.1f MB/s)", s->bytes / 1e6 / s->seconds);
+	double text_seconds = s->seconds - s->embed.seconds;
+	if (text_seconds > 0 && s->bytes > 0)
+		printf(" (%.1f MB/s)", s->bytes / 1e6 / text_seconds);
 	printf("\n  %llu added, %llu updated, %llu unchanged, %llu duplicate, %llu skipped, "
 	       "%llu failed", (unsigned long long)s->added, (unsigned long long)s->updated,
 	       (unsigned long long)s->unchanged, (unsigned long long)s->duplicates,
@@ -163,6 +188,7 @@ int cmd_ingest(cli *c, int argc, char **argv)
 		{ "prune", no_argument, NULL, 'P' },
 		{ "force", no_argument, NULL, 'F' },
 		{ "threads", required_argument, NULL, 'j' },
+		{ "no-embed", no_argument, NULL, 'E' },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "quiet", no_argument, NULL, 'q' },
 		{ "json", no_argument, NULL, 'J' },
@@ -174,7 +200,8 @@ int cmd_ingest(cli *c, int argc, char **argv)
 	const char **excl = NULL;
 	size_t nexcl = 0;
 	store *st;
-	int opt, rc, status, prune = 0, force = 0;
+	embedder *emb = NULL;
+	int opt, rc, status, prune = 0, force = 0, no_embed = 0;
 
 	while ((opt = getopt_long(argc, argv, "c:x:j:vq", opts, NULL)) != -1) {
 		switch (opt) {
@@ -193,6 +220,7 @@ int cmd_ingest(cli *c, int argc, char **argv)
 		}
 		case 'P': prune = 1; rc = 0; break;
 		case 'F': force = 1; rc = 0; break;
+		case 'E': no_embed = 1; rc = 0; break;
 		case 'v': r.verbose = 1; rc = 0; break;
 		case 'q': r.quiet = 1; rc = 0; break;
 		case 'J': r.json = 1; rc = 0; break;
@@ -232,6 +260,20 @@ int cmd_ingest(cli *c, int argc, char **argv)
 		free(excl);
 		return CLI_FAIL;
 	}
+	if (!no_embed) {
+		emb = cli_embedder(c, &status);
+		if (status) {
+			free(excl);
+			return status;
+		}
+	}
+	if (emb) {
+		p.embedder = emb;
+		p.chunk.counter = embedder_token_counter(emb);
+		p.embed.on_progress = on_embed_progress;
+		p.embed.ctx = &r;
+	}
+	config_vindex_params(c->cfg, &p.embed.vectors);
 	progress_init(&r.bar, r.quiet || r.verbose || r.json);
 	r.events = r.json ? json_array() : NULL;
 	p.on_event = on_event;
@@ -253,11 +295,20 @@ int cmd_ingest(cli *c, int argc, char **argv)
 			"skipped", (json_int_t)sum.skipped, "failed", (json_int_t)sum.failed,
 			"pruned", (json_int_t)sum.pruned, "chunks", (json_int_t)sum.chunks,
 			"events", r.events);
+		if (o && emb)
+			json_object_set_new(o, "embedding", json_pack(
+				"{s:s, s:I, s:I, s:f, s:I, s:s, s:b}", "model", embedder_model_id(emb),
+				"chunks", (json_int_t)sum.embed.embedded,
+				"tokens", (json_int_t)sum.embed.tokens, "seconds", sum.embed.seconds,
+				"vectors", (json_int_t)sum.embed.vectors, "index", sum.embed.index,
+				"rebuilt", sum.embed.rebuilt));
 		if (rc && o)
 			json_object_set_new(o, "error", json_string(docent_error_message()));
 		cli_print_json(o);
 	} else if (!r.quiet || sum.failed || rc) {
 		print_summary(&r, p.collection, &sum);
+		if (emb && (sum.embed.embedded || sum.embed.vectors || sum.embed.rebuilt))
+			print_embed_summary(&sum.embed, embedder_model_id(emb));
 	}
 	if (rc)
 		cli_fail(rc, "ingest stopped");
@@ -265,5 +316,6 @@ int cmd_ingest(cli *c, int argc, char **argv)
 	dbuf_free(&r.skips);
 	dbuf_free(&r.fails);
 	free(excl);
+	embedder_free(emb);
 	return status;
 }

@@ -4,6 +4,7 @@
  */
 #include "cli/cli.h"
 #include "core/error.h"
+#include "index/vecset.h"
 
 #include <getopt.h>
 #include <stdlib.h>
@@ -142,7 +143,12 @@ int cmd_collections(cli *c, int argc, char **argv)
 		int create = verb[0] == 'c';
 		if (!(st = cli_store(c, create)))
 			return CLI_FAIL;
+		int64_t id = 0;
+		if (!create && (rc = store_collection_id(st, name, 0, &id)) != 0)
+			return cli_fail(rc, NULL);
 		rc = create ? store_collection_create(st, name) : store_collection_remove(st, name);
+		if (rc == 0 && !create)
+			rc = vecset_remove_file(st, id);
 		if (rc)
 			return cli_fail(rc, NULL);
 		printf("%s collection \"%s\"\n", create ? "created" : "removed", name);
@@ -174,11 +180,12 @@ int cmd_stats(cli *c, int argc, char **argv)
 	}
 	char *db = config_db_path(c->cfg);
 	if (json) {
-		rc = cli_print_json(json_pack("{s:s, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:i, s:s}",
+		rc = cli_print_json(json_pack("{s:s, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:i, s:s}",
 			"database", db ? db : "",
 			"collections", (json_int_t)s.collections, "documents", (json_int_t)s.documents,
 			"failed", (json_int_t)s.failed, "contents", (json_int_t)s.contents,
-			"chunks", (json_int_t)s.chunks, "text_bytes", (json_int_t)s.text_bytes,
+			"chunks", (json_int_t)s.chunks, "vectors", (json_int_t)s.vectors,
+			"text_bytes", (json_int_t)s.text_bytes,
 			"db_bytes", (json_int_t)s.db_bytes, "schema_version", s.schema_version,
 			"tokenizer", s.tokenizer));
 		free(db);
@@ -190,7 +197,7 @@ int cmd_stats(cli *c, int argc, char **argv)
 	printf("documents    %lld (%lld failed)\n", (long long)s.documents, (long long)s.failed);
 	printf("contents     %lld distinct, %s of text\n", (long long)s.contents,
 	       cli_size((double)s.text_bytes, b, sizeof b));
-	printf("chunks       %lld\n", (long long)s.chunks);
+	printf("chunks       %lld (%lld with vectors)\n", (long long)s.chunks, (long long)s.vectors);
 	printf("tokenizer    %s\n", s.tokenizer);
 	if (check && !checked)
 		printf("check        ok: the database and its keyword index are sound\n");

@@ -16,15 +16,19 @@ void help_search(FILE *out)
 {
 	fprintf(out,
 		"Usage: docent search [OPTIONS] QUERY...\n\n"
-		"Finds the passages that best match a question or keywords, ranked by\n"
-		"BM25 over the keyword index. Any text is a valid query: operators and\n"
-		"punctuation are treated as words.\n\n"
+		"Finds the passages that best match a question or keywords. Any text is a\n"
+		"valid query: operators and punctuation are treated as words.\n\n"
+		"Modes: bm25 ranks by keywords; dense by meaning (the embedding model's\n"
+		"nearest chunks); hybrid fuses both by reciprocal rank fusion. The default\n"
+		"(search.mode = auto) is hybrid when an embedding model is set\n"
+		"(engine.embed_model or DOCENT_EMBED_MODEL), else bm25.\n\n"
 		"Options:\n"
 		"  -k, --limit N           number of results (default: search.k, 10)\n"
 		"  -c, --collection NAME   search one collection (default: all)\n"
-		"      --mode MODE         bm25 (the only mode until embeddings are set up)\n"
+		"  -m, --mode MODE         hybrid, dense or bm25 (default: search.mode)\n"
 		"      --full              print each passage's whole text, not a snippet\n"
-		"      --json              print results as JSON\n");
+		"      --json              print results as JSON, with each hit's keyword\n"
+		"                          and dense ranks\n");
 }
 
 static double now_ms(void)
@@ -46,7 +50,15 @@ static void print_hits(const store_hit *h, size_t n, int full)
 			else
 				printf("  page %d", h[i].page_start);
 		}
-		printf("  (score %.2f)\n", h[i].score);
+		if (h[i].keyword_rank || h[i].dense_rank) {
+			char kw[16] = "-", dn[16] = "-";
+			if (h[i].keyword_rank)
+				snprintf(kw, sizeof kw, "#%d", h[i].keyword_rank);
+			if (h[i].dense_rank)
+				snprintf(dn, sizeof dn, "#%d", h[i].dense_rank);
+			printf("  (score %.4g; keyword %s, dense %s)\n", h[i].score, kw, dn);
+		} else
+			printf("  (score %.2f)\n", h[i].score);
 		/* the heading path often starts with the title: say it once */
 		const char *title = h[i].title;
 		if (title && h[i].heading && strncmp(h[i].heading, title, strlen(title)) == 0)
@@ -76,7 +88,14 @@ static void print_hits(const store_hit *h, size_t n, int full)
 	}
 }
 
-static json_t *hits_json(const char *query, const store_hit *h, size_t n, double ms)
+/* A rank for JSON: null when the hit was not in that list. */
+static json_t *rank_json(int rank)
+{
+	return rank > 0 ? json_integer(rank) : json_null();
+}
+
+static json_t *hits_json(const char *query, const store_hit *h, size_t n,
+			 const retrieve_info *info, double ms)
 {
 	json_t *arr = json_array();
 	for (size_t i = 0; i < n; i++) {
@@ -91,11 +110,19 @@ static json_t *hits_json(const char *query, const store_hit *h, size_t n, double
 		json_object_set_new(o, "page_start", h[i].page_start > 0 ? json_integer(h[i].page_start) : json_null());
 		json_object_set_new(o, "page_end", h[i].page_end > 0 ? json_integer(h[i].page_end) : json_null());
 		json_object_set_new(o, "text", json_string(h[i].text ? h[i].text : ""));
-		json_object_set_new(o, "bm25_rank", json_integer(h[i].rank));
+		json_object_set_new(o, "keyword_rank", rank_json(h[i].keyword_rank));
+		json_object_set_new(o, "dense_rank", rank_json(h[i].dense_rank));
+		json_object_set_new(o, "keyword_score", h[i].keyword_rank ?
+				    json_real(h[i].keyword_score) : json_null());
+		json_object_set_new(o, "dense_score", h[i].dense_rank ?
+				    json_real(h[i].dense_score) : json_null());
 		json_array_append_new(arr, o);
 	}
-	return json_pack("{s:s, s:s, s:f, s:o}", "query", query, "mode", "bm25",
-			 "took_ms", ms, "hits", arr);
+	json_t *out = json_pack("{s:s, s:s, s:f, s:o}", "query", query,
+				"mode", retrieve_mode_name(info->mode), "took_ms", ms, "hits", arr);
+	if (out && info->note[0])
+		json_object_set_new(out, "note", json_string(info->note));
+	return out;
 }
 
 int cmd_search(cli *c, int argc, char **argv)
@@ -108,17 +135,21 @@ int cmd_search(cli *c, int argc, char **argv)
 		{ "json", no_argument, NULL, 'J' },
 		{ NULL, 0, NULL, 0 },
 	};
-	store_search_params sp;
-	const char *collection = NULL;
+	retrieve_params rp;
+	retrieve_info info;
+	vindex_params vp;
+	const char *collection = NULL, *mode = NULL;
 	store_hit *hits = NULL;
 	size_t n = 0;
 	dbuf q = DBUF_INIT;
-	int opt, json = 0, full = 0, rc;
+	int opt, json = 0, full = 0, rc, status = CLI_OK, m;
 	long k = -1;
 	store *st;
+	embedder *emb = NULL;
+	retriever *r = NULL;
 	double t0;
 
-	while ((opt = getopt_long(argc, argv, "k:c:", opts, NULL)) != -1) {
+	while ((opt = getopt_long(argc, argv, "k:c:m:", opts, NULL)) != -1) {
 		switch (opt) {
 		case 'k': {
 			char *end;
@@ -128,50 +159,71 @@ int cmd_search(cli *c, int argc, char **argv)
 			break;
 		}
 		case 'c': collection = optarg; break;
-		case 'm':
-			if (strcmp(optarg, "bm25") != 0)
-				return cli_usage(c, "search mode '%s' needs an embedding model, which "
-						 "is not configured; use --mode bm25", optarg);
-			break;
+		case 'm': mode = optarg; break;
 		case 'f': full = 1; break;
 		case 'J': json = 1; break;
 		default: return cli_usage(c, "unknown option");
 		}
 	}
+	if (!mode)
+		mode = config_get(c->cfg, "search.mode");
+	m = retrieve_mode_parse(mode);
+	if (m < 0)
+		return cli_usage(c, "search mode '%s' is not one of hybrid, dense, bm25, auto", mode);
 	if (optind >= argc)
 		return cli_usage(c, "give a query, e.g. docent search \"parental leave\"");
+	config_retrieve_params(c->cfg, &rp);
+	config_vindex_params(c->cfg, &vp);
+	rp.mode = (retrieve_mode)m;
+	if (k > 0)
+		rp.search.k = (size_t)k;
+	rp.search.collection = collection;
+	if (rp.mode != RETRIEVE_AUTO && rp.mode != RETRIEVE_BM25 &&
+	    !config_get(c->cfg, "engine.embed_model")[0])
+		return cli_usage(c, "--mode %s needs an embedding model: set engine.embed_model or "
+				 "DOCENT_EMBED_MODEL (or use --mode bm25)", mode);
 	for (int i = optind; i < argc; i++) {
 		if (i > optind)
 			dbuf_putc(&q, ' ');
 		dbuf_puts(&q, argv[i]);
 	}
-	st = cli_store(c, 0);
-	if (!st) {
-		dbuf_free(&q);
-		return CLI_FAIL;
-	}
-	config_search_params(c->cfg, &sp);
-	if (k > 0)
-		sp.k = (size_t)k;
-	sp.collection = collection;
 	if (!json && isatty(STDOUT_FILENO)) {
-		sp.mark_open = "\033[1m";
-		sp.mark_close = "\033[0m";
+		rp.search.mark_open = "\033[1m";
+		rp.search.mark_close = "\033[0m";
+	}
+	if (!(st = cli_store(c, 0)))
+		goto fail;
+	if (rp.mode != RETRIEVE_BM25 && (emb = cli_embedder(c, &status)) == NULL && status) {
+		if (rp.mode != RETRIEVE_AUTO)
+			goto fail;
+		fprintf(stderr, "docent: keyword search only\n");
+		status = CLI_OK;
+	}
+	if ((rc = retriever_open(&r, st, emb, &vp)) != 0) {
+		status = cli_fail(rc, NULL);
+		goto fail;
 	}
 	t0 = now_ms();
-	rc = retrieve_search(st, q.data, &sp, &hits, &n);
+	rc = retrieve(r, q.data, &rp, &hits, &n, &info);
 	if (rc) {
-		dbuf_free(&q);
-		return cli_fail(rc, "search failed");
+		status = cli_fail(rc, "search failed");
+		goto fail;
 	}
+	if (info.vectors_rebuilt)
+		fprintf(stderr, "docent: the vector index was out of date and was rebuilt\n");
+	if (info.note[0] && !json)
+		fprintf(stderr, "docent: keyword search only: %s\n", info.note);
 	if (json) {
-		cli_print_json(hits_json(q.data, hits, n, now_ms() - t0));
+		cli_print_json(hits_json(q.data, hits, n, &info, now_ms() - t0));
 	} else if (n == 0) {
 		printf("No results for \"%s\".\n", q.data);
 	} else {
 		print_hits(hits, n, full);
 	}
 	store_hits_free(hits, n);
+fail:
+	retriever_close(r);
+	embedder_free(emb);
 	dbuf_free(&q);
-	return CLI_OK;
+	return st ? status : CLI_FAIL;
 }

@@ -30,29 +30,21 @@ static int columns(void)
 	return 80;
 }
 
-void progress_draw(progress *p, uint64_t done, uint64_t total, uint64_t bytes_done,
-		   uint64_t bytes_total, double seconds, const char *label, int force)
+/* Draws "[####    ] what  ETA m:ss  label" for a share frac done. */
+static void draw(progress *p, double frac, const char *what, double seconds, const char *label)
 {
 	char line[512], eta[32] = "--:--";
-	double t = now(), frac, rate;
 	int width = 24, fill, cols, n;
 
-	if (!p->enabled || (!force && t - p->last_draw < 0.1))
-		return;
-	p->last_draw = t;
-	frac = bytes_total ? (double)bytes_done / (double)bytes_total :
-	       total ? (double)done / (double)total : 0;
 	if (frac > 1)
 		frac = 1;
 	fill = (int)(frac * width);
-	rate = seconds > 0 ? bytes_done / seconds / 1e6 : 0;
 	if (frac > 0.001 && seconds > 0.5) {
 		int left = (int)(seconds / frac - seconds);
 		snprintf(eta, sizeof eta, "%d:%02d", left / 60, left % 60);
 	}
-	n = snprintf(line, sizeof line, "\r[%.*s%*s] %llu/%llu files  %.1f MB/s  ETA %s  ",
-		     fill, "########################", width - fill, "",
-		     (unsigned long long)done, (unsigned long long)total, rate, eta);
+	n = snprintf(line, sizeof line, "\r[%.*s%*s] %s  ETA %s  ",
+		     fill, "########################", width - fill, "", what, eta);
 	cols = columns() - 1;
 	if (label && n < cols && n > 0) {
 		const char *base = strrchr(label, '/');
@@ -66,6 +58,42 @@ void progress_draw(progress *p, uint64_t done, uint64_t total, uint64_t bytes_do
 	fprintf(stderr, "%s\033[K", line);
 	fflush(stderr);
 	p->drawn = 1;
+}
+
+/* Whether to draw now: at most ten times a second. */
+static int due(progress *p, int force)
+{
+	double t = now();
+
+	if (!p->enabled || (!force && t - p->last_draw < 0.1))
+		return 0;
+	p->last_draw = t;
+	return 1;
+}
+
+void progress_draw(progress *p, uint64_t done, uint64_t total, uint64_t bytes_done,
+		   uint64_t bytes_total, double seconds, const char *label, int force)
+{
+	char what[128];
+
+	if (!due(p, force))
+		return;
+	snprintf(what, sizeof what, "%llu/%llu files  %.1f MB/s", (unsigned long long)done,
+		 (unsigned long long)total, seconds > 0 ? bytes_done / seconds / 1e6 : 0);
+	draw(p, bytes_total ? (double)bytes_done / (double)bytes_total :
+		total ? (double)done / (double)total : 0, what, seconds, label);
+}
+
+void progress_draw_count(progress *p, uint64_t done, uint64_t total, const char *unit,
+			 double seconds, const char *label, int force)
+{
+	char what[128];
+
+	if (!due(p, force))
+		return;
+	snprintf(what, sizeof what, "%llu/%llu %s  %.1f %s/s", (unsigned long long)done,
+		 (unsigned long long)total, unit, seconds > 0 ? done / seconds : 0, unit);
+	draw(p, total ? (double)done / (double)total : 0, what, seconds, label);
 }
 
 void progress_clear(progress *p)

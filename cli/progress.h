@@ -22,6 +22,10 @@ void progress_init(progress *p, int quiet);
 void progress_draw(progress *p, uint64_t done, uint64_t total, uint64_t bytes_done,
 		   uint64_t bytes_total, double seconds, const char *label, int force);
 
+/* Draws "[####    ] done/total UNIT  rate UNIT/s  ETA m:ss  label". */
+void progress_draw_count(progress *p, uint64_t done, uint64_t total, const char *unit,
+			 double seconds, const char *label, int force);
+
 /* Clears the bar's line, if drawn; call before printing anything else. */
 void progress_clear(progress *p);
 void progress_end(progress *p);

@@ -46,12 +46,22 @@ static const keydef KEYS[] = {
 	{ "search.k1", T_REAL, "1.2", "BM25 term-frequency saturation" },
 	{ "search.b", T_REAL, "0.75", "BM25 length normalisation" },
 	{ "search.snippet_words", T_INT, "24", "words in a result snippet" },
+	{ "search.mode", T_STR, "auto", "hybrid, dense or bm25; auto: hybrid when an embedding model is set" },
+	{ "search.candidates", T_INT, "0", "hits taken from each list before fusion (0: max(50, 4 k))" },
+	{ "search.rrf_k", T_REAL, "60", "reciprocal rank fusion constant: higher flattens rank differences" },
+	{ "search.keyword_weight", T_REAL, "1", "weight of the keyword (BM25) list in fusion" },
+	{ "search.dense_weight", T_REAL, "1", "weight of the dense (embedding) list in fusion" },
 	{ "engine.chat_model", T_STR, "", "language model: a GGUF path or URL#model (env DOCENT_CHAT_MODEL)" },
 	{ "engine.embed_model", T_STR, "", "embedding model: a GGUF path or URL#model (env DOCENT_EMBED_MODEL)" },
+	{ "engine.query_prefix", T_STR, "", "text put before each query before embedding (e.g. \"search_query: \")" },
+	{ "engine.document_prefix", T_STR, "", "text put before each chunk before embedding (e.g. \"search_document: \")" },
 	{ "engine.models_dir", T_STR, "", "folder of GGUF model files (default: DATA_DIR/models)" },
 	{ "engine.temperature", T_REAL, "0.2", "sampling temperature (0: always the likeliest token)" },
 	{ "engine.max_tokens", T_INT, "512", "most tokens generated per answer" },
 	{ "engine.context", T_INT, "0", "in-process models: context window in tokens (0: the model's, at most 8192)" },
+	{ "vectors.index", T_STR, "", "FAISS index-factory string, e.g. \"IVF1024,Flat\" (empty: chosen by size)" },
+	{ "vectors.flat_max", T_INT, "50000", "collections up to this many vectors are searched exactly" },
+	{ "vectors.nprobe", T_INT, "0", "IVF lists probed per query (0: measured for recall@10 >= 0.95)" },
 	{ "store.tokenizer", T_STR, "porter unicode61 remove_diacritics 2",
 	  "FTS5 tokenizer of a new database (an existing one keeps its own)" },
 };
@@ -540,6 +550,35 @@ void config_search_params(const config *c, store_search_params *p)
 	p->k1 = strtod(config_get(c, "search.k1"), NULL);
 	p->b = strtod(config_get(c, "search.b"), NULL);
 	p->snippet_tokens = (int)get_int(c, "search.snippet_words");
+}
+
+void config_retrieve_params(const config *c, retrieve_params *p)
+{
+	*p = retrieve_default_params();
+	config_search_params(c, &p->search);
+	int mode = retrieve_mode_parse(config_get(c, "search.mode"));
+	p->mode = mode < 0 ? RETRIEVE_AUTO : (retrieve_mode)mode;
+	p->candidates = (size_t)get_int(c, "search.candidates");
+	p->rrf_k = strtod(config_get(c, "search.rrf_k"), NULL);
+	p->keyword_weight = strtod(config_get(c, "search.keyword_weight"), NULL);
+	p->dense_weight = strtod(config_get(c, "search.dense_weight"), NULL);
+}
+
+void config_embedder_params(const config *c, embedder_params *p)
+{
+	*p = embedder_default_params();
+	p->model = config_get(c, "engine.embed_model");
+	p->query_prefix = config_get(c, "engine.query_prefix");
+	p->document_prefix = config_get(c, "engine.document_prefix");
+}
+
+void config_vindex_params(const config *c, vindex_params *p)
+{
+	*p = vindex_default_params();
+	const char *f = config_get(c, "vectors.index");
+	p->factory = f[0] ? f : NULL;
+	p->flat_max = (size_t)get_int(c, "vectors.flat_max");
+	p->nprobe = (int)get_int(c, "vectors.nprobe");
 }
 
 void config_generator_params(const config *c, generator_params *p, gen_options *o)

@@ -24,9 +24,12 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "engine/embedder.h"
 #include "engine/generator.h"
 #include "index/store.h"
+#include "index/vectors.h"
 #include "ingest/ingest.h"
+#include "rag/retrieve.h"
 
 typedef struct config config;
 
@@ -79,6 +82,13 @@ char *config_db_path(const config *c);
 void config_ingest_params(const config *c, ingest_params *out);
 void config_search_params(const config *c, store_search_params *out);
 void config_store_params(const config *c, store_params *out);
+/* Retrieval: search.* (mode, fusion) over config_search_params. An
+ * unknown search.mode reads as auto; the CLI checks it. */
+void config_retrieve_params(const config *c, retrieve_params *out);
+/* The embedding model and its prefixes (engine.*). */
+void config_embedder_params(const config *c, embedder_params *out);
+/* How FAISS indexes are built (vectors.*). */
+void config_vindex_params(const config *c, vindex_params *out);
 /* The language model and its sampling settings (engine.*). */
 void config_generator_params(const config *c, generator_params *p, gen_options *o);
 

@@ -173,12 +173,17 @@ static int el_embed(void *self, const char *const *texts, size_t n, embed_kind k
 static int el_count_tokens(void *self, const char *text, size_t n, size_t *out)
 {
 	embed_llama *h = self;
-	int ntok, rc;
+	int32_t k;
 
-	if ((rc = llama_common_tokenize(h->vocab, text, n, false, false, &h->toks, &h->toks_cap,
-					&ntok)))
-		return rc;
-	*out = (size_t)ntok;
+	/* Called by the chunker on several threads at once: no shared buffer.
+	 * With no room for tokens llama_tokenize returns minus their count. */
+	if (n > (size_t)INT32_MAX - 16)
+		return docent_error_set(DOCENT_ETOOBIG, "a text of %zu bytes is too long to "
+					"tokenize", n);
+	k = llama_tokenize(h->vocab, text, (int32_t)n, NULL, 0, false, false);
+	if (k == INT32_MIN)
+		return docent_error_set(DOCENT_EINVAL, "the model's tokenizer failed");
+	*out = (size_t)(k < 0 ? -(int64_t)k : k);
 	return 0;
 }
 

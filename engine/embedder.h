@@ -54,7 +54,8 @@ typedef struct embedder embedder;
 typedef struct embedder_ops {
 	/* required: writes n normalised vectors of dim floats into out */
 	int (*embed)(void *self, const char *const *texts, size_t n, embed_kind kind, float *out);
-	/* optional: tokens of text[0..n) with the model's tokenizer */
+	/* optional: tokens of text[0..n) with the model's tokenizer; may be
+	 * called from several threads at once, and during embed */
 	int (*count_tokens)(void *self, const char *text, size_t n, size_t *out);
 	/* required */
 	void (*free)(void *self);
@@ -68,6 +69,12 @@ typedef struct embedder_ops {
 int embedder_open(embedder **out, const embedder_params *params);
 void embedder_free(embedder *e);
 
+/* An embedder over a backend of the caller's (e.g. a test's): ops and
+ * model_id are copied or borrowed for the handle's life as ops is; self is
+ * freed by ops->free when the handle is. */
+int embedder_wrap(embedder **out, const embedder_ops *ops, void *self, int dim,
+		  size_t max_tokens, const char *model_id);
+
 /* Embeds n texts into out[n * embedder_dim(e)]. */
 int embedder_embed(embedder *e, const char *const *texts, size_t n, embed_kind kind, float *out);
 
@@ -79,7 +86,8 @@ const char *embedder_model_id(const embedder *e);
 size_t embedder_max_tokens(const embedder *e);
 
 /* A token counter for the chunker that uses the model's tokenizer when the
- * backend has one, else the simple counter. Valid while e lives. */
+ * backend has one, else the simple counter. Valid while e lives; safe to
+ * use from several threads. */
 token_counter embedder_token_counter(embedder *e);
 
 #endif

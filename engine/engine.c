@@ -10,6 +10,7 @@
 #include "engine/engine_int.h"
 #include "core/error.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -76,6 +77,26 @@ int embedder_open(embedder **out, const embedder_params *params)
 		return docent_error_set(DOCENT_EINVAL, "embedding model %s: unknown backend",
 					params->model);
 	}
+}
+
+int embedder_wrap(embedder **out, const embedder_ops *ops, void *self, int dim,
+		  size_t max_tokens, const char *model_id)
+{
+	embedder *e;
+
+	*out = NULL;
+	if (!ops || !ops->embed || !ops->free || dim <= 0 || !model_id)
+		return docent_error_set(DOCENT_EINVAL, "an embedder needs embed and free "
+					"functions, a dimension and a model id");
+	if (!(e = calloc(1, sizeof *e)))
+		return docent_error_set(DOCENT_ENOMEM, "out of memory");
+	e->ops = ops;
+	e->self = self;
+	e->dim = dim;
+	e->max_tokens = max_tokens;
+	snprintf(e->model_id, sizeof e->model_id, "%s", model_id);
+	*out = e;
+	return 0;
 }
 
 void embedder_free(embedder *e)

@@ -2,7 +2,10 @@
  * embeddings.c - chunk vectors in the database (see store.h). Vectors are
  * stored as little-endian float32 blobs, one row per chunk, deleted with
  * their chunk (ON DELETE CASCADE); each collection records the model that
- * made them, so that vectors of two models never mix.
+ * made them, so that vectors of two models never mix. Triggers (schema.c)
+ * keep each collection's vector totals; a temporary trigger of each
+ * read-write handle notes the vectors it deletes (temp.vectors_removed), so
+ * that the FAISS file can drop them (index/vecset.c).
  */
 #include "index/store_int.h"
 #include "core/error.h"
@@ -70,21 +73,31 @@ int store_collection_set_model(store *s, int64_t collection_id, const char *mode
 int store_embeddings_put(store *s, const int64_t *chunk_ids, const float *vecs, size_t n,
 			 int dim)
 {
-	sqlite3_stmt *st;
+	sqlite3_stmt *del, *ins;
 	int rc;
 
 	if (dim <= 0)
 		return docent_error_set(DOCENT_EINVAL, "vectors need a dimension");
 	if ((rc = store_tx_begin(s)) != 0)
 		return rc;
-	rc = store_prep(s, ST_EMB_PUT,
-			"INSERT OR REPLACE INTO embeddings(chunk_id, vec) VALUES (?1, ?2)", &st);
+	/* delete, then insert: a replaced vector must reach the delete triggers
+	 * (INSERT OR REPLACE would skip them) */
+	rc = store_prep(s, ST_EMB_DEL, "DELETE FROM embeddings WHERE chunk_id = ?1", &del);
+	if (rc == 0)
+		rc = store_prep(s, ST_EMB_PUT,
+				"INSERT INTO embeddings(chunk_id, collection_id, vec) "
+				"SELECT ch.id, ct.collection_id, ?2 FROM chunks ch "
+				"JOIN contents ct ON ct.id = ch.content_id WHERE ch.id = ?1", &ins);
 	for (size_t i = 0; rc == 0 && i < n; i++) {
+		sqlite3_bind_int64(del, 1, chunk_ids[i]);
+		rc = store_exec_stmt(s, del, "storing vectors");
+		if (rc)
+			break;
 		/* float32 in the machine's order: docent runs on little-endian CPUs */
-		sqlite3_bind_int64(st, 1, chunk_ids[i]);
-		sqlite3_bind_blob(st, 2, vecs + i * (size_t)dim, dim * (int)sizeof(float),
+		sqlite3_bind_int64(ins, 1, chunk_ids[i]);
+		sqlite3_bind_blob(ins, 2, vecs + i * (size_t)dim, dim * (int)sizeof(float),
 				  SQLITE_STATIC);
-		rc = store_exec_stmt(s, st, "storing vectors");
+		rc = store_exec_stmt(s, ins, "storing vectors");
 	}
 	if (rc == 0)
 		return store_tx_commit(s);
@@ -92,28 +105,49 @@ int store_embeddings_put(store *s, const int64_t *chunk_ids, const float *vecs, 
 	return rc;
 }
 
-int store_chunks_without_embedding(store *s, int64_t collection_id, store_chunk_fn fn,
-				   void *ctx)
+int store_chunks_to_embed(store *s, int64_t collection_id, int64_t after, size_t limit,
+			  store_chunk_fn fn, void *ctx)
 {
-	sqlite3_stmt *st = NULL;
-	int rc = sqlite3_prepare_v2(s->db,
+	sqlite3_stmt *st;
+	int rc = store_prep(s, ST_CHUNKS_TO_EMBED,
 		"SELECT ch.id, ch.text FROM chunks ch JOIN contents ct ON ct.id = ch.content_id "
-		"WHERE ct.collection_id = ?1 AND NOT EXISTS "
-		"(SELECT 1 FROM embeddings e WHERE e.chunk_id = ch.id) ORDER BY ch.id", -1, &st, NULL);
+		"WHERE ch.id > ?2 AND ct.collection_id = ?1 AND NOT EXISTS "
+		"(SELECT 1 FROM embeddings e WHERE e.chunk_id = ch.id) ORDER BY ch.id LIMIT ?3", &st);
 
-	if (rc != SQLITE_OK)
-		return store_err(s, rc, "listing chunks to embed");
+	if (rc)
+		return rc;
 	sqlite3_bind_int64(st, 1, collection_id);
+	sqlite3_bind_int64(st, 2, after);
+	sqlite3_bind_int64(st, 3, limit ? (int64_t)limit : -1);
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		int r = fn(ctx, sqlite3_column_int64(st, 0), (const char *)sqlite3_column_text(st, 1),
 			   (size_t)sqlite3_column_bytes(st, 1));
 		if (r) {
-			sqlite3_finalize(st);
+			sqlite3_reset(st);
 			return r;
 		}
 	}
 	rc = rc == SQLITE_DONE ? 0 : store_err(s, rc, "listing chunks to embed");
-	sqlite3_finalize(st);
+	sqlite3_reset(st);
+	return rc;
+}
+
+int store_chunks_unembedded(store *s, int64_t collection_id, int64_t *out)
+{
+	sqlite3_stmt *st;
+	int rc = store_prep(s, ST_CHUNKS_UNEMBEDDED,
+		"SELECT (SELECT count(*) FROM chunks ch JOIN contents ct ON ct.id = ch.content_id "
+		"WHERE ct.collection_id = ?1) - vec_count FROM collections WHERE id = ?1", &st);
+
+	*out = 0;
+	if (rc)
+		return rc;
+	sqlite3_bind_int64(st, 1, collection_id);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW)
+		*out = sqlite3_column_int64(st, 0);
+	rc = rc == SQLITE_ROW || rc == SQLITE_DONE ? 0 : store_err(s, rc, "counting chunks to embed");
+	sqlite3_reset(st);
 	return rc;
 }
 
@@ -121,9 +155,8 @@ int store_embeddings_foreach(store *s, int64_t collection_id, store_vec_fn fn, v
 {
 	sqlite3_stmt *st = NULL;
 	int rc = sqlite3_prepare_v2(s->db,
-		"SELECT e.chunk_id, e.vec FROM embeddings e JOIN chunks ch ON ch.id = e.chunk_id "
-		"JOIN contents ct ON ct.id = ch.content_id WHERE ct.collection_id = ?1 "
-		"ORDER BY e.chunk_id", -1, &st, NULL);
+		"SELECT chunk_id, vec FROM embeddings WHERE collection_id = ?1 ORDER BY chunk_id",
+		-1, &st, NULL);
 
 	if (rc != SQLITE_OK)
 		return store_err(s, rc, "reading vectors");
@@ -162,9 +195,7 @@ int store_embeddings_clear(store *s, int64_t collection_id)
 
 	if ((rc = store_tx_begin(s)) != 0)
 		return rc;
-	rc = run_for(s, "DELETE FROM embeddings WHERE chunk_id IN (SELECT ch.id FROM chunks ch "
-		     "JOIN contents ct ON ct.id = ch.content_id WHERE ct.collection_id = ?1)",
-		     collection_id);
+	rc = run_for(s, "DELETE FROM embeddings WHERE collection_id = ?1", collection_id);
 	if (rc == SQLITE_OK)
 		rc = run_for(s, "UPDATE collections SET embed_model = NULL, embed_dim = NULL "
 			     "WHERE id = ?1", collection_id);
@@ -174,4 +205,93 @@ int store_embeddings_clear(store *s, int64_t collection_id)
 		return rc;
 	}
 	return store_tx_commit(s);
+}
+
+int store_vectors_totals(store *s, int64_t collection_id, store_vec_totals *out)
+{
+	sqlite3_stmt *st;
+	int rc = store_prep(s, ST_VEC_TOTALS,
+		"SELECT vec_count, vec_idsum, faiss_count, faiss_idsum FROM collections "
+		"WHERE id = ?1", &st);
+
+	memset(out, 0, sizeof *out);
+	if (rc)
+		return rc;
+	sqlite3_bind_int64(st, 1, collection_id);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW) {
+		out->count = sqlite3_column_int64(st, 0);
+		out->idsum = sqlite3_column_int64(st, 1);
+		out->saved = sqlite3_column_type(st, 2) != SQLITE_NULL;
+		out->saved_count = sqlite3_column_int64(st, 2);
+		out->saved_idsum = sqlite3_column_int64(st, 3);
+		rc = 0;
+	} else if (rc == SQLITE_DONE) {
+		rc = docent_error_set(DOCENT_ENOTFOUND, "no collection with id %lld",
+				      (long long)collection_id);
+	} else {
+		rc = store_err(s, rc, "reading the collection's vector totals");
+	}
+	sqlite3_reset(st);
+	return rc;
+}
+
+int store_vectors_saved(store *s, int64_t collection_id, int64_t count, int64_t idsum)
+{
+	sqlite3_stmt *st;
+	int rc = store_prep(s, ST_VEC_SAVED,
+		"UPDATE collections SET faiss_count = ?2, faiss_idsum = ?3 WHERE id = ?1", &st);
+
+	if (rc)
+		return rc;
+	sqlite3_bind_int64(st, 1, collection_id);
+	if (count < 0) {
+		sqlite3_bind_null(st, 2);
+		sqlite3_bind_null(st, 3);
+	} else {
+		sqlite3_bind_int64(st, 2, count);
+		sqlite3_bind_int64(st, 3, idsum);
+	}
+	return store_exec_stmt(s, st, "recording the vector file's totals");
+}
+
+int store_vectors_removed(store *s, int64_t collection_id, int64_t **ids, size_t *n)
+{
+	sqlite3_stmt *st;
+	int64_t *v = NULL;
+	size_t cap = 0, k = 0;
+	int rc = store_prep(s, ST_VEC_REMOVED,
+		"SELECT chunk_id FROM temp.vectors_removed WHERE collection_id = ?1", &st);
+
+	*ids = NULL;
+	*n = 0;
+	if (rc)
+		return rc;
+	sqlite3_bind_int64(st, 1, collection_id);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		if (k == cap) {
+			cap = cap ? cap * 2 : 256;
+			int64_t *nv = realloc(v, cap * sizeof *nv);
+			if (!nv) {
+				sqlite3_reset(st);
+				free(v);
+				return docent_error_set(DOCENT_ENOMEM, "out of memory");
+			}
+			v = nv;
+		}
+		v[k++] = sqlite3_column_int64(st, 0);
+	}
+	sqlite3_reset(st);
+	if (rc != SQLITE_DONE) {
+		free(v);
+		return store_err(s, rc, "reading removed vectors");
+	}
+	rc = run_for(s, "DELETE FROM temp.vectors_removed WHERE collection_id = ?1", collection_id);
+	if (rc != SQLITE_OK) {
+		free(v);
+		return store_err(s, rc, "reading removed vectors");
+	}
+	*ids = v;
+	*n = k;
+	return 0;
 }

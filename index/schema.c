@@ -79,6 +79,62 @@ static const char *const migrations[] = {
 	"CREATE TABLE embeddings("
 	"  chunk_id INTEGER PRIMARY KEY REFERENCES chunks(id) ON DELETE CASCADE,"
 	"  vec BLOB NOT NULL);",
+	/* version 3: vectors kept in step with the FAISS file (index/vecset.h).
+	 * Chunk ids are never reused (AUTOINCREMENT), so a chunk id names one
+	 * vector for good; each vector row carries its collection, and triggers
+	 * keep per-collection totals (count, sum of chunk ids) that the FAISS
+	 * file's recorded totals are checked against. SQLite cannot add
+	 * AUTOINCREMENT to a table, so chunks is rebuilt (ids and text kept, the
+	 * FTS index untouched) with the vectors set aside meanwhile. */
+	"CREATE TEMP TABLE embeddings_v2 AS SELECT chunk_id, vec FROM embeddings;"
+	"DROP TABLE embeddings;"
+	"DROP TRIGGER chunks_fts_ad;"
+	"CREATE TABLE chunks_v3("
+	"  id INTEGER PRIMARY KEY AUTOINCREMENT,"
+	"  content_id INTEGER NOT NULL REFERENCES contents(id) ON DELETE CASCADE,"
+	"  ordinal INTEGER NOT NULL,"
+	"  text TEXT NOT NULL,"
+	"  start_byte INTEGER,"
+	"  end_byte INTEGER,"
+	"  page_start INTEGER,"
+	"  page_end INTEGER,"
+	"  heading TEXT,"
+	"  ntokens INTEGER,"
+	"  nwords INTEGER NOT NULL,"
+	"  UNIQUE(content_id, ordinal));"
+	"INSERT INTO chunks_v3 SELECT id, content_id, ordinal, text, start_byte, end_byte,"
+	"  page_start, page_end, heading, ntokens, nwords FROM chunks;"
+	"DROP TABLE chunks;"
+	"ALTER TABLE chunks_v3 RENAME TO chunks;"
+	"CREATE TRIGGER chunks_fts_ad AFTER DELETE ON chunks BEGIN"
+	"  INSERT INTO chunks_fts(chunks_fts, rowid, text) VALUES ('delete', old.id, old.text);"
+	"END;"
+	"CREATE TABLE embeddings("
+	"  chunk_id INTEGER PRIMARY KEY REFERENCES chunks(id) ON DELETE CASCADE,"
+	"  collection_id INTEGER NOT NULL,"
+	"  vec BLOB NOT NULL);"
+	"CREATE INDEX embeddings_collection ON embeddings(collection_id);"
+	"INSERT INTO embeddings SELECT e.chunk_id, ct.collection_id, e.vec FROM embeddings_v2 e"
+	"  JOIN chunks ch ON ch.id = e.chunk_id JOIN contents ct ON ct.id = ch.content_id;"
+	"DROP TABLE embeddings_v2;"
+	/* totals of the vectors in the database, and of those in the FAISS file
+	 * when it was last saved (NULL: never saved) */
+	"ALTER TABLE collections ADD COLUMN vec_count INTEGER NOT NULL DEFAULT 0;"
+	"ALTER TABLE collections ADD COLUMN vec_idsum INTEGER NOT NULL DEFAULT 0;"
+	"ALTER TABLE collections ADD COLUMN faiss_count INTEGER;"
+	"ALTER TABLE collections ADD COLUMN faiss_idsum INTEGER;"
+	"UPDATE collections SET"
+	"  vec_count = (SELECT count(*) FROM embeddings WHERE collection_id = collections.id),"
+	"  vec_idsum = (SELECT coalesce(sum(chunk_id), 0) FROM embeddings"
+	"               WHERE collection_id = collections.id);"
+	"CREATE TRIGGER embeddings_ai AFTER INSERT ON embeddings BEGIN"
+	"  UPDATE collections SET vec_count = vec_count + 1, vec_idsum = vec_idsum + new.chunk_id"
+	"  WHERE id = new.collection_id;"
+	"END;"
+	"CREATE TRIGGER embeddings_ad AFTER DELETE ON embeddings BEGIN"
+	"  UPDATE collections SET vec_count = vec_count - 1, vec_idsum = vec_idsum - old.chunk_id"
+	"  WHERE id = old.collection_id;"
+	"END;",
 };
 
 #define NMIGRATIONS ((int)(sizeof migrations / sizeof migrations[0]))
@@ -86,6 +142,11 @@ static const char *const migrations[] = {
 int store_schema_version(void)
 {
 	return NMIGRATIONS;
+}
+
+const char *store_migration_sql(int step)
+{
+	return step >= 0 && step < NMIGRATIONS ? migrations[step] : NULL;
 }
 
 int store_user_version(store *s, int *out)

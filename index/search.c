@@ -706,7 +706,31 @@ static int col_dup(sqlite3_stmt *st, int i, char **out)
 	return *out ? 0 : DOCENT_ENOMEM;
 }
 
-/* Fills h from the chunk's rows; 1 when the chunk is not there (any more)
+/* The first n words of text, with an ellipsis when there is more. */
+static char *first_words(const char *text, int n)
+{
+	const char *p = text;
+	int words = 0, in_word = 0;
+
+	for (; *p; p++) {
+		int space = *p == ' ' || *p == '\n' || *p == '\t';
+		if (!space && !in_word && ++words > n)
+			break;
+		in_word = !space;
+	}
+	while (p > text && (p[-1] == ' ' || p[-1] == '\n' || p[-1] == '\t'))
+		p--;
+	size_t len = (size_t)(p - text);
+	char *out = malloc(len + sizeof "\xe2\x80\xa6");
+	if (out) {
+		memcpy(out, text, len);
+		strcpy(out + len, text[len] ? "\xe2\x80\xa6" : "");
+	}
+	return out;
+}
+
+/* Fills h from the chunk's rows, with a snippet marking the words of the
+ * FTS5 expression fts (NULL: the first words); 1 when the chunk is not there (any more)
  * or belongs to another collection than cid (0: any). */
 static int hit_fetch(store *s, const char *fts, const store_search_params *p, int64_t cid,
 		     const scored *x, store_hit *h)
@@ -748,12 +772,16 @@ static int hit_fetch(store *s, const char *fts, const store_search_params *p, in
 	if (rc)
 		return docent_error_set(DOCENT_ENOMEM, "out of memory reading search hits");
 
+	int ntok = p->snippet_tokens > 0 ? p->snippet_tokens : DEFAULT_SNIPPET_TOKENS;
+	if (!fts) { /* no query words: the first words make the snippet */
+		h->snippet = h->text ? first_words(h->text, ntok) : NULL;
+		return h->text && !h->snippet ? docent_error_set(DOCENT_ENOMEM, "out of memory") : 0;
+	}
 	rc = store_prep(s, ST_SNIPPET,
 		"SELECT snippet(chunks_fts, 0, ?3, ?4, '\xe2\x80\xa6', ?5) FROM chunks_fts "
 		"WHERE chunks_fts MATCH ?1 AND rowid = ?2", &st);
 	if (rc)
 		return rc;
-	int ntok = p->snippet_tokens > 0 ? p->snippet_tokens : DEFAULT_SNIPPET_TOKENS;
 	sqlite3_bind_text(st, 1, fts, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(st, 2, x->rowid);
 	sqlite3_bind_text(st, 3, p->mark_open ? p->mark_open : "[", -1, SQLITE_STATIC);
@@ -771,7 +799,7 @@ static int hit_fetch(store *s, const char *fts, const store_search_params *p, in
 	}
 	sqlite3_reset(st);
 	if (rc == 0 && !h->snippet && h->text)
-		h->snippet = strdup(h->text);
+		h->snippet = first_words(h->text, ntok);
 	if (rc || (h->text && !h->snippet))
 		return docent_error_set(DOCENT_ENOMEM, "out of memory reading search hits");
 	return 0;
@@ -1010,7 +1038,8 @@ int store_search(store *s, const char *query, const store_search_params *params,
 			nh++; /* free what it holds */
 			goto done;
 		}
-		hits[nh].rank = (int)nh + 1;
+		hits[nh].rank = hits[nh].keyword_rank = (int)nh + 1;
+		hits[nh].keyword_score = hits[nh].score;
 		nh++;
 	}
 done:
@@ -1044,5 +1073,68 @@ done:
 	}
 	*out = hits;
 	*n = nh;
+	return 0;
+}
+
+int store_hits_for(store *s, const char *query, const store_search_params *params,
+		   const int64_t *chunk_ids, size_t n, store_hit **out, size_t *nout)
+{
+	store_search_params p = params ? *params : store_search_default_params();
+	termlist terms = { DBUF_INIT, { 0 }, { 0 }, 0 };
+	dbuf fts = DBUF_INIT;
+	store_hit *hits = NULL;
+	size_t nh = 0;
+	int64_t cid = 0;
+	int rc, own_tx = 0;
+
+	*out = NULL;
+	*nout = 0;
+	if (n == 0)
+		return 0;
+	if ((rc = query_build(query ? query : "", &terms, &fts)) != 0)
+		goto done;
+	if (p.collection && (rc = store_coll_find(s, p.collection, &cid)) != 0)
+		goto done;
+	if (!(hits = calloc(n, sizeof *hits))) {
+		rc = docent_error_set(DOCENT_ENOMEM, "out of memory reading search hits");
+		goto done;
+	}
+	if (sqlite3_get_autocommit(s->db)) {
+		if ((rc = sqlite3_exec(s->db, "BEGIN", NULL, NULL, NULL)) != SQLITE_OK) {
+			rc = store_err(s, rc, "reading search hits");
+			goto done;
+		}
+		own_tx = 1;
+	}
+	/* a query with no searchable words matches nothing: snippets are then
+	 * the chunks' first words */
+	const char *expr = terms.n ? fts.data : NULL;
+	for (size_t i = 0; i < n; i++) {
+		scored x = { .rowid = chunk_ids[i] };
+		rc = hit_fetch(s, expr, &p, cid, &x, &hits[nh]);
+		if (rc == 1) {
+			memset(&hits[nh], 0, sizeof hits[nh]);
+			rc = 0;
+			continue;
+		}
+		nh++;
+		if (rc)
+			break;
+	}
+done:
+	if (own_tx)
+		sqlite3_exec(s->db, "COMMIT", NULL, NULL, NULL);
+	dbuf_free(&terms.words);
+	dbuf_free(&fts);
+	if (rc) {
+		store_hits_free(hits, nh);
+		return rc;
+	}
+	if (nh == 0) {
+		free(hits);
+		return 0;
+	}
+	*out = hits;
+	*nout = nh;
 	return 0;
 }

@@ -378,6 +378,11 @@ static int pragma(store *s, const char *sql)
 	return rc == SQLITE_OK ? 0 : store_err(s, rc, sql);
 }
 
+const char *store_path(const store *s)
+{
+	return s->path;
+}
+
 static int read_tokenizer(store *s)
 {
 	sqlite3_stmt *st = NULL;
@@ -461,6 +466,14 @@ int store_open(store **out, const char *path, const store_params *params)
 	if ((rc = store_schema_migrate(s, p.tokenizer)) != 0)
 		goto fail;
 	if ((rc = read_tokenizer(s)) != 0)
+		goto fail;
+	/* notes the vectors this handle deletes, for the FAISS file (vecset.c) */
+	if (!p.readonly &&
+	    (rc = pragma(s, "CREATE TEMP TABLE vectors_removed(collection_id INTEGER, "
+			 "chunk_id INTEGER);"
+			 "CREATE TEMP TRIGGER vectors_removed_ad AFTER DELETE ON main.embeddings "
+			 "BEGIN INSERT INTO vectors_removed VALUES (old.collection_id, old.chunk_id); "
+			 "END")) != 0)
 		goto fail;
 	*out = s;
 	return 0;
@@ -1387,7 +1400,8 @@ int store_stats_get(store *s, const char *collection, store_stats *out)
 		" CASE WHEN ?1 = 0 THEN (SELECT count(*) FROM chunks) ELSE"
 		"  (SELECT count(*) FROM chunks ch JOIN contents ct ON ct.id = ch.content_id"
 		"   WHERE ct.collection_id = ?1) END,"
-		" (SELECT coalesce(sum(text_bytes), 0) FROM contents WHERE ?1 = 0 OR collection_id = ?1)";
+		" (SELECT coalesce(sum(text_bytes), 0) FROM contents WHERE ?1 = 0 OR collection_id = ?1),"
+		" (SELECT coalesce(sum(vec_count), 0) FROM collections WHERE ?1 = 0 OR id = ?1)";
 	sqlite3_stmt *st = NULL;
 	int64_t cid;
 	int rc;
@@ -1411,6 +1425,7 @@ int store_stats_get(store *s, const char *collection, store_stats *out)
 	out->contents = sqlite3_column_int64(st, 3);
 	out->chunks = sqlite3_column_int64(st, 4);
 	out->text_bytes = sqlite3_column_int64(st, 5);
+	out->vectors = sqlite3_column_int64(st, 6);
 	sqlite3_finalize(st);
 	out->db_bytes = file_size(s->path, "") + file_size(s->path, "-wal");
 	out->schema_version = store_schema_version();

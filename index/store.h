@@ -5,7 +5,7 @@
  * stored contents, chunks and an FTS5 keyword index over chunk text. The
  * model:
  *
- *   collections  name, created_at (later: embedding model and dimension)
+ *   collections  name, created_at, embedding model and dimension, vector totals
  *   documents    one per source path in a collection: size, mtime, content
  *                hash, status ("ok" or "error"), error message, and the
  *                content it points to. What users call a document.
@@ -52,6 +52,9 @@ store_params store_default_params(void);
  */
 int store_open(store **out, const char *path, const store_params *params);
 void store_close(store *s);
+
+/* The database file's path, as given to store_open (borrowed). */
+const char *store_path(const store *s);
 
 /* The schema version this build writes, and the one the open file has. */
 int store_schema_version(void);
@@ -222,10 +225,15 @@ int store_collection_model(store *s, int64_t collection_id, char **model, int *d
 int store_embeddings_put(store *s, const int64_t *chunk_ids, const float *vecs, size_t n,
 			 int dim);
 
-/* Calls fn for each chunk of the collection without a vector, by id. */
+/* Calls fn for the chunks of the collection without a vector whose id is
+ * above `after`, by id, at most `limit` of them (0: all). Page with the last
+ * id seen; fn may not write to the store. */
 typedef int (*store_chunk_fn)(void *ctx, int64_t chunk_id, const char *text, size_t len);
-int store_chunks_without_embedding(store *s, int64_t collection_id, store_chunk_fn fn,
-				   void *ctx);
+int store_chunks_to_embed(store *s, int64_t collection_id, int64_t after, size_t limit,
+			  store_chunk_fn fn, void *ctx);
+
+/* How many chunks of the collection have no vector yet. */
+int store_chunks_unembedded(store *s, int64_t collection_id, int64_t *out);
 
 /* Calls fn for every vector of the collection, by chunk id. A non-zero
  * return from fn stops and is returned. */
@@ -234,6 +242,27 @@ int store_embeddings_foreach(store *s, int64_t collection_id, store_vec_fn fn, v
 
 /* Forgets the collection's vectors and model (before re-embedding). */
 int store_embeddings_clear(store *s, int64_t collection_id);
+
+/*
+ * Keeping the FAISS file in step (index/vecset.h). Chunk ids are never
+ * reused, so a set of vectors is told apart by its count and the sum of its
+ * chunk ids. The database keeps both for its vectors (updated by triggers
+ * on every write, whoever makes it) and records those of the FAISS file
+ * when it was last saved; a difference means the file is stale.
+ */
+typedef struct store_vec_totals {
+	int64_t count, idsum;              /* vectors in the database */
+	int saved;                         /* non-zero once a FAISS file was recorded */
+	int64_t saved_count, saved_idsum;  /* what that file holds */
+} store_vec_totals;
+
+int store_vectors_totals(store *s, int64_t collection_id, store_vec_totals *out);
+/* Records what the collection's FAISS file holds now; count < 0 forgets it. */
+int store_vectors_saved(store *s, int64_t collection_id, int64_t count, int64_t idsum);
+/* The chunk ids of the collection's vectors this handle deleted since the
+ * last call (replaced documents, removals), to drop from the FAISS file;
+ * the caller frees *ids. */
+int store_vectors_removed(store *s, int64_t collection_id, int64_t **ids, size_t *n);
 
 /* ---- statistics ---- */
 
@@ -244,6 +273,7 @@ typedef struct store_stats {
 	int64_t contents;
 	int64_t chunks;
 	int64_t text_bytes;
+	int64_t vectors;   /* chunk vectors (embeddings) */
 	int64_t db_bytes;  /* database file plus WAL */
 	int schema_version;
 	char tokenizer[128];
@@ -267,8 +297,12 @@ store_search_params store_search_default_params(void);
 typedef struct store_hit {
 	int64_t chunk_id;
 	int64_t doc_id;
-	double score;      /* BM25; higher is better */
+	double score;      /* higher is better: BM25 here; the fused score after
+	                      rank fusion (rag/retrieve.h) */
 	int rank;          /* 1-based */
+	/* the hit's place in each ranked list before fusion; 0: not in it */
+	int keyword_rank, dense_rank;
+	double keyword_score, dense_score; /* BM25, and cosine similarity */
 	char *collection;
 	char *path;
 	char *title;       /* may be NULL */
@@ -288,5 +322,14 @@ typedef struct store_hit {
 int store_search(store *s, const char *query, const store_search_params *p,
 		 store_hit **out, size_t *n);
 void store_hits_free(store_hit *h, size_t n);
+
+/*
+ * The hits for chunks found another way (dense search): their details,
+ * with snippets marking the query's words where the chunk has them, else
+ * the chunk's first words. Chunks that are gone or outside p->collection
+ * are left out; scores and ranks are left for the caller (0).
+ */
+int store_hits_for(store *s, const char *query, const store_search_params *p,
+		   const int64_t *chunk_ids, size_t n, store_hit **out, size_t *nout);
 
 #endif

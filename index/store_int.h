@@ -53,7 +53,8 @@ enum store_stmt_id {
 	ST_CHUNK_INSERT, ST_CHUNK_FTS,
 	ST_CSTAT_GET, ST_CSTAT_PUT, ST_CSTAT_DEL,
 	ST_DATA_VERSION, ST_RANK, ST_HIT, ST_SNIPPET, ST_MAX_CHUNK,
-	ST_EMB_PUT, ST_COLL_MODEL_GET, ST_COLL_MODEL_SET,
+	ST_EMB_PUT, ST_EMB_DEL, ST_COLL_MODEL_GET, ST_COLL_MODEL_SET,
+	ST_CHUNKS_TO_EMBED, ST_CHUNKS_UNEMBEDDED, ST_VEC_TOTALS, ST_VEC_SAVED, ST_VEC_REMOVED,
 	ST_COUNT
 };
 
@@ -113,6 +114,10 @@ struct store {
 	int db2_failed;
 	search_scratch sc;
 };
+
+/* The SQL of migration step `step` (version step to step + 1), with
+ * @TOKENIZE@ unexpanded; NULL past the last. For tests of the migrations. */
+const char *store_migration_sql(int step);
 
 /* Returns in *out the cached statement `id`, prepared from `sql` on first
  * use and reset. Returns 0 or a DOCENT_E* code with a message. */

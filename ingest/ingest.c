@@ -80,6 +80,7 @@ ingest_params ingest_default_params(void)
 		.clean = clean_default_params(),
 		.chunk = chunk_default_params(),
 		.commit_seconds = 1.0,
+		.embed = embed_default_params(),
 	};
 }
 
@@ -410,11 +411,26 @@ static int prune(store *s, const ingest_params *p, ingest_summary *sum)
 	return rc;
 }
 
+/* The collection's vectors, when it has some or is about to. */
+static int open_vectors(store *s, int64_t coll, const ingest_params *p, vecset **vs,
+			int *rebuilt)
+{
+	char *model = NULL;
+	int dim, rc = store_collection_model(s, coll, &model, &dim);
+
+	*vs = NULL;
+	if (rc == 0 && model)
+		rc = vecset_open(vs, s, coll, &p->embed.vectors, rebuilt);
+	free(model);
+	return rc;
+}
+
 int ingest_run(store *s, const char *const *paths, size_t npaths,
 	       const ingest_params *p, ingest_summary *sum)
 {
 	pipeline pl = { .p = p, .sum = sum };
 	cleaner *cl = NULL;
+	vecset *vs = NULL;
 	pthread_t *threads = NULL;
 	unsigned nthreads = p->threads;
 	size_t started = 0;
@@ -429,9 +445,19 @@ int ingest_run(store *s, const char *const *paths, size_t npaths,
 	rc = store_collection_id(s, p->collection, 1, &coll);
 	if (rc)
 		return rc;
-	rc = cleaner_new(&cl, &p->clean);
-	if (rc)
+	/* refuse a collection embedded by another model before doing any work */
+	if (p->embedder &&
+	    (rc = store_collection_set_model(s, coll, embedder_model_id(p->embedder),
+					     embedder_dim(p->embedder))) != 0)
 		return rc;
+	/* a collection with vectors keeps its FAISS index in step, embedder or not */
+	if ((rc = open_vectors(s, coll, p, &vs, &sum->embed.rebuilt)) != 0)
+		return rc;
+	rc = cleaner_new(&cl, &p->clean);
+	if (rc) {
+		vecset_close(vs);
+		return rc;
+	}
 	pl.clean = cl;
 
 	rc = walk_paths(paths, npaths, &p->walk, on_walk, &pl);
@@ -564,7 +590,18 @@ joined:
 		rc = prune(s, p, sum);
 	if (rc == 0)
 		store_optimize(s); /* only speed is at stake: a failure is not the run's */
+	if (rc == 0 && p->embedder) {
+		embed_params ep = p->embed;
+		ep.cancel = p->cancel;
+		rc = embed_collection(s, coll, p->embedder, vs, &ep, &sum->embed);
+	} else if (vs) {
+		/* drop the vectors of replaced and removed documents */
+		int src = vecset_save(vs);
+		if (rc == 0)
+			rc = src;
+	}
 done:
+	vecset_close(vs);
 	for (size_t i = 0; i < pl.njobs; i++) {
 		release(&pl.jobs[i]);
 		free(pl.jobs[i].path);

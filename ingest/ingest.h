@@ -9,6 +9,9 @@
  * that fails is recorded with its message and the run goes on. With
  * `prune`, documents of the collection whose files are gone are removed.
  *
+ * With an embedder, the chunks without a vector are then embedded into
+ * the collection's vectors (ingest/embed.h).
+ *
  * The library never prints: progress and per-file events go to callbacks,
  * which run on the calling thread. Memory stays bounded: at most
  * 2 x threads documents are in flight at once.
@@ -19,9 +22,11 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "engine/embedder.h"
 #include "index/store.h"
 #include "ingest/chunk.h"
 #include "ingest/clean.h"
+#include "ingest/embed.h"
 #include "ingest/extract.h"
 #include "ingest/walk.h"
 
@@ -60,6 +65,7 @@ typedef struct ingest_summary {
 	uint64_t bytes;        /* bytes of files read */
 	uint64_t chunks;       /* chunks written */
 	double seconds;
+	embed_summary embed;   /* the embedding step, when there is an embedder */
 } ingest_summary;
 
 typedef struct ingest_params {
@@ -79,6 +85,11 @@ typedef struct ingest_params {
 	void *ctx;
 	/* optional: polled between files; non-zero stops the run (DOCENT_ECANCELLED) */
 	volatile int *cancel;
+	/* optional: embeds the collection's new chunks once the text is stored
+	 * (ingest/embed.h), with embed.cancel taken from `cancel`. A collection
+	 * whose vectors come from another model is refused before any work. */
+	embedder *embedder;
+	embed_params embed;
 } ingest_params;
 
 ingest_params ingest_default_params(void);

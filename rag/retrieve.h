@@ -1,20 +1,72 @@
 /*
  * retrieve.h - retrieval: from a question to ranked passages.
  *
- * Today this is keyword retrieval (BM25 over the store's FTS5 index). It is
- * the one entry point the faces and the answer pipeline call, so that dense
- * retrieval and rank fusion slot in here (engine/ embeddings + FAISS) without
- * the callers changing. A collection named in the parameters must exist.
+ * Three modes:
+ *   bm25    keyword ranking over the store's FTS5 index (index/store.h);
+ *   dense   the question embedded by the collection's model, nearest
+ *           chunks from the collection's FAISS index (index/vecset.h);
+ *   hybrid  both lists, fused by weighted reciprocal rank fusion:
+ *           score(c) = sum over lists of weight / (rrf_k + rank in list).
+ * The default (RETRIEVE_AUTO) is hybrid when an embedder is given, else bm25.
+ * Each hit says where it stood in each list (keyword_rank, dense_rank).
+ *
+ * Dense search covers the named collection, or, with none named, every
+ * collection embedded by the embedder's model. A collection without
+ * vectors, or embedded by another model, makes dense mode fail with a
+ * message saying what to do; hybrid mode then ranks by keywords alone and
+ * says so in the info's note.
+ *
+ * The retriever keeps each collection's FAISS index open between queries
+ * (loading one is the slow part). It borrows the store and the embedder,
+ * which must outlive it; one query at a time.
  */
 #ifndef DOCENT_RAG_RETRIEVE_H
 #define DOCENT_RAG_RETRIEVE_H
 
 #include <stddef.h>
 
+#include "engine/embedder.h"
 #include "index/store.h"
+#include "index/vectors.h"
 
-/* Ranked passages for `query`; the caller frees them with store_hits_free(). */
-int retrieve_search(store *s, const char *query, const store_search_params *p,
-		    store_hit **out, size_t *n);
+typedef enum retrieve_mode {
+	RETRIEVE_AUTO = 0,
+	RETRIEVE_BM25,
+	RETRIEVE_DENSE,
+	RETRIEVE_HYBRID,
+} retrieve_mode;
+
+/* "bm25", "dense", "hybrid" (and "auto"); -1 for anything else. */
+int retrieve_mode_parse(const char *name);
+const char *retrieve_mode_name(retrieve_mode m);
+
+typedef struct retrieve_params {
+	store_search_params search; /* collection, k, BM25 parameters, snippets */
+	retrieve_mode mode;
+	size_t candidates;          /* each list's length before fusion; 0: max(50, 4 k) */
+	double rrf_k;               /* default 60 */
+	double keyword_weight;      /* default 1 */
+	double dense_weight;        /* default 1 */
+} retrieve_params;
+
+retrieve_params retrieve_default_params(void);
+
+typedef struct retrieve_info {
+	retrieve_mode mode;         /* the mode that ran */
+	int vectors_rebuilt;        /* a stale FAISS index was rebuilt first */
+	char note[256];             /* why hybrid fell back to keywords; "" otherwise */
+} retrieve_info;
+
+typedef struct retriever retriever;
+
+/* e may be NULL (keyword search only). vp: how FAISS indexes are built
+ * when one has to be rebuilt (NULL: defaults). */
+int retriever_open(retriever **out, store *s, embedder *e, const vindex_params *vp);
+void retriever_close(retriever *r);
+
+/* Ranked passages for `query`; the caller frees them with store_hits_free().
+ * A collection named in the parameters must exist. info may be NULL. */
+int retrieve(retriever *r, const char *query, const retrieve_params *p, store_hit **out,
+	     size_t *n, retrieve_info *info);
 
 #endif

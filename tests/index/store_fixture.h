@@ -40,4 +40,20 @@ static int teardown(void **state)
 	return 0;
 }
 
+/* Stores a one-chunk document (pages 3-4, a heading) under a fresh hash. */
+static inline void put_text(store *s, int64_t coll, const char *path, const char *text)
+{
+	char hash[80];
+	store_put_result r;
+	store_chunk_in ch = { .text = text, .len = strlen(text), .end_byte = strlen(text),
+			      .page_start = 3, .page_end = 4, .heading = "Part > Section" };
+	static unsigned serial;
+	snprintf(hash, sizeof hash, "%s#%u", path, ++serial);
+	store_doc_in in = { .path = path, .hash = hash, .title = "Title", .format = "text",
+			    .text_bytes = (int64_t)strlen(text), .npages = 4, .chunks = &ch,
+			    .nchunks = 1 };
+	assert_int_equal(store_doc_put(s, coll, &in, &r), 0);
+	free(r.duplicate_of);
+}
+
 #endif

@@ -10,6 +10,7 @@
 
 #include "core/error.h"
 #include "index/store.h"
+#include "index/store_int.h"
 
 /* A number from the database file, through a connection of its own. */
 static int64_t q1(const char *db, const char *sql)
@@ -479,7 +480,7 @@ static void test_store__embeddings(void **state)
 
 	assert_int_equal(q1(f->db, "SELECT count(*) FROM sqlite_master WHERE name = 'embeddings'"), 1);
 	assert_int_equal(put(f, "/a.txt", "ha", v1, 2, &r), 0);
-	assert_int_equal(store_chunks_without_embedding(f->s, f->coll, collect_chunk, ids), 0);
+	assert_int_equal(store_chunks_to_embed(f->s, f->coll, 0, 0, collect_chunk, ids), 0);
 	assert_int_equal(ids[0], 2);
 	assert_int_equal(store_collection_model(f->s, f->coll, &model, &dim), 0);
 	assert_null(model);
@@ -491,7 +492,7 @@ static void test_store__embeddings(void **state)
 	assert_int_equal(store_embeddings_foreach(f->s, f->coll, sum_vec, acc), 0);
 	assert_true(acc[0] == 2 && acc[2] == 4 && acc[1] > 1.99 && acc[1] < 2.01);
 	ids[0] = 0;
-	assert_int_equal(store_chunks_without_embedding(f->s, f->coll, collect_chunk, ids), 0);
+	assert_int_equal(store_chunks_to_embed(f->s, f->coll, 0, 0, collect_chunk, ids), 0);
 	assert_int_equal(ids[0], 0);
 
 	/* replacing the document drops the old chunks' vectors */
@@ -507,25 +508,127 @@ static void test_store__embeddings(void **state)
 	free(model);
 }
 
-/* A version 1 database (before vectors) is migrated forward at open,
- * keeping its documents. */
-static void test_store__migrates_from_v1(void **state)
+/* Writes a database of schema version `version` with the migrations as
+ * released, holding one document of two chunks (and their vectors from
+ * version 2 on). */
+static void old_database(const char *path, int version)
+{
+	sqlite3 *h;
+	char sql[256];
+
+	assert_int_equal(sqlite3_open(path, &h), SQLITE_OK);
+	for (int v = 0; v < version; v++) {
+		const char *step = store_migration_sql(v);
+		const char *at = strstr(step, "@TOKENIZE@");
+		char *expanded = NULL;
+		assert_non_null(step);
+		/* only the first step names the tokenizer, twice */
+		if (at) {
+			expanded = strdup(step);
+			char *p;
+			while ((p = strstr(expanded, "@TOKENIZE@")) != NULL) {
+				memcpy(p, "'porter'  ", 10);
+			}
+		}
+		assert_int_equal(sqlite3_exec(h, expanded ? expanded : step, NULL, NULL, NULL),
+				 SQLITE_OK);
+		free(expanded);
+	}
+	assert_int_equal(sqlite3_exec(h,
+		"INSERT INTO collections(id, name, created_at) VALUES (1, 'default', 0);"
+		"INSERT INTO contents(id, collection_id, hash) VALUES (1, 1, 'h');"
+		"INSERT INTO documents(collection_id, path, content_id, status) "
+		"  VALUES (1, '/a.txt', 1, 'ok');"
+		"INSERT INTO chunks(id, content_id, ordinal, text, nwords) VALUES"
+		"  (1, 1, 0, 'the quick brown fox', 4), (2, 1, 1, 'jumps over zebras', 3);"
+		"INSERT INTO chunks_fts(rowid, text) SELECT id, text FROM chunks;",
+		NULL, NULL, NULL), SQLITE_OK);
+	if (version >= 2)
+		assert_int_equal(sqlite3_exec(h,
+			"UPDATE collections SET embed_model = 'm.gguf', embed_dim = 1;"
+			"INSERT INTO embeddings VALUES (1, x'0000803f'), (2, x'00000040');",
+			NULL, NULL, NULL), SQLITE_OK);
+	snprintf(sql, sizeof sql, "PRAGMA user_version = %d", version);
+	assert_int_equal(sqlite3_exec(h, sql, NULL, NULL, NULL), SQLITE_OK);
+	sqlite3_close(h);
+}
+
+/* Databases of every earlier version are migrated forward at open,
+ * keeping documents, chunks, keyword index and vectors. */
+static void test_store__migrates(void **state)
+{
+	fx *f = *state;
+	store_params p = store_default_params();
+	store_put_result r;
+
+	for (int version = 1; version < store_schema_version(); version++) {
+		store_close(f->s);
+		f->s = NULL;
+		remove(f->db);
+		old_database(f->db, version);
+		assert_int_equal(store_open(&f->s, f->db, &p), 0);
+		assert_int_equal(q1(f->db, "PRAGMA user_version"), store_schema_version());
+		assert_int_equal(q1(f->db, "SELECT count(*) FROM documents"), 1);
+		assert_int_equal(q1(f->db, "SELECT count(*) FROM chunks"), 2);
+		assert_int_equal(q1(f->db, "SELECT rowid FROM chunks_fts WHERE chunks_fts MATCH 'zebra'"),
+				 2);
+		int64_t want = version >= 2 ? 2 : 0;
+		assert_int_equal(q1(f->db, "SELECT count(*) FROM embeddings WHERE collection_id = 1"),
+				 want);
+		assert_int_equal(q1(f->db, "SELECT vec_count FROM collections"), want);
+		assert_int_equal(q1(f->db, "SELECT vec_idsum FROM collections"), want ? 3 : 0);
+		/* replacing the document does not hand its chunk ids out again */
+		assert_int_equal(store_collection_id(f->s, "default", 0, &f->coll), 0);
+		assert_int_equal(put(f, "/a.txt", "h2", v2, 1, &r), 0);
+		assert_int_equal(q1(f->db, "SELECT min(id) FROM chunks"), 3);
+		assert_int_equal(q1(f->db, "SELECT vec_count FROM collections"), 0);
+		assert_int_equal(store_check(f->s), 0);
+	}
+}
+
+/* Chunk ids are never reused: a chunk id names one vector for good, and the
+ * collection's vector totals follow every write. */
+static void test_store__vector_totals(void **state)
 {
 	fx *f = *state;
 	store_put_result r;
-	sqlite3 *h;
-	store_params p = store_default_params();
+	store_vec_totals t;
+	int64_t ids[8] = { 0 }, *gone;
+	size_t ngone;
+	float vecs[2] = { 1, 1 };
 
+	assert_int_equal(store_collection_set_model(f->s, f->coll, "m.gguf", 1), 0);
 	assert_int_equal(put(f, "/a.txt", "ha", v1, 2, &r), 0);
-	store_close(f->s);
-	assert_int_equal(sqlite3_open(f->db, &h), SQLITE_OK);
-	assert_int_equal(sqlite3_exec(h, "DROP TABLE embeddings; PRAGMA user_version = 1",
-				      NULL, NULL, NULL), SQLITE_OK);
-	sqlite3_close(h);
-	assert_int_equal(store_open(&f->s, f->db, &p), 0);
-	assert_int_equal(q1(f->db, "PRAGMA user_version"), 2);
-	assert_int_equal(q1(f->db, "SELECT count(*) FROM sqlite_master WHERE name = 'embeddings'"), 1);
-	assert_int_equal(q1(f->db, "SELECT count(*) FROM documents"), 1);
+	assert_int_equal(store_chunks_to_embed(f->s, f->coll, 0, 0, collect_chunk, ids), 0);
+	assert_int_equal(store_embeddings_put(f->s, ids + 1, vecs, 2, 1), 0);
+	assert_int_equal(store_vectors_totals(f->s, f->coll, &t), 0);
+	assert_true(t.count == 2 && t.idsum == ids[1] + ids[2] && !t.saved);
+	/* paging: after the first id, at most one */
+	int64_t page[4] = { 0 };
+	assert_int_equal(store_embeddings_clear(f->s, f->coll), 0);
+	assert_int_equal(store_chunks_to_embed(f->s, f->coll, ids[1], 1, collect_chunk, page), 0);
+	assert_true(page[0] == 1 && page[1] == ids[2]);
+	assert_int_equal(store_vectors_removed(f->s, f->coll, &gone, &ngone), 0);
+	assert_int_equal(ngone, 2);
+	free(gone);
+	assert_int_equal(store_collection_set_model(f->s, f->coll, "m.gguf", 1), 0);
+	assert_int_equal(store_embeddings_put(f->s, ids + 1, vecs, 2, 1), 0);
+	/* the same chunk again replaces its vector: counted once */
+	assert_int_equal(store_embeddings_put(f->s, ids + 1, vecs, 1, 1), 0);
+	assert_int_equal(store_vectors_totals(f->s, f->coll, &t), 0);
+	assert_int_equal(t.count, 2);
+	assert_int_equal(store_vectors_removed(f->s, f->coll, &gone, &ngone), 0);
+	assert_true(ngone == 1 && gone[0] == ids[1]);
+	free(gone);
+	assert_int_equal(store_vectors_saved(f->s, f->coll, 2, t.idsum), 0);
+	/* the last chunks deleted: new ones get new ids */
+	assert_int_equal(put(f, "/a.txt", "hb", v2, 1, &r), 0);
+	assert_true(q1(f->db, "SELECT max(id) FROM chunks") > ids[2]);
+	assert_int_equal(store_vectors_totals(f->s, f->coll, &t), 0);
+	assert_true(t.count == 0 && t.idsum == 0 && t.saved && t.saved_count == 2);
+	assert_int_equal(store_vectors_removed(f->s, f->coll, &gone, &ngone), 0);
+	assert_int_equal(ngone, 2);
+	free(gone);
 }
 
 int main(void)
@@ -544,7 +647,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_store__atomic_put, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_store__batch, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_store__embeddings, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_store__migrates_from_v1, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_store__migrates, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_store__vector_totals, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1,0 +1,67 @@
+/*
+ * vecset.h - a collection's vectors as a whole: its FAISS index
+ * (index/vectors.h) kept in step with the vectors in the store, which are
+ * the source of truth.
+ *
+ * The index lives in `vectors/<collection id>.faiss` beside the database.
+ * Opening checks the file against the store's totals (store_vec_totals):
+ * a missing or unreadable file, another dimension, or totals that differ
+ * (a crash between a database write and the file's save, another
+ * process's write, a deleted file) make vecset_open rebuild the index from
+ * the store and save it, and say so in *rebuilt.
+ *
+ * Writers change the store first, then call vecset_add for the vectors
+ * they stored and vecset_save, which also drops the vectors the store
+ * handle deleted since (replaced or removed documents) and records the
+ * file's totals. A crash anywhere in between leaves totals that differ,
+ * and the next open repairs it.
+ *
+ * Ownership: vecset_open returns a handle freed by vecset_close (which does
+ * not save); it borrows the store, which must outlive it. Not thread-safe.
+ */
+#ifndef DOCENT_INDEX_VECSET_H
+#define DOCENT_INDEX_VECSET_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "index/store.h"
+#include "index/vectors.h"
+
+typedef struct vecset vecset;
+
+/*
+ * Opens the collection's index, repairing it when stale. DOCENT_ENOTFOUND
+ * when the collection has no embedding model yet (nothing was embedded).
+ * *rebuilt (may be NULL) is set to 1 when the index was rebuilt.
+ */
+int vecset_open(vecset **out, store *s, int64_t collection_id, const vindex_params *p,
+		int *rebuilt);
+void vecset_close(vecset *vs);
+
+/* Adds vectors the caller has just stored (store_embeddings_put). */
+int vecset_add(vecset *vs, const int64_t *ids, const float *vecs, size_t n);
+
+/* Drops the vectors the store handle deleted, saves the file atomically and
+ * records its totals in the store. */
+int vecset_save(vecset *vs);
+
+/* Rebuilds the index from the store's vectors and saves it. */
+int vecset_rebuild(vecset *vs);
+
+/* The k nearest chunks to the query vector, best first (see vindex_search). */
+int vecset_search(vecset *vs, const float *q, size_t k, int64_t *ids, float *scores,
+		  size_t *n);
+
+size_t vecset_count(const vecset *vs);
+int vecset_dim(const vecset *vs);
+const char *vecset_describe(const vecset *vs);
+
+/* The index file of a collection: "<db folder>/vectors/<id>.faiss"; caller frees. */
+char *vecset_path(const store *s, int64_t collection_id);
+
+/* Deletes the collection's index file (after the collection is removed or
+ * its vectors cleared); a missing file is fine. */
+int vecset_remove_file(const store *s, int64_t collection_id);
+
+#endif

@@ -1,0 +1,248 @@
+/*
+ * test_retrieve.c - embedding a collection (ingest/embed.h) and retrieval
+ * (rag/retrieve.h) with a deterministic test embedder (letter counts):
+ * dense ranks, reciprocal rank fusion arithmetic and weights, the fallback
+ * to keywords when a collection has no usable vectors, and stopping an
+ * embedding run part-way.
+ */
+#include "tests/index/store_fixture.h"
+
+#include "core/error.h"
+#include "ingest/embed.h"
+#include "rag/retrieve.h"
+
+#include <math.h>
+
+#define DIM 26
+
+/* The test embedder: how often each letter a-z occurs, normalised. */
+static int letters_embed(void *self, const char *const *texts, size_t n, embed_kind kind,
+			 float *out)
+{
+	(void)self;
+	(void)kind;
+	for (size_t i = 0; i < n; i++) {
+		float *v = out + i * DIM;
+		double norm = 0;
+		memset(v, 0, DIM * sizeof *v);
+		for (const char *p = texts[i]; *p; p++)
+			if (*p >= 'a' && *p <= 'z')
+				v[*p - 'a'] += 1;
+		for (int d = 0; d < DIM; d++)
+			norm += v[d] * v[d];
+		for (int d = 0; d < DIM && norm > 0; d++)
+			v[d] = (float)(v[d] / sqrt(norm));
+	}
+	return 0;
+}
+
+static void letters_free(void *self)
+{
+	(void)self;
+}
+
+static const embedder_ops letters_ops = { .embed = letters_embed, .free = letters_free };
+
+static embedder *letters(const char *id)
+{
+	embedder *e;
+	assert_int_equal(embedder_wrap(&e, &letters_ops, NULL, DIM, 512, id), 0);
+	return e;
+}
+
+static void add_docs(fx *f)
+{
+	put_text(f->s, f->coll, "/leave.txt", "annual leave days for employees each year");
+	put_text(f->s, f->coll, "/travel.txt", "travel expenses hotels and meals");
+	put_text(f->s, f->coll, "/zz.txt", "zzz buzz fizz jazz");
+	put_text(f->s, f->coll, "/mix.txt", "leave the hotel keys at the desk");
+}
+
+static void embed_all(fx *f, embedder *e)
+{
+	vecset *vs;
+	embed_summary sum = { 0 };
+	embed_params p = embed_default_params();
+
+	assert_int_equal(store_collection_set_model(f->s, f->coll, embedder_model_id(e), DIM), 0);
+	assert_int_equal(vecset_open(&vs, f->s, f->coll, NULL, NULL), 0);
+	assert_int_equal(embed_collection(f->s, f->coll, e, vs, &p, &sum), 0);
+	assert_int_equal(sum.vectors, 4);
+	vecset_close(vs);
+}
+
+static void test_retrieve__modes(void **state)
+{
+	fx *f = *state;
+	embedder *e = letters("letters");
+	retriever *r;
+	retrieve_params p = retrieve_default_params();
+	retrieve_info info;
+	store_hit *h;
+	size_t n;
+
+	add_docs(f);
+	embed_all(f, e);
+	assert_int_equal(retriever_open(&r, f->s, e, NULL), 0);
+
+	/* dense: every chunk, nearest first, with cosine scores */
+	p.mode = RETRIEVE_DENSE;
+	assert_int_equal(retrieve(r, "zzz jazz", &p, &h, &n, &info), 0);
+	assert_int_equal(info.mode, RETRIEVE_DENSE);
+	assert_int_equal(n, 4);
+	assert_string_equal(h[0].path, "/zz.txt");
+	for (size_t i = 0; i < n; i++) {
+		assert_int_equal(h[i].dense_rank, (int)i + 1);
+		assert_int_equal(h[i].keyword_rank, 0);
+		assert_true(h[i].score == h[i].dense_score);
+		assert_true(i == 0 || h[i].score <= h[i - 1].score);
+		assert_non_null(h[i].snippet);
+	}
+	store_hits_free(h, n);
+
+	/* hybrid (the default with an embedder): RRF over both lists */
+	p.mode = RETRIEVE_AUTO;
+	assert_int_equal(retrieve(r, "leave hotel", &p, &h, &n, &info), 0);
+	assert_int_equal(info.mode, RETRIEVE_HYBRID);
+	assert_int_equal(n, 4);
+	assert_string_equal(h[0].path, "/mix.txt"); /* has both words */
+	for (size_t i = 0; i < n; i++) {
+		double want = (h[i].keyword_rank ? 1.0 / (60 + h[i].keyword_rank) : 0) +
+			      (h[i].dense_rank ? 1.0 / (60 + h[i].dense_rank) : 0);
+		assert_true(fabs(h[i].score - want) < 1e-12);
+		assert_int_equal(h[i].rank, (int)i + 1);
+		assert_true(i == 0 || h[i].score <= h[i - 1].score);
+		assert_true(h[i].dense_rank > 0);
+	}
+	store_hits_free(h, n);
+
+	/* a keyword weight of 0 leaves the dense order */
+	p.keyword_weight = 0;
+	p.search.k = 2;
+	assert_int_equal(retrieve(r, "zzz jazz", &p, &h, &n, &info), 0);
+	assert_int_equal(n, 2);
+	assert_int_equal(h[0].dense_rank, 1);
+	assert_int_equal(h[1].dense_rank, 2);
+	store_hits_free(h, n);
+
+	/* bm25 only */
+	p = retrieve_default_params();
+	p.mode = RETRIEVE_BM25;
+	assert_int_equal(retrieve(r, "hotel", &p, &h, &n, &info), 0);
+	assert_int_equal(n, 2); /* hotel, hotels */
+	assert_int_equal(h[1].keyword_rank, 2);
+	assert_int_equal(h[1].dense_rank, 0);
+	store_hits_free(h, n);
+	retriever_close(r);
+	embedder_free(e);
+}
+
+static void test_retrieve__unusable_vectors(void **state)
+{
+	fx *f = *state;
+	embedder *e = letters("letters"), *other = letters("other-model");
+	retriever *r;
+	retrieve_params p = retrieve_default_params();
+	retrieve_info info;
+	store_hit *h;
+	size_t n;
+	int64_t later;
+
+	add_docs(f);
+	embed_all(f, e);
+	assert_int_equal(store_collection_id(f->s, "later", 1, &later), 0);
+	put_text(f->s, later, "/late.txt", "a late leave note");
+
+	/* a collection without vectors: hybrid falls back and says why */
+	assert_int_equal(retriever_open(&r, f->s, e, NULL), 0);
+	p.search.collection = "later";
+	assert_int_equal(retrieve(r, "leave", &p, &h, &n, &info), 0);
+	assert_int_equal(info.mode, RETRIEVE_BM25);
+	assert_non_null(strstr(info.note, "no vectors"));
+	assert_int_equal(n, 1);
+	store_hits_free(h, n);
+	p.mode = RETRIEVE_DENSE;
+	assert_int_equal(retrieve(r, "leave", &p, &h, &n, &info), DOCENT_ENOTFOUND);
+	/* all collections: those with vectors are searched */
+	p.search.collection = NULL;
+	assert_int_equal(retrieve(r, "leave", &p, &h, &n, &info), 0);
+	assert_int_equal(n, 4);
+	store_hits_free(h, n);
+	/* an unknown collection is an error in every mode */
+	p.search.collection = "nope";
+	assert_int_equal(retrieve(r, "leave", &p, &h, &n, &info), DOCENT_ENOTFOUND);
+	retriever_close(r);
+
+	/* another model's vectors are never compared with this query */
+	assert_int_equal(retriever_open(&r, f->s, other, NULL), 0);
+	p.search.collection = "default";
+	assert_int_equal(retrieve(r, "leave", &p, &h, &n, &info), DOCENT_EINVAL);
+	assert_non_null(strstr(docent_error_message(), "reindex"));
+	p.mode = RETRIEVE_HYBRID;
+	assert_int_equal(retrieve(r, "leave", &p, &h, &n, &info), 0);
+	assert_int_equal(info.mode, RETRIEVE_BM25);
+	store_hits_free(h, n);
+	retriever_close(r);
+
+	/* no embedder: bm25, and dense is refused */
+	assert_int_equal(retriever_open(&r, f->s, NULL, NULL), 0);
+	p = retrieve_default_params();
+	assert_int_equal(retrieve(r, "leave", &p, &h, &n, &info), 0);
+	assert_int_equal(info.mode, RETRIEVE_BM25);
+	store_hits_free(h, n);
+	p.mode = RETRIEVE_DENSE;
+	assert_int_equal(retrieve(r, "leave", &p, &h, &n, &info), DOCENT_EINVAL);
+	retriever_close(r);
+	embedder_free(e);
+	embedder_free(other);
+}
+
+static void stop_after_first(void *ctx, const embed_progress *p)
+{
+	(void)p;
+	*(volatile int *)ctx = 1;
+}
+
+/* Stopped part-way, embedding keeps the finished pages; the next run
+ * embeds only what is missing. */
+static void test_retrieve__embed_resumes(void **state)
+{
+	fx *f = *state;
+	embedder *e = letters("letters");
+	vecset *vs;
+	embed_summary sum = { 0 };
+	embed_params p = embed_default_params();
+	volatile int stop = 0;
+
+	add_docs(f);
+	assert_int_equal(store_collection_set_model(f->s, f->coll, "letters", DIM), 0);
+	assert_int_equal(vecset_open(&vs, f->s, f->coll, NULL, NULL), 0);
+	p.page = 1;
+	p.cancel = &stop;
+	p.on_progress = stop_after_first;
+	p.ctx = (void *)&stop;
+	assert_int_equal(embed_collection(f->s, f->coll, e, vs, &p, &sum), DOCENT_ECANCELLED);
+	assert_int_equal(sum.embedded, 1);
+	assert_int_equal(sum.vectors, 1);
+	vecset_close(vs);
+
+	stop = 0;
+	p.on_progress = NULL;
+	assert_int_equal(vecset_open(&vs, f->s, f->coll, NULL, NULL), 0);
+	assert_int_equal(embed_collection(f->s, f->coll, e, vs, &p, &sum), 0);
+	assert_int_equal(sum.embedded, 3);
+	assert_int_equal(sum.vectors, 4);
+	assert_int_equal(sum.rebuilt, 0);
+	vecset_close(vs);
+	embedder_free(e);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(test_retrieve__modes, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_retrieve__unusable_vectors, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_retrieve__embed_resumes, setup, teardown),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
