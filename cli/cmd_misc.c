@@ -115,23 +115,28 @@ int cmd_collections(cli *c, int argc, char **argv)
 		if (json) {
 			json_t *arr = json_array();
 			for (size_t i = 0; i < n; i++)
-				json_array_append_new(arr, json_pack("{s:s, s:I, s:I, s:I, s:I}",
+				json_array_append_new(arr, json_pack("{s:s, s:I, s:I, s:I, s:I, s:s?, s:I}",
 					"name", col[i].name, "created_at", (json_int_t)col[i].created_at,
 					"documents", (json_int_t)col[i].ndocs,
 					"chunks", (json_int_t)col[i].nchunks,
-					"text_bytes", (json_int_t)col[i].text_bytes));
+					"text_bytes", (json_int_t)col[i].text_bytes,
+					"embed_model", col[i].embed_model,
+					"vectors", (json_int_t)col[i].nvectors));
 			store_collection_list_free(col, n);
 			return cli_print_json(arr);
 		}
 		if (n == 0)
 			printf("No collections yet: `docent ingest PATH` makes \"default\".\n");
 		else
-			printf("%-24s %9s %9s %10s\n", "NAME", "DOCUMENTS", "CHUNKS", "TEXT");
+			printf("%-24s %9s %9s %10s %9s  %s\n", "NAME", "DOCUMENTS", "CHUNKS", "TEXT",
+			       "VECTORS", "MODEL");
 		for (size_t i = 0; i < n; i++) {
 			char size[32];
-			printf("%-24s %9lld %9lld %10s\n", col[i].name, (long long)col[i].ndocs,
-			       (long long)col[i].nchunks,
-			       cli_size((double)col[i].text_bytes, size, sizeof size));
+			printf("%-24s %9lld %9lld %10s %9lld  %s\n", col[i].name,
+			       (long long)col[i].ndocs, (long long)col[i].nchunks,
+			       cli_size((double)col[i].text_bytes, size, sizeof size),
+			       (long long)col[i].nvectors,
+			       col[i].embed_model ? col[i].embed_model : "-");
 		}
 		store_collection_list_free(col, n);
 		return CLI_OK;

@@ -864,7 +864,7 @@ static int hit_expr(const part *parts, int nparts, int64_t rowid, const char *ft
 		if ((k && dbuf_puts(out, " OR ")) || fts_expr(t, (size_t)found[k].i, t->n, NULL, out))
 			return DOCENT_ENOMEM;
 	}
-	return out->len ? 0 : dbuf_puts(out, fts);
+	return 0; /* none of the terms: out stays empty */
 }
 
 /* ---- search ---- */
@@ -962,88 +962,29 @@ static int gather(store *s, const termlist *terms, int allow_two, part parts[2],
 	return 0;
 }
 
-int store_search(store *s, const char *query, const store_search_params *params,
-		 store_hit **out, size_t *n)
-{
-	store_search_params p = params ? *params : store_search_default_params();
-	termlist terms = { DBUF_INIT, { 0 }, { 0 }, 0 };
-	dbuf fts = DBUF_INIT, one = DBUF_INIT;
+/*
+ * A ranking in progress (store_rank .. store_rank_end): the query, the
+ * postings its terms left in the scratch buffers (hit_expr reads them to
+ * pick each hit's snippet terms), and the read transaction that keeps one
+ * snapshot for the ranking and the hits.
+ */
+typedef struct ranking {
+	store_search_params p;
+	termlist terms;
+	dbuf fts, one;
 	part parts[2];
-	int nparts = 0;
-	scored *top = NULL;
-	store_hit *hits = NULL;
-	size_t ntop = 0, nh = 0;
-	int64_t cid = 0;
-	int rc, own_tx = 0;
+	int nparts;
+	int64_t cid;
+	int own_tx;
+} ranking;
 
-	*out = NULL;
-	*n = 0;
-	if (p.k == 0)
-		return 0;
-	if (p.k > MAX_K)
-		p.k = MAX_K;
-	if (!(p.k1 >= 0) || !(p.b >= 0 && p.b <= 1))
-		return docent_error_set(DOCENT_EINVAL, "BM25 needs k1 >= 0 and b between 0 and 1 "
-					"(got k1 = %g, b = %g)", p.k1, p.b);
-	memset(parts, 0, sizeof parts);
-	if ((rc = query_build(query ? query : "", &terms, &fts)) != 0 || terms.n == 0)
-		goto done;
-	if (p.collection) {
-		rc = store_coll_find(s, p.collection, &cid);
-		if (rc == DOCENT_ENOTFOUND)
-			rc = docent_error_set(rc, "no collection named '%s'; `docent collections` "
-					      "lists them", p.collection);
-		if (rc)
-			goto done;
-	}
-	if ((rc = register_rank(s)) != 0)
-		goto done;
-	/* one snapshot for postings, chunk statistics and hit details */
-	if (sqlite3_get_autocommit(s->db)) {
-		rc = sqlite3_exec(s->db, "BEGIN", NULL, NULL, NULL);
-		if (rc != SQLITE_OK) {
-			rc = store_err(s, rc, "starting a search");
-			goto done;
-		}
-		own_tx = 1;
-	}
-	if ((rc = cache_check(s)) != 0)
-		goto done;
-	if ((rc = gather(s, &terms, own_tx, parts, &nparts)) != 0 || !parts[0].rs.called)
-		goto done;
-	if (!(top = malloc(p.k * sizeof *top))) {
-		rc = docent_error_set(DOCENT_ENOMEM, "out of memory searching");
-		goto done;
-	}
-	rc = score(s, parts, nparts, &p, (uint32_t)CSTAT_PACK(0, (uint64_t)cid) >> 16, top,
-		   &ntop);
-	if (rc || ntop == 0)
-		goto done;
-	if (!(hits = calloc(ntop, sizeof *hits))) {
-		rc = docent_error_set(DOCENT_ENOMEM, "out of memory searching");
-		goto done;
-	}
-	for (size_t i = 0; i < ntop; i++) {
-		if (hit_expr(parts, nparts, top[i].rowid, fts.data, &one)) {
-			rc = docent_error_set(DOCENT_ENOMEM, "out of memory searching");
-			goto done;
-		}
-		rc = hit_fetch(s, one.data, &p, cid, &top[i], &hits[nh]);
-		if (rc == 1) {
-			memset(&hits[nh], 0, sizeof hits[nh]);
-			rc = 0;
-			continue;
-		}
-		if (rc) {
-			nh++; /* free what it holds */
-			goto done;
-		}
-		hits[nh].rank = hits[nh].keyword_rank = (int)nh + 1;
-		hits[nh].keyword_score = hits[nh].score;
-		nh++;
-	}
-done:
-	if (own_tx)
+void store_rank_end(store *s)
+{
+	ranking *r = s->ranking;
+
+	if (!r)
+		return;
+	if (r->own_tx)
 		sqlite3_exec(s->db, "COMMIT", NULL, NULL, NULL);
 	if (s->sc.cappost > (1u << 22)) {
 		/* do not keep the buffers of one huge query forever */
@@ -1056,63 +997,111 @@ done:
 	s->sc.npost = 0;
 	s->sc2.npost = 0;
 	for (int h = 0; h < 2; h++) {
-		dbuf_free(&parts[h].terms.words);
-		dbuf_free(&parts[h].fts);
+		dbuf_free(&r->parts[h].terms.words);
+		dbuf_free(&r->parts[h].fts);
 	}
-	free(top);
-	dbuf_free(&terms.words);
-	dbuf_free(&fts);
-	dbuf_free(&one);
-	if (rc) {
-		store_hits_free(hits, nh);
-		return rc;
-	}
-	if (nh == 0) {
-		free(hits);
-		return 0;
-	}
-	*out = hits;
-	*n = nh;
-	return 0;
+	dbuf_free(&r->terms.words);
+	dbuf_free(&r->fts);
+	dbuf_free(&r->one);
+	free(r);
+	s->ranking = NULL;
 }
 
-int store_hits_for(store *s, const char *query, const store_search_params *params,
-		   const int64_t *chunk_ids, size_t n, store_hit **out, size_t *nout)
+int store_rank(store *s, const char *query, const store_search_params *params, int64_t *ids,
+	       double *scores, size_t *n)
 {
-	store_search_params p = params ? *params : store_search_default_params();
-	termlist terms = { DBUF_INIT, { 0 }, { 0 }, 0 };
-	dbuf fts = DBUF_INIT;
+	ranking *r;
+	scored *top = NULL;
+	size_t ntop = 0;
+	int rc;
+
+	*n = 0;
+	store_rank_end(s);
+	if (!(r = calloc(1, sizeof *r)))
+		return docent_error_set(DOCENT_ENOMEM, "out of memory searching");
+	r->p = params ? *params : store_search_default_params();
+	if (r->p.k > MAX_K)
+		r->p.k = MAX_K;
+	s->ranking = r;
+	if (!(r->p.k1 >= 0) || !(r->p.b >= 0 && r->p.b <= 1)) {
+		rc = docent_error_set(DOCENT_EINVAL, "BM25 needs k1 >= 0 and b between 0 and 1 "
+				      "(got k1 = %g, b = %g)", r->p.k1, r->p.b);
+		goto fail;
+	}
+	if ((rc = query_build(query ? query : "", &r->terms, &r->fts)) != 0)
+		goto fail;
+	if (r->p.collection) {
+		rc = store_coll_find(s, r->p.collection, &r->cid);
+		if (rc == DOCENT_ENOTFOUND)
+			rc = docent_error_set(rc, "no collection named '%s'; `docent collections` "
+					      "lists them", r->p.collection);
+		if (rc)
+			goto fail;
+	}
+	/* one snapshot for postings, chunk statistics and hit details */
+	if (sqlite3_get_autocommit(s->db)) {
+		rc = sqlite3_exec(s->db, "BEGIN", NULL, NULL, NULL);
+		if (rc != SQLITE_OK) {
+			rc = store_err(s, rc, "starting a search");
+			goto fail;
+		}
+		r->own_tx = 1;
+	}
+	if (r->terms.n == 0)
+		return 0; /* nothing to search for; hits still have details */
+	if ((rc = register_rank(s)) != 0 || (rc = cache_check(s)) != 0 ||
+	    (rc = gather(s, &r->terms, r->own_tx, r->parts, &r->nparts)) != 0)
+		goto fail;
+	if (!r->parts[0].rs.called || r->p.k == 0)
+		return 0;
+	if (!(top = malloc(r->p.k * sizeof *top))) {
+		rc = docent_error_set(DOCENT_ENOMEM, "out of memory searching");
+		goto fail;
+	}
+	rc = score(s, r->parts, r->nparts, &r->p,
+		   (uint32_t)CSTAT_PACK(0, (uint64_t)r->cid) >> 16, top, &ntop);
+	if (rc)
+		goto fail;
+	for (size_t i = 0; i < ntop; i++) {
+		ids[i] = top[i].rowid;
+		scores[i] = top[i].score;
+	}
+	*n = ntop;
+	free(top);
+	return 0;
+fail:
+	free(top);
+	store_rank_end(s);
+	return rc;
+}
+
+int store_rank_hits(store *s, const int64_t *ids, size_t n, store_hit **out, size_t *nout)
+{
+	ranking *r = s->ranking;
 	store_hit *hits = NULL;
 	size_t nh = 0;
-	int64_t cid = 0;
-	int rc, own_tx = 0;
+	int rc = 0;
 
 	*out = NULL;
 	*nout = 0;
+	if (!r)
+		return docent_error_set(DOCENT_EINVAL, "store_rank_hits needs store_rank first");
 	if (n == 0)
 		return 0;
-	if ((rc = query_build(query ? query : "", &terms, &fts)) != 0)
-		goto done;
-	if (p.collection && (rc = store_coll_find(s, p.collection, &cid)) != 0)
-		goto done;
-	if (!(hits = calloc(n, sizeof *hits))) {
-		rc = docent_error_set(DOCENT_ENOMEM, "out of memory reading search hits");
-		goto done;
-	}
-	if (sqlite3_get_autocommit(s->db)) {
-		if ((rc = sqlite3_exec(s->db, "BEGIN", NULL, NULL, NULL)) != SQLITE_OK) {
-			rc = store_err(s, rc, "reading search hits");
-			goto done;
-		}
-		own_tx = 1;
-	}
-	/* a query with no searchable words matches nothing: snippets are then
-	 * the chunks' first words */
-	const char *expr = terms.n ? fts.data : NULL;
+	if (!(hits = calloc(n, sizeof *hits)))
+		return docent_error_set(DOCENT_ENOMEM, "out of memory reading search hits");
 	for (size_t i = 0; i < n; i++) {
-		scored x = { .rowid = chunk_ids[i] };
-		rc = hit_fetch(s, expr, &p, cid, &x, &hits[nh]);
-		if (rc == 1) {
+		scored x = { 0, ids[i] };
+		const char *expr = NULL;
+		if (r->nparts && r->parts[0].rs.called) {
+			if (hit_expr(r->parts, r->nparts, ids[i], r->fts.data, &r->one)) {
+				rc = docent_error_set(DOCENT_ENOMEM, "out of memory searching");
+				break;
+			}
+			expr = r->one.len ? r->one.data : NULL;
+		}
+		rc = hit_fetch(s, expr, &r->p, r->cid, &x, &hits[nh]);
+		if (rc == 1) { /* gone, or in another collection */
 			memset(&hits[nh], 0, sizeof hits[nh]);
 			rc = 0;
 			continue;
@@ -1121,20 +1110,49 @@ int store_hits_for(store *s, const char *query, const store_search_params *param
 		if (rc)
 			break;
 	}
-done:
-	if (own_tx)
-		sqlite3_exec(s->db, "COMMIT", NULL, NULL, NULL);
-	dbuf_free(&terms.words);
-	dbuf_free(&fts);
-	if (rc) {
+	if (rc || nh == 0) {
 		store_hits_free(hits, nh);
 		return rc;
-	}
-	if (nh == 0) {
-		free(hits);
-		return 0;
 	}
 	*out = hits;
 	*nout = nh;
 	return 0;
+}
+
+int store_search(store *s, const char *query, const store_search_params *params,
+		 store_hit **out, size_t *n)
+{
+	size_t k = params ? params->k : store_search_default_params().k;
+	int64_t *ids;
+	double *scores;
+	size_t nids = 0;
+	int rc;
+
+	*out = NULL;
+	*n = 0;
+	if (k == 0)
+		return 0;
+	if (k > MAX_K)
+		k = MAX_K;
+	ids = malloc(k * sizeof *ids);
+	scores = malloc(k * sizeof *scores);
+	if (!ids || !scores) {
+		free(ids);
+		free(scores);
+		return docent_error_set(DOCENT_ENOMEM, "out of memory searching");
+	}
+	rc = store_rank(s, query, params, ids, scores, &nids);
+	if (rc == 0)
+		rc = store_rank_hits(s, ids, nids, out, n);
+	store_rank_end(s);
+	/* hits come back in the order asked, less any chunk deleted since */
+	for (size_t i = 0, j = 0; rc == 0 && i < *n; i++) {
+		while (ids[j] != (*out)[i].chunk_id)
+			j++;
+		(*out)[i].score = (*out)[i].keyword_score = scores[j];
+		(*out)[i].rank = (*out)[i].keyword_rank = (int)i + 1;
+	}
+	free(ids);
+	free(scores);
+	return rc;
 }

@@ -538,6 +538,7 @@ void store_close(store *s)
 {
 	if (!s)
 		return;
+	store_rank_end(s);
 	if (s->in_tx || s->in_batch)
 		store_batch_rollback(s);
 	for (int i = 0; i < ST_COUNT; i++)
@@ -726,19 +727,26 @@ void store_collection_list_free(store_collection *c, size_t n)
 {
 	if (!c)
 		return;
-	for (size_t i = 0; i < n; i++)
+	for (size_t i = 0; i < n; i++) {
 		free(c[i].name);
+		free(c[i].embed_model);
+	}
 	free(c);
 }
 
-int store_collection_list(store *s, store_collection **out, size_t *n)
+/* Lists collections; the document, chunk and byte counts (a scan of the
+ * collection's rows) only when asked. */
+static int list_collections(store *s, int counts, store_collection **out, size_t *n)
 {
-	static const char sql[] =
-		"SELECT c.id, c.name, c.created_at,"
+	static const char with_counts[] =
+		"SELECT c.id, c.name, c.created_at, c.embed_model, c.embed_dim, c.vec_count,"
 		" (SELECT count(*) FROM documents d WHERE d.collection_id = c.id),"
 		" (SELECT count(*) FROM chunks ch JOIN contents ct ON ct.id = ch.content_id"
 		"   WHERE ct.collection_id = c.id),"
 		" (SELECT coalesce(sum(text_bytes), 0) FROM contents ct WHERE ct.collection_id = c.id)"
+		" FROM collections c ORDER BY c.name";
+	static const char brief[] =
+		"SELECT c.id, c.name, c.created_at, c.embed_model, c.embed_dim, c.vec_count, 0, 0, 0"
 		" FROM collections c ORDER BY c.name";
 	store_collection *v = NULL;
 	size_t cnt = 0, cap = 0;
@@ -747,7 +755,7 @@ int store_collection_list(store *s, store_collection **out, size_t *n)
 
 	*out = NULL;
 	*n = 0;
-	rc = sqlite3_prepare_v2(s->db, sql, -1, &st, NULL);
+	rc = sqlite3_prepare_v2(s->db, counts ? with_counts : brief, -1, &st, NULL);
 	if (rc != SQLITE_OK)
 		return store_err(s, rc, "listing collections");
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
@@ -759,10 +767,14 @@ int store_collection_list(store *s, store_collection **out, size_t *n)
 		if (col_dup(st, 1, &c->name))
 			goto nomem;
 		cnt++;
+		if (col_dup(st, 3, &c->embed_model))
+			goto nomem;
 		c->created_at = sqlite3_column_int64(st, 2);
-		c->ndocs = sqlite3_column_int64(st, 3);
-		c->nchunks = sqlite3_column_int64(st, 4);
-		c->text_bytes = sqlite3_column_int64(st, 5);
+		c->embed_dim = sqlite3_column_int(st, 4);
+		c->nvectors = sqlite3_column_int64(st, 5);
+		c->ndocs = sqlite3_column_int64(st, 6);
+		c->nchunks = sqlite3_column_int64(st, 7);
+		c->text_bytes = sqlite3_column_int64(st, 8);
 	}
 	if (rc != SQLITE_DONE) {
 		rc = store_err(s, rc, "listing collections");
@@ -778,6 +790,16 @@ fail:
 	sqlite3_finalize(st);
 	store_collection_list_free(v, cnt);
 	return rc;
+}
+
+int store_collection_list(store *s, store_collection **out, size_t *n)
+{
+	return list_collections(s, 1, out, n);
+}
+
+int store_collection_names(store *s, store_collection **out, size_t *n)
+{
+	return list_collections(s, 0, out, n);
 }
 
 /* ---- documents ---- */

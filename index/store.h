@@ -68,6 +68,9 @@ typedef struct store_collection {
 	int64_t ndocs;       /* documents (paths), failed ones included */
 	int64_t nchunks;
 	int64_t text_bytes;  /* extracted text bytes of its contents */
+	char *embed_model;   /* the model of its vectors, or NULL */
+	int embed_dim;
+	int64_t nvectors;
 } store_collection;
 
 /* Finds the collection `name`; with `create`, makes it when missing.
@@ -77,6 +80,9 @@ int store_collection_create(store *s, const char *name); /* DOCENT_EEXIST if the
 /* Removes a collection with all its documents and chunks. */
 int store_collection_remove(store *s, const char *name);
 int store_collection_list(store *s, store_collection **out, size_t *n);
+/* The same without the document, chunk and byte counts (left 0), which
+ * take a scan of each collection: for every search. */
+int store_collection_names(store *s, store_collection **out, size_t *n);
 void store_collection_list_free(store_collection *c, size_t n);
 
 /* ---- documents ---- */
@@ -324,12 +330,20 @@ int store_search(store *s, const char *query, const store_search_params *p,
 void store_hits_free(store_hit *h, size_t n);
 
 /*
- * The hits for chunks found another way (dense search): their details,
- * with snippets marking the query's words where the chunk has them, else
- * the chunk's first words. Chunks that are gone or outside p->collection
- * are left out; scores and ranks are left for the caller (0).
+ * Keyword search in two steps, for rank fusion (rag/retrieve.h):
+ * store_rank() ranks (the best p->k chunk ids and BM25 scores, into arrays
+ * of p->k) and keeps the query's postings; store_rank_hits() then reads the
+ * details of any chunks, ranked or found another way, with snippets marking
+ * the query's words each contains (else its first words), in the order
+ * asked, leaving out chunks that are gone or outside p->collection (scores
+ * and ranks 0, for the caller). store_rank_end() lets go. In between, the
+ * handle reads one snapshot; one ranking at a time per handle (a new
+ * store_rank ends the last). store_search() is these three steps.
  */
-int store_hits_for(store *s, const char *query, const store_search_params *p,
-		   const int64_t *chunk_ids, size_t n, store_hit **out, size_t *nout);
+int store_rank(store *s, const char *query, const store_search_params *p, int64_t *ids,
+	       double *scores, size_t *n);
+int store_rank_hits(store *s, const int64_t *chunk_ids, size_t n, store_hit **out,
+		    size_t *nout);
+void store_rank_end(store *s);
 
 #endif

@@ -105,6 +105,7 @@ struct store {
 	int64_t data_version;  /* PRAGMA data_version when the cache was filled */
 
 	void *fts5;            /* fts5_api *, once docent_rank is registered */
+	void *ranking;         /* the ranking between store_rank and store_rank_end */
 	/* A second, read-only connection: searches walk half of the query's
 	 * terms on it, on a second thread (see search.c). NULL until the first
 	 * search; left NULL when it cannot be opened (then one thread does all). */

@@ -1,11 +1,11 @@
 /*
  * retrieve.c - keyword, dense and hybrid retrieval (see retrieve.h).
  *
- * Hybrid: the keyword list (store_search) and the dense list (FAISS over
- * each searched collection) are each `candidates` long; every chunk in
- * either gets weight / (rrf_k + rank) from each list it is in, and the k
- * best sums win. Hits found by keywords already carry their details; the
- * others are read with store_hits_for().
+ * Hybrid: the keyword list (store_rank: ids and BM25 scores only) and the
+ * dense list (FAISS over each searched collection) are each `candidates`
+ * long; every chunk in either gets weight / (rrf_k + rank) from each list
+ * it is in, and the k best sums win. Only those k are read in full
+ * (store_rank_hits), with snippets from the query words each contains.
  */
 #include "rag/retrieve.h"
 #include "core/error.h"
@@ -102,23 +102,18 @@ static int get_set(retriever *r, int64_t coll, vecset **out, retrieve_info *info
 
 /* Whether the collection's vectors come from the embedder's model:
  * 0 yes, else DOCENT_ENOTFOUND (none) or DOCENT_EINVAL (another model). */
-static int same_model(retriever *r, int64_t coll, const char *name)
+static int same_model(retriever *r, const store_collection *c)
 {
-	char *model = NULL;
-	int dim, rc = store_collection_model(r->s, coll, &model, &dim);
-
-	if (rc)
-		return rc;
-	if (!model)
-		rc = docent_error_set(DOCENT_ENOTFOUND, "collection '%s' has no vectors yet: run "
-				      "`docent reindex --collection %s` to embed it", name, name);
-	else if (strcmp(model, embedder_model_id(r->e)) != 0)
-		rc = docent_error_set(DOCENT_EINVAL, "collection '%s' was embedded with %s, not "
-				      "the configured %s: set engine.embed_model to it, or run "
-				      "`docent reindex --collection %s` to re-embed", name, model,
-				      embedder_model_id(r->e), name);
-	free(model);
-	return rc;
+	if (!c->embed_model)
+		return docent_error_set(DOCENT_ENOTFOUND, "collection '%s' has no vectors yet: run "
+					"`docent reindex --collection %s` to embed it", c->name,
+					c->name);
+	if (strcmp(c->embed_model, embedder_model_id(r->e)) != 0)
+		return docent_error_set(DOCENT_EINVAL, "collection '%s' was embedded with %s, not "
+					"the configured %s: set engine.embed_model to it, or run "
+					"`docent reindex --collection %s` to re-embed", c->name,
+					c->embed_model, embedder_model_id(r->e), c->name);
+	return 0;
 }
 
 typedef struct dense_list {
@@ -167,14 +162,14 @@ static int dense_search(retriever *r, const char *query, const char *collection,
 		goto done;
 	}
 	if ((rc = embedder_embed(r->e, &query, 1, EMBED_QUERY, q)) != 0 ||
-	    (rc = store_collection_list(r->s, &cols, &ncols)) != 0)
+	    (rc = store_collection_names(r->s, &cols, &ncols)) != 0)
 		goto done;
 	for (size_t i = 0; i < ncols; i++) {
 		vecset *vs;
 		size_t n = 0;
 		if (collection && strcmp(cols[i].name, collection) != 0)
 			continue;
-		rc = same_model(r, cols[i].id, cols[i].name);
+		rc = same_model(r, &cols[i]);
 		if (rc && !collection) { /* all collections: search those that can be */
 			rc = 0;
 			continue;
@@ -201,8 +196,7 @@ typedef struct fused {
 	int64_t id;
 	double score;
 	int kw_rank, dense_rank;
-	double dense_score;
-	store_hit *kw_hit;    /* its keyword hit, when it has one */
+	double kw_score, dense_score;
 } fused;
 
 static int cmp_fused(const void *a, const void *b)
@@ -221,27 +215,34 @@ static fused *find(fused *f, size_t n, int64_t id)
 	return NULL;
 }
 
+/* A ranked list to fuse: ids best first, with their scores. */
+typedef struct ranked {
+	const int64_t *ids;
+	const void *scores;  /* double (keyword) or float (dense) */
+	size_t n;
+} ranked;
+
 /*
- * Fuses the keyword hits and the dense list into the k best hits. Keyword
- * hits that make it are moved out of kw (their slots zeroed).
+ * Fuses the keyword and dense lists into the k best chunks and reads their
+ * hits from the open ranking (store_rank_hits).
  */
-static int fuse(retriever *r, const char *query, const retrieve_params *p, store_hit *kw,
+static int fuse(store *s, const retrieve_params *p, const int64_t *kw, const double *kw_score,
 		size_t nkw, const dense_list *d, double wk, double wd, store_hit **out, size_t *n)
 {
 	fused *f = calloc(nkw + d->n + 1, sizeof *f);
-	int64_t *fetch = calloc(p->search.k + 1, sizeof *fetch);
-	store_hit *hits = calloc(p->search.k + 1, sizeof *hits), *got = NULL;
-	size_t nf = 0, nfetch = 0, ngot = 0, nh = 0;
-	int rc = 0;
+	int64_t *ids = calloc(p->search.k + 1, sizeof *ids);
+	store_hit *hits = NULL;
+	size_t nf = 0, nh = 0;
+	int rc;
 
-	if (!f || !fetch || !hits) {
-		rc = docent_error_set(DOCENT_ENOMEM, "out of memory");
-		goto done;
+	if (!f || !ids) {
+		free(f);
+		free(ids);
+		return docent_error_set(DOCENT_ENOMEM, "out of memory");
 	}
-	for (size_t i = 0; i < nkw; i++) {
-		f[nf] = (fused){ .id = kw[i].chunk_id, .kw_rank = (int)i + 1, .kw_hit = &kw[i] };
-		f[nf++].score = wk / (p->rrf_k + (double)(i + 1));
-	}
+	for (size_t i = 0; i < nkw; i++)
+		f[nf++] = (fused){ .id = kw[i], .kw_rank = (int)i + 1, .kw_score = kw_score[i],
+				   .score = wk / (p->rrf_k + (double)(i + 1)) };
 	for (size_t i = 0; i < d->n; i++) {
 		fused *x = find(f, nf, d->ids[i]);
 		if (!x) {
@@ -256,34 +257,23 @@ static int fuse(retriever *r, const char *query, const retrieve_params *p, store
 	if (nf > p->search.k)
 		nf = p->search.k;
 	for (size_t i = 0; i < nf; i++)
-		if (!f[i].kw_hit)
-			fetch[nfetch++] = f[i].id;
-	if ((rc = store_hits_for(r->s, query, &p->search, fetch, nfetch, &got, &ngot)) != 0)
-		goto done;
-	for (size_t i = 0; i < nf; i++) {
-		store_hit *src = f[i].kw_hit;
-		for (size_t j = 0; !src && j < ngot; j++)
-			if (got[j].chunk_id == f[i].id)
-				src = &got[j];
-		if (!src)
-			continue; /* removed since the index was saved */
-		hits[nh] = *src;
-		memset(src, 0, sizeof *src);
-		hits[nh].keyword_rank = f[i].kw_rank;
-		hits[nh].dense_rank = f[i].dense_rank;
-		hits[nh].dense_score = f[i].dense_score;
-		hits[nh].score = f[i].score;
-		hits[nh].rank = (int)nh + 1;
-		nh++;
+		ids[i] = f[i].id;
+	rc = store_rank_hits(s, ids, nf, &hits, &nh);
+	/* hits come back in the order asked, less any chunk deleted since */
+	for (size_t i = 0, j = 0; rc == 0 && i < nh; i++) {
+		while (f[j].id != hits[i].chunk_id)
+			j++;
+		hits[i].keyword_rank = f[j].kw_rank;
+		hits[i].keyword_score = f[j].kw_score;
+		hits[i].dense_rank = f[j].dense_rank;
+		hits[i].dense_score = f[j].dense_score;
+		hits[i].score = f[j].score;
+		hits[i].rank = (int)i + 1;
 	}
-done:
-	store_hits_free(got, ngot);
 	free(f);
-	free(fetch);
-	if (rc) {
-		store_hits_free(hits, nh);
+	free(ids);
+	if (rc)
 		return rc;
-	}
 	*out = hits;
 	*n = nh;
 	return 0;
@@ -295,7 +285,8 @@ int retrieve(retriever *r, const char *query, const retrieve_params *params, sto
 	retrieve_params p = params ? *params : retrieve_default_params();
 	retrieve_info scratch;
 	store_search_params kp;
-	store_hit *kw = NULL;
+	int64_t *kw = NULL;
+	double *kw_score = NULL;
 	size_t nkw = 0;
 	dense_list d = { 0 };
 	int64_t id;
@@ -306,6 +297,8 @@ int retrieve(retriever *r, const char *query, const retrieve_params *params, sto
 	if (!info)
 		info = &scratch;
 	memset(info, 0, sizeof *info);
+	if (!query)
+		query = "";
 	if (p.search.collection &&
 	    (rc = store_collection_id(r->s, p.search.collection, 0, &id)) != 0)
 		return rc;
@@ -324,7 +317,7 @@ int retrieve(retriever *r, const char *query, const retrieve_params *params, sto
 	size_t cand = p.candidates ? p.candidates : (p.search.k * 4 > 50 ? p.search.k * 4 : 50);
 	if (cand < p.search.k)
 		cand = p.search.k;
-	rc = dense_search(r, query ? query : "", p.search.collection, cand, &d, info);
+	rc = dense_search(r, query, p.search.collection, cand, &d, info);
 	if (rc && p.mode == RETRIEVE_HYBRID && (rc == DOCENT_ENOTFOUND || rc == DOCENT_EINVAL)) {
 		/* no usable vectors: keywords alone, and say why */
 		snprintf(info->note, sizeof info->note, "%s", docent_error_message());
@@ -335,20 +328,27 @@ int retrieve(retriever *r, const char *query, const retrieve_params *params, sto
 	}
 	if (rc)
 		goto done;
-	if (p.mode == RETRIEVE_HYBRID) {
-		kp = p.search;
-		kp.k = cand;
-		if ((rc = store_search(r->s, query, &kp, &kw, &nkw)) != 0)
-			goto done;
+	/* the keyword ranking: the hybrid's other list; in dense mode only
+	 * the postings, which pick each hit's snippet words */
+	kp = p.search;
+	kp.k = p.mode == RETRIEVE_HYBRID ? cand : 0;
+	kw = malloc((kp.k + 1) * sizeof *kw);
+	kw_score = malloc((kp.k + 1) * sizeof *kw_score);
+	if (!kw || !kw_score) {
+		rc = docent_error_set(DOCENT_ENOMEM, "out of memory");
+		goto done;
 	}
-	rc = fuse(r, query ? query : "", &p, kw, nkw, &d,
-		  p.mode == RETRIEVE_HYBRID ? p.keyword_weight : 0,
+	if ((rc = store_rank(r->s, query, &kp, kw, kw_score, &nkw)) != 0)
+		goto done;
+	rc = fuse(r->s, &p, kw, kw_score, nkw, &d, p.mode == RETRIEVE_HYBRID ? p.keyword_weight : 0,
 		  p.mode == RETRIEVE_HYBRID ? p.dense_weight : 1, out, n);
+	store_rank_end(r->s);
 	if (rc == 0 && p.mode == RETRIEVE_DENSE)
 		for (size_t i = 0; i < *n; i++)
 			(*out)[i].score = (*out)[i].dense_score;
 done:
-	store_hits_free(kw, nkw);
+	free(kw);
+	free(kw_score);
 	free(d.ids);
 	free(d.scores);
 	return rc;

@@ -56,4 +56,30 @@ t "documents done so far are kept" sh -c '[ "$(sqlite3 "$0" "select count(*) fro
 t "the database is sound after Ctrl-C" contains "check        ok" "$DOCENT" stats --check
 t "the next ingest completes it" sh -c '"$0" ingest -q "$1" && [ "$(sqlite3 "$2" "select count(*) from documents where status = '"'ok'"'")" = 800 ]' "$DOCENT" "$C" "$db"
 
+# ---- kill -9 while embedding: the vectors stored so far stay, the index
+# file (saved only at the end) is rebuilt, the next ingest embeds the rest ----
+M="$SRC/build/models/tiny-embed.gguf"
+export DOCENT_HOME="$TMP/home-emb" DOCENT_EMBED_MODEL="$M"
+db="$DOCENT_HOME/docent.db"
+E="$TMP/emb"
+mkdir -p "$E"
+for i in $(seq 1 20); do cp "$C/doc$(printf %04d "$i").txt" "$E/"; done
+"$DOCENT" ingest -q "$E" >/dev/null 2>&1 &
+pid=$!
+for _ in $(seq 1 1200); do
+	n=$(sqlite3 "$db" "select count(*) from embeddings" 2>/dev/null || echo 0)
+	[ "${n:-0}" -ge 1 ] && break
+	sleep 0.05
+done
+kill -9 $pid 2>/dev/null
+wait $pid 2>/dev/null
+t "killed while embedding" sh -c '[ "$(sqlite3 "$0" "select count(*) from embeddings")" -lt "$(sqlite3 "$0" "select count(*) from chunks")" ]' "$db"
+t "database is intact" sh -c '[ "$(sqlite3 "$0" "pragma integrity_check")" = ok ]' "$db"
+t "vector totals agree with the vectors" sh -c \
+	'[ "$(sqlite3 "$0" "select vec_count = (select count(*) from embeddings) from collections")" = 1 ]' "$db"
+t "dense search works on what was embedded" expect_status 0 "$DOCENT" search --mode dense robot
+t "the next ingest embeds the rest" sh -c '"$0" ingest -q "$1" && [ "$(sqlite3 "$2" "select count(*) from embeddings")" = "$(sqlite3 "$2" "select count(*) from chunks")" ]' \
+	"$DOCENT" "$E" "$db"
+t "and the index holds them all" lacks "rebuilt" "$DOCENT" search --mode dense robot
+
 finish
