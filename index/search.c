@@ -1047,12 +1047,15 @@ int store_rank(store *s, const char *query, const store_search_params *params, i
 		}
 		r->own_tx = 1;
 	}
-	if (r->terms.n == 0)
-		return 0; /* nothing to search for; hits still have details */
+	/* No query words: nothing to search for. k = 0: no ranking wanted,
+	 * hits will make their snippets from the whole query (a cursor per
+	 * term for each hit, cheaper than walking every posting for a few). */
+	if (r->terms.n == 0 || r->p.k == 0)
+		return 0;
 	if ((rc = register_rank(s)) != 0 || (rc = cache_check(s)) != 0 ||
 	    (rc = gather(s, &r->terms, r->own_tx, r->parts, &r->nparts)) != 0)
 		goto fail;
-	if (!r->parts[0].rs.called || r->p.k == 0)
+	if (!r->parts[0].rs.called)
 		return 0;
 	if (!(top = malloc(r->p.k * sizeof *top))) {
 		rc = docent_error_set(DOCENT_ENOMEM, "out of memory searching");
@@ -1092,7 +1095,7 @@ int store_rank_hits(store *s, const int64_t *ids, size_t n, store_hit **out, siz
 		return docent_error_set(DOCENT_ENOMEM, "out of memory reading search hits");
 	for (size_t i = 0; i < n; i++) {
 		scored x = { 0, ids[i] };
-		const char *expr = NULL;
+		const char *expr = r->terms.n ? r->fts.data : NULL;
 		if (r->nparts && r->parts[0].rs.called) {
 			if (hit_expr(r->parts, r->nparts, ids[i], r->fts.data, &r->one)) {
 				rc = docent_error_set(DOCENT_ENOMEM, "out of memory searching");

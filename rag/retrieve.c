@@ -328,8 +328,8 @@ int retrieve(retriever *r, const char *query, const retrieve_params *params, sto
 	}
 	if (rc)
 		goto done;
-	/* the keyword ranking: the hybrid's other list; in dense mode only
-	 * the postings, which pick each hit's snippet words */
+	/* the keyword ranking: the hybrid's other list; in dense mode none
+	 * (each hit then looks its snippet up) */
 	kp = p.search;
 	kp.k = p.mode == RETRIEVE_HYBRID ? cand : 0;
 	kw = malloc((kp.k + 1) * sizeof *kw);
