@@ -3,6 +3,7 @@
 
     bench/ingest.py BIN [--mb 200] [--files 10000] [--corpus DIR] [--threads N]
     bench/ingest.py BIN --dir PATH        (an existing folder, e.g. doccorpus)
+    bench/ingest.py BIN --mb 5 --files 250 --embed-model GGUF   (with embeddings)
 
 Without --dir it generates (once, cached in --corpus) a corpus of plain text
 and Markdown in paragraphs, sentences and headings, its words drawn with the
@@ -11,6 +12,10 @@ real English, function words included), or pseudo-words with a Zipf-like
 frequency when that is absent; then it ingests it into a fresh data directory and
 reports wall time, MB/s, files/s and the peak RSS of the docent process.
 Running it at two corpus sizes shows whether memory grows with the corpus.
+With --embed-model the ingest also embeds every chunk with that model
+in-process (e.g. the real-shape build/models/minilm-l6-random-f16.gguf from
+`make bench-models`): it then reports the embedding step's chunks/s and
+tokens/s too, and the peak RSS includes the model.
 A benchmark, not a test: it prints figures and judges nothing.
 """
 import argparse, os, random, resource, shutil, subprocess, sys, tempfile, time
@@ -95,6 +100,7 @@ def main():
     ap.add_argument("--corpus")
     ap.add_argument("--dir")
     ap.add_argument("--threads", type=int, default=0)
+    ap.add_argument("--embed-model")
     ap.add_argument("--eval-dir", default=os.path.join(os.path.dirname(__file__),
                                                        "..", "..", "shared", "eval"))
     a = ap.parse_args()
@@ -111,17 +117,26 @@ def main():
             open(os.path.join(root, ".done"), "w").close()
     size, files = corpus_size(root)
     home = tempfile.mkdtemp(prefix="docent-bench-home-")
-    env = dict(os.environ, DOCENT_HOME=home, DOCENT_CONFIG="/nonexistent")
-    cmd = [a.bin, "ingest", "-q", "-j", str(a.threads), root]
+    env = dict(os.environ, DOCENT_HOME=home, DOCENT_CONFIG="/nonexistent",
+               DOCENT_EMBED_MODEL=a.embed_model or "")
+    cmd = [a.bin, "ingest", "-q", "-j", str(a.threads)] + (["--json"] if a.embed_model else []) + [root]
     t0 = time.monotonic()
     r = subprocess.run(cmd, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     dt = time.monotonic() - t0
     rss = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
-    db = sum(os.path.getsize(os.path.join(home, f)) for f in os.listdir(home))
+    db = sum(os.path.getsize(os.path.join(d, f)) for d, _, fs in os.walk(home) for f in fs)
     shutil.rmtree(home, ignore_errors=True)
     print(f"corpus={root} files={files} size={size / 1e6:.1f} MB  time={dt:.2f} s  "
           f"{size / 1e6 / dt:.1f} MB/s  {files / dt:.0f} files/s  peak RSS={rss:.0f} MB  "
           f"database={db / 1e6:.0f} MB  exit={r.returncode}")
+    if a.embed_model and r.returncode in (0, 1):
+        import json
+        e = json.loads(r.stdout)["embedding"]
+        text_s = dt - e["seconds"]
+        print(f"  text: {size / 1e6 / text_s:.1f} MB/s in {text_s:.1f} s; embedding: "
+              f"{e['chunks']} chunks, {e['tokens']} tokens in {e['seconds']:.1f} s = "
+              f"{e['chunks'] / e['seconds']:.1f} chunks/s, {e['tokens'] / e['seconds']:.0f} "
+              f"tokens/s; index {e['index']}")
     if r.returncode not in (0, 1):
         print(r.stdout[-2000:], file=sys.stderr)
         sys.exit(1)
