@@ -174,6 +174,7 @@ int cmd_search(cli *c, int argc, char **argv)
 		return cli_usage(c, "give a query, e.g. docent search \"parental leave\"");
 	config_retrieve_params(c->cfg, &rp);
 	config_vindex_params(c->cfg, &vp);
+	vp.mmap = 1; /* only searching: a large IVF index opens in milliseconds */
 	rp.mode = (retrieve_mode)m;
 	if (k > 0)
 		rp.search.k = (size_t)k;

@@ -60,8 +60,9 @@ static const keydef KEYS[] = {
 	{ "engine.max_tokens", T_INT, "512", "most tokens generated per answer" },
 	{ "engine.context", T_INT, "0", "in-process models: context window in tokens (0: the model's, at most 8192)" },
 	{ "vectors.index", T_STR, "", "FAISS index-factory string, e.g. \"IVF1024,Flat\" (empty: chosen by size)" },
-	{ "vectors.flat_max", T_INT, "50000", "collections up to this many vectors are searched exactly" },
+	{ "vectors.flat_max", T_INT, "20000", "collections up to this many vectors are searched exactly" },
 	{ "vectors.nprobe", T_INT, "0", "IVF lists probed per query (0: measured for recall@10 >= 0.95)" },
+	{ "vectors.search", T_STR, "", "FAISS search parameters, e.g. \"efSearch=64\" for an HNSW index" },
 	{ "store.tokenizer", T_STR, "porter unicode61 remove_diacritics 2",
 	  "FTS5 tokenizer of a new database (an existing one keeps its own)" },
 };
@@ -579,6 +580,8 @@ void config_vindex_params(const config *c, vindex_params *p)
 	p->factory = f[0] ? f : NULL;
 	p->flat_max = (size_t)get_int(c, "vectors.flat_max");
 	p->nprobe = (int)get_int(c, "vectors.nprobe");
+	const char *sp = config_get(c, "vectors.search");
+	p->search = sp[0] ? sp : NULL;
 }
 
 void config_generator_params(const config *c, generator_params *p, gen_options *o)

@@ -10,6 +10,7 @@
  * for faiss_get_last_error(), per thread. Nothing here prints. Build it only
  * where no FAISS C API library (libfaiss_c) is installed.
  */
+#include <faiss/c_api/AutoTune_c.h>
 #include <faiss/c_api/IndexFlat_c.h>
 #include <faiss/c_api/IndexIVF_c.h>
 #include <faiss/c_api/Index_c.h>
@@ -20,6 +21,7 @@
 #include <faiss/c_api/index_io_c.h>
 #include <faiss/c_api/utils/distances_c.h>
 
+#include <faiss/AutoTune.h>
 #include <faiss/Index.h>
 #include <faiss/IndexFlat.h>
 #include <faiss/IndexIDMap.h>
@@ -29,6 +31,7 @@
 #include <faiss/impl/IDSelector.h>
 #include <faiss/index_factory.h>
 #include <faiss/index_io.h>
+#include <faiss/invlists/OnDiskInvertedLists.h>
 #include <faiss/utils/distances.h>
 
 #include <exception>
@@ -208,9 +211,55 @@ int faiss_write_index(const FaissIndex *idx, FILE *f)
 	return guard([&] { faiss::write_index(ix(idx), f); });
 }
 
+/*
+ * FAISS 1.7.3's C header numbers its flags FAISS_IO_FLAG_MMAP 1 and
+ * FAISS_IO_FLAG_READ_ONLY 2, but the C++ library reads IO_FLAG_MMAP as
+ * 0x646f0008 (1 means nothing to it), so the C values are translated here.
+ * A mapped IVF index's lists are in the page cache, so FAISS's prefetch
+ * threads (up to 32 started for every search) are turned off: they only
+ * added latency (docs/faiss.md).
+ */
 int faiss_read_index_fname(const char *fname, int io_flags, FaissIndex **p_out)
 {
-	return guard([&] { *p_out = handle(faiss::read_index(fname, io_flags)); });
+	int flags = 0;
+
+	if (io_flags & FAISS_IO_FLAG_MMAP)
+		flags |= faiss::IO_FLAG_MMAP;
+	if (io_flags & FAISS_IO_FLAG_READ_ONLY)
+		flags |= faiss::IO_FLAG_READ_ONLY;
+	return guard([&] {
+		faiss::Index *index = faiss::read_index(fname, flags);
+		auto *map = dynamic_cast<faiss::IndexIDMap *>(index);
+		auto *ivf = dynamic_cast<faiss::IndexIVF *>(map ? map->index : index);
+		auto *ondisk = ivf ? dynamic_cast<faiss::OnDiskInvertedLists *>(ivf->invlists) : nullptr;
+
+		if (ondisk)
+			ondisk->prefetch_nthread = 0;
+		*p_out = handle(index);
+	});
+}
+
+/* ---- search parameters ---- */
+
+int faiss_ParameterSpace_new(FaissParameterSpace **space)
+{
+	return guard([&] {
+		*space = reinterpret_cast<FaissParameterSpace *>(new faiss::ParameterSpace());
+	});
+}
+
+void faiss_ParameterSpace_free(FaissParameterSpace *obj)
+{
+	delete reinterpret_cast<faiss::ParameterSpace *>(obj);
+}
+
+int faiss_ParameterSpace_set_index_parameters(const FaissParameterSpace *space,
+		FaissIndex *index, const char *params)
+{
+	return guard([&] {
+		reinterpret_cast<const faiss::ParameterSpace *>(space)->set_index_parameters(
+			ix(index), params);
+	});
 }
 
 /* ---- ID selectors ---- */

@@ -170,9 +170,11 @@ int vecset_open(vecset **out, store *s, int64_t collection_id, const vindex_para
 		stale = t.count != t.saved_count || t.idsum != t.saved_idsum ||
 			(int64_t)vindex_count(vs->v) != t.saved_count;
 	} else if (rc == DOCENT_EFORMAT || rc == DOCENT_ENOTFOUND) {
-		/* not a FAISS file, or another dimension: only a cache, rebuild it */
+		/* not a FAISS file, or another dimension: only a cache, rebuild it
+		 * (read and written, not mapped) */
 		vindex_close(vs->v);
 		vs->v = NULL;
+		vs->p.mmap = 0;
 		if ((rc = unlink(vs->path)) != 0 && errno != ENOENT) {
 			rc = docent_error_set(docent_error_from_errno(errno), "cannot replace %s: %s",
 					      vs->path, strerror(errno));
@@ -183,6 +185,12 @@ int vecset_open(vecset **out, store *s, int64_t collection_id, const vindex_para
 		stale = 1;
 	} else {
 		goto fail;
+	}
+	if (stale && vs->p.mmap) { /* a mapped index cannot be rebuilt in place */
+		vindex_close(vs->v);
+		vs->p.mmap = 0;
+		if ((rc = vindex_open(&vs->v, vs->path, dim, &vs->p)) != 0)
+			goto fail;
 	}
 	if (stale) {
 		if ((rc = make_dir(vs->path)) != 0 || (rc = vecset_rebuild(vs)) != 0)
@@ -218,6 +226,30 @@ int vecset_add(vecset *vs, const int64_t *ids, const float *vecs, size_t n)
 	return rc;
 }
 
+/*
+ * Whether the index type no longer suits its size: vectors added one page
+ * at a time go into the index as it is, so a collection that started small
+ * stays exact (flat) however large it grows, and an IVF index trained for
+ * n vectors (about sqrt(n) lists) loses speed far beyond n. Past flat_max
+ * vectors, and past four times the size an IVF index was made for, it is
+ * rebuilt, which chooses again. A factory string from the configuration is
+ * kept as it is.
+ */
+static int outgrown(const vecset *vs)
+{
+	const char *d = vindex_describe(vs->v);
+	size_t n = vindex_count(vs->v), nlist;
+	size_t flat_max = vs->p.flat_max ? vs->p.flat_max : vindex_default_params().flat_max;
+
+	if (vs->p.factory && vs->p.factory[0])
+		return 0;
+	if (strncmp(d, "IDMap,Flat", 10) == 0)
+		return n > 2 * flat_max;
+	if (sscanf(d, "IDMap,IVF%zu", &nlist) == 1)
+		return n > 4 * nlist * nlist;
+	return 0;
+}
+
 /* With may_rebuild, totals that differ from the store's start a rebuild;
  * without (after a rebuild: another process wrote meanwhile), the file is
  * saved as it is and the next open will see the difference. */
@@ -247,7 +279,7 @@ static int save(vecset *vs, int may_rebuild)
 	/* Anything but the store's own totals (a write this handle did not see,
 	 * a vector added here but never stored) would leave the file stale:
 	 * rebuild from the store instead of saving a wrong index. */
-	if (may_rebuild && (vs->count != t.count || vs->idsum != t.idsum))
+	if (may_rebuild && (vs->count != t.count || vs->idsum != t.idsum || outgrown(vs)))
 		return vecset_rebuild(vs);
 	if ((rc = make_dir(vs->path)) != 0)
 		return rc;

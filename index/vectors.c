@@ -3,17 +3,18 @@
  * (see vectors.h), through the official FAISS C API only.
  *
  * Every index is an IndexIDMap over either an exact IndexFlatIP (up to
- * flat_max vectors) or an IVF index whose nlist grows with sqrt(n) and
- * whose nprobe is measured on the data itself, after training, as the
- * smallest giving recall@10 >= 0.95 against exact search (docs/faiss.md
- * has the figures), or over whatever a factory string asks for. The handle keeps the FAISS index and the path it
- * saves to; the file is only a cache of the database, so any file FAISS
- * cannot read, or of another dimension, is reported as DOCENT_EFORMAT for
- * the caller to rebuild.
+ * flat_max vectors) or an IVF-Flat index with sqrt(n) lists whose nprobe is
+ * measured on the data itself while it is built, as the smallest giving
+ * recall@10 >= 0.95 against exact search, or over whatever a factory string
+ * asks for. docs/faiss.md has the measurements behind these choices. The
+ * handle keeps the FAISS index and the path it saves to; the file is only a
+ * cache of the database, so any file FAISS cannot read, or of another
+ * dimension, is reported as DOCENT_EFORMAT for the caller to rebuild.
  */
 #include "index/vectors.h"
 #include "core/error.h"
 
+#include <faiss/c_api/AutoTune_c.h>
 #include <faiss/c_api/IndexFlat_c.h>
 #include <faiss/c_api/IndexIVF_c.h>
 #include <faiss/c_api/Index_c.h>
@@ -35,23 +36,32 @@
 #include <unistd.h>
 
 /*
- * IVF sizing. nlist ~ 4 sqrt(n), but never so many lists that k-means gets
- * fewer than 39 points per centroid (FAISS's own minimum, below which it
- * prints a warning). nprobe is not a fixed share of nlist: how many lists
- * give recall@10 >= 0.95 depends on how clustered the vectors are (a few
- * percent of the lists for real embeddings, most of them for random
- * vectors; docs/faiss.md), so calibrate() measures it on the data.
+ * IVF sizing (docs/faiss.md). nlist = sqrt(n): one query then scans about
+ * as many centroids as vectors per probed list, and k-means stays cheap;
+ * 4 sqrt(n) was slower to build and to search at the same recall. Never so
+ * many lists that k-means gets fewer than 39 points per centroid (FAISS's
+ * own minimum, below which it prints a warning), and k-means runs on at
+ * most 64 points per centroid: FAISS's own limit, 256, made lists good
+ * enough for one probe fewer (0.31 against 0.39 ms at 100k) but k-means on
+ * 4 times the points made the build 1.5 times as long.
+ * nprobe is not a fixed share of nlist: how many lists give recall@10 >=
+ * 0.95 depends on how clustered the vectors are (under 1% of the lists for
+ * clustered vectors, most of them for uniformly random ones), so fill()
+ * measures it on the data.
  */
 #define VINDEX_MIN_PER_LIST 39
 #define VINDEX_RECALL 0.95
 #define VINDEX_CAL_QUERIES 100
 #define VINDEX_CAL_K 10
+#define VINDEX_TRAIN_PER_LIST 64
+#define VINDEX_BLAS_DEFAULT 20 /* FAISS's distance_compute_blas_threshold */
 
 struct vindex {
 	char *path;
 	int dim;
 	vindex_params p;
 	char *factory;      /* p.factory copied, with the "IDMap," prefix; or NULL */
+	char *search;       /* p.search copied, or NULL */
 	FaissIndex *idx;    /* always an IndexIDMap */
 	char desc[160];
 };
@@ -60,9 +70,11 @@ vindex_params vindex_default_params(void)
 {
 	return (vindex_params){
 		.factory = NULL,
-		.flat_max = 50000,
+		.flat_max = 20000,
 		.nprobe = 0,
 		.threads = 0,
+		.search = NULL,
+		.mmap = 0,
 	};
 }
 
@@ -77,7 +89,7 @@ static int faiss_err(const vindex *v, int code, const char *what)
 
 static size_t ivf_nlist(size_t n)
 {
-	size_t nlist = (size_t)lround(4.0 * sqrt((double)n));
+	size_t nlist = (size_t)lround(sqrt((double)n));
 	size_t cap = n / VINDEX_MIN_PER_LIST;
 
 	if (nlist > cap)
@@ -93,90 +105,94 @@ static FaissIndexIVF *inner_ivf(FaissIndex *idx)
 	return map ? faiss_IndexIVF_cast(faiss_IndexIDMap_sub_index(map)) : NULL;
 }
 
-/* The caller's nprobe, when given, overrides the stored or measured one. */
-static void tune(vindex *v)
+/* The caller's nprobe and search parameters, when given, override the
+ * stored or measured ones. */
+static int tune(vindex *v)
 {
 	FaissIndexIVF *ivf = inner_ivf(v->idx);
+	FaissParameterSpace *ps = NULL;
+	int rc = 0;
 
 	if (ivf && v->p.nprobe > 0)
 		faiss_IndexIVF_set_nprobe(ivf, (size_t)v->p.nprobe);
+	if (!v->search)
+		return 0;
+	if (faiss_ParameterSpace_new(&ps) != 0)
+		return faiss_err(v, DOCENT_ENOMEM, "setting search parameters");
+	if (faiss_ParameterSpace_set_index_parameters(ps, v->idx, v->search) != 0)
+		rc = docent_error_set(DOCENT_ECONFIG,
+			"the vector search parameters \"%s\" do not apply to the index "
+			"%s (%s); use names FAISS knows for this index type, such as "
+			"\"nprobe=16\" or \"efSearch=64\"", v->search, v->path,
+			faiss_get_last_error() ? faiss_get_last_error() : "no detail");
+	faiss_ParameterSpace_free(ps);
+	return rc;
 }
 
-/* Recall of ivf's answers (k+1 per query, the first being the query's own
- * vector) against the exact ones in want (k per query). */
+/* Refuses changes to an index opened for searching only. */
+static int writable(const vindex *v, const char *what)
+{
+	if (!v->p.mmap)
+		return 0;
+	return docent_error_set(DOCENT_EINVAL,
+		"cannot %s the vector index %s: it was opened for searching only "
+		"(mmap)", what, v->path);
+}
+
+/* The share of want's answers (k per query) that got has too. */
 static double recall(const idx_t *got, const idx_t *want, size_t nq, size_t k)
 {
-	size_t q, i, j, hits = 0;
+	size_t q, i, j, hits = 0, total = 0;
 
 	for (q = 0; q < nq; q++)
-		for (i = 0; i < k; i++)
-			for (j = 1; j <= k; j++)
-				hits += got[q * (k + 1) + j] == want[q * k + i];
-	return (double)hits / (double)(nq * k);
+		for (i = 0; i < k; i++) {
+			idx_t w = want[q * k + i];
+
+			if (w < 0)
+				continue;
+			total++;
+			for (j = 0; j < k; j++)
+				if (got[q * k + j] == w) {
+					hits++;
+					break;
+				}
+		}
+	return total ? (double)hits / (double)total : 1.0;
+}
+
+/* Searches idx for the nq queries with the given nprobe, k answers each. */
+static int probe(vindex *v, FaissIndex *idx, size_t nprobe, const float *qs,
+		size_t nq, size_t k, float *dis, idx_t *got)
+{
+	faiss_IndexIVF_set_nprobe(inner_ivf(idx), nprobe);
+	if (faiss_Index_search(idx, (idx_t)nq, qs, (idx_t)k, dis, got) != 0)
+		return faiss_err(v, DOCENT_ENOMEM, "measuring recall");
+	return 0;
 }
 
 /*
- * Sets the smallest nprobe (to within a factor of 1.25) whose recall@10
- * against exact search reaches VINDEX_RECALL, using vectors of the index
- * itself as queries (their own match, always found, is left out). The exact
- * answers come from a plain scan of vecs; positions are used as ids, the
- * index is searched with its own, so ids[] maps one to the other.
+ * Sets idx's nprobe to the smallest (to within a factor of 1.25) whose
+ * recall@10 for the nq queries reaches VINDEX_RECALL against a search of
+ * every list, which is exact for an IVF-Flat index.
  */
-static int calibrate(vindex *v, const int64_t *ids, const float *vecs, size_t n)
+static int calibrate(vindex *v, FaissIndex *idx, const float *qs, size_t nq)
 {
-	FaissIndexIVF *ivf = inner_ivf(v->idx);
-	size_t nq = n < VINDEX_CAL_QUERIES ? n : VINDEX_CAL_QUERIES;
-	size_t k = VINDEX_CAL_K, d = (size_t)v->dim, q, i, j, lo, hi, nlist;
-	float *qs = NULL, *best = NULL, *dis = NULL;
-	idx_t *want = NULL, *got = NULL;
+	size_t k = VINDEX_CAL_K, lo, hi, nlist = faiss_IndexIVF_nlist(inner_ivf(idx));
+	float *dis = malloc(nq * k * sizeof *dis);
+	idx_t *want = malloc(nq * k * sizeof *want), *got = malloc(nq * k * sizeof *got);
 	int rc = 0;
 
-	if (!ivf || v->p.nprobe > 0 || n <= k + 1)
-		return 0;
-	nlist = faiss_IndexIVF_nlist(ivf);
-	qs = malloc(nq * d * sizeof *qs);
-	best = malloc(nq * k * sizeof *best);
-	want = malloc(nq * k * sizeof *want);
-	got = malloc(nq * (k + 1) * sizeof *got);
-	dis = malloc(nq * (k + 1) * sizeof *dis);
-	if (!qs || !best || !want || !got || !dis) {
+	if (!dis || !want || !got) {
 		rc = docent_error_set(DOCENT_ENOMEM, "out of memory tuning %s", v->path);
 		goto done;
 	}
-	for (q = 0; q < nq; q++) {
-		const float *x = vecs + (q * (n / nq)) * d;
-		size_t self = q * (n / nq), filled = 0;
-
-		memcpy(qs + q * d, x, d * sizeof *qs);
-		for (i = 0; i < n; i++) {
-			const float *y = vecs + i * d;
-			float s = 0;
-			size_t t;
-
-			if (i == self)
-				continue;
-			for (t = 0; t < d; t++)
-				s += x[t] * y[t];
-			if (filled < k)
-				filled++;
-			else if (s <= best[q * k + k - 1])
-				continue;
-			for (j = filled - 1; j > 0 && best[q * k + j - 1] < s; j--) {
-				best[q * k + j] = best[q * k + j - 1];
-				want[q * k + j] = want[q * k + j - 1];
-			}
-			best[q * k + j] = s;
-			want[q * k + j] = ids[i];
-		}
-	}
+	if ((rc = probe(v, idx, nlist, qs, nq, k, dis, want)) != 0)
+		goto done;
 	/* doubling, then bisection between the last miss and the first hit */
 	lo = 0;
 	for (hi = 1;; hi = hi * 2 > nlist ? nlist : hi * 2) {
-		faiss_IndexIVF_set_nprobe(ivf, hi);
-		if (faiss_Index_search(v->idx, (idx_t)nq, qs, (idx_t)(k + 1), dis, got) != 0) {
-			rc = faiss_err(v, DOCENT_ENOMEM, "measuring recall");
+		if ((rc = probe(v, idx, hi, qs, nq, k, dis, got)) != 0)
 			goto done;
-		}
 		if (hi >= nlist || recall(got, want, nq, k) >= VINDEX_RECALL)
 			break;
 		lo = hi;
@@ -184,23 +200,73 @@ static int calibrate(vindex *v, const int64_t *ids, const float *vecs, size_t n)
 	while (hi - lo > 1 && hi > lo + lo / 4) {
 		size_t mid = lo + (hi - lo) / 2;
 
-		faiss_IndexIVF_set_nprobe(ivf, mid);
-		if (faiss_Index_search(v->idx, (idx_t)nq, qs, (idx_t)(k + 1), dis, got) != 0) {
-			rc = faiss_err(v, DOCENT_ENOMEM, "measuring recall");
+		if ((rc = probe(v, idx, mid, qs, nq, k, dis, got)) != 0)
 			goto done;
-		}
 		if (recall(got, want, nq, k) >= VINDEX_RECALL)
 			hi = mid;
 		else
 			lo = mid;
 	}
-	faiss_IndexIVF_set_nprobe(ivf, hi);
+	faiss_IndexIVF_set_nprobe(inner_ivf(idx), hi);
 done:
-	free(qs);
-	free(best);
+	free(dis);
 	free(want);
 	free(got);
-	free(dis);
+	return rc;
+}
+
+/*
+ * Adds the n vectors to idx, a freshly trained index. An IVF index whose
+ * nprobe is not fixed is calibrated on the way, with queries it does not
+ * hold, as a user's are: up to VINDEX_CAL_QUERIES vectors spread over the
+ * collection are held back, the others added, nprobe measured with the
+ * held-back ones as queries, and then they are added too. (Queries that are
+ * stored vectors find their neighbours in their own list too easily: nprobe
+ * came out too small, recall 0.93 instead of 0.95; docs/faiss.md.)
+ */
+static int fill(vindex *v, FaissIndex *idx, const int64_t *ids, const float *vecs, size_t n)
+{
+	size_t d = (size_t)v->dim, nq = n / 10, step, q, at, from = 0;
+	float *qs = NULL;
+	int64_t *qids = NULL;
+	int rc = 0;
+
+	if (nq > VINDEX_CAL_QUERIES)
+		nq = VINDEX_CAL_QUERIES;
+	if (!inner_ivf(idx) || v->p.nprobe > 0 || nq < VINDEX_CAL_K) {
+		if (faiss_Index_add_with_ids(idx, (idx_t)n, vecs, ids) != 0)
+			return faiss_err(v, DOCENT_ENOMEM, "adding vectors");
+		/* too few vectors to measure: probing every list is exact and cheap */
+		if (inner_ivf(idx) && v->p.nprobe <= 0)
+			faiss_IndexIVF_set_nprobe(inner_ivf(idx), faiss_IndexIVF_nlist(inner_ivf(idx)));
+		return 0;
+	}
+	qs = malloc(nq * d * sizeof *qs);
+	qids = malloc(nq * sizeof *qids);
+	if (!qs || !qids) {
+		rc = docent_error_set(DOCENT_ENOMEM, "out of memory adding to %s", v->path);
+		goto done;
+	}
+	step = n / nq;
+	for (q = 0; q <= nq; q++) {
+		at = q < nq ? q * step + step / 2 : n;
+		if (at > from &&
+		    faiss_Index_add_with_ids(idx, (idx_t)(at - from), vecs + from * d, ids + from) != 0) {
+			rc = faiss_err(v, DOCENT_ENOMEM, "adding vectors");
+			goto done;
+		}
+		if (q < nq) {
+			memcpy(qs + q * d, vecs + at * d, d * sizeof *qs);
+			qids[q] = ids[at];
+		}
+		from = at + 1;
+	}
+	rc = calibrate(v, idx, qs, nq);
+	if (rc == 0 && faiss_Index_add_with_ids(idx, (idx_t)nq, qs, qids) != 0)
+		rc = faiss_err(v, DOCENT_ENOMEM, "adding vectors");
+done:
+	free(qs);
+	free(qids);
 	return rc;
 }
 
@@ -218,6 +284,8 @@ static void describe(vindex *v)
 	if (ivf)
 		snprintf(v->desc, sizeof v->desc, "%s nprobe=%zu", base,
 			faiss_IndexIVF_nprobe(ivf));
+	else if (v->search)
+		snprintf(v->desc, sizeof v->desc, "%s %s", base, v->search);
 	else
 		snprintf(v->desc, sizeof v->desc, "%s", base);
 }
@@ -270,20 +338,39 @@ static int make_index(vindex *v, size_t n, FaissIndex **out)
 	return 0;
 }
 
-/* Trains idx on these vectors when it needs it (IVF). */
+/*
+ * Trains idx on these vectors when it needs it. An IVF index is trained on
+ * at most VINDEX_TRAIN_PER_LIST vectors per list, taken at an even stride
+ * so that every part of the collection is represented.
+ */
 static int train(vindex *v, FaissIndex *idx, const float *vecs, size_t n)
 {
+	FaissIndexIVF *ivf = inner_ivf(idx);
+	size_t d = (size_t)v->dim, m = n, i;
+	float *sample = NULL;
+	int rc = 0;
+
 	if (faiss_Index_is_trained(idx))
 		return 0;
 	if (n == 0)
 		return docent_error_set(DOCENT_EINVAL,
 			"the vector index %s must be trained before use and no vectors "
 			"were given to train it on", v->path);
-	if (faiss_Index_train(idx, (idx_t)n, vecs) != 0)
-		return faiss_err(v, DOCENT_EINVAL,
+	if (ivf && n / VINDEX_TRAIN_PER_LIST > faiss_IndexIVF_nlist(ivf)) {
+		m = faiss_IndexIVF_nlist(ivf) * VINDEX_TRAIN_PER_LIST;
+		sample = malloc(m * d * sizeof *sample);
+		if (!sample)
+			return docent_error_set(DOCENT_ENOMEM, "out of memory training %s",
+				v->path);
+		for (i = 0; i < m; i++)
+			memcpy(sample + i * d, vecs + (i * (n / m)) * d, d * sizeof *sample);
+	}
+	if (faiss_Index_train(idx, (idx_t)m, sample ? sample : vecs) != 0)
+		rc = faiss_err(v, DOCENT_EINVAL,
 			"training the index (an IVF index needs at least as many vectors "
 			"as lists; rebuild with more vectors or a smaller nlist)");
-	return 0;
+	free(sample);
+	return rc;
 }
 
 /* Reads path into v->idx; DOCENT_ENOTFOUND when it does not exist. */
@@ -301,7 +388,7 @@ static int load(vindex *v)
 	if (access(v->path, R_OK) != 0)
 		return docent_error_set(docent_error_from_errno(errno),
 			"cannot read the vector index %s: %s", v->path, strerror(errno));
-	if (faiss_read_index_fname(v->path, 0, &idx) != 0)
+	if (faiss_read_index_fname(v->path, v->p.mmap ? FAISS_IO_FLAG_MMAP : 0, &idx) != 0)
 		return docent_error_set(DOCENT_EFORMAT,
 			"the vector index %s is damaged or not a FAISS index (%s); it "
 			"will be rebuilt from the database", v->path,
@@ -356,18 +443,19 @@ int vindex_open(vindex **out, const char *path, int dim, const vindex_params *p)
 			strncmp(p->factory, "IDMap", 5) == 0 ? "" : "IDMap,", p->factory);
 		v->p.factory = v->factory + (strncmp(p->factory, "IDMap", 5) == 0 ? 0 : 6);
 	}
+	v->p.search = NULL;
+	if (p && p->search && *p->search && !(v->search = strdup(p->search))) {
+		rc = docent_error_set(DOCENT_ENOMEM, "out of memory opening %s", path);
+		goto fail;
+	}
 	if (v->p.threads > 0)
 		omp_set_num_threads(v->p.threads);
-	/* One query against many vectors is faster through BLAS's matrix code
-	 * than through FAISS's generic loops (see docs/faiss.md). */
-	faiss_set_distance_compute_blas_threshold(1);
 
 	rc = load(v);
 	if (rc == DOCENT_ENOTFOUND)
 		rc = make_index(v, 0, &v->idx);
-	if (rc != 0)
+	if (rc != 0 || (rc = tune(v)) != 0)
 		goto fail;
-	tune(v);
 	describe(v);
 	*out = v;
 	return 0;
@@ -383,6 +471,7 @@ void vindex_close(vindex *v)
 	if (v->idx)
 		faiss_Index_free(v->idx);
 	free(v->factory);
+	free(v->search);
 	free(v->path);
 	free(v);
 }
@@ -393,13 +482,17 @@ int vindex_add(vindex *v, const int64_t *ids, const float *vecs, size_t n)
 
 	if (n == 0)
 		return 0;
-	fresh = !faiss_Index_is_trained(v->idx);
-	rc = train(v, v->idx, vecs, n);
-	if (rc != 0)
+	if ((rc = writable(v, "add to")) != 0)
 		return rc;
-	if (faiss_Index_add_with_ids(v->idx, (idx_t)n, vecs, ids) != 0)
-		return faiss_err(v, DOCENT_ENOMEM, "adding vectors");
-	if (fresh && (rc = calibrate(v, ids, vecs, n)) != 0)
+	fresh = !faiss_Index_is_trained(v->idx);
+	if ((rc = train(v, v->idx, vecs, n)) != 0)
+		return rc;
+	if (!fresh) {
+		if (faiss_Index_add_with_ids(v->idx, (idx_t)n, vecs, ids) != 0)
+			return faiss_err(v, DOCENT_ENOMEM, "adding vectors");
+		return 0;
+	}
+	if ((rc = fill(v, v->idx, ids, vecs, n)) != 0 || (rc = tune(v)) != 0)
 		return rc;
 	describe(v);
 	return 0;
@@ -413,6 +506,8 @@ int vindex_remove(vindex *v, const int64_t *ids, size_t n)
 
 	if (n == 0 || faiss_Index_ntotal(v->idx) == 0)
 		return 0;
+	if ((rc = writable(v, "remove from")) != 0)
+		return rc;
 	if (faiss_IDSelectorBatch_new(&sel, n, ids) != 0)
 		return faiss_err(v, DOCENT_ENOMEM, "preparing ids to remove");
 	if (faiss_Index_remove_ids(v->idx, (const FaissIDSelector *)sel, &removed) != 0)
@@ -430,6 +525,15 @@ int vindex_search(vindex *v, const float *q, size_t k, int64_t *ids, float *scor
 		return 0;
 	if (!faiss_Index_is_trained(v->idx))
 		return 0;
+	/*
+	 * One query against a flat index is 2-3 times faster through BLAS's
+	 * matrix code than through FAISS's generic loops; against an IVF
+	 * index's few hundred centroids BLAS only adds thread hand-offs that
+	 * cost milliseconds at p99 (docs/faiss.md). The setting is FAISS's
+	 * process-wide one and changes speed only, never answers.
+	 */
+	faiss_set_distance_compute_blas_threshold(
+		inner_ivf(v->idx) ? VINDEX_BLAS_DEFAULT : 1);
 	if (faiss_Index_search(v->idx, 1, q, (idx_t)k, scores, ids) != 0)
 		return faiss_err(v, DOCENT_ENOMEM, "searching");
 	/* FAISS pads with id -1 when fewer than k were found */
@@ -439,27 +543,49 @@ int vindex_search(vindex *v, const float *q, size_t k, int64_t *ids, float *scor
 	return 0;
 }
 
+/* Makes the index make_index() chooses for size vectors, then trains and
+ * fills it with these n, into *out. */
+static int build(vindex *v, size_t size, const int64_t *ids, const float *vecs, size_t n,
+		FaissIndex **out)
+{
+	FaissIndex *idx = NULL;
+	int rc = make_index(v, size, &idx);
+
+	if (rc == 0 && n > 0 && (rc = train(v, idx, vecs, n)) == 0)
+		rc = fill(v, idx, ids, vecs, n);
+	if (rc != 0 && idx) {
+		faiss_Index_free(idx);
+		idx = NULL;
+	}
+	*out = idx;
+	return rc;
+}
+
 int vindex_rebuild(vindex *v, const int64_t *ids, const float *vecs, size_t n)
 {
 	FaissIndex *idx = NULL;
+	FaissIndexIVF *ivf;
 	int rc;
 
-	rc = make_index(v, n, &idx);
-	if (rc != 0)
+	if ((rc = writable(v, "rebuild")) != 0)
 		return rc;
-	if (n > 0) {
-		rc = train(v, idx, vecs, n);
-		if (rc == 0 && faiss_Index_add_with_ids(idx, (idx_t)n, vecs, ids) != 0)
-			rc = faiss_err(v, DOCENT_ENOMEM, "adding vectors to the rebuilt index");
-		if (rc != 0) {
-			faiss_Index_free(idx);
+	if ((rc = build(v, n, ids, vecs, n, &idx)) != 0)
+		return rc;
+	/*
+	 * Where recall 0.95 takes half the lists or more (vectors without
+	 * clusters), IVF is no faster than exact search through BLAS, so docent
+	 * uses exact search; a factory string or an nprobe is obeyed as given.
+	 */
+	ivf = inner_ivf(idx);
+	if (ivf && !v->factory && v->p.nprobe <= 0 &&
+	    2 * faiss_IndexIVF_nprobe(ivf) >= faiss_IndexIVF_nlist(ivf)) {
+		faiss_Index_free(idx);
+		if ((rc = build(v, 0, ids, vecs, n, &idx)) != 0)
 			return rc;
-		}
 	}
 	faiss_Index_free(v->idx);
 	v->idx = idx;
-	tune(v);
-	rc = calibrate(v, ids, vecs, n);
+	rc = tune(v);
 	describe(v);
 	return rc;
 }
@@ -494,10 +620,13 @@ static int sync_dir(const char *path)
 int vindex_save(vindex *v)
 {
 	size_t len = strlen(v->path) + sizeof ".tmp";
-	char *tmp = malloc(len);
+	char *tmp;
 	FILE *f;
 	int rc = 0, err;
 
+	if ((rc = writable(v, "save")) != 0)
+		return rc;
+	tmp = malloc(len);
 	if (!tmp)
 		return docent_error_set(DOCENT_ENOMEM, "out of memory saving %s", v->path);
 	snprintf(tmp, len, "%s.tmp", v->path);

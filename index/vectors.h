@@ -4,9 +4,12 @@
  * One index file per collection beside the database. The index type is
  * chosen by size unless a FAISS index-factory string says otherwise: exact
  * inner product (flat) for small collections, an approximate index (IVF
- * with enough probes for recall@10 >= 0.95 against exact) beyond a
- * threshold; all wrapped in an ID map so that ids are chunk ids. Vectors
- * are L2-normalised, so inner product is cosine similarity.
+ * with enough probes for recall@10 >= 0.95 against exact, measured while
+ * it is built) beyond a threshold; all wrapped in an ID map so that ids are
+ * chunk ids. docs/faiss.md has the measurements. Vectors are L2-normalised,
+ * so inner product is cosine similarity. A process that only searches (one
+ * `docent search`) can open the file mapped rather than read
+ * (vindex_params.mmap), which is much faster for a large IVF index.
  *
  * The database stores every vector too (the source of truth): this file is
  * a cache that vindex can always rebuild from it. Saves are atomic (write
@@ -29,9 +32,17 @@
 typedef struct vindex_params {
 	const char *factory;     /* FAISS index-factory string, e.g. "IVF1024,Flat";
 	                            NULL = chosen by size */
-	size_t flat_max;         /* up to this many vectors: exact search (default 50000) */
+	size_t flat_max;         /* up to this many vectors: exact search (default 20000) */
 	int nprobe;              /* IVF probes; 0 = chosen for recall >= 0.95 */
 	int threads;             /* 0 = all cores */
+	const char *search;      /* FAISS search parameters applied after nprobe,
+	                            e.g. "efSearch=64" for an HNSW factory string;
+	                            NULL = none. Copied by vindex_open. */
+	int mmap;                /* 1 = open for searching only: an IVF index's lists
+	                            are mapped from the file instead of read, so a
+	                            large index opens in milliseconds; vindex_add,
+	                            _remove, _rebuild and _save then fail with
+	                            DOCENT_EINVAL (docs/faiss.md). 0 by default. */
 } vindex_params;
 
 vindex_params vindex_default_params(void);
@@ -58,7 +69,9 @@ int vindex_search(vindex *v, const float *q, size_t k, int64_t *ids, float *scor
 
 /*
  * Rebuilds the index from scratch over all vectors (n * dim floats), with
- * the index type chosen for n (training an IVF index on them first).
+ * the index type chosen for n (training an IVF index on them first, and
+ * falling back to exact search when the vectors are so evenly spread that
+ * IVF would have to probe half its lists).
  */
 int vindex_rebuild(vindex *v, const int64_t *ids, const float *vecs, size_t n);
 

@@ -20,6 +20,7 @@ pkg:jansson:libjansson-dev
 pkg:libcrypto:libssl-dev
 pkg:libcurl:libcurl4-openssl-dev
 file:/usr/include/faiss/c_api/Index_c.h:libfaiss-dev
+file:/usr/lib/x86_64-linux-gnu/openblas-openmp/libblas.so.3:libopenblas0-openmp
 cmd:c++:g++
 pkg:cmocka:libcmocka-dev
 file:/usr/include/csv.h:libcsv-dev

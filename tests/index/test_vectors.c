@@ -1,7 +1,9 @@
 /*
  * test_vectors.c - the FAISS vector index (index/vectors.h): exact search
  * by inner product keyed by chunk id, removal, save and reopen, the switch
- * to IVF past flat_max with its recall against exact search, and the files
+ * to IVF past flat_max with its recall against exact search (and back to
+ * exact search for vectors without clusters), factory and
+ * search-parameter strings, search-only opening with mmap, and the files
  * it must refuse (truncated, garbage, another dimension).
  */
 #include "tests/testutil.h"
@@ -82,6 +84,34 @@ static float *random_vecs(size_t n, int dim)
 		for (j = 0; j < dim; j++)
 			v[i * dim + j] /= norm;
 	}
+	return v;
+}
+
+/*
+ * n unit vectors of dim floats around 50 random centres, as embeddings
+ * gather by topic (caller frees). IVF is built for such data; on uniformly
+ * random vectors docent falls back to exact search.
+ */
+static float *clustered_vecs(size_t n, int dim)
+{
+	float *centres = random_vecs(50, dim), *v = malloc(n * (size_t)dim * sizeof *v);
+	size_t i;
+	int j;
+
+	assert_non_null(v);
+	for (i = 0; i < n; i++) {
+		const float *c = centres + (i * 7919 % 50) * dim;
+		float norm = 0;
+
+		for (j = 0; j < dim; j++) {
+			v[i * dim + j] = c[j] + 0.12f * frand();
+			norm += v[i * dim + j] * v[i * dim + j];
+		}
+		norm = sqrtf(norm);
+		for (j = 0; j < dim; j++)
+			v[i * dim + j] /= norm;
+	}
+	free(centres);
 	return v;
 }
 
@@ -235,7 +265,8 @@ static void test_vectors__rebuild_ivf_recall(void **state)
 	fixture_t *fx = *state;
 	vindex_params p = vindex_default_params();
 	size_t n = 5000, k = 10, nq = 100, got, q, i, hits = 0;
-	float *vecs = random_vecs(n, DIM), *queries = random_vecs(nq, DIM), scores[10];
+	/* the queries come from the same clusters but are not in the index */
+	float *vecs = clustered_vecs(n + nq, DIM), *queries = vecs + n * DIM, scores[10];
 	int64_t *ids = seq_ids(n, 100), found[10], want[10];
 	vindex *v;
 
@@ -267,7 +298,35 @@ static void test_vectors__rebuild_ivf_recall(void **state)
 	assert_string_equal(vindex_describe(v), "IDMap,Flat");
 	vindex_close(v);
 	free(vecs);
-	free(queries);
+	free(ids);
+}
+
+static void test_vectors__rebuild_unclustered_is_exact(void **state)
+{
+	fixture_t *fx = *state;
+	vindex_params p = vindex_default_params();
+	size_t n = 5000, got;
+	float *vecs = random_vecs(n, DIM), scores[10];
+	int64_t *ids = seq_ids(n, 100), found[10];
+	vindex *v;
+
+	/* uniformly random vectors need most lists probed: exact is faster */
+	p.flat_max = 2000;
+	assert_int_equal(vindex_open(&v, fx->path, DIM, &p), 0);
+	assert_int_equal(vindex_rebuild(v, ids, vecs, n), 0);
+	assert_string_equal(vindex_describe(v), "IDMap,Flat");
+	assert_int_equal(vindex_count(v), n);
+	assert_int_equal(vindex_search(v, vecs + 11 * DIM, 10, found, scores, &got), 0);
+	assert_int_equal(found[0], ids[11]);
+	vindex_close(v);
+
+	/* unless IVF is asked for */
+	p.factory = "IVF70,Flat";
+	assert_int_equal(vindex_open(&v, fx->path, DIM, &p), 0);
+	assert_int_equal(vindex_rebuild(v, ids, vecs, n), 0);
+	assert_non_null(strstr(vindex_describe(v), "IDMap,IVF70,Flat nprobe="));
+	vindex_close(v);
+	free(vecs);
 	free(ids);
 }
 
@@ -293,6 +352,102 @@ static void test_vectors__factory(void **state)
 	p.factory = "NoSuchIndex";
 	assert_int_equal(vindex_open(&v, fx->path, DIM, &p), DOCENT_ECONFIG);
 	assert_null(v);
+	free(vecs);
+	free(ids);
+}
+
+static void test_vectors__search_params(void **state)
+{
+	fixture_t *fx = *state;
+	vindex_params p = vindex_default_params();
+	size_t n = 1000, got;
+	float *vecs = random_vecs(n, DIM), scores[5];
+	int64_t *ids = seq_ids(n, 1), found[5];
+	vindex *v;
+
+	/* HNSW needs its search breadth set by name; docent passes it on */
+	p.factory = "HNSW16,Flat";
+	p.search = "efSearch=48";
+	assert_int_equal(vindex_open(&v, fx->path, DIM, &p), 0);
+	assert_int_equal(vindex_add(v, ids, vecs, n), 0);
+	assert_string_equal(vindex_describe(v), "IDMap,HNSW16,Flat efSearch=48");
+	assert_int_equal(vindex_search(v, vecs + 7 * DIM, 5, found, scores, &got), 0);
+	assert_int_equal(got, 5);
+	assert_int_equal(found[0], ids[7]);
+	vindex_close(v);
+
+	/* on IVF, "nprobe=" in the search string wins over the calibration */
+	p.factory = "IVF8,Flat";
+	p.search = "nprobe=3";
+	assert_int_equal(vindex_open(&v, fx->path, DIM, &p), 0);
+	assert_int_equal(vindex_rebuild(v, ids, vecs, n), 0);
+	assert_string_equal(vindex_describe(v), "IDMap,IVF8,Flat nprobe=3");
+	vindex_close(v);
+
+	p.search = "noSuchParameter=3";
+	assert_int_equal(vindex_open(&v, fx->path, DIM, &p), DOCENT_ECONFIG);
+	assert_null(v);
+	assert_non_null(strstr(docent_error_message(), "noSuchParameter"));
+	free(vecs);
+	free(ids);
+}
+
+static void test_vectors__mmap_search_only(void **state)
+{
+	fixture_t *fx = *state;
+	vindex_params p = vindex_default_params();
+	size_t n = 3000, k = 10, q, got1, got2;
+	float *vecs = clustered_vecs(n, DIM), s1[10], s2[10];
+	int64_t *ids = seq_ids(n, 3), f1[10], f2[10];
+	vindex *v, *m;
+
+	p.flat_max = 1000;
+	assert_int_equal(vindex_open(&v, fx->path, DIM, &p), 0);
+	assert_int_equal(vindex_rebuild(v, ids, vecs, n), 0);
+	assert_non_null(strstr(vindex_describe(v), "IDMap,IVF"));
+	assert_int_equal(vindex_save(v), 0);
+
+	/* the mapped index answers exactly as the one read into memory */
+	p.mmap = 1;
+	assert_int_equal(vindex_open(&m, fx->path, DIM, &p), 0);
+	assert_int_equal(vindex_count(m), n);
+	assert_string_equal(vindex_describe(m), vindex_describe(v));
+	for (q = 0; q < 20; q++) {
+		assert_int_equal(vindex_search(v, vecs + q * 31 * DIM, k, f1, s1, &got1), 0);
+		assert_int_equal(vindex_search(m, vecs + q * 31 * DIM, k, f2, s2, &got2), 0);
+		assert_int_equal(got1, got2);
+		assert_memory_equal(f1, f2, sizeof f1);
+	}
+
+	/* and refuses every change */
+	assert_int_equal(vindex_add(m, ids, vecs, 1), DOCENT_EINVAL);
+	assert_non_null(strstr(docent_error_message(), "searching only"));
+	assert_int_equal(vindex_remove(m, ids, 1), DOCENT_EINVAL);
+	assert_int_equal(vindex_rebuild(m, ids, vecs, n), DOCENT_EINVAL);
+	assert_int_equal(vindex_save(m), DOCENT_EINVAL);
+	assert_int_equal(vindex_count(m), n);
+
+	/* replacing the file (as a save does) leaves the mapped index intact */
+	assert_int_equal(vindex_remove(v, ids, 100), 0);
+	assert_int_equal(vindex_save(v), 0);
+	assert_int_equal(vindex_search(m, vecs, k, f2, s2, &got2), 0);
+	assert_int_equal(f2[0], ids[0]);
+	vindex_close(m);
+	vindex_close(v);
+
+	/* a flat index has nothing to map and is simply read */
+	p.flat_max = 1000000;
+	p.mmap = 0;
+	assert_int_equal(vindex_open(&v, fx->path, DIM, &p), 0);
+	assert_int_equal(vindex_rebuild(v, ids, vecs, 500), 0);
+	assert_int_equal(vindex_save(v), 0);
+	vindex_close(v);
+	p.mmap = 1;
+	assert_int_equal(vindex_open(&m, fx->path, DIM, &p), 0);
+	assert_string_equal(vindex_describe(m), "IDMap,Flat");
+	assert_int_equal(vindex_search(m, vecs + 9 * DIM, k, f2, s2, &got2), 0);
+	assert_int_equal(f2[0], ids[9]);
+	vindex_close(m);
 	free(vecs);
 	free(ids);
 }
@@ -373,7 +528,10 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_vectors__remove, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_vectors__save_reopen, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_vectors__rebuild_ivf_recall, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_vectors__rebuild_unclustered_is_exact, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_vectors__factory, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_vectors__search_params, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_vectors__mmap_search_only, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_vectors__bad_files, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_vectors__missing_file_and_close_null, setup, teardown),
 	};
