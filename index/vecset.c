@@ -27,14 +27,15 @@ struct vecset {
 char *vecset_path(const store *s, int64_t collection_id)
 {
 	const char *db = store_path(s);
-	const char *slash = strrchr(db, '/');
-	int dirlen = slash ? (int)(slash - db) : 1;
-	const char *dir = slash ? db : ".";
-	size_t len = (size_t)dirlen + 64;
-	char *path = malloc(len);
+	size_t len = strlen(db);
+	char *path;
 
+	/* "x/docent.db" -> "x/docent.vectors/": each database its own folder */
+	if (len > 3 && strcmp(db + len - 3, ".db") == 0)
+		len -= 3;
+	path = malloc(len + 64);
 	if (path)
-		snprintf(path, len, "%.*s/vectors/%lld.faiss", dirlen, dir,
+		snprintf(path, len + 64, "%.*s.vectors/%lld.faiss", (int)len, db,
 			 (long long)collection_id);
 	return path;
 }

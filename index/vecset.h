@@ -3,7 +3,8 @@
  * (index/vectors.h) kept in step with the vectors in the store, which are
  * the source of truth.
  *
- * The index lives in `vectors/<collection id>.faiss` beside the database.
+ * The index lives in `NAME.vectors/<collection id>.faiss` beside the
+ * database NAME.db (docent.vectors/ for docent.db).
  * Opening checks the file against the store's totals (store_vec_totals):
  * a missing or unreadable file, another dimension, or totals that differ
  * (a crash between a database write and the file's save, another
@@ -57,7 +58,8 @@ size_t vecset_count(const vecset *vs);
 int vecset_dim(const vecset *vs);
 const char *vecset_describe(const vecset *vs);
 
-/* The index file of a collection: "<db folder>/vectors/<id>.faiss"; caller frees. */
+/* The index file of a collection: "NAME.vectors/<id>.faiss" for the
+ * database NAME.db; caller frees. */
 char *vecset_path(const store *s, int64_t collection_id);
 
 /* Deletes the collection's index file (after the collection is removed or

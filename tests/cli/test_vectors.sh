@@ -28,7 +28,7 @@ export DOCENT_EMBED_MODEL="$M"
 t "ingest embeds the new chunks" json \
 	'd["embedding"]["chunks"] == d["chunks"] == 3 and d["embedding"]["vectors"] == 3 and not d["embedding"]["rebuilt"]' \
 	"$DOCENT" ingest --json "$DOCS"
-t "the vector file is beside the database" test -s "$DOCENT_HOME/vectors/1.faiss"
+t "the vector file is beside the database" test -s "$DOCENT_HOME/docent.vectors/1.faiss"
 t "stats counts vectors" contains "3 with vectors" "$DOCENT" stats
 t "search is hybrid by default, with both ranks" json \
 	'd["mode"] == "hybrid" and len(d["hits"]) == 3 and all("keyword_rank" in h and h["dense_rank"] for h in d["hits"])' \
@@ -68,14 +68,14 @@ t "prune drops vectors too" json \
 	"$DOCENT" ingest --json --prune "$DOCS"
 
 # ---- a lost or stale index is rebuilt from the database ----
-rm "$DOCENT_HOME/vectors/1.faiss"
+rm "$DOCENT_HOME/docent.vectors/1.faiss"
 t "a deleted index file is rebuilt at search" contains "rebuilt" "$DOCENT" search --mode dense leave
 t "and then it is in step again" lacks "rebuilt" "$DOCENT" search --mode dense leave
 sqlite3 "$DOCENT_HOME/docent.db" "DELETE FROM embeddings WHERE chunk_id = (SELECT max(chunk_id) FROM embeddings)"
 t "vectors changed behind its back: rebuilt" contains "rebuilt" "$DOCENT" search --mode dense leave
 t "the missing vector is embedded again by the next ingest" json \
 	'd["embedding"]["chunks"] == 1 and d["embedding"]["vectors"] == 2' "$DOCENT" ingest --json "$DOCS"
-printf 'not a faiss index' >"$DOCENT_HOME/vectors/1.faiss"
+printf 'not a faiss index' >"$DOCENT_HOME/docent.vectors/1.faiss"
 t "a corrupt index file is rebuilt" json 'len(d["hits"]) == 2' "$DOCENT" search --json --mode dense leave
 
 # ---- models ----
@@ -103,7 +103,7 @@ t "hybrid on it says it used keywords only" contains "has no vectors yet" \
 t "reindex embeds it" json 'd[0]["action"] == "embedded" and d[0]["embedded"] == 1' \
 	"$DOCENT" reindex --json -c later
 t "removing a collection removes its index file" sh -c \
-	'"$0" collections rm later && ! ls "$1"/vectors/ | grep -q "^2.faiss"' "$DOCENT" "$DOCENT_HOME"
+	'"$0" collections rm later && ! ls "$1"/docent.vectors/ | grep -q "^2.faiss"' "$DOCENT" "$DOCENT_HOME"
 t "the database stays sound" expect_status 0 "$DOCENT" stats --check
 
 finish
