@@ -4,6 +4,9 @@
 #
 #   BENCH_1M=1     also measure search at 1M chunks (builds a ~1.5 GB store)
 #   BENCH_MB=200   size of the generated ingestion corpus
+#   BENCH_MODELS=1 also compare the llama.cpp engines with llama.cpp's tools
+#                  (bench/llama_compare.sh; runs anyway when the models of
+#                  `make bench-models` are there, BENCH_MODELS=0 skips it)
 set -eu
 build=${1:-build}
 root=$(cd "$(dirname "$0")/.." && pwd)
@@ -25,4 +28,13 @@ echo "== keyword search latency (bench/search.c), in-process"
 echo "== keyword search latency, whole docent search command"
 python3 bench/cli_search.py "$build/docent" /tmp/docent-bench-search-100000.db "$eval_dir"
 [ "${BENCH_1M:-0}" = 1 ] && python3 bench/cli_search.py "$build/docent" /tmp/docent-bench-search-1000000.db "$eval_dir"
+have_models=1
+for m in minilm-l6-random-f16 qwen2-0.5b-random-q4_k_m; do
+	[ -f "build/models/$m.gguf" ] || have_models=0
+done
+if [ "${BENCH_MODELS:-$have_models}" = 1 ]; then
+	echo "== embedding and generation against llama.cpp (bench/llama_compare.sh)"
+	[ $have_models = 1 ] || make --no-print-directory bench-models
+	bench/llama_compare.sh "$build"
+fi
 exit 0

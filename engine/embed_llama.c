@@ -15,6 +15,7 @@
 #include "engine/engine_int.h"
 #include "core/error.h"
 
+#include <ggml-cpu.h>
 #include <llama.h>
 
 #include <math.h>
@@ -36,6 +37,7 @@ typedef struct embed_llama {
 	int n_seqs;             /* texts per decode call at most */
 	int encode;             /* encoder-only model: llama_encode */
 	struct llama_batch batch;
+	struct ggml_threadpool *pool; /* the context's threads */
 	int32_t *toks;          /* scratch for tokenizing */
 	size_t toks_cap;
 	char *text;             /* scratch: prefix + text */
@@ -54,6 +56,8 @@ static void el_free(void *self)
 		llama_batch_free(h->batch);
 	if (h->ctx)
 		llama_free(h->ctx);
+	if (h->pool)
+		ggml_threadpool_free(h->pool);
 	if (h->model)
 		llama_model_free(h->model);
 	free(h->query_prefix);
@@ -247,6 +251,11 @@ int embed_llama_open(embedder **out, const model_spec *spec, const embedder_para
 				      h->n_ctx);
 		goto fail;
 	}
+	/* One pool of threads for the context's life (see gen_llama.c). */
+	struct ggml_threadpool_params tpp = ggml_threadpool_params_default((int)cp.n_threads);
+	if (!(h->pool = ggml_threadpool_new(&tpp)))
+		goto nomem;
+	llama_attach_threadpool(h->ctx, h->pool, h->pool);
 	enum llama_pooling_type pool = llama_pooling_type(h->ctx);
 	if (pool == LLAMA_POOLING_TYPE_NONE || pool == LLAMA_POOLING_TYPE_RANK || h->dim <= 0) {
 		rc = docent_error_set(DOCENT_EFORMAT, "embedding model %s: not an embedding model "
