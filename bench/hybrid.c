@@ -113,11 +113,12 @@ typedef struct filler {
 	int64_t last;
 } filler;
 
-static int take(void *ctx, int64_t id, const char *text, size_t len)
+static int take(void *ctx, int64_t id, const char *text, size_t len, size_t ntokens)
 {
 	filler *f = ctx;
 	(void)text;
 	(void)len;
+	(void)ntokens;
 	f->ids[f->n++] = id;
 	f->last = id;
 	return 0;

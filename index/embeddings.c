@@ -110,8 +110,8 @@ int store_chunks_to_embed(store *s, int64_t collection_id, int64_t after, size_t
 {
 	sqlite3_stmt *st;
 	int rc = store_prep(s, ST_CHUNKS_TO_EMBED,
-		"SELECT ch.id, ch.text FROM chunks ch JOIN contents ct ON ct.id = ch.content_id "
-		"WHERE ch.id > ?2 AND ct.collection_id = ?1 AND NOT EXISTS "
+		"SELECT ch.id, ch.text, ch.ntokens FROM chunks ch "
+		"JOIN contents ct ON ct.id = ch.content_id WHERE ch.id > ?2 AND ct.collection_id = ?1 AND NOT EXISTS "
 		"(SELECT 1 FROM embeddings e WHERE e.chunk_id = ch.id) ORDER BY ch.id LIMIT ?3", &st);
 
 	if (rc)
@@ -121,7 +121,7 @@ int store_chunks_to_embed(store *s, int64_t collection_id, int64_t after, size_t
 	sqlite3_bind_int64(st, 3, limit ? (int64_t)limit : -1);
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		int r = fn(ctx, sqlite3_column_int64(st, 0), (const char *)sqlite3_column_text(st, 1),
-			   (size_t)sqlite3_column_bytes(st, 1));
+			   (size_t)sqlite3_column_bytes(st, 1), (size_t)sqlite3_column_int64(st, 2));
 		if (r) {
 			sqlite3_reset(st);
 			return r;

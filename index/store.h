@@ -232,9 +232,11 @@ int store_embeddings_put(store *s, const int64_t *chunk_ids, const float *vecs, 
 			 int dim);
 
 /* Calls fn for the chunks of the collection without a vector whose id is
- * above `after`, by id, at most `limit` of them (0: all). Page with the last
- * id seen; fn may not write to the store. */
-typedef int (*store_chunk_fn)(void *ctx, int64_t chunk_id, const char *text, size_t len);
+ * above `after`, by id, at most `limit` of them (0: all), with the token
+ * count the chunker recorded. Page with the last id seen; fn may not write
+ * to the store. */
+typedef int (*store_chunk_fn)(void *ctx, int64_t chunk_id, const char *text, size_t len,
+			      size_t ntokens);
 int store_chunks_to_embed(store *s, int64_t collection_id, int64_t after, size_t limit,
 			  store_chunk_fn fn, void *ctx);
 

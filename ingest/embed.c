@@ -31,9 +31,10 @@ typedef struct page {
 	int64_t *ids;
 	char **texts;
 	size_t n;
+	uint64_t tokens;  /* as the chunker counted them */
 } page;
 
-static int take_chunk(void *ctx, int64_t id, const char *text, size_t len)
+static int take_chunk(void *ctx, int64_t id, const char *text, size_t len, size_t ntokens)
 {
 	page *pg = ctx;
 	char *t = malloc(len + 1);
@@ -44,6 +45,7 @@ static int take_chunk(void *ctx, int64_t id, const char *text, size_t len)
 	t[len] = '\0';
 	pg->ids[pg->n] = id;
 	pg->texts[pg->n++] = t;
+	pg->tokens += ntokens;
 	return 0;
 }
 
@@ -52,6 +54,7 @@ static void page_clear(page *pg)
 	for (size_t i = 0; i < pg->n; i++)
 		free(pg->texts[i]);
 	pg->n = 0;
+	pg->tokens = 0;
 }
 
 int embed_collection(store *s, int64_t coll, embedder *e, vecset *vs,
@@ -59,7 +62,6 @@ int embed_collection(store *s, int64_t coll, embedder *e, vecset *vs,
 {
 	embed_params p = params ? *params : embed_default_params();
 	int dim = embedder_dim(e);
-	token_counter tc = embedder_token_counter(e);
 	page pg = { 0 };
 	float *vecs = NULL;
 	int64_t total = 0, after = 0;
@@ -105,8 +107,7 @@ int embed_collection(store *s, int64_t coll, embedder *e, vecset *vs,
 			break;
 		after = pg.ids[pg.n - 1];
 		sum->embedded += pg.n;
-		for (size_t i = 0; i < pg.n; i++)
-			sum->tokens += tc.count(tc.ctx, pg.texts[i], strlen(pg.texts[i]));
+		sum->tokens += pg.tokens;
 		if (p.on_progress) {
 			embed_progress pr = {
 				.chunks_done = sum->embedded,

@@ -30,7 +30,8 @@
 typedef struct embed_progress {
 	uint64_t chunks_done;
 	uint64_t chunks_total;
-	uint64_t tokens_done;   /* counted with the model's tokenizer when it has one */
+	uint64_t tokens_done;   /* as the chunker counted them (the model's tokenizer
+	                           when it has one) */
 	double seconds;         /* since embedding started */
 } embed_progress;
 

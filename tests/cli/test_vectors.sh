@@ -26,7 +26,7 @@ json() {
 export DOCENT_EMBED_MODEL="$M"
 
 t "ingest embeds the new chunks" json \
-	'd["embedding"]["chunks"] == d["chunks"] == 3 and d["embedding"]["vectors"] == 3 and not d["embedding"]["rebuilt"]' \
+	'd["embedding"]["chunks"] == d["chunks"] == 3 and d["embedding"]["tokens"] > 10 and d["embedding"]["vectors"] == 3 and not d["embedding"]["rebuilt"]' \
 	"$DOCENT" ingest --json "$DOCS"
 t "the vector file is beside the database" test -s "$DOCENT_HOME/docent.vectors/1.faiss"
 t "stats counts vectors" contains "3 with vectors" "$DOCENT" stats

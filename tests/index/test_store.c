@@ -447,11 +447,12 @@ static void test_store__batch(void **state)
 	store_hits_free(h, n);
 }
 
-static int collect_chunk(void *ctx, int64_t id, const char *text, size_t len)
+static int collect_chunk(void *ctx, int64_t id, const char *text, size_t len, size_t ntokens)
 {
 	int64_t *ids = ctx;
 	(void)text;
 	(void)len;
+	assert_int_equal(ntokens, len / 4); /* what put() recorded */
 	ids[++ids[0]] = id;
 	return 0;
 }
