@@ -11,6 +11,7 @@
  * (and through the triggers, its FTS rows) go with it.
  */
 #include "index/store_int.h"
+#include "index/fts_tokens.h"
 #include "core/error.h"
 #include "core/text.h"
 
@@ -102,8 +103,17 @@ static int exec_cached(store *s, enum store_stmt_id id, const char *sql, const c
 	return rc ? rc : store_exec_stmt(s, st, what);
 }
 
-/* Chunk text that a batch indexes at a time (see fts_flush). */
+/* Chunk text that a batch indexes at a time (see fts_flush), and while
+ * merges are paused (see merge_pause): each flush makes an index segment,
+ * which costs little then, and smaller flushes keep the writing thread
+ * from leaving the workers stalled on their in-flight cap (a 16 MB flush
+ * takes 0.3-0.5 s). */
 #define FTS_FLUSH_BYTES (16u << 20)
+#define FTS_FLUSH_BYTES_BULK (4u << 20)
+
+/* store_optimize() merges the index when the handle wrote at least this
+ * many chunks, and a tenth of all. */
+#define OPTIMIZE_MIN_CHUNKS 1000
 
 static int fts_flush(store *s);
 
@@ -222,6 +232,95 @@ void store_tx_rollback(store *s)
 	s->nwset = 0;
 	s->fts_pending = 0;
 	s->fts_pending_bytes = 0;
+	s->merge_paused = 0; /* the rollback took the settings back */
+	if (s->replay)
+		fts_replay_clear(s->replay);
+}
+
+/*
+ * FTS5 merges index segments as it writes them ('automerge', and a
+ * 'crisismerge' of any level that reaches 16), and store_optimize() merges
+ * them all once more at the end of a large ingest: there the first merging
+ * is wasted, a fifth of the writing thread's time. So once a handle has
+ * written enough for that final merge (store_optimize's test, with the
+ * highest chunk id when its first batch began standing in for the count),
+ * its batch changes these settings, and store_batch_commit() restores the
+ * stored values before it commits: the file never holds the change, and a
+ * rollback or a crash drops it with the batch. Smaller writes keep merging
+ * as they go, since nothing merges after them. With 4 MB segments a
+ * crisis merge then comes every 256 MB of chunk text (FTS5 allows 2000
+ * segments in all).
+ */
+static const struct merge_setting {
+	const char *name;
+	int64_t bulk;     /* while paused */
+	int64_t fts5;     /* FTS5's default, when the table has no value */
+} merge_settings[2] = {
+	{ "automerge", 0, 4 },
+	{ "crisismerge", 64, 16 },
+};
+
+static int merge_set(store *s, const char *name, int64_t v)
+{
+	sqlite3_stmt *st;
+	int rc = store_prep(s, ST_FTS_CONFIG_SET,
+		"INSERT INTO chunks_fts(chunks_fts, rank) VALUES (?1, ?2)", &st);
+
+	if (rc)
+		return rc;
+	sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 2, v);
+	return store_exec_stmt(s, st, "changing the keyword index settings");
+}
+
+/* Called at the start of a batch and after each document of it. */
+static int merge_pause(store *s)
+{
+	sqlite3_stmt *st;
+	int rc;
+
+	if (s->merge_paused)
+		return 0;
+	if (s->chunks_before < 0) {
+		if ((rc = store_prep(s, ST_CHUNK_MAX_ID, "SELECT max(id) FROM chunks", &st)) != 0)
+			return rc;
+		rc = sqlite3_step(st);
+		s->chunks_before = rc == SQLITE_ROW ? sqlite3_column_int64(st, 0) : 0;
+		sqlite3_reset(st);
+		if (rc != SQLITE_ROW)
+			return store_err(s, rc, "counting chunks");
+	}
+	if (s->chunks_written < OPTIMIZE_MIN_CHUNKS ||
+	    s->chunks_written * 10 < s->chunks_before + s->chunks_written)
+		return 0;
+	for (int i = 0; i < 2; i++) {
+		if ((rc = store_prep(s, ST_FTS_CONFIG_GET,
+				     "SELECT v FROM chunks_fts_config WHERE k = ?1", &st)) != 0)
+			return rc;
+		sqlite3_bind_text(st, 1, merge_settings[i].name, -1, SQLITE_STATIC);
+		rc = sqlite3_step(st);
+		s->merge_saved[i] = rc == SQLITE_ROW ? sqlite3_column_int64(st, 0)
+						     : merge_settings[i].fts5;
+		sqlite3_reset(st);
+		if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+			return store_err(s, rc, "reading the keyword index settings");
+	}
+	s->merge_paused = 1; /* from here on, a failure is rolled back */
+	for (int i = 0; i < 2; i++)
+		if ((rc = merge_set(s, merge_settings[i].name, merge_settings[i].bulk)) != 0)
+			return rc;
+	return 0;
+}
+
+static int merge_resume(store *s)
+{
+	int rc;
+
+	for (int i = 0; s->merge_paused && i < 2; i++)
+		if ((rc = merge_set(s, merge_settings[i].name, s->merge_saved[i])) != 0)
+			return rc;
+	s->merge_paused = 0;
+	return 0;
 }
 
 int store_batch_begin(store *s)
@@ -235,6 +334,8 @@ int store_batch_begin(store *s)
 	rc = exec_cached(s, ST_BEGIN, "BEGIN IMMEDIATE", "starting a batch of writes");
 	if (rc == 0)
 		s->in_batch = 1;
+	if (rc == 0 && (rc = merge_pause(s)) != 0)
+		store_batch_rollback(s);
 	return rc;
 }
 
@@ -251,6 +352,8 @@ int store_batch_commit(store *s)
 		return 0;
 	s->in_batch = 0;
 	rc = fts_flush(s);
+	if (rc == 0)
+		rc = merge_resume(s);
 	if (rc == 0)
 		rc = cstat_flush(s);
 	if (rc) {
@@ -271,6 +374,12 @@ void store_batch_rollback(store *s)
 	if (s->in_tx)
 		store_tx_rollback(s);
 	s->in_batch = 0;
+	/* what the rolled-back batch had pending goes with it */
+	s->merge_paused = 0;
+	s->fts_pending = 0;
+	s->fts_pending_bytes = 0;
+	if (s->replay)
+		fts_replay_clear(s->replay);
 	if (!sqlite3_get_autocommit(s->db) &&
 	    store_prep(s, ST_ROLLBACK, "ROLLBACK", &st) == 0) {
 		sqlite3_step(st);
@@ -432,6 +541,7 @@ int store_open(store **out, const char *path, const store_params *params)
 		return docent_error_set(DOCENT_ENOMEM, "out of memory opening %s", path);
 	}
 	s->readonly = p.readonly;
+	s->chunks_before = -1;
 	snprintf(s->tokenizer, sizeof s->tokenizer, "%s", p.tokenizer);
 	flags = p.readonly ? SQLITE_OPEN_READONLY
 			   : SQLITE_OPEN_READWRITE | (p.create ? SQLITE_OPEN_CREATE : 0);
@@ -463,10 +573,19 @@ int store_open(store **out, const char *path, const store_params *params)
 	 * while every page an ingest touched stayed in the process's resident
 	 * memory, which then grew with the corpus (196 MB at 200 MB of text,
 	 * against 78 MB without). The page cache above is bounded. */
+	/* Before FTS5 opens the table on this connection: it looks its
+	 * tokenizer up then. Only a speed-up (fts_tokens.h); without it the
+	 * chunks are tokenized as they are indexed. */
+	if (!p.readonly && fts_replay_register(s->db, &s->replay) != SQLITE_OK)
+		s->replay = NULL;
 	if ((rc = store_schema_migrate(s, p.tokenizer)) != 0)
 		goto fail;
 	if ((rc = read_tokenizer(s)) != 0)
 		goto fail;
+	if (s->replay && (rc = fts_replay_set_args(s->replay, s->tokenizer)) != 0) {
+		rc = docent_error_set(rc, "out of memory opening %s", path);
+		goto fail;
+	}
 	/* notes the vectors this handle deletes, for the FAISS file (vecset.c) */
 	if (!p.readonly &&
 	    (rc = pragma(s, "CREATE TEMP TABLE vectors_removed(collection_id INTEGER, "
@@ -495,7 +614,7 @@ int store_optimize(store *s)
 	sqlite3_stmt *st = NULL;
 	int64_t total = 0;
 
-	if (s->readonly || s->chunks_written < 1000 || !sqlite3_get_autocommit(s->db))
+	if (s->readonly || s->chunks_written < OPTIMIZE_MIN_CHUNKS || !sqlite3_get_autocommit(s->db))
 		return 0;
 	if (sqlite3_prepare_v2(s->db, "SELECT count(*) FROM chunks", -1, &st, NULL) == SQLITE_OK &&
 	    sqlite3_step(st) == SQLITE_ROW)
@@ -504,6 +623,7 @@ int store_optimize(store *s)
 	if (s->chunks_written * 10 < total)
 		return 0;
 	s->chunks_written = 0;
+	s->chunks_before = -1;
 	if (sqlite3_exec(s->db, "INSERT INTO chunks_fts(chunks_fts) VALUES ('optimize')",
 			 NULL, NULL, NULL) != SQLITE_OK)
 		return docent_error_set(DOCENT_EDB, "cannot merge the keyword index: %s",
@@ -942,7 +1062,12 @@ static int fts_flush(store *s)
 	sqlite3_bind_int64(st, 1, s->fts_pending);
 	s->fts_pending = 0;
 	s->fts_pending_bytes = 0;
-	return store_exec_stmt(s, st, "indexing chunks");
+	if (s->replay)
+		fts_replay_arm(s->replay);
+	rc = store_exec_stmt(s, st, "indexing chunks");
+	if (s->replay)
+		fts_replay_clear(s->replay);
+	return rc;
 }
 
 static int content_insert(store *s, int64_t collection_id, const store_doc_in *in,
@@ -1003,9 +1128,16 @@ static int content_insert(store *s, int64_t collection_id, const store_doc_in *i
 		if (rc)
 			return rc;
 	}
+	/* their tokens, if made ahead, in insert order for fts_flush */
+	if (s->replay && fts_replay_queue(s->replay, s->doc_tokens, s->doc_tokens_len,
+					  in->nchunks) != 0)
+		return docent_error_set(DOCENT_ENOMEM, "out of memory writing %s", in->path);
+	if (s->in_batch && (rc = merge_pause(s)) != 0)
+		return rc;
 	/* in a batch, index every few MB, so that the indexing overlaps the
 	 * extraction of the next documents instead of waiting for the commit */
-	if (s->in_batch && s->fts_pending_bytes < FTS_FLUSH_BYTES)
+	if (s->in_batch && s->fts_pending_bytes < (s->merge_paused ? FTS_FLUSH_BYTES_BULK
+								   : FTS_FLUSH_BYTES))
 		return 0;
 	return fts_flush(s);
 }

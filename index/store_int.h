@@ -50,7 +50,7 @@ enum store_stmt_id {
 	ST_DOC_DUP,
 	ST_CONTENT_FIND, ST_CONTENT_INSERT, ST_CONTENT_USED, ST_CONTENT_CHUNK_IDS,
 	ST_CONTENT_DEL_CHUNKS, ST_CONTENT_DELETE,
-	ST_CHUNK_INSERT, ST_CHUNK_FTS,
+	ST_CHUNK_INSERT, ST_CHUNK_FTS, ST_CHUNK_MAX_ID, ST_FTS_CONFIG_GET, ST_FTS_CONFIG_SET,
 	ST_CSTAT_GET, ST_CSTAT_PUT, ST_CSTAT_DEL,
 	ST_DATA_VERSION, ST_RANK, ST_HIT, ST_SNIPPET, ST_MAX_CHUNK,
 	ST_EMB_PUT, ST_EMB_DEL, ST_COLL_MODEL_GET, ST_COLL_MODEL_SET,
@@ -94,6 +94,14 @@ struct store {
 	int64_t fts_pending; /* first chunk id not yet in chunks_fts; 0: none */
 	size_t fts_pending_bytes; /* their text */
 	int64_t chunks_written; /* by this handle, for the merge at close */
+	int64_t chunks_before;  /* highest chunk id when it began writing; -1: not read yet */
+	int merge_paused;       /* the open batch turned FTS5's merging down (store.c) */
+	int64_t merge_saved[2]; /* the stored settings, restored before it commits */
+
+	/* chunks tokenized ahead (fts_tokens.h); NULL when not registered */
+	struct fts_replay *replay;
+	const void *doc_tokens; /* the records of the store_doc_put under way */
+	size_t doc_tokens_len;
 
 	/* chunk_stats write set of the open transaction */
 	cstat_block *wset;
@@ -115,6 +123,23 @@ struct store {
 	int db2_failed;
 	search_scratch sc;
 };
+
+/*
+ * fts_tokens.c: the "porter" that replays chunks tokenized ahead (see
+ * fts_tokens.h). Registered on a connection before FTS5 opens a table
+ * there; the connection owns it (*out is valid until it closes).
+ * set_args gives it the database's tokenize= string. The store queues one
+ * record for each chunk it inserts, in insert order (an empty one when it
+ * has none), arms the replay just before its INSERT ... SELECT indexes
+ * those chunks, and clears the queue after that statement or a rollback.
+ * register returns an SQLite code, set_args and queue 0 or DOCENT_ENOMEM.
+ */
+typedef struct fts_replay fts_replay;
+int fts_replay_register(sqlite3 *db, fts_replay **out);
+int fts_replay_set_args(fts_replay *r, const char *tokenize);
+int fts_replay_queue(fts_replay *r, const void *records, size_t len, size_t nchunks);
+void fts_replay_arm(fts_replay *r);
+void fts_replay_clear(fts_replay *r);
 
 /* The SQL of migration step `step` (version step to step + 1), with
  * @TOKENIZE@ unexpanded; NULL past the last. For tests of the migrations. */

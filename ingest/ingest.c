@@ -5,33 +5,47 @@
  * (2) Check: for each file ask the store what it knows of the path; when
  * size and mtime match a good earlier ingest the file is unchanged and is
  * not even read. (3) Process: worker threads read, hash, extract, clean and
- * chunk the remaining files; the calling thread writes each finished
- * document to the store in its own transaction and reports it. A worker
- * that finds the same hash as the path's earlier content stops there
- * (the mtime changed, the bytes did not). At most 2 x threads documents are
- * held in memory at once, whatever the corpus size.
+ * chunk the remaining files, and tokenize the chunks for the keyword index
+ * (index/fts_tokens.h); the calling thread writes each finished document to
+ * the store, in batches, and reports it. A worker that finds the same hash
+ * as the path's earlier content stops there (the mtime changed, the bytes
+ * did not). The writing thread is the bottleneck: workers run at a lower
+ * priority, so that they use what CPU it leaves, and only a bounded amount
+ * ahead of it, whatever the corpus size.
  */
 #include "ingest/ingest.h"
 #include "core/error.h"
 #include "core/hash.h"
 #include "core/text.h"
+#include "index/fts_tokens.h"
 
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <time.h>
 #include <unistd.h>
 
 /*
  * Workers run ahead of the writing thread by at most this much, so that
  * they keep busy while it indexes (FTS5 works in bursts of a few MB) and
- * memory stays bounded whatever the corpus size. A single file larger than
- * the byte cap is still taken, alone.
+ * memory stays bounded whatever the corpus size. A file counts its size
+ * when taken, and the tokens of its chunks once made. A single file larger
+ * than the byte cap is still taken, alone.
  */
 #define MAX_INFLIGHT_JOBS 256
 #define MAX_INFLIGHT_BYTES (32u << 20)
+
+/*
+ * Worker threads run this much nicer than the writing thread. Ingestion
+ * has a thread per core plus the writer, and the writer is the bottleneck:
+ * at equal priority the scheduler gave it two thirds of a core, and the
+ * workers then stalled on the in-flight cap. With it first, a 200 MB
+ * ingest took 5-20 % less time. (Linux: the nice value is per thread.)
+ */
+#define WORKER_NICE 5
 
 typedef struct job {
 	char *path;
@@ -47,6 +61,7 @@ typedef struct job {
 	const char *format;
 	doc doc;                /* cleaned document */
 	chunk_list chunks;
+	dbuf tokens;            /* its chunks' tokens (fts_tokens.h), or empty */
 	int64_t bytes_read;
 	uint64_t taken_bytes;   /* what the in-flight cap counted for it */
 } job;
@@ -66,6 +81,8 @@ typedef struct pipeline {
 	size_t *done;             /* indexes of finished jobs, in finishing order */
 	size_t ndone, consumed;
 	int stop;
+	fts_tokenizer **tok;      /* one per worker thread; NULL ones: none */
+	unsigned nstarted;        /* worker threads that took theirs */
 	/* walk-phase report, replayed as events */
 	ingest_summary *sum;
 	uint64_t bytes_total;
@@ -200,7 +217,54 @@ static int default_title(doc *d, const char *path)
 	return doc_set_title(d, name);
 }
 
-static void process(pipeline *pl, job *j)
+/*
+ * text_count_words(), with ASCII looked up in a table made from
+ * text_is_word_char() (so the definition stays there): it runs over every
+ * chunk, and a function call per character was a tenth of the workers'
+ * time, while they are what the writing thread waits for.
+ */
+static unsigned char ascii_word[128];
+
+static void ascii_word_init(void)
+{
+	for (unsigned c = 0; c < 128; c++)
+		ascii_word[c] = text_is_word_char(c) != 0;
+}
+
+static size_t count_words(const char *s, size_t n)
+{
+	size_t i = 0, words = 0;
+	int in_word = 0, w;
+
+	while (i < n) {
+		unsigned char c = (unsigned char)s[i];
+		if (c < 0x80) {
+			w = ascii_word[c];
+			i++;
+		} else {
+			w = text_is_word_char(text_utf8_next(s, n, &i));
+		}
+		words += w && !in_word;
+		in_word = w;
+	}
+	return words;
+}
+
+/* The chunks' tokens for the keyword index. Only a speed-up: without
+ * them the writing thread tokenizes, so a failure just drops them. */
+static void tokenize(fts_tokenizer *tok, job *j)
+{
+	for (size_t i = 0; i < j->chunks.n; i++) {
+		const chunk *c = &j->chunks.items[i];
+		if (fts_tokenizer_run(tok, j->doc.text.data + c->off, c->len, &j->tokens) != 0) {
+			dbuf_free(&j->tokens);
+			docent_error_clear();
+			return;
+		}
+	}
+}
+
+static void process(pipeline *pl, job *j, fts_tokenizer *tok)
 {
 	const ingest_params *p = pl->p;
 	char *data = NULL;
@@ -246,8 +310,10 @@ static void process(pipeline *pl, job *j)
 	/* counted here, on a worker, so the writing thread does not have to */
 	for (size_t i = 0; rc == 0 && i < j->chunks.n; i++) {
 		chunk *c = &j->chunks.items[i];
-		c->nwords = text_count_words(j->doc.text.data + c->off, c->len);
+		c->nwords = count_words(j->doc.text.data + c->off, c->len);
 	}
+	if (rc == 0 && tok)
+		tokenize(tok, j);
 done:
 	free(data);
 	doc_free(&raw);
@@ -261,8 +327,14 @@ done:
 static void *worker(void *arg)
 {
 	pipeline *pl = arg;
+	fts_tokenizer *tok;
 
+#ifdef __linux__
+	/* best effort: the work is the same at any priority */
+	(void)setpriority(PRIO_PROCESS, (id_t)gettid(), WORKER_NICE);
+#endif
 	pthread_mutex_lock(&pl->mu);
+	tok = pl->tok[pl->nstarted++];
 	for (;;) {
 		while (!pl->stop && pl->next < pl->njobs && pl->inflight_jobs > 0 &&
 		       (pl->inflight_jobs >= MAX_INFLIGHT_JOBS ||
@@ -275,8 +347,10 @@ static void *worker(void *arg)
 		pl->jobs[i].taken_bytes = (uint64_t)pl->jobs[i].size;
 		pl->inflight_bytes += pl->jobs[i].taken_bytes;
 		pthread_mutex_unlock(&pl->mu);
-		process(pl, &pl->jobs[i]);
+		process(pl, &pl->jobs[i], tok);
 		pthread_mutex_lock(&pl->mu);
+		pl->jobs[i].taken_bytes += pl->jobs[i].tokens.len;
+		pl->inflight_bytes += pl->jobs[i].tokens.len;
 		pl->done[pl->ndone++] = i;
 		pthread_cond_signal(&pl->cv_done);
 	}
@@ -290,6 +364,7 @@ static void release(job *j)
 {
 	doc_free(&j->doc);
 	chunk_list_free(&j->chunks);
+	dbuf_free(&j->tokens);
 	free(j->error);
 	j->error = NULL;
 }
@@ -340,7 +415,7 @@ static int store_job(store *s, int64_t coll, job *j, const ingest_params *p, ing
 		.text_bytes = (int64_t)j->doc.text.len, .npages = j->doc.npages,
 		.chunks = ch, .nchunks = j->chunks.n,
 	};
-	rc = store_doc_put(s, coll, &in, &res);
+	rc = store_doc_put_tokens(s, coll, &in, j->tokens.data, j->tokens.len, &res);
 	free(ch);
 	if (rc)
 		return docent_error_wrap(rc, "cannot store %s", j->path);
@@ -484,10 +559,16 @@ int ingest_run(store *s, const char *const *paths, size_t npaths,
 	}
 	pl.done = calloc(pl.njobs + 1, sizeof *pl.done);
 	threads = calloc(nthreads, sizeof *threads);
-	if (!pl.done || !threads) {
+	pl.tok = calloc(nthreads, sizeof *pl.tok);
+	if (!pl.done || !threads || !pl.tok) {
 		rc = docent_error_set(DOCENT_ENOMEM, "out of memory starting ingestion");
 		goto done;
 	}
+	/* made here, while no other thread uses the store */
+	for (unsigned t = 0; t < nthreads; t++)
+		if ((rc = fts_tokenizer_new(s, &pl.tok[t])) != 0)
+			goto done;
+	ascii_word_init();
 	pthread_mutex_init(&pl.mu, NULL);
 	pthread_cond_init(&pl.cv_work, NULL);
 	pthread_cond_init(&pl.cv_done, NULL);
@@ -609,6 +690,9 @@ done:
 	free(pl.jobs);
 	free(pl.done);
 	free(threads);
+	for (unsigned t = 0; pl.tok && t < nthreads; t++)
+		fts_tokenizer_free(pl.tok[t]);
+	free(pl.tok);
 	cleaner_free(cl);
 	sum->seconds = now_seconds() - t0;
 	return rc;

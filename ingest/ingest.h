@@ -2,19 +2,20 @@
  * ingest.h - the ingestion pipeline: walk -> read -> hash -> extract ->
  * clean -> chunk -> store, with incremental skipping and a report.
  *
- * Files are read and extracted by worker threads (one per core by default)
- * while the calling thread writes to the store, one transaction per
- * document. Unchanged files (same size and mtime, then same content hash)
- * are skipped; identical bytes under a second path are stored once; a file
- * that fails is recorded with its message and the run goes on. With
- * `prune`, documents of the collection whose files are gone are removed.
+ * Files are read, extracted, chunked and tokenized by worker threads (one
+ * per core by default) while the calling thread writes to the store, in
+ * batches of about a second, each document whole. Unchanged files (same
+ * size and mtime, then same content hash) are skipped; identical bytes
+ * under a second path are stored once; a file that fails is recorded with
+ * its message and the run goes on. With `prune`, documents of the
+ * collection whose files are gone are removed.
  *
  * With an embedder, the chunks without a vector are then embedded into
  * the collection's vectors (ingest/embed.h).
  *
  * The library never prints: progress and per-file events go to callbacks,
- * which run on the calling thread. Memory stays bounded: at most
- * 2 x threads documents are in flight at once.
+ * which run on the calling thread. Memory stays bounded: the workers run at
+ * most a fixed amount (files and their tokens) ahead of the writer.
  */
 #ifndef DOCENT_INGEST_INGEST_H
 #define DOCENT_INGEST_INGEST_H
