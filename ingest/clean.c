@@ -11,7 +11,8 @@
  *
  * The cleaning patterns are compiled once per process (pthread_once); the
  * redaction patterns once per cleaner. Each cleaner_run() call has its own
- * match data and JIT stack, so one cleaner serves any number of threads.
+ * match data (and each thread its JIT stack), so one cleaner serves any
+ * number of threads.
  * Doc text is valid UTF-8 by construction (doc_add), so matches run with
  * PCRE2_NO_UTF_CHECK: checking it again on every call would be quadratic.
  */
@@ -114,6 +115,9 @@ static int luhn_ok(const char *s, size_t n)
 }
 
 static pthread_once_t once = PTHREAD_ONCE_INIT;
+static pthread_key_t stack_key; /* each thread's JIT stack (thread_stack) */
+static int stack_key_ok;
+static void stack_free(void *p);
 static pcre2_code *re_dehyph, *re_ws_para, *re_ws_pre, *re_ws_table, *re_norm, *re_pageno;
 static char init_error[256];
 
@@ -140,6 +144,7 @@ static void init(void)
 		{&re_norm, furniture_norm_src, 0},
 		{&re_pageno, pageno_src, PCRE2_ANCHORED},
 	};
+	stack_key_ok = pthread_key_create(&stack_key, stack_free) == 0;
 	for (size_t i = 0; i < sizeof all / sizeof *all; i++) {
 		int err;
 		size_t at;
@@ -283,21 +288,62 @@ static int match_error(int rc, const char *what)
 }
 
 /*
+ * Where a match of the built-in patterns could start, at or after s[at]
+ * (n: nowhere). A scan in C skips the plain stretches of text much faster
+ * than PCRE2 can, since it would stop at every space; the pattern still
+ * decides what matches. Each must never skip a possible match start.
+ */
+static int is_ascii_space(unsigned char c)
+{
+	return c == ' ' || (c >= '\t' && c <= '\r');
+}
+
+/* re_ws_para: white space other than a single plain space. A byte above
+ * ASCII may start a Unicode space (U+00A0, U+2000-U+200A, U+3000, ...). */
+static size_t skip_ws_para(const char *s, size_t n, size_t at)
+{
+	for (; at < n; at++) {
+		unsigned char c = (unsigned char)s[at];
+		if (c == ' ') {
+			if (at + 1 < n && (is_ascii_space((unsigned char)s[at + 1]) ||
+					   (unsigned char)s[at + 1] >= 0x80))
+				return at;
+		} else if (c >= 0x80 || is_ascii_space(c)) {
+			return at;
+		}
+	}
+	return n;
+}
+
+/* re_dehyph: a match starts at '-' or at U+2010 (E2 80 90). */
+static size_t skip_dehyph(const char *s, size_t n, size_t at)
+{
+	for (; at < n; at++)
+		if (s[at] == '-' || (unsigned char)s[at] == 0xE2)
+			return at;
+	return n;
+}
+
+/*
  * Rewrites s[0..n) into `out`, replacing each non-empty match of re. With
  * one replacement it is used for every match; with several, repl[g-1] is
  * used where g is the first capture group that took part, and a NULL
- * replacement keeps the match as it is. `accept` may veto a match.
+ * replacement keeps the match as it is. `accept` may veto a match; `skip`
+ * (may be NULL) finds where the next match could start.
  * Returns 1 when something was replaced (out holds the whole result), 0
  * when nothing was (out untouched), or a negative error.
  */
 static int rewrite(run_ctx *x, const pcre2_code *re, const char *const *repl, size_t nrepl,
-		   int (*accept)(const char *, size_t), const char *what,
+		   int (*accept)(const char *, size_t),
+		   size_t (*skip)(const char *, size_t, size_t), const char *what,
 		   const char *s, size_t n, dbuf *out)
 {
 	size_t at = 0, copied = 0;
 	int changed = 0;
 
 	while (at <= n) {
+		if (skip && (at = skip(s, n, at)) >= n)
+			break;
 		int rc = pcre2_match(re, (PCRE2_SPTR)s, n, at, PCRE2_NO_UTF_CHECK, x->md, x->mc);
 		if (rc == PCRE2_ERROR_NOMATCH)
 			break;
@@ -335,10 +381,11 @@ static int rewrite(run_ctx *x, const pcre2_code *re, const char *const *repl, si
 /* Applies one rewrite to the current text (*s, *n), moving it into the
  * run's scratch buffers when it changes. */
 static int step(run_ctx *x, const pcre2_code *re, const char *const *repl, size_t nrepl,
-		int (*accept)(const char *, size_t), const char *what, const char **s, size_t *n)
+		int (*accept)(const char *, size_t), size_t (*skip)(const char *, size_t, size_t),
+		const char *what, const char **s, size_t *n)
 {
 	dbuf *out = &x->buf[x->which];
-	int rc = rewrite(x, re, repl, nrepl, accept, what, *s, *n, out);
+	int rc = rewrite(x, re, repl, nrepl, accept, skip, what, *s, *n, out);
 
 	if (rc <= 0)
 		return rc;
@@ -353,7 +400,8 @@ static int redact(const cleaner *c, run_ctx *x, const char **s, size_t *n)
 	const char *repl[1] = {c->replacement};
 
 	for (size_t i = 0; i < c->nredact; i++) {
-		int rc = step(x, c->redact[i].re, repl, 1, c->redact[i].accept, c->redact[i].src, s, n);
+		int rc = step(x, c->redact[i].re, repl, 1, c->redact[i].accept, NULL,
+			      c->redact[i].src, s, n);
 		if (rc < 0)
 			return rc == DOCENT_ENOMEM ? rc
 				: docent_error_wrap(rc, "redaction pattern \"%s\"", c->redact[i].src);
@@ -447,7 +495,7 @@ static int add_edge(const doc *d, run_ctx *x, size_t block, size_t a, size_t b, 
 	const char *const *repl = digits ? keep : hash;
 	const char *s = d->text.data + a;
 	size_t len = b - a;
-	int rc = rewrite(x, re_norm, repl, 2, NULL, "the furniture pattern", s, len, &x->buf[0]);
+	int rc = rewrite(x, re_norm, repl, 2, NULL, NULL, "the furniture pattern", s, len, &x->buf[0]);
 
 	if (rc < 0)
 		return rc;
@@ -608,19 +656,49 @@ static int clean_block(const cleaner *c, run_ctx *x, doc_block_kind kind, const 
 	int running = kind != DOC_TABLE && kind != DOC_PRE, rc;
 
 	if (c->dehyphenate && running &&
-	    (rc = step(x, re_dehyph, empty, 1, NULL, "the dehyphenation pattern", s, n)))
+	    (rc = step(x, re_dehyph, empty, 1, NULL, skip_dehyph, "the dehyphenation pattern",
+		       s, n)))
 		return rc;
 	if (c->collapse) {
 		if (running)
-			rc = step(x, re_ws_para, space, 1, NULL, "the white space pattern", s, n);
+			rc = step(x, re_ws_para, space, 1, NULL, skip_ws_para, "the white space pattern",
+				  s, n);
 		else if (kind == DOC_TABLE)
-			rc = step(x, re_ws_table, table, 3, NULL, "the white space pattern", s, n);
+			rc = step(x, re_ws_table, table, 3, NULL, NULL, "the white space pattern", s, n);
 		else
-			rc = step(x, re_ws_pre, pre, 2, NULL, "the white space pattern", s, n);
+			rc = step(x, re_ws_pre, pre, 2, NULL, NULL, "the white space pattern", s, n);
 		if (rc)
 			return rc;
 	}
 	return redact(c, x, s, n);
+}
+
+static void stack_free(void *p)
+{
+	pcre2_jit_stack_free(p);
+}
+
+/*
+ * A bigger JIT stack than the 32 KiB default, for users' patterns; one per
+ * thread, kept until it exits. PCRE2 maps the stack's full size at once, so
+ * one per call meant an mmap and a munmap per document, and each munmap
+ * interrupted every other core of the process to flush its TLB. NULL (the
+ * default stack) when it cannot be made.
+ */
+static pcre2_jit_stack *thread_stack(void)
+{
+	pcre2_jit_stack *st;
+
+	if (!stack_key_ok)
+		return NULL;
+	if ((st = pthread_getspecific(stack_key)) != NULL)
+		return st;
+	st = pcre2_jit_stack_create(32 * 1024, 1024 * 1024, NULL);
+	if (st && pthread_setspecific(stack_key, st) != 0) {
+		pcre2_jit_stack_free(st);
+		st = NULL;
+	}
+	return st;
 }
 
 int cleaner_run(const cleaner *c, const doc *in, doc *out)
@@ -633,8 +711,7 @@ int cleaner_run(const cleaner *c, const doc *in, doc *out)
 	x.mc = pcre2_match_context_create(NULL);
 	if (!x.md || !x.mc)
 		goto done;
-	/* a bigger JIT stack than the 32 KiB default, for users' patterns */
-	x.stack = pcre2_jit_stack_create(32 * 1024, 1024 * 1024, NULL);
+	x.stack = thread_stack();
 	if (x.stack)
 		pcre2_jit_stack_assign(x.mc, NULL, x.stack);
 	sp = malloc((in->nblocks ? in->nblocks : 1) * sizeof *sp);
@@ -669,7 +746,6 @@ int cleaner_run(const cleaner *c, const doc *in, doc *out)
 done:
 	pcre2_match_data_free(x.md);
 	pcre2_match_context_free(x.mc);
-	pcre2_jit_stack_free(x.stack);
 	dbuf_free(&x.buf[0]);
 	dbuf_free(&x.buf[1]);
 	free(sp);

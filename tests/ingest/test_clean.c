@@ -95,6 +95,30 @@ static void test_clean_whitespace__per_block_kind(void **state)
 	doc_free(&in);
 }
 
+/* The cleaner skips plain text in C before handing PCRE2 a possible match
+ * (clean.c: skip_ws_para, skip_dehyph); every white space and hyphen form
+ * the patterns know must still be found, wherever it sits in the text. */
+static void test_clean_whitespace__unicode_and_control_spaces(void **state)
+{
+	doc in, out;
+
+	doc_init(&in);
+	add(&in, DOC_PARA, 0, "a \u00a0b\u3000c\u2009 d\re\vf\fg \xc2\x85h  ");
+	add(&in, DOC_PARA, 0, "plain text then a line\nbreak at the very end\n");
+	add(&in, DOC_PARA, 0, "A non\u2010\n  breaking hy-\nphen, a dash - here, and\u2011\nnot");
+	add(&in, DOC_PARA, 0, "caf\u00e9 na\u00efve \u00e9t\u00e9  x");
+	clean(NULL, &in, &out);
+	assert_int_equal(out.nblocks, 4);
+	/* doc_add drops the other control characters (VT, FF) */
+	assert_string_equal(block(&out, 0), "a b c d efg h");
+	assert_string_equal(block(&out, 1), "plain text then a line break at the very end");
+	assert_string_equal(block(&out, 2),
+			    "A nonbreaking hyphen, a dash - here, and\u2011 not");
+	assert_string_equal(block(&out, 3), "caf\u00e9 na\u00efve \u00e9t\u00e9 x");
+	doc_free(&out);
+	doc_free(&in);
+}
+
 /* Five pages with a running header and footer in every shape an extractor
  * gives them: the first line of a paragraph, a block of its own, the last
  * line of a paragraph; plus page-number blocks and a line on 2 pages only. */
@@ -366,6 +390,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_clean_dehyphenate__joins_words_at_line_ends),
+		cmocka_unit_test(test_clean_whitespace__unicode_and_control_spaces),
 		cmocka_unit_test(test_clean_whitespace__per_block_kind),
 		cmocka_unit_test(test_clean_furniture__running_header_and_footer),
 		cmocka_unit_test(test_clean_furniture__needs_three_pages),
