@@ -309,7 +309,12 @@ static int merge_pause(store *s)
 	for (int i = 0; i < 2; i++)
 		if ((rc = merge_set(s, merge_settings[i].name, merge_settings[i].bulk)) != 0)
 			return rc;
-	return 0;
+	/* committed with the batch: if the final merge never comes (the run is
+	 * stopped or killed), the next store_optimize() does it whatever the
+	 * size of its own writes */
+	return exec_cached(s, ST_META_UNMERGED_SET,
+			   "INSERT OR REPLACE INTO meta(key, value) VALUES ('fts_unmerged', '1')",
+			   "noting the keyword index needs merging");
 }
 
 static int merge_resume(store *s)
@@ -614,17 +619,28 @@ int store_optimize(store *s)
 	sqlite3_stmt *st = NULL;
 	int64_t total = 0;
 
-	if (s->readonly || s->chunks_written < OPTIMIZE_MIN_CHUNKS || !sqlite3_get_autocommit(s->db))
+	int unmerged = 0;
+
+	if (s->readonly || !sqlite3_get_autocommit(s->db))
 		return 0;
-	if (sqlite3_prepare_v2(s->db, "SELECT count(*) FROM chunks", -1, &st, NULL) == SQLITE_OK &&
-	    sqlite3_step(st) == SQLITE_ROW)
-		total = sqlite3_column_int64(st, 0);
+	if (sqlite3_prepare_v2(s->db, "SELECT 1 FROM meta WHERE key = 'fts_unmerged'", -1, &st,
+			       NULL) == SQLITE_OK)
+		unmerged = sqlite3_step(st) == SQLITE_ROW;
 	sqlite3_finalize(st);
-	if (s->chunks_written * 10 < total)
-		return 0;
+	if (!unmerged) {
+		if (s->chunks_written < OPTIMIZE_MIN_CHUNKS)
+			return 0;
+		if (sqlite3_prepare_v2(s->db, "SELECT count(*) FROM chunks", -1, &st, NULL) ==
+			    SQLITE_OK && sqlite3_step(st) == SQLITE_ROW)
+			total = sqlite3_column_int64(st, 0);
+		sqlite3_finalize(st);
+		if (s->chunks_written * 10 < total)
+			return 0;
+	}
 	s->chunks_written = 0;
 	s->chunks_before = -1;
-	if (sqlite3_exec(s->db, "INSERT INTO chunks_fts(chunks_fts) VALUES ('optimize')",
+	if (sqlite3_exec(s->db, "INSERT INTO chunks_fts(chunks_fts) VALUES ('optimize');"
+			 "DELETE FROM meta WHERE key = 'fts_unmerged'",
 			 NULL, NULL, NULL) != SQLITE_OK)
 		return docent_error_set(DOCENT_EDB, "cannot merge the keyword index: %s",
 					sqlite3_errmsg(s->db));

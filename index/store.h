@@ -202,8 +202,10 @@ int store_doc_remove_id(store *s, int64_t doc_id);
 /*
  * Merges the keyword index's segments after a large write (an ingest that
  * wrote at least 1000 chunks and a tenth of all chunks through this handle),
- * which makes searches two to three times faster; otherwise does nothing.
- * About a second per 100k chunks. A failure costs only speed.
+ * or when a large write paused FTS5's merging and stopped before this merge
+ * (a cancelled or killed ingest), which makes searches two to three times
+ * faster; otherwise does nothing. About a second per 100k chunks. A failure
+ * costs only speed.
  */
 int store_optimize(store *s);
 

@@ -112,6 +112,7 @@ static void test_store_merge__rollback(void **state)
 	store_batch_rollback(f->s);
 	assert_false(f->s->merge_paused);
 	stored(f->db, -1, -1);
+	assert_int_equal(q1(f->s->db, "SELECT count(*) FROM meta WHERE key = 'fts_unmerged'"), 0);
 	/* the connection's FTS5 sees the stored values again */
 	assert_int_equal(q1(f->s->db, "SELECT count(*) FROM chunks WHERE content_id IN "
 			    "(SELECT id FROM contents WHERE hash LIKE '/b%')"), 0);
@@ -143,12 +144,47 @@ static void test_store_merge__small_part(void **state)
 	assert_int_equal(store_check(s), 0);
 }
 
+/* A large ingest stopped before its final merge (cancelled, killed) left
+ * many segments: the next store_optimize() merges them, however little
+ * that handle wrote itself. */
+static void test_store_merge__stopped_before_optimize(void **state)
+{
+	fx *f = *state;
+	store_params p = store_default_params();
+	store *s = NULL;
+
+	put_docs(f->s, f->coll, "a", 101);
+	for (int b = 0; b < 3; b++) {
+		char prefix[8];
+		snprintf(prefix, sizeof prefix, "b%d_", b);
+		assert_int_equal(store_batch_begin(f->s), 0);
+		put_docs(f->s, f->coll, prefix, 20);
+		assert_int_equal(store_batch_commit(f->s), 0);
+	}
+	assert_int_equal(q1(f->s->db, "SELECT count(*) FROM meta WHERE key = 'fts_unmerged'"), 1);
+	store_close(f->s); /* no store_optimize(): stopped */
+	assert_int_equal(store_open(&s, f->db, &p), 0);
+	f->s = s;
+	assert_true(q1(s->db, "SELECT count(DISTINCT segid) FROM chunks_fts_idx") > 1);
+	put_docs(s, f->coll, "c", 2); /* 20 chunks: too few to merge for */
+	assert_int_equal(store_optimize(s), 0);
+	assert_int_equal(q1(s->db, "SELECT count(DISTINCT segid) FROM chunks_fts_idx"), 1);
+	assert_int_equal(q1(s->db, "SELECT count(*) FROM meta WHERE key = 'fts_unmerged'"), 0);
+	assert_int_equal(store_check(s), 0);
+	/* and the next small write does not merge again */
+	put_docs(s, f->coll, "d", 1);
+	assert_int_equal(store_optimize(s), 0);
+	assert_int_equal(q1(s->db, "SELECT count(DISTINCT segid) FROM chunks_fts_idx"), 2);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_store_merge__bulk, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_store_merge__rollback, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_store_merge__small_part, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_store_merge__stopped_before_optimize, setup,
+						teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
