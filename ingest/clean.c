@@ -74,9 +74,11 @@ static const struct builtin {
 	 "(?<![\\w-])(?:sk-(?:proj-|ant-)?[A-Za-z0-9_-]{20,}|gh[pousr]_[A-Za-z0-9]{30,}"
 	 "|github_pat_[A-Za-z0-9_]{30,}|(?:AKIA|ASIA)[0-9A-Z]{16}(?![0-9A-Za-z])"
 	 "|xox[abposr]-[A-Za-z0-9-]{10,}|AIza[0-9A-Za-z_-]{35}|glpat-[0-9A-Za-z_-]{20,})"
-	 /* a long value after a key-like name: the name stays, the value goes */
-	 "|(?<![\\w-])(?i:api[_-]?key|access[_-]?token|auth[_-]?token|secret[_-]?key"
-	 "|client[_-]?secret|token|secret)[\"']?\\s*[:=]\\s*[\"']?\\K" KEY_VALUE "{16,}" KEY_DOTS
+	 /* a long value after a key-like name, alone or ending a longer one
+	 * (OPENAI_API_KEY, AWS_SECRET_ACCESS_KEY): the name stays, the value goes */
+	 "|(?:(?<![\\w-])|(?<=_))(?i:api[_-]?key|access[_-]?(?:token|key)|auth[_-]?token"
+	 "|secret[_-]?key|client[_-]?secret|private[_-]?key|token|secret)"
+	 "[\"']?\\s*[:=]\\s*[\"']?\\K" KEY_VALUE "{16,}" KEY_DOTS
 	 "|(?<![\\w-])(?i:bearer)\\s+\\K" KEY_VALUE "{20,}" KEY_DOTS,
 	 NULL},
 	{"ipv4",

@@ -272,6 +272,11 @@ static void test_clean_redact__builtins_and_title(void **state)
 	    "Keys: sk-proj-abcdefghijklmnopqrstuvwx, ghp_abcdefghijklmnopqrstuvwxyz0123456789, "
 	    "AKIAIOSFODNN7EXAMPLE and api_key=9f86d081884c7d659a2feaa0c55ad015. "
 	    "Host 192.168.10.1 serves; version 1.2.3 is fine. Ticket SECRET-42 closed.");
+	add(&in, DOC_PRE, 0,
+	    "OPENAI_API_KEY=0123456789abcdef0123456789\n"
+	    "export AWS_SECRET_ACCESS_KEY=\"wJalrXUtnFEMIK7MDENGbPxRfiCYEXAMPLEKEY\"\n"
+	    "MY_TOKEN: abcdefghijklmnopqrstu\n"
+	    "token_count=12345678901234567890 and the_secret_sauce=abcdefghijklmnopqrst");
 	add(&in, DOC_TABLE, 0, "card | 4111 1111 1111 1111\nother | 1234 5678 9012 3456\ntoken: xoxb-123456789012-abcdefghij");
 	clean(&p, &in, &out);
 	assert_string_equal(out.title, "Notes for [REDACTED]");
@@ -279,8 +284,14 @@ static void test_clean_redact__builtins_and_title(void **state)
 			    "Write to [REDACTED] or [REDACTED]. "
 			    "Keys: [REDACTED], [REDACTED], [REDACTED] and api_key=[REDACTED]. "
 			    "Host [REDACTED] serves; version 1.2.3 is fine. Ticket [REDACTED] closed.");
-	/* a number failing the Luhn check is not a card */
+	/* names ending in a key-like word count; names only containing one do not */
 	assert_string_equal(block(&out, 1),
+			    "OPENAI_API_KEY=[REDACTED]\n"
+			    "export AWS_SECRET_ACCESS_KEY=\"[REDACTED]\"\n"
+			    "MY_TOKEN: [REDACTED]\n"
+			    "token_count=12345678901234567890 and the_secret_sauce=abcdefghijklmnopqrst");
+	/* a number failing the Luhn check is not a card */
+	assert_string_equal(block(&out, 2),
 			    "card | [REDACTED]\nother | 1234 5678 9012 3456\ntoken: [REDACTED]");
 	doc_free(&out);
 
