@@ -371,13 +371,24 @@ int text_next_word(const char *s, size_t n, size_t pos, size_t *start, size_t *e
 	return 1;
 }
 
+/* text_next_word's words, counted in one pass with ASCII tested inline:
+ * it runs over every chunk of every ingest, and a call per character was
+ * a tenth of the ingest workers' time. */
 size_t text_count_words(const char *s, size_t n)
 {
-	size_t pos = 0, a, b, count = 0;
+	size_t i = 0, count = 0;
+	int in_word = 0, w;
 
-	while (text_next_word(s, n, pos, &a, &b)) {
-		count++;
-		pos = b;
+	while (i < n) {
+		unsigned c = (unsigned char)s[i];
+		if (c < 0x80) {
+			w = (c - '0') < 10u || ((c | 0x20) - 'a') < 26u;
+			i++;
+		} else {
+			w = text_is_word_char(text_utf8_next(s, n, &i));
+		}
+		count += w && !in_word;
+		in_word = w;
 	}
 	return count;
 }

@@ -219,39 +219,6 @@ static int default_title(doc *d, const char *path)
 	return doc_set_title(d, name);
 }
 
-/*
- * text_count_words(), with ASCII looked up in a table made from
- * text_is_word_char() (so the definition stays there): it runs over every
- * chunk, and a function call per character was a tenth of the workers'
- * time, while they are what the writing thread waits for.
- */
-static unsigned char ascii_word[128];
-
-static void ascii_word_init(void)
-{
-	for (unsigned c = 0; c < 128; c++)
-		ascii_word[c] = text_is_word_char(c) != 0;
-}
-
-static size_t count_words(const char *s, size_t n)
-{
-	size_t i = 0, words = 0;
-	int in_word = 0, w;
-
-	while (i < n) {
-		unsigned char c = (unsigned char)s[i];
-		if (c < 0x80) {
-			w = ascii_word[c];
-			i++;
-		} else {
-			w = text_is_word_char(text_utf8_next(s, n, &i));
-		}
-		words += w && !in_word;
-		in_word = w;
-	}
-	return words;
-}
-
 /* The chunks' tokens for the keyword index. Only a speed-up: without
  * them the writing thread tokenizes, so a failure just drops them. */
 static void tokenize(fts_tokenizer *tok, job *j)
@@ -312,7 +279,7 @@ static void process(pipeline *pl, job *j, fts_tokenizer *tok)
 	/* counted here, on a worker, so the writing thread does not have to */
 	for (size_t i = 0; rc == 0 && i < j->chunks.n; i++) {
 		chunk *c = &j->chunks.items[i];
-		c->nwords = count_words(j->doc.text.data + c->off, c->len);
+		c->nwords = text_count_words(j->doc.text.data + c->off, c->len);
 	}
 	if (rc == 0 && tok)
 		tokenize(tok, j);
@@ -570,7 +537,6 @@ int ingest_run(store *s, const char *const *paths, size_t npaths,
 	for (unsigned t = 0; t < nthreads; t++)
 		if ((rc = fts_tokenizer_new(s, &pl.tok[t])) != 0)
 			goto done;
-	ascii_word_init();
 	pthread_mutex_init(&pl.mu, NULL);
 	pthread_cond_init(&pl.cv_work, NULL);
 	pthread_cond_init(&pl.cv_done, NULL);

@@ -133,6 +133,17 @@ static void test_text__words(void **state)
 	assert_int_equal(text_count_words(s, strlen(s)), 7);
 	assert_int_equal(text_count_words("", 0), 0);
 	assert_int_equal(text_count_words("  ,;  ", 6), 0);
+	/* the one-pass count agrees with text_next_word everywhere */
+	static const char *const samples[] = {
+		"a\xcc\x81" "b c", "x\xc2\xa0y", "\xc3\xa9-\xc3\xa8 z9", "bad \xff\xfe utf8 \xe2\x82",
+		"\xe2\x85\xa0 roman, \xc2\xb2 squared", "__init__ 3.14", "tail\xe6\x97",
+	};
+	for (size_t i = 0; i < sizeof samples / sizeof *samples; i++) {
+		size_t len = strlen(samples[i]), expect = 0;
+		for (pos = 0; text_next_word(samples[i], len, pos, &a, &e); pos = e)
+			expect++;
+		assert_int_equal(text_count_words(samples[i], len), expect);
+	}
 }
 
 static void test_text__casefold_and_floor(void **state)
