@@ -22,6 +22,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
@@ -116,6 +117,98 @@ static void emit(const ingest_params *p, ingest_event_kind kind, const char *pat
 	ingest_event e = { kind, path, detail, format, nchunks, code };
 	if (p->on_event)
 		p->on_event(p->ctx, &e);
+}
+
+/*
+ * What the open batch of writes did to each document, reported (events and
+ * summary counts) only once the batch is committed: a document reported
+ * added is in the database. When the commit fails (a full disk), the
+ * documents it would have added or replaced are reported failed instead.
+ */
+typedef struct pending {
+	ingest_event_kind kind;
+	char *path, *detail;
+	const char *format;     /* static: the extractor's name */
+	size_t nchunks;
+	int code;
+} pending;
+
+typedef struct batch_log {
+	pending *v;
+	size_t n, cap;
+} batch_log;
+
+static int note(batch_log *log, ingest_event_kind kind, const char *path, const char *detail,
+		const char *format, size_t nchunks, int code)
+{
+	if (log->n == log->cap) {
+		size_t cap = log->cap ? 2 * log->cap : 256;
+		pending *v = realloc(log->v, cap * sizeof *v);
+		if (!v)
+			return docent_error_set(DOCENT_ENOMEM, "out of memory writing %s", path);
+		log->v = v;
+		log->cap = cap;
+	}
+	pending *e = &log->v[log->n];
+	*e = (pending){ kind, strdup(path), detail ? strdup(detail) : NULL, format, nchunks, code };
+	if (!e->path || (detail && !e->detail)) {
+		free(e->path);
+		free(e->detail);
+		return docent_error_set(DOCENT_ENOMEM, "out of memory writing %s", path);
+	}
+	log->n++;
+	return 0;
+}
+
+/* Reports the batch's documents; `lost` (0: none) is the error that kept
+ * the batch from the database, with its message. */
+static void report_batch(batch_log *log, const ingest_params *p, ingest_summary *sum, int lost,
+			 const char *why)
+{
+	for (size_t i = 0; i < log->n; i++) {
+		pending *e = &log->v[i];
+		if (lost && (e->kind == INGEST_ADDED || e->kind == INGEST_UPDATED ||
+			     e->kind == INGEST_DUPLICATE)) {
+			e->kind = INGEST_FAILED;
+			e->code = lost;
+			free(e->detail);
+			e->detail = NULL;
+		}
+		switch (e->kind) {
+		case INGEST_ADDED: sum->added++; sum->chunks += e->nchunks; break;
+		case INGEST_UPDATED: sum->updated++; sum->chunks += e->nchunks; break;
+		case INGEST_DUPLICATE: sum->duplicates++; break;
+		case INGEST_UNCHANGED: sum->unchanged++; break;
+		default: sum->failed++; break;
+		}
+		emit(p, e->kind, e->path, e->detail ? e->detail : why, e->format, e->nchunks,
+		     e->code);
+		free(e->path);
+		free(e->detail);
+	}
+	log->n = 0;
+}
+
+/* Commits the open batch and reports its documents. On failure the
+ * error's message (the run's) is kept; each lost document gets a short
+ * reason. */
+static int commit_batch(store *s, batch_log *log, const ingest_params *p, ingest_summary *sum)
+{
+	int rc = store_batch_commit(s);
+	char why[128];
+
+	snprintf(why, sizeof why, "not saved: %s", rc ? docent_strerror(rc) : "");
+	if (rc) {
+		/* the callbacks may set errors of their own */
+		char *msg = strdup(docent_error_message());
+		report_batch(log, p, sum, rc, why);
+		if (msg)
+			docent_error_set(rc, "%s", msg);
+		free(msg);
+	} else {
+		report_batch(log, p, sum, 0, NULL);
+	}
+	return rc;
 }
 
 /* ---- phase 1: walk ---- */
@@ -338,7 +431,8 @@ static void release(job *j)
 	j->error = NULL;
 }
 
-static int store_job(store *s, int64_t coll, job *j, const ingest_params *p, ingest_summary *sum)
+static int store_job(store *s, int64_t coll, job *j, const ingest_params *p, ingest_summary *sum,
+		     batch_log *log)
 {
 	store_chunk_in *ch = NULL;
 	store_put_result res = { 0 };
@@ -350,19 +444,15 @@ static int store_job(store *s, int64_t coll, job *j, const ingest_params *p, ing
 		return 0;
 	}
 	if (j->rc) {
-		sum->failed++;
 		rc = store_doc_fail(s, coll, j->path, j->size, j->mtime_ns, j->error);
-		emit(p, INGEST_FAILED, j->path, j->error, NULL, 0, j->rc);
-		return rc;
+		return rc ? rc : note(log, INGEST_FAILED, j->path, j->error, NULL, 0, j->rc);
 	}
 	if (j->unchanged) {
 		store_doc_in in = { .path = j->path, .size = j->size, .mtime_ns = j->mtime_ns,
 				    .hash = j->hash };
 		rc = store_doc_put(s, coll, &in, &res);
-		if (rc == 0) {
-			sum->unchanged++;
-			emit(p, INGEST_UNCHANGED, j->path, NULL, NULL, 0, 0);
-		}
+		if (rc == 0)
+			rc = note(log, INGEST_UNCHANGED, j->path, NULL, NULL, 0, 0);
 		free(res.duplicate_of);
 		return rc;
 	}
@@ -388,23 +478,16 @@ static int store_job(store *s, int64_t coll, job *j, const ingest_params *p, ing
 	free(ch);
 	if (rc)
 		return docent_error_wrap(rc, "cannot store %s", j->path);
-	if (res.outcome == STORE_PUT_UNCHANGED) {
-		sum->unchanged++;
-		emit(p, INGEST_UNCHANGED, j->path, NULL, j->format, j->chunks.n, 0);
-	} else if (res.duplicate_of) {
-		sum->duplicates++;
-		emit(p, INGEST_DUPLICATE, j->path, res.duplicate_of, j->format, j->chunks.n, 0);
-	} else if (res.outcome == STORE_PUT_UPDATED) {
-		sum->updated++;
-		sum->chunks += j->chunks.n;
-		emit(p, INGEST_UPDATED, j->path, NULL, j->format, j->chunks.n, 0);
-	} else {
-		sum->added++;
-		sum->chunks += j->chunks.n;
-		emit(p, INGEST_ADDED, j->path, NULL, j->format, j->chunks.n, 0);
-	}
+	if (res.outcome == STORE_PUT_UNCHANGED)
+		rc = note(log, INGEST_UNCHANGED, j->path, NULL, j->format, j->chunks.n, 0);
+	else if (res.duplicate_of)
+		rc = note(log, INGEST_DUPLICATE, j->path, res.duplicate_of, j->format, j->chunks.n,
+			  0);
+	else
+		rc = note(log, res.outcome == STORE_PUT_UPDATED ? INGEST_UPDATED : INGEST_ADDED,
+			  j->path, NULL, j->format, j->chunks.n, 0);
 	free(res.duplicate_of);
-	return 0;
+	return rc;
 }
 
 typedef struct prune_ctx {
@@ -473,6 +556,7 @@ int ingest_run(store *s, const char *const *paths, size_t npaths,
 	       const ingest_params *p, ingest_summary *sum)
 {
 	pipeline pl = { .p = p, .sum = sum };
+	batch_log log = { 0 };
 	cleaner *cl = NULL;
 	vecset *vs = NULL;
 	pthread_t *threads = NULL;
@@ -585,12 +669,12 @@ int ingest_run(store *s, const char *const *paths, size_t npaths,
 		if (rc == 0 && !(p->cancel && *p->cancel)) {
 			sum->files++;
 			sum->bytes += (uint64_t)j->bytes_read;
-			rc = store_job(s, coll, j, p, sum);
+			rc = store_job(s, coll, j, p, sum, &log);
 		}
 		bytes_done += (uint64_t)j->size;
 		release(j);
 		if (rc == 0 && now_seconds() - batch_start > p->commit_seconds) {
-			rc = store_batch_commit(s);
+			rc = commit_batch(s, &log, p, sum);
 			if (rc == 0)
 				rc = store_batch_begin(s);
 			batch_start = now_seconds();
@@ -618,9 +702,14 @@ int ingest_run(store *s, const char *const *paths, size_t npaths,
 		pthread_cond_broadcast(&pl.cv_work);
 		pthread_mutex_unlock(&pl.mu);
 	}
-	/* keep every finished document, even when the run stops on an error */
-	if (store_batch_commit(s) != 0 && rc == 0)
+	/* keep every finished document, even when the run stops on an error
+	 * (whose message stays the run's: the commit then fails too) */
+	char *stopped = rc ? strdup(docent_error_message()) : NULL;
+	if (commit_batch(s, &log, p, sum) != 0 && rc == 0)
 		rc = docent_error_wrap(DOCENT_EDB, "cannot save the last documents");
+	if (stopped)
+		docent_error_set(rc, "%s", stopped);
+	free(stopped);
 joined:
 	pthread_mutex_lock(&pl.mu);
 	pl.stop = 1;
@@ -661,6 +750,7 @@ done:
 	for (unsigned t = 0; pl.tok && t < nthreads; t++)
 		fts_tokenizer_free(pl.tok[t]);
 	free(pl.tok);
+	free(log.v); /* reported by the last commit_batch */
 	cleaner_free(cl);
 	sum->seconds = now_seconds() - t0;
 	return rc;
