@@ -14,7 +14,10 @@
  * the collection's vectors (ingest/embed.h).
  *
  * The library never prints: progress and per-file events go to callbacks,
- * which run on the calling thread. Memory stays bounded: the workers run at
+ * which run on the calling thread. A document's event comes once its batch
+ * is committed, so "added" means it is in the database; the documents of a
+ * batch that cannot be committed (a full disk) are reported failed, "not
+ * saved". Memory stays bounded: the workers run at
  * most a fixed amount (files and their tokens) ahead of the writer.
  */
 #ifndef DOCENT_INGEST_INGEST_H
