@@ -4,9 +4,9 @@
  */
 #include "engine/download.h"
 #include "core/error.h"
+#include "engine/curl_lib.h"
 #include "core/hash.h"
 
-#include <curl/curl.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -108,6 +108,8 @@ int download_file(const char *url, const char *dest, const char *sha256,
 
 	if (resumed_from)
 		*resumed_from = 0;
+	if ((rc = curl_lib_load()) != 0)
+		return rc;
 	if (stat(dest, &st) == 0)
 		return docent_error_set(DOCENT_EEXIST, "%s is already there; delete it to "
 					"download it again", dest);
@@ -119,33 +121,32 @@ int download_file(const char *url, const char *dest, const char *sha256,
 	if (!t.f)
 		return docent_error_set(docent_error_from_errno(errno), "cannot write %s: %s", part,
 					strerror(errno));
-	curl_global_init(CURL_GLOBAL_DEFAULT);
-	if (!(c = curl_easy_init())) {
+	if (!(c = curl_fn.easy_init())) {
 		fclose(t.f);
 		return docent_error_set(DOCENT_ENOMEM, "cannot start a download");
 	}
-	curl_easy_setopt(c, CURLOPT_URL, url);
-	curl_easy_setopt(c, CURLOPT_FOLLOWLOCATION, 1L);
-	curl_easy_setopt(c, CURLOPT_FAILONERROR, 1L);
-	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_data);
-	curl_easy_setopt(c, CURLOPT_WRITEDATA, &t);
-	curl_easy_setopt(c, CURLOPT_XFERINFOFUNCTION, on_progress);
-	curl_easy_setopt(c, CURLOPT_XFERINFODATA, &t);
-	curl_easy_setopt(c, CURLOPT_NOPROGRESS, 0L);
-	curl_easy_setopt(c, CURLOPT_ERRORBUFFER, err);
-	curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT, 30L);
+	curl_fn.easy_setopt(c, CURLOPT_URL, url);
+	curl_fn.easy_setopt(c, CURLOPT_FOLLOWLOCATION, 1L);
+	curl_fn.easy_setopt(c, CURLOPT_FAILONERROR, 1L);
+	curl_fn.easy_setopt(c, CURLOPT_WRITEFUNCTION, on_data);
+	curl_fn.easy_setopt(c, CURLOPT_WRITEDATA, &t);
+	curl_fn.easy_setopt(c, CURLOPT_XFERINFOFUNCTION, on_progress);
+	curl_fn.easy_setopt(c, CURLOPT_XFERINFODATA, &t);
+	curl_fn.easy_setopt(c, CURLOPT_NOPROGRESS, 0L);
+	curl_fn.easy_setopt(c, CURLOPT_ERRORBUFFER, err);
+	curl_fn.easy_setopt(c, CURLOPT_CONNECTTIMEOUT, 30L);
 	/* give up on a stalled transfer: under 1 kB/s for a minute */
-	curl_easy_setopt(c, CURLOPT_LOW_SPEED_LIMIT, 1024L);
-	curl_easy_setopt(c, CURLOPT_LOW_SPEED_TIME, 60L);
-	curl_easy_setopt(c, CURLOPT_USERAGENT, "docent/0.1");
+	curl_fn.easy_setopt(c, CURLOPT_LOW_SPEED_LIMIT, 1024L);
+	curl_fn.easy_setopt(c, CURLOPT_LOW_SPEED_TIME, 60L);
+	curl_fn.easy_setopt(c, CURLOPT_USERAGENT, "docent/0.1");
 	if (t.start)
-		curl_easy_setopt(c, CURLOPT_RESUME_FROM_LARGE, (curl_off_t)t.start);
-	cc = curl_easy_perform(c);
-	curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &status);
+		curl_fn.easy_setopt(c, CURLOPT_RESUME_FROM_LARGE, (curl_off_t)t.start);
+	cc = curl_fn.easy_perform(c);
+	curl_fn.easy_getinfo(c, CURLINFO_RESPONSE_CODE, &status);
 	if (cc == CURLE_OK && t.start && status == 200) {
 		/* the server ignored the range and sent it all: start over */
 		fclose(t.f);
-		curl_easy_cleanup(c);
+		curl_fn.easy_cleanup(c);
 		if (unlink(part) != 0)
 			return docent_error_set(DOCENT_EIO, "cannot remove %s", part);
 		return download_file(url, dest, sha256, fn, ctx, resumed_from);
@@ -154,7 +155,7 @@ int download_file(const char *url, const char *dest, const char *sha256,
 		*resumed_from = t.start;
 	if (fclose(t.f) != 0 && cc == CURLE_OK)
 		t.write_error = errno;
-	curl_easy_cleanup(c);
+	curl_fn.easy_cleanup(c);
 
 	if (t.cancelled)
 		return docent_error_set(DOCENT_ECANCELLED, "stopped; run the same command again "
@@ -170,7 +171,7 @@ int download_file(const char *url, const char *dest, const char *sha256,
 	} else if (cc != CURLE_OK) {
 		return docent_error_set(DOCENT_EIO, "downloading %s failed (%s); run the same "
 					"command again to resume", url, err[0] ? err :
-					curl_easy_strerror(cc));
+					curl_fn.easy_strerror(cc));
 	}
 	if (sha256 && sha256[0]) {
 		if ((rc = hash_file(part, got)) != 0)

@@ -11,8 +11,8 @@
  */
 #include "engine/http.h"
 #include "core/error.h"
+#include "engine/curl_lib.h"
 
-#include <curl/curl.h>
 #include <jansson.h>
 #include <pthread.h>
 #include <stdlib.h>
@@ -24,14 +24,6 @@
 #define MAX_BACKOFF_MS 8000
 #define MAX_BODY ((size_t)64 << 20) /* a non-streamed answer larger than this is refused */
 #define MAX_ERROR_BODY ((size_t)64 << 10)
-
-static pthread_once_t global_once = PTHREAD_ONCE_INIT;
-static CURLcode global_rc = CURLE_FAILED_INIT;
-
-static void global_init(void)
-{
-	global_rc = curl_global_init(CURL_GLOBAL_DEFAULT);
-}
 
 static double now_ms(void)
 {
@@ -180,7 +172,7 @@ static int status_error(const char *url, long status, const dbuf *body, const ch
 
 static int transport_error(const char *url, CURLcode cc, const char *detail, int timeout_ms)
 {
-	const char *d = detail && *detail ? detail : curl_easy_strerror(cc);
+	const char *d = detail && *detail ? detail : curl_fn.easy_strerror(cc);
 
 	switch (cc) {
 	case CURLE_COULDNT_CONNECT:
@@ -233,7 +225,7 @@ static size_t on_write(char *p, size_t size, size_t nmemb, void *ud)
 
 	x->last_ms = now_ms();
 	if (x->status == 0)
-		curl_easy_getinfo(x->h, CURLINFO_RESPONSE_CODE, &x->status);
+		curl_fn.easy_getinfo(x->h, CURLINFO_RESPONSE_CODE, &x->status);
 	if (!x->streaming || x->status < 200 || x->status >= 300) {
 		size_t cap = x->streaming ? MAX_ERROR_BODY : MAX_BODY;
 		if (x->body.len + n > cap) {
@@ -294,64 +286,62 @@ static int perform(xfer *x, const char *url, const char *body, const http_opts *
 	int rc = 0, timed_out = 0;
 
 	*cc = CURLE_OK;
-	pthread_once(&global_once, global_init);
-	if (global_rc != CURLE_OK)
-		return docent_error_set(DOCENT_EIO, "libcurl could not start: %s",
-					curl_easy_strerror(global_rc));
-	x->h = curl_easy_init();
-	m = curl_multi_init();
+	if ((rc = curl_lib_load()) != 0)
+		return rc;
+	x->h = curl_fn.easy_init();
+	m = curl_fn.multi_init();
 	if (!x->h || !m) {
 		rc = docent_error_set(DOCENT_ENOMEM, "out of memory starting a request to %s", url);
 		goto done;
 	}
 	const char *fixed[] = {"Content-Type: application/json", "Expect:", NULL};
 	for (int i = 0; fixed[i]; i++) {
-		if (!(t = curl_slist_append(hdrs, fixed[i])))
+		if (!(t = curl_fn.slist_append(hdrs, fixed[i])))
 			goto nomem;
 		hdrs = t;
 	}
 	if (key) {
 		if (dbuf_printf(&auth, "Authorization: Bearer %s", key))
 			goto nomem;
-		if (!(t = curl_slist_append(hdrs, auth.data)))
+		if (!(t = curl_fn.slist_append(hdrs, auth.data)))
 			goto nomem;
 		hdrs = t;
 	}
-	curl_easy_setopt(x->h, CURLOPT_URL, url);
-	curl_easy_setopt(x->h, CURLOPT_POSTFIELDS, body);
-	curl_easy_setopt(x->h, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)strlen(body));
-	curl_easy_setopt(x->h, CURLOPT_HTTPHEADER, hdrs);
-	curl_easy_setopt(x->h, CURLOPT_WRITEFUNCTION, on_write);
-	curl_easy_setopt(x->h, CURLOPT_WRITEDATA, x);
-	curl_easy_setopt(x->h, CURLOPT_ERRORBUFFER, errbuf);
-	curl_easy_setopt(x->h, CURLOPT_NOSIGNAL, 1L);
-	curl_easy_setopt(x->h, CURLOPT_USERAGENT, "docent");
-	curl_easy_setopt(x->h, CURLOPT_CONNECTTIMEOUT_MS, (long)timeout_ms);
+	curl_fn.easy_setopt(x->h, CURLOPT_URL, url);
+	curl_fn.easy_setopt(x->h, CURLOPT_POSTFIELDS, body);
+	curl_fn.easy_setopt(x->h, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)strlen(body));
+	curl_fn.easy_setopt(x->h, CURLOPT_HTTPHEADER, hdrs);
+	curl_fn.easy_setopt(x->h, CURLOPT_WRITEFUNCTION, on_write);
+	curl_fn.easy_setopt(x->h, CURLOPT_WRITEDATA, x);
+	curl_fn.easy_setopt(x->h, CURLOPT_ERRORBUFFER, errbuf);
+	curl_fn.easy_setopt(x->h, CURLOPT_NOSIGNAL, 1L);
+	curl_fn.easy_setopt(x->h, CURLOPT_USERAGENT, "docent");
+	curl_fn.easy_setopt(x->h, CURLOPT_CONNECTTIMEOUT_MS, (long)timeout_ms);
 	if (!x->streaming)
-		curl_easy_setopt(x->h, CURLOPT_TIMEOUT_MS, (long)timeout_ms);
-	if (curl_multi_add_handle(m, x->h) != CURLM_OK)
+		curl_fn.easy_setopt(x->h, CURLOPT_TIMEOUT_MS, (long)timeout_ms);
+	if (curl_fn.multi_add_handle(m, x->h) != CURLM_OK)
 		goto nomem;
 
 	x->last_ms = now_ms();
 	for (;;) {
 		int running = 0;
-		if (curl_multi_perform(m, &running) != CURLM_OK || !running)
+		if (curl_fn.multi_perform(m, &running) != CURLM_OK || !running)
 			break;
 		if (x->streaming && now_ms() - x->last_ms > timeout_ms) {
 			timed_out = 1;
 			break;
 		}
-		curl_multi_poll(m, NULL, 0, 20, NULL);
+		curl_fn.multi_poll(m, NULL, 0, 20, NULL);
 	}
 	CURLMsg *msg;
 	int left;
 	*cc = timed_out ? CURLE_OPERATION_TIMEDOUT : CURLE_OK;
-	while (!timed_out && (msg = curl_multi_info_read(m, &left)))
+	while (!timed_out && (msg = curl_fn.multi_info_read(m, &left)))
 		if (msg->msg == CURLMSG_DONE)
 			*cc = msg->data.result;
-	curl_multi_remove_handle(m, x->h);
+	curl_fn.multi_remove_handle(m, x->h);
 	if (x->status == 0)
-		curl_easy_getinfo(x->h, CURLINFO_RESPONSE_CODE, &x->status);
+		curl_fn.easy_getinfo(x->h, CURLINFO_RESPONSE_CODE, &x->status);
 
 	if (x->fn_rc < 0)
 		rc = x->fn_rc == DOCENT_ETOOBIG
@@ -369,11 +359,11 @@ nomem:
 	rc = docent_error_set(DOCENT_ENOMEM, "out of memory starting a request to %s", url);
 done:
 	if (m)
-		curl_multi_cleanup(m);
+		curl_fn.multi_cleanup(m);
 	if (x->h)
-		curl_easy_cleanup(x->h);
+		curl_fn.easy_cleanup(x->h);
 	x->h = NULL;
-	curl_slist_free_all(hdrs);
+	curl_fn.slist_free_all(hdrs);
 	dbuf_free(&auth);
 	return rc;
 }

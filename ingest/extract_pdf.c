@@ -11,6 +11,13 @@
  * a paragraph stay joined with '\n'; the cleaner dehyphenates and collapses
  * them later. Every block carries its 1-based page number.
  *
+ * poppler-glib is loaded (dlopen) when the first PDF comes, not linked:
+ * with its GLib, cairo, fontconfig and NSS it is half of docent's shared
+ * libraries, and loading them took 16 ms at the start of every command,
+ * `docent search` included. Its functions are called through `pp`, typed
+ * from poppler's own header. A machine without the library gets a clear
+ * message for each PDF and reads everything else.
+ *
  * poppler-glib logs through GLib, which prints by default; a silent handler
  * is installed once per process. Creating a document touches poppler's
  * global parameters on the first call, so creation is serialised; each call
@@ -20,13 +27,40 @@
 #include "core/text.h"
 #include "ingest/extract_int.h"
 
+#include <dlfcn.h>
 #include <pthread.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include <poppler.h>
 
-static pthread_once_t log_once = PTHREAD_ONCE_INIT;
+/* The library's file name (its SONAME), from the Makefile. */
+#ifndef POPPLER_GLIB_SONAME
+#define POPPLER_GLIB_SONAME "libpoppler-glib.so.8"
+#endif
+
+/* The functions docent calls, looked up in poppler-glib and the GLib it
+ * brings (dlsym searches a library's dependencies too). */
+static struct {
+	__typeof__(&poppler_document_new_from_bytes) document_new_from_bytes;
+	__typeof__(&poppler_document_get_n_pages) document_get_n_pages;
+	__typeof__(&poppler_document_get_page) document_get_page;
+	__typeof__(&poppler_document_get_title) document_get_title;
+	__typeof__(&poppler_page_get_text) page_get_text;
+	__typeof__(&poppler_page_get_text_layout) page_get_text_layout;
+	__typeof__(&poppler_error_quark) error_quark;
+	__typeof__(&g_bytes_new_static) bytes_new_static;
+	__typeof__(&g_bytes_unref) bytes_unref;
+	__typeof__(&g_error_free) error_free;
+	__typeof__(&g_free) free;
+	__typeof__(&g_object_unref) object_unref;
+	__typeof__(&g_log_set_handler) log_set_handler;
+	__typeof__(&g_log_set_default_handler) log_set_default_handler;
+} pp;
+
+static pthread_once_t load_once = PTHREAD_ONCE_INIT;
+static char load_error[300]; /* empty once loaded */
 static pthread_mutex_t open_lock = PTHREAD_MUTEX_INITIALIZER;
 
 static void silent_log(const gchar *domain, GLogLevelFlags level, const gchar *msg, gpointer ud)
@@ -41,11 +75,54 @@ static void quiet_glib(void)
 {
 	GLogLevelFlags all = (GLogLevelFlags)(G_LOG_LEVEL_MASK | G_LOG_FLAG_FATAL |
 					      G_LOG_FLAG_RECURSION);
-	g_log_set_handler("Poppler", all, silent_log, NULL);
-	g_log_set_handler("GLib", (GLogLevelFlags)(G_LOG_LEVEL_WARNING | G_LOG_LEVEL_MESSAGE |
-						   G_LOG_LEVEL_INFO | G_LOG_LEVEL_DEBUG),
-			  silent_log, NULL);
-	g_log_set_default_handler(silent_log, NULL);
+	pp.log_set_handler("Poppler", all, silent_log, NULL);
+	pp.log_set_handler("GLib", (GLogLevelFlags)(G_LOG_LEVEL_WARNING | G_LOG_LEVEL_MESSAGE |
+						    G_LOG_LEVEL_INFO | G_LOG_LEVEL_DEBUG),
+			   silent_log, NULL);
+	pp.log_set_default_handler(silent_log, NULL);
+}
+
+/* Loads poppler-glib once per process (never unloaded), or says why not
+ * in load_error. */
+static void load(void)
+{
+	static const struct { const char *name; size_t off; } fn[] = {
+#define FN(field, sym) { #sym, offsetof(__typeof__(pp), field) }
+		FN(document_new_from_bytes, poppler_document_new_from_bytes),
+		FN(document_get_n_pages, poppler_document_get_n_pages),
+		FN(document_get_page, poppler_document_get_page),
+		FN(document_get_title, poppler_document_get_title),
+		FN(page_get_text, poppler_page_get_text),
+		FN(page_get_text_layout, poppler_page_get_text_layout),
+		FN(error_quark, poppler_error_quark),
+		FN(bytes_new_static, g_bytes_new_static),
+		FN(bytes_unref, g_bytes_unref),
+		FN(error_free, g_error_free),
+		FN(free, g_free),
+		FN(object_unref, g_object_unref),
+		FN(log_set_handler, g_log_set_handler),
+		FN(log_set_default_handler, g_log_set_default_handler),
+#undef FN
+	};
+	void *h = dlopen(POPPLER_GLIB_SONAME, RTLD_NOW | RTLD_LOCAL);
+
+	if (!h) {
+		snprintf(load_error, sizeof load_error,
+			 "cannot read PDF files: the poppler-glib library is missing (%s); install "
+			 "it (Debian: apt-get install libpoppler-glib8)", dlerror());
+		return;
+	}
+	for (size_t i = 0; i < sizeof fn / sizeof *fn; i++) {
+		void *f = dlsym(h, fn[i].name);
+		if (!f) {
+			snprintf(load_error, sizeof load_error,
+				 "cannot read PDF files: %s has no %s (an unexpected version)",
+				 POPPLER_GLIB_SONAME, fn[i].name);
+			return;
+		}
+		memcpy((char *)&pp + fn[i].off, &f, sizeof f);
+	}
+	quiet_glib();
 }
 
 /* One line of page text with the box around its glyphs. */
@@ -231,7 +308,7 @@ static int heading_level(const char *s, size_t n, size_t nlines, double h, doubl
 
 static int extract_page(PopplerPage *page, int pageno, sizes *sz, doc *d)
 {
-	char *text = poppler_page_get_text(page);
+	char *text = pp.page_get_text(page);
 	PopplerRectangle *r = NULL;
 	guint nr = 0;
 	dbuf out = DBUF_INIT;
@@ -244,22 +321,22 @@ static int extract_page(PopplerPage *page, int pageno, sizes *sz, doc *d)
 	if (!text)
 		return 0;
 	if (!*text) {
-		g_free(text);
+		pp.free(text);
 		return 0;
 	}
-	if (!poppler_page_get_text_layout(page, &r, &nr)) {
+	if (!pp.page_get_text_layout(page, &r, &nr)) {
 		r = NULL;
 		nr = 0;
 	}
 	if (nr == 0) {
 		/* no geometry: fall back to the bare lines, one paragraph */
 		rc = doc_add(d, DOC_PARA, 0, pageno, text, strlen(text));
-		g_free(text);
+		pp.free(text);
 		return rc;
 	}
 	rc = measure(&m, text, strlen(text), r, nr);
-	g_free(text);
-	g_free(r);
+	pp.free(text);
+	pp.free(r);
 	free(m.hs);
 	lines = m.lines;
 	nlines = m.nlines;
@@ -304,13 +381,15 @@ static int pdf_extract(const extract_params *p, const char *data, size_t n, doc 
 	char *title;
 	sizes *sz;
 
-	pthread_once(&log_once, quiet_glib);
-	bytes = g_bytes_new_static(data, n);
+	pthread_once(&load_once, load);
+	if (load_error[0])
+		return docent_error_set(DOCENT_EUNSUPPORTED, "%s", load_error);
+	bytes = pp.bytes_new_static(data, n);
 	pthread_mutex_lock(&open_lock);
-	pd = poppler_document_new_from_bytes(bytes, NULL, &err);
+	pd = pp.document_new_from_bytes(bytes, NULL, &err);
 	pthread_mutex_unlock(&open_lock);
 	if (!pd) {
-		if (err && err->domain == POPPLER_ERROR && err->code == POPPLER_ERROR_ENCRYPTED)
+		if (err && err->domain == pp.error_quark() && err->code == POPPLER_ERROR_ENCRYPTED)
 			rc = docent_error_set(DOCENT_EENCRYPTED,
 					      "encrypted PDF: docent cannot read password-protected "
 					      "files; save an unprotected copy");
@@ -318,35 +397,35 @@ static int pdf_extract(const extract_params *p, const char *data, size_t n, doc 
 			rc = docent_error_set(DOCENT_EFORMAT, "corrupt or unreadable PDF (%s)",
 					      err && err->message ? err->message : "poppler could not open it");
 		if (err)
-			g_error_free(err);
-		g_bytes_unref(bytes);
+			pp.error_free(err);
+		pp.bytes_unref(bytes);
 		return rc;
 	}
 	sz = calloc(1, sizeof *sz);
 	if (!sz) {
-		g_object_unref(pd);
-		g_bytes_unref(bytes);
+		pp.object_unref(pd);
+		pp.bytes_unref(bytes);
 		return docent_error_set(DOCENT_ENOMEM, "out of memory reading the PDF");
 	}
-	npages = poppler_document_get_n_pages(pd);
+	npages = pp.document_get_n_pages(pd);
 	limit = p && p->max_pages > 0 && p->max_pages < npages ? p->max_pages : npages;
 	for (int i = 0; i < limit && rc == 0; i++) {
-		PopplerPage *page = poppler_document_get_page(pd, i);
+		PopplerPage *page = pp.document_get_page(pd, i);
 		if (!page)
 			continue;
 		rc = extract_page(page, i + 1, sz, d);
-		g_object_unref(page);
+		pp.object_unref(page);
 	}
 	if (rc == 0) {
 		d->npages = limit;
-		title = poppler_document_get_title(pd);
+		title = pp.document_get_title(pd);
 		if (title && *title)
 			rc = doc_set_title(d, title);
-		g_free(title);
+		pp.free(title);
 	}
 	free(sz);
-	g_object_unref(pd);
-	g_bytes_unref(bytes);
+	pp.object_unref(pd);
+	pp.bytes_unref(bytes);
 	if (rc)
 		return rc == DOCENT_ENOMEM ? docent_error_set(rc, "out of memory reading the PDF") : rc;
 	if (d->nblocks == 0 && !has_eof_marker(data, n))
