@@ -7,7 +7,8 @@
  *
  *  1. The query is turned into "w1" OR "w2" OR ... (each word quoted, so no
  *     input can be an FTS5 syntax error), stop words dropped, repeats
- *     counted as query term frequency, at most MAX_TERMS distinct words.
+ *     counted as query term frequency, at most MAX_TERMS distinct words;
+ *     a number in groups of three digits ("2,000") is one phrase term.
  *  2. One statement, SELECT docent_rank(chunks_fts, ?) ... MATCH ? LIMIT 1,
  *     reaches FTS5's auxiliary function API. On its only call, docent_rank
  *     walks every phrase's postings with xQueryPhrase and records (rowid,
@@ -118,6 +119,43 @@ static int fts_expr(const termlist *terms, size_t first, size_t step, termlist *
 	return rc;
 }
 
+static int is_digit(char c)
+{
+	return c >= '0' && c <= '9';
+}
+
+/*
+ * A number written in groups of three digits ("2,000", "1.234.567",
+ * "12,500") starting with the word query[a, b): the tokenizer splits it
+ * at the separators, so it is searched for as a phrase of its groups
+ * ("2 000"), which matches it in the text however it is separated, rather
+ * than as the words "2" and "000" anywhere. Writes the phrase to `w` and
+ * returns where the number ends, or 0 when no group follows.
+ */
+static size_t digit_groups(const char *query, size_t n, size_t a, size_t b, dbuf *w)
+{
+	size_t end = b;
+
+	if (b - a > 3)
+		return 0;
+	for (size_t i = a; i < b; i++)
+		if (!is_digit(query[i]))
+			return 0;
+	while (end + 4 <= n && (query[end] == ',' || query[end] == '.') &&
+	       is_digit(query[end + 1]) && is_digit(query[end + 2]) && is_digit(query[end + 3]) &&
+	       (end + 4 == n || !is_digit(query[end + 4])))
+		end += 4;
+	if (end == b)
+		return 0;
+	dbuf_reset(w);
+	if (dbuf_append(w, query + a, b - a))
+		return 0;
+	for (size_t i = b; i < end; i += 4)
+		if (dbuf_putc(w, ' ') || dbuf_append(w, query + i + 1, 3))
+			return 0;
+	return end;
+}
+
 /*
  * Splits `query` into words and fills *terms (stop words dropped unless only
  * stop words are there) and `fts` with the FTS5 expression. Leaves both
@@ -127,11 +165,16 @@ static int query_build(const char *query, termlist *terms, dbuf *fts)
 {
 	termlist stop = { DBUF_INIT, { 0 }, { 0 }, 0 };
 	dbuf w = DBUF_INIT;
-	size_t n = strlen(query), pos = 0, a, b;
+	size_t n = strlen(query), pos = 0, a, b, end;
 	int rc = 0;
 
 	while (rc == 0 && text_next_word(query, n, pos, &a, &b)) {
 		pos = b;
+		if ((end = digit_groups(query, n, a, b, &w)) != 0) {
+			pos = end;
+			rc = termlist_add(terms, w.data, w.len);
+			continue;
+		}
 		dbuf_reset(&w);
 		if ((rc = text_casefold(query + a, b - a, &w)) != 0 || !w.data)
 			break;

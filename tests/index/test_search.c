@@ -112,6 +112,37 @@ static void test_search__snippet_marks(void **state)
 	store_hits_free(h, n);
 }
 
+/* "2,000" is tokenized "2" "000": the query searches it as that phrase,
+ * so it finds the number however it is separated, and not a chunk that
+ * merely has a 2 and a 000 somewhere. */
+static void test_search__grouped_numbers(void **state)
+{
+	fx *f = *state;
+	store_search_params p = store_search_default_params();
+	store_hit *h;
+	size_t n;
+
+	put_text(f->s, f->coll, "/sales.txt", "Sales reached 2,000 units and 1.250.000 euros.");
+	put_text(f->s, f->coll, "/codes.txt", "Form 2 uses code 000 for 250 items.");
+	put_text(f->s, f->coll, "/spaced.txt", "A budget of 2 000 euros.");
+	search(f->s, "2,000", &p, &h, &n);
+	assert_int_equal(n, 2);
+	assert_true(strcmp(h[0].path, "/codes.txt") != 0 && strcmp(h[1].path, "/codes.txt") != 0);
+	/* the phrase is marked whole */
+	assert_non_null(strstr(h[0].snippet, "[2 000]") ? h[1].snippet : h[0].snippet);
+	assert_non_null(strstr(strstr(h[0].snippet, "[2 000]") ? h[1].snippet : h[0].snippet,
+			       "[2,000]"));
+	store_hits_free(h, n);
+	search(f->s, "1,250,000 euros", &p, &h, &n);
+	assert_true(n >= 1);
+	assert_string_equal(h[0].path, "/sales.txt");
+	store_hits_free(h, n);
+	/* a lone number stays a word, and finds a group too */
+	search(f->s, "250", &p, &h, &n);
+	assert_int_equal(n, 2);
+	store_hits_free(h, n);
+}
+
 static void test_search__hostile_queries(void **state)
 {
 	fx *f = *state;
@@ -346,6 +377,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_search__ranking, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_search__collection_filter, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_search__snippet_marks, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_search__grouped_numbers, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_search__hostile_queries, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_search__agrees_with_fts5_bm25, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_search__follows_writes, setup, teardown),
