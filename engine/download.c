@@ -4,8 +4,8 @@
  */
 #include "engine/download.h"
 #include "core/error.h"
-#include "engine/curl_lib.h"
 #include "core/hash.h"
+#include "engine/curl_lib.h"
 
 #include <errno.h>
 #include <fcntl.h>
