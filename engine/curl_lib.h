@@ -4,8 +4,8 @@
  *
  * libcurl brings 28 shared libraries (GnuTLS, Kerberos, LDAP, SSH, ...):
  * linked, they took 6 ms at the start of every command, while most
- * commands never open a connection. The functions docent calls are in
- * `curl_fn`, typed from curl's own header.
+ * commands never open a connection (core/dynlib.h). The functions docent
+ * calls are in `curl_fn`, typed from curl's own header.
  */
 #ifndef DOCENT_ENGINE_CURL_LIB_H
 #define DOCENT_ENGINE_CURL_LIB_H
@@ -13,6 +13,7 @@
 #include <curl/curl.h>
 
 typedef struct curl_lib {
+	__typeof__(&curl_global_init) global_init;
 	__typeof__(&curl_easy_init) easy_init;
 	__typeof__(&curl_easy_setopt) easy_setopt;
 	__typeof__(&curl_easy_getinfo) easy_getinfo;

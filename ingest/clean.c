@@ -295,9 +295,9 @@ static int match_error(int rc, const char *what)
  * than PCRE2 can, since it would stop at every space; the pattern still
  * decides what matches. Each must never skip a possible match start.
  */
-static int is_ascii_space(unsigned char c)
+static int is_space(char ch)
 {
-	return c == ' ' || (c >= '\t' && c <= '\r');
+	return ch == ' ' || ch == '\n' || ch == '\t' || ch == '\r' || ch == '\f' || ch == '\v';
 }
 
 /* re_ws_para: white space other than a single plain space. A byte above
@@ -307,10 +307,9 @@ static size_t skip_ws_para(const char *s, size_t n, size_t at)
 	for (; at < n; at++) {
 		unsigned char c = (unsigned char)s[at];
 		if (c == ' ') {
-			if (at + 1 < n && (is_ascii_space((unsigned char)s[at + 1]) ||
-					   (unsigned char)s[at + 1] >= 0x80))
+			if (at + 1 < n && (is_space(s[at + 1]) || (unsigned char)s[at + 1] >= 0x80))
 				return at;
-		} else if (c >= 0x80 || is_ascii_space(c)) {
+		} else if (c >= 0x80 || is_space((char)c)) {
 			return at;
 		}
 	}
@@ -433,10 +432,6 @@ typedef struct edge_line {
 	int removable;    /* 0 for a page-number block, already dropped */
 } edge_line;
 
-static int is_space(char ch)
-{
-	return ch == ' ' || ch == '\n' || ch == '\t' || ch == '\r' || ch == '\f' || ch == '\v';
-}
 
 /* first[p] and last[p]: the first and last kept block on page p, or -1. */
 static void page_edges(const doc *d, const span *sp, long *first, long *last)

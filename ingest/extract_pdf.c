@@ -11,7 +11,7 @@
  * a paragraph stay joined with '\n'; the cleaner dehyphenates and collapses
  * them later. Every block carries its 1-based page number.
  *
- * poppler-glib is loaded (dlopen) when the first PDF comes, not linked:
+ * poppler-glib is loaded (core/dynlib.h) when the first PDF comes, not linked:
  * with its GLib, cairo, fontconfig and NSS it is half of docent's shared
  * libraries, and loading them took 16 ms at the start of every command,
  * `docent search` included. Its functions are called through `pp`, typed
@@ -23,11 +23,11 @@
  * global parameters on the first call, so creation is serialised; each call
  * has its own document otherwise.
  */
+#include "core/dynlib.h"
 #include "core/error.h"
 #include "core/text.h"
 #include "ingest/extract_int.h"
 
-#include <dlfcn.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -82,12 +82,11 @@ static void quiet_glib(void)
 	pp.log_set_default_handler(silent_log, NULL);
 }
 
-/* Loads poppler-glib once per process (never unloaded), or says why not
- * in load_error. */
+/* Loads poppler-glib once per process, or says why not in load_error. */
 static void load(void)
 {
-	static const struct { const char *name; size_t off; } fn[] = {
-#define FN(field, sym) { #sym, offsetof(__typeof__(pp), field) }
+#define FN(field, sym) DYNLIB_SYM(__typeof__(pp), field, sym)
+	static const dynlib_sym fn[] = {
 		FN(document_new_from_bytes, poppler_document_new_from_bytes),
 		FN(document_get_n_pages, poppler_document_get_n_pages),
 		FN(document_get_page, poppler_document_get_page),
@@ -102,25 +101,12 @@ static void load(void)
 		FN(object_unref, g_object_unref),
 		FN(log_set_handler, g_log_set_handler),
 		FN(log_set_default_handler, g_log_set_default_handler),
-#undef FN
 	};
-	void *h = dlopen(POPPLER_GLIB_SONAME, RTLD_NOW | RTLD_LOCAL);
-
-	if (!h) {
-		snprintf(load_error, sizeof load_error,
-			 "cannot read PDF files: the poppler-glib library is missing (%s); install "
-			 "it (Debian: apt-get install libpoppler-glib8)", dlerror());
+#undef FN
+	if (dynlib_load(POPPLER_GLIB_SONAME, "cannot read PDF files", "libpoppler-glib8", fn,
+			sizeof fn / sizeof *fn, &pp) != 0) {
+		snprintf(load_error, sizeof load_error, "%s", docent_error_message());
 		return;
-	}
-	for (size_t i = 0; i < sizeof fn / sizeof *fn; i++) {
-		void *f = dlsym(h, fn[i].name);
-		if (!f) {
-			snprintf(load_error, sizeof load_error,
-				 "cannot read PDF files: %s has no %s (an unexpected version)",
-				 POPPLER_GLIB_SONAME, fn[i].name);
-			return;
-		}
-		memcpy((char *)&pp + fn[i].off, &f, sizeof f);
 	}
 	quiet_glib();
 }

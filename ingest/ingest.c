@@ -195,12 +195,11 @@ static void report_batch(batch_log *log, const ingest_params *p, ingest_summary 
 static int commit_batch(store *s, batch_log *log, const ingest_params *p, ingest_summary *sum)
 {
 	int rc = store_batch_commit(s);
-	char why[128];
 
-	snprintf(why, sizeof why, "not saved: %s", rc ? docent_strerror(rc) : "");
 	if (rc) {
 		/* the callbacks may set errors of their own */
-		char *msg = strdup(docent_error_message());
+		char *msg = strdup(docent_error_message()), why[128];
+		snprintf(why, sizeof why, "not saved: %s", docent_strerror(rc));
 		report_batch(log, p, sum, rc, why);
 		if (msg)
 			docent_error_set(rc, "%s", msg);
