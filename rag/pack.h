@@ -1,0 +1,84 @@
+/*
+ * pack.h - the evidence handed to a language model: from ranked passages
+ * to a short, numbered context under a token budget.
+ *
+ * On a CPU the prompt is the wait (a 0.5B model reads 130-150 tokens/s on
+ * two cores), so the context must be small and right. The packer scores
+ * the units of each retrieved passage (sentences; table rows, which stay
+ * whole with their table's header row) against the question, keeps the
+ * best ones with a little of their neighbourhood, and lays them out as
+ * numbered items, one per passage they came from, in rank order, until the
+ * budget is spent. Each item keeps what a citation needs: the passage's
+ * path, page, heading, and the byte range in the document's extracted text
+ * that the kept text spans.
+ *
+ * The same scores serve the extractive answer (no language model: the
+ * best units, cited) and the weak-evidence test (nothing bears on the
+ * question).
+ *
+ * Ownership: pack_evidence() fills an array the caller frees with
+ * pack_items_free(); strings in an item are owned by it. Thread-safe: no
+ * shared state beyond the sentence splitter's compiled patterns.
+ */
+#ifndef DOCENT_RAG_PACK_H
+#define DOCENT_RAG_PACK_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "index/store.h"
+
+/* Counts the tokens of text[0..n) as the model will see them. */
+typedef size_t (*pack_count_fn)(void *ctx, const char *text, size_t n);
+
+typedef struct pack_params {
+	size_t budget_tokens;   /* the whole context's tokens (default: see pack.c) */
+	size_t max_items;       /* at most this many numbered items (default 8) */
+	int whole_passages;     /* 1: pack whole passages, no sentence selection */
+	pack_count_fn count;    /* NULL: an estimate from words and punctuation */
+	void *count_ctx;
+} pack_params;
+
+pack_params pack_default_params(void);
+
+/* One unit of evidence (a sentence or a table row) inside an item. */
+typedef struct pack_unit {
+	size_t off, len;        /* the unit's text: item.text[off, off+len) */
+	int64_t start_byte, end_byte; /* where it is in the document's text */
+	double score;           /* how well it answers the question (>= 0) */
+} pack_unit;
+
+/* One numbered item of the context: the kept text of one passage. */
+typedef struct pack_item {
+	int n;                  /* 1-based number, as cited: [n] */
+	size_t hit;             /* the passage it came from: index into hits */
+	int64_t chunk_id, doc_id;
+	char *path, *title, *heading; /* copied from the hit; title, heading may be NULL */
+	int page_start, page_end;     /* 0 when no pages */
+	char *text;             /* the kept units in document order, gaps shown as " … " */
+	int64_t start_byte, end_byte; /* the span of the kept text in the document's text */
+	size_t tokens;          /* of text, by the counter */
+	double score;           /* the best unit's score */
+	pack_unit *units;
+	size_t nunits;
+} pack_item;
+
+/*
+ * Packs the evidence for `question` from hits[0..nhits) (ranked, best
+ * first, each with its text and byte range). Items are numbered from 1 in
+ * the order they are laid out. Hits whose units do not bear on the
+ * question at all may be left out. Returns 0 (possibly no items) or
+ * DOCENT_ENOMEM.
+ */
+int pack_evidence(const char *question, const store_hit *hits, size_t nhits,
+		  const pack_params *p, pack_item **out, size_t *n);
+void pack_items_free(pack_item *items, size_t n);
+
+/*
+ * How much of the question the evidence covers, from 0 (nothing: no
+ * content word of the question occurs in any item) to 1; used to tell
+ * weak evidence from real evidence.
+ */
+double pack_coverage(const char *question, const pack_item *items, size_t n);
+
+#endif
