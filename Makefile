@@ -40,7 +40,7 @@ CLI_SRC  := $(sort $(wildcard cli/*.c))
 TEST_SRC := $(sort $(wildcard tests/*/test_*.c))
 BENCH_SRC := $(sort $(wildcard bench/*.c))
 
-LIB_OBJ  := $(LIB_SRC:%.c=$(BUILD)/obj/%.o)
+LIB_OBJ  := $(LIB_SRC:%.c=$(BUILD)/obj/%.o) $(BUILD)/obj/gen/prompts.o
 
 # FAISS through its C API. Debian's libfaiss-dev has the C API headers but
 # no C API library: then index/faiss_c_shim.cpp provides the functions
@@ -88,6 +88,26 @@ $(BUILD)/gen/catalogue.c: config/models.conf
 	   echo ';'; } >$@
 
 $(BUILD)/obj/catalogue.o: $(BUILD)/gen/catalogue.c
+	$(CC) $(CFLAGS) -c $< -o $@
+
+# The prompt templates (config/prompts/NAME.txt) are built into the library
+# (rag/prompt.c looks them up by name).
+PROMPTS := $(sort $(wildcard config/prompts/*.txt))
+$(BUILD)/gen/prompts.c: $(PROMPTS)
+	@mkdir -p $(@D)
+	@{ echo '/* generated from config/prompts/ */'; \
+	   echo 'typedef struct { const char *name, *text; } prompt_entry;'; \
+	   echo 'extern const prompt_entry docent_prompt_table[];'; \
+	   echo 'const prompt_entry docent_prompt_table[] = {'; \
+	   for f in $(PROMPTS); do \
+	     printf '{ "%s",\n' "$$(basename $$f .txt)"; \
+	     sed -e 's/\\/\\\\/g' -e 's/"/\\"/g' -e 's/^/"/' -e 's/$$/\\n"/' $$f; \
+	     echo '},'; \
+	   done; \
+	   echo '{ 0, 0 } };'; } >$@
+
+$(BUILD)/obj/gen/prompts.o: $(BUILD)/gen/prompts.c
+	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) -c $< -o $@
 
 $(LIB): $(LIB_OBJ)

@@ -14,6 +14,7 @@
 
 #include "config/config.h"
 #include "engine/embedder.h"
+#include "engine/generator.h"
 #include "index/store.h"
 
 #define DOCENT_VERSION "0.1.0"
@@ -52,6 +53,42 @@ char *cli_model_path(cli *c, const char *spec);
  * error printed) when it cannot be opened. */
 embedder *cli_embedder(cli *c, int *status);
 
+/* Opens the configured language model (engine.chat_model, or --model set
+ * into it). NULL with *status CLI_OK when none is configured; NULL with
+ * *status CLI_FAIL (the error printed) when it cannot be opened. */
+generator *cli_generator(cli *c, int *status);
+
+/*
+ * The terminal (cli/term.c). Colour and OSC 8 links only on a terminal,
+ * never with NO_COLOR set or TERM=dumb; the width from the terminal, else
+ * $COLUMNS, else 80 (at most 100, for reading).
+ */
+typedef struct cli_term {
+	int tty;     /* stdout is a terminal */
+	int color;   /* bold and dim allowed */
+	int links;   /* OSC 8 hyperlinks allowed */
+	int width;   /* columns to wrap at; 0: no wrapping (not a terminal) */
+} cli_term;
+
+void cli_term_detect(cli_term *t);
+
+/* Word wrapping of streamed text at t->width, lines indented by `indent`. */
+typedef struct cli_wrap {
+	FILE *out;
+	int width, indent, col;
+	char word[256];
+	size_t nword;
+	int word_cols;
+} cli_wrap;
+
+void cli_wrap_init(cli_wrap *w, FILE *out, int width, int indent);
+void cli_wrap_put(cli_wrap *w, const char *s, size_t n);
+void cli_wrap_end(cli_wrap *w);
+
+/* Writes `label` as a link to the file at path (file://, #page=N for a
+ * PDF page when page > 0) when links are allowed, else just the label. */
+void cli_put_link(FILE *out, const cli_term *t, const char *path, int page, const char *label);
+
 /* Prints "docent: <what>: <last error message>" to stderr; returns CLI_FAIL. */
 int cli_fail(int rc, const char *what);
 
@@ -81,6 +118,7 @@ int cmd_generate(cli *c, int argc, char **argv);
 int cmd_models(cli *c, int argc, char **argv);
 int cmd_pull(cli *c, int argc, char **argv);
 int cmd_reindex(cli *c, int argc, char **argv);
+int cmd_ask(cli *c, int argc, char **argv);
 void help_init(FILE *out);
 void help_ingest(FILE *out);
 void help_search(FILE *out);
@@ -93,6 +131,7 @@ void help_generate(FILE *out);
 void help_models(FILE *out);
 void help_pull(FILE *out);
 void help_reindex(FILE *out);
+void help_ask(FILE *out);
 
 /*
  * Ctrl-C for long work: after cli_interrupt_catch() the first Ctrl-C sets

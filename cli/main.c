@@ -20,6 +20,7 @@ static const cli_command COMMANDS[] = {
 	{ "init", "create the data directory and database", cmd_init, help_init, 0 },
 	{ "ingest", "add files and folders to a collection", cmd_ingest, help_ingest, 0 },
 	{ "search", "search the documents in natural language", cmd_search, help_search, 0 },
+	{ "ask", "answer a question from the documents, with cited sources", cmd_ask, help_ask, 0 },
 	{ "reindex", "embed chunks and rebuild vector indexes (after a model change)",
 	  cmd_reindex, help_reindex, 0 },
 	{ "docs", "list documents", cmd_docs, help_docs, 0 },

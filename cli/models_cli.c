@@ -63,3 +63,29 @@ embedder *cli_embedder(cli *c, int *status)
 	}
 	return e;
 }
+
+generator *cli_generator(cli *c, int *status)
+{
+	generator_params gp;
+	gen_options go;
+	generator *g = NULL;
+	char *path;
+	int rc;
+
+	*status = CLI_OK;
+	config_generator_params(c->cfg, &gp, &go);
+	if (!gp.model || !gp.model[0])
+		return NULL;
+	if (!(path = cli_model_path(c, gp.model))) {
+		*status = cli_fail(DOCENT_ENOMEM, NULL);
+		return NULL;
+	}
+	gp.model = path;
+	rc = generator_open(&g, &gp);
+	free(path);
+	if (rc) {
+		*status = cli_fail(rc, NULL);
+		return NULL;
+	}
+	return g;
+}

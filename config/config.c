@@ -5,6 +5,7 @@
 #include "config/config.h"
 #include "core/buf.h"
 #include "core/error.h"
+#include "rag/prompt.h"
 
 #include <ctype.h>
 #include <errno.h>
@@ -51,6 +52,10 @@ static const keydef KEYS[] = {
 	{ "search.rrf_k", T_REAL, "60", "reciprocal rank fusion constant: higher flattens rank differences" },
 	{ "search.keyword_weight", T_REAL, "1", "weight of the keyword (BM25) list in fusion" },
 	{ "search.dense_weight", T_REAL, "1", "weight of the dense (embedding) list in fusion" },
+	{ "answer.passages", T_INT, "20", "passages retrieved for an answer, before packing" },
+	{ "answer.min_coverage", T_REAL, "0.34", "share of the question's words the evidence must hold, else no answer" },
+	{ "answer.extractive_sentences", T_INT, "3", "sentences in an answer made without a language model" },
+	{ "answer.prompts_dir", T_STR, "", "folder of prompt templates that replace the built-in ones (default $XDG_CONFIG_HOME/docent/prompts)" },
 	{ "engine.chat_model", T_STR, "", "language model: a GGUF path or URL#model (env DOCENT_CHAT_MODEL)" },
 	{ "engine.embed_model", T_STR, "", "embedding model: a GGUF path or URL#model (env DOCENT_EMBED_MODEL)" },
 	{ "engine.query_prefix", T_STR, "", "text put before each query before embedding (e.g. \"search_query: \")" },
@@ -598,4 +603,66 @@ void config_store_params(const config *c, store_params *p)
 {
 	*p = store_default_params();
 	p->tokenizer = config_get(c, "store.tokenizer");
+}
+
+void config_answer_params(const config *c, answer_params *p)
+{
+	gen_options go;
+	generator_params gp;
+
+	*p = answer_default_params();
+	config_retrieve_params(c, &p->retrieve);
+	p->retrieve.search.k = (size_t)get_int(c, "answer.passages");
+	config_generator_params(c, &gp, &go);
+	p->gen = go;
+	p->min_coverage = strtod(config_get(c, "answer.min_coverage"), NULL);
+	p->extractive_units = (int)get_int(c, "answer.extractive_sentences");
+}
+
+char *config_prompts_dir(const config *c)
+{
+	const char *d = config_get(c, "answer.prompts_dir");
+	const char *x = getenv("XDG_CONFIG_HOME"), *home = getenv("HOME");
+	char *out = NULL;
+
+	if (d[0])
+		return strdup(d);
+	if (x && x[0])
+		return asprintf(&out, "%s/docent/prompts", x) < 0 ? NULL : out;
+	return asprintf(&out, "%s/.config/docent/prompts", home ? home : ".") < 0 ? NULL : out;
+}
+
+int config_prompt(const config *c, const char *name, char **out)
+{
+	char *dir = config_prompts_dir(c), *path = NULL;
+	const char *builtin = prompt_builtin(name);
+	FILE *f;
+	int rc = 0;
+
+	*out = NULL;
+	if (!dir || asprintf(&path, "%s/%s.txt", dir, name) < 0) {
+		free(dir);
+		return docent_error_set(DOCENT_ENOMEM, "out of memory");
+	}
+	if ((f = fopen(path, "r")) != NULL) {
+		dbuf b = DBUF_INIT;
+		char buf[4096];
+		size_t n;
+		while ((n = fread(buf, 1, sizeof buf, f)) > 0 && rc == 0)
+			rc = dbuf_append(&b, buf, n);
+		if (ferror(f))
+			rc = docent_error_set(DOCENT_EIO, "cannot read the prompt template %s", path);
+		fclose(f);
+		if (rc == 0 && !(*out = dbuf_detach(&b, NULL)))
+			rc = DOCENT_ENOMEM;
+		dbuf_free(&b);
+	} else if (builtin) {
+		if (!(*out = strdup(builtin)))
+			rc = DOCENT_ENOMEM;
+	} else {
+		rc = docent_error_set(DOCENT_ENOTFOUND, "no prompt template named %s", name);
+	}
+	free(dir);
+	free(path);
+	return rc;
 }

@@ -29,6 +29,7 @@
 #include "index/store.h"
 #include "index/vectors.h"
 #include "ingest/ingest.h"
+#include "rag/answer.h"
 #include "rag/retrieve.h"
 
 typedef struct config config;
@@ -91,6 +92,17 @@ void config_embedder_params(const config *c, embedder_params *out);
 void config_vindex_params(const config *c, vindex_params *out);
 /* The language model and its sampling settings (engine.*). */
 void config_generator_params(const config *c, generator_params *p, gen_options *o);
+
+/* Answers (answer.*), over the retrieval and generation settings. */
+void config_answer_params(const config *c, answer_params *out);
+
+/* The folder of prompt templates that replace the built-in ones
+ * (answer.prompts_dir). Caller frees; NULL when out of memory. */
+char *config_prompts_dir(const config *c);
+
+/* The prompt template `name` ("ask_system"...): the file NAME.txt in the
+ * prompts folder when there is one, else the built-in one. Caller frees. */
+int config_prompt(const config *c, const char *name, char **out);
 
 /* Parses sizes like "100MB", "512k", "2 GiB", "1000" (bytes). */
 int config_parse_size(const char *s, uint64_t *out);

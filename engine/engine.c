@@ -218,3 +218,20 @@ const char *generator_model_id(const generator *g)
 {
 	return g ? g->model_id : "";
 }
+
+int generator_wrap(generator **out, const generator_ops *ops, void *self, const char *model_id)
+{
+	generator *g;
+
+	*out = NULL;
+	if (!ops || !ops->chat || !ops->complete || !ops->free || !model_id)
+		return docent_error_set(DOCENT_EINVAL, "a generator needs chat, complete and "
+					"free functions and a model id");
+	if (!(g = calloc(1, sizeof *g)))
+		return docent_error_set(DOCENT_ENOMEM, "out of memory");
+	g->ops = ops;
+	g->self = self;
+	snprintf(g->model_id, sizeof g->model_id, "%s", model_id);
+	*out = g;
+	return 0;
+}

@@ -80,6 +80,10 @@ typedef struct generator_ops {
 } generator_ops;
 
 int generator_open(generator **out, const generator_params *params);
+
+/* A generator over a backend of the caller's (a test's, say): ops is
+ * borrowed for the handle's life; self is freed by ops->free with it. */
+int generator_wrap(generator **out, const generator_ops *ops, void *self, const char *model_id);
 void generator_free(generator *g);
 
 int generator_chat(generator *g, const chat_message *msgs, size_t n, const gen_options *o,

@@ -4,7 +4,7 @@
 # standard library only). The outputs are deterministic and committed, so the
 # demo itself never needs Python; run this only after editing a source.
 #
-#   sh examples/src/build.sh
+#   sh scripts/examples-src/build.sh
 set -eu
 
 here=$(cd "$(dirname "$0")" && pwd)

@@ -1,0 +1,176 @@
+#!/bin/sh
+# test_ask.sh - `docent ask`: extractive answers without a model, the
+# weak-evidence path, citation checking against a scripted OpenAI-compatible
+# server on 127.0.0.1 (a citation of a passage that does not exist, an
+# answer citing none, streaming, Ctrl-C), --json, terminal output, and an
+# answer from the tiny in-process model.
+. "$(dirname "$0")/lib.sh"
+
+# ok TEXT COMMAND...: exits 0, prints TEXT, and no sanitizer report
+ok() {
+	_text=$1
+	shift
+	_o=$("$@" 2>&1)
+	_s=$?
+	printf '%s\n' "$_o"
+	[ "$_s" -eq 0 ] || { echo "exit status $_s"; return 1; }
+	if printf '%s' "$_o" | grep -E -q 'Sanitizer|runtime error:'; then echo "sanitizer report"; return 1; fi
+	printf '%s' "$_o" | grep -F -q -- "$_text" || { echo "output lacks: $_text"; return 1; }
+}
+
+# ok_lacks TEXT COMMAND...: exits 0 and does not print TEXT
+ok_lacks() {
+	_text=$1
+	shift
+	_o=$("$@" 2>&1)
+	_s=$?
+	printf '%s\n' "$_o"
+	[ "$_s" -eq 0 ] || { echo "exit status $_s"; return 1; }
+	if printf '%s' "$_o" | grep -E -q 'Sanitizer|runtime error:'; then echo "sanitizer report"; return 1; fi
+	if printf '%s' "$_o" | grep -F -q -- "$_text"; then echo "output has: $_text"; return 1; fi
+}
+
+# json_check PYTHON COMMAND...: exits 0 and the JSON on stdout passes the assertions
+json_check() {
+	_py=$1
+	shift
+	"$@" >"$TMP/.json" 2>"$TMP/.err"
+	_s=$?
+	cat "$TMP/.err"
+	[ "$_s" -eq 0 ] || { echo "exit status $_s"; return 1; }
+	if grep -E -q 'Sanitizer|runtime error:' "$TMP/.err"; then echo "sanitizer report"; return 1; fi
+	python3 -c "import json,sys; d=json.load(open(sys.argv[1])); $_py" "$TMP/.json" ||
+		{ cat "$TMP/.json"; return 1; }
+}
+
+D="$TMP/docs"
+mkdir -p "$D"
+cat >"$D/leave.md" <<'DOC'
+# Staff handbook
+
+## Parental leave
+
+Employees get 45 working days of parental leave at full pay. The leave can
+be taken in two parts within the child's first year.
+
+## Travel
+
+Hotels are booked through the travel desk. Meals are paid up to 40 euros a day.
+DOC
+cat >"$D/laptops.txt" <<'DOC'
+Every employee gets a laptop. A lost laptop must be reported to the service desk within one day.
+DOC
+
+t "ask --help" ok "Usage: docent ask" "$DOCENT" ask --help
+t "no question is a usage error" expect_status 2 "$DOCENT" ask
+t "no database says how to make one" contains "docent ingest" "$DOCENT" ask "parental leave"
+t "ingest" expect_status 0 "$DOCENT" ingest --no-embed "$D"
+
+Q="how many days of parental leave do employees get?"
+t "extractive answer without a model" ok "45 working days" "$DOCENT" ask "$Q"
+t "extractive answer is labelled" ok "Extractive answer" "$DOCENT" ask "$Q"
+t "extractive answer cites" ok "[1]" "$DOCENT" ask "$Q"
+t "sources list the path and byte range" ok "leave.md (bytes " "$DOCENT" ask "$Q"
+t "sources give the heading" ok "Parental leave" "$DOCENT" ask "$Q"
+t "extractive --json" json_check "
+assert d['mode'] == 'extractive', d['mode']
+assert '45 working days' in d['answer']
+c = d['citations'][0]
+for k in ('n', 'path', 'page', 'heading', 'start_byte', 'end_byte', 'text'): assert k in c, k
+assert c['path'].endswith('leave.md') and 'Parental leave' in c['heading']
+assert c['end_byte'] > c['start_byte']
+assert all('tokens' in x for x in d['context'])
+for k in ('retrieval_ms', 'packing_ms', 'first_token_ms', 'tokens_per_s'): assert k in d['timings'], k
+" "$DOCENT" ask --json "$Q"
+t "the cited byte range holds the cited text" json_check "
+import subprocess
+c = d['citations'][0]
+src = open(c['path'], encoding='utf-8').read().encode()
+first = c['text'].split(' … ')[0][:40].encode()
+assert first in src, (first, src)
+" "$DOCENT" ask --json "$Q"
+
+t "a question the documents do not answer" ok "do not answer" "$DOCENT" ask "who won the chess tournament in Reykjavik last winter?"
+t "no_evidence in --json" json_check "
+assert d['mode'] == 'no_evidence', d['mode']
+assert d['citations'] == []
+" "$DOCENT" ask --json "who won the chess tournament in Reykjavik last winter?"
+t "nothing at all matches" ok "do not answer" "$DOCENT" ask "zyxwv qwertz"
+
+# ---- a scripted model server ----
+python3 "$SRC/tests/cli/chat_server.py" "$TMP/port" "$TMP/reply" "$TMP/log" &
+SERVER=$!
+trap 'kill $SERVER 2>/dev/null; rm -rf "$TMP"' EXIT
+i=0
+while [ ! -s "$TMP/port" ] && [ $i -lt 50 ]; do sleep 0.1; i=$((i + 1)); done
+M="http://127.0.0.1:$(cat "$TMP/port")/v1#scripted"
+
+printf 'You get 45 working days [1]; see also [7].' >"$TMP/reply"
+t "generated answer keeps a valid citation" ok "45 working days [1]" "$DOCENT" ask --model "$M" "$Q"
+t "a citation of no passage is removed" ok_lacks "[7]" sh -c '"$0" ask --model "$1" "$2" 2>/dev/null' "$DOCENT" "$M" "$Q"
+t "the removal is reported" ok "removed citation of passage that does not exist: [7]" "$DOCENT" ask --model "$M" "$Q"
+t "the sources follow" ok "Sources:" "$DOCENT" ask --model "$M" "$Q"
+t "--no-stream gives the same answer" ok "45 working days [1]; see also ." "$DOCENT" ask --no-stream --model "$M" "$Q"
+t "generated --json" json_check "
+assert d['mode'] == 'generated', d['mode']
+assert d['answer'] == 'You get 45 working days [1]; see also .', d['answer']
+assert d['removed_citations'] == [7]
+assert [c['n'] for c in d['citations']] == [1]
+assert d['model']
+" "$DOCENT" ask --json --model "$M" "$Q"
+t "the prompt holds instructions, numbered passages and the question" sh -c '
+tail -1 "$0" | python3 -c "
+import json,sys
+r = json.loads(sys.stdin.read())
+m = r[\"messages\"]
+assert m[0][\"role\"] == \"system\" and \"cite\" in m[0][\"content\"], m[0]
+assert m[-1][\"role\"] == \"user\"
+u = m[-1][\"content\"]
+assert \"[1]\" in u and \"45 working days\" in u and \"Question: how many days\" in u, u
+assert r[\"stream\"] is True
+"' "$TMP/log"
+
+printf 'Employees get 45 working days.' >"$TMP/reply"
+t "an answer citing nothing says so" ok "cites no passage" "$DOCENT" ask --model "$M" "$Q"
+lines=$(wc -l <"$TMP/log")
+t "weak evidence does not ask the model" ok "do not answer" "$DOCENT" ask --model "$M" "who won the chess tournament in Reykjavik last winter?"
+t "... the server saw no request" sh -c '[ "$(wc -l <"$0")" -eq "$1" ]' "$TMP/log" "$lines"
+
+printf 'A slow answer that goes on and on and on and on and on and on [1].' >"$TMP/reply"
+printf '0.3' >"$TMP/reply.delay"
+"$DOCENT" ask --model "$M" "$Q" >"$TMP/slow.out" 2>&1 &
+ASK=$!
+sleep 1.5
+kill -INT $ASK
+start=$(date +%s)
+wait $ASK
+status=$?
+took=$(( $(date +%s) - start ))
+t "Ctrl-C stops the answer with status 130" sh -c '[ "$0" -eq 130 ]' "$status"
+t "... within a second or two" sh -c '[ "$0" -le 2 ]' "$took"
+rm -f "$TMP/reply.delay"
+
+t "a server that is down is a clear error" contains "check that the server is running" \
+	"$DOCENT" ask --model "http://127.0.0.1:9/v1#x" "$Q"
+t "a server that is down fails" expect_status 1 "$DOCENT" ask --model "http://127.0.0.1:9/v1#x" "$Q"
+
+# ---- the terminal ----
+if command -v script >/dev/null 2>&1; then
+	printf 'You get 45 working days [1].' >"$TMP/reply"
+	t "on a terminal paths are OSC 8 links" sh -c 'TERM=xterm script -qec "$0 ask --model $1 \"$2\"" /dev/null | grep -q "]8;;file://"' "$DOCENT" "$M" "$Q"
+	t "NO_COLOR: no escape sequences" sh -c 'NO_COLOR=1 TERM=xterm script -qec "$0 ask --model $1 \"$2\"" /dev/null | grep -q "$(printf "\033")" && exit 1; exit 0' "$DOCENT" "$M" "$Q"
+	t "TERM=dumb: no escape sequences" sh -c 'TERM=dumb script -qec "$0 ask --model $1 \"$2\"" /dev/null | grep -q "$(printf "\033")" && exit 1; exit 0' "$DOCENT" "$M" "$Q"
+fi
+
+# ---- the tiny in-process model (random weights: the text is noise) ----
+T="$SRC/build/models/tiny-chat.gguf"
+if [ -f "$T" ]; then
+	t "an answer from the in-process model" json_check "
+assert d['mode'] == 'generated', d['mode']
+assert d['prompt_tokens'] > 0 and d['completion_tokens'] > 0
+" "$DOCENT" ask --json -n 8 --model "$T" "$Q"
+else
+	echo "missing $T: run 'make tiny-models'"; exit 1
+fi
+
+finish
