@@ -11,6 +11,7 @@
 #include <getopt.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 void help_ask(FILE *out)
 {
@@ -41,6 +42,13 @@ void help_ask(FILE *out)
 		"Ctrl-C stops the answer; the exit status is then 130.\n"
 		"Exit status: 0 answered (also when the documents do not answer the\n"
 		"question), 1 failure, 2 usage error, 130 interrupted.\n");
+}
+
+static double now_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
 }
 
 typedef struct ask_out {
@@ -75,7 +83,8 @@ static json_t *item_json(const pack_item *it, int with_tokens)
 	return o;
 }
 
-static json_t *answer_json(const char *question, const answer_result *r, const char *model)
+static json_t *answer_json(const char *question, const answer_result *r, const char *model,
+			   double load_ms)
 {
 	json_t *cites = json_array(), *ctx = json_array(), *invalid = json_array(), *out;
 
@@ -99,8 +108,8 @@ static json_t *answer_json(const char *question, const answer_result *r, const c
 		return NULL;
 	json_object_set_new(out, "model", model ? json_string(model) : json_null());
 	json_object_set_new(out, "timings", json_pack(
-		"{s:f, s:f, s:f, s:f, s:f, s:f, s:f}",
-		"retrieval_ms", r->timings.retrieve_ms, "rerank_ms", r->timings.rerank_ms,
+		"{s:f, s:f, s:f, s:f, s:f, s:f, s:f, s:f}",
+		"model_load_ms", load_ms, "retrieval_ms", r->timings.retrieve_ms, "rerank_ms", r->timings.rerank_ms,
 		"packing_ms", r->timings.pack_ms, "first_token_ms", r->timings.first_token_ms,
 		"generation_ms", r->timings.generate_ms, "total_ms", r->timings.total_ms,
 		"tokens_per_s", r->timings.tokens_per_s));
@@ -211,6 +220,7 @@ int cmd_ask(cli *c, int argc, char **argv)
 	embedder *emb = NULL;
 	generator *gen = NULL;
 	answerer *a = NULL;
+	double load_ms;
 
 	while ((opt = getopt_long(argc, argv, "c:k:m:n:", opts, NULL)) != -1) {
 		switch (opt) {
@@ -279,8 +289,10 @@ int cmd_ask(cli *c, int argc, char **argv)
 		fprintf(stderr, "docent: keyword retrieval only\n");
 		status = CLI_OK;
 	}
+	load_ms = now_ms();
 	if (!extractive && (gen = cli_generator(c, &status)) == NULL && status)
 		goto done;
+	load_ms = now_ms() - load_ms;
 	if ((rc = answerer_open(&a, st, emb, gen, &vp)) != 0) {
 		status = cli_fail(rc, NULL);
 		goto done;
@@ -319,7 +331,8 @@ int cmd_ask(cli *c, int argc, char **argv)
 		fputc('\n', stderr);
 	}
 	if (json) {
-		status = cli_print_json(answer_json(q.data, &res, gen ? generator_model_id(gen) : NULL));
+		status = cli_print_json(answer_json(q.data, &res, gen ? generator_model_id(gen) : NULL,
+							 load_ms));
 	} else {
 		if (!out.stream) {
 			cli_wrap_put(&out.wrap, res.text, strlen(res.text));

@@ -69,7 +69,7 @@ generator *cli_generator(cli *c, int *status)
 	generator_params gp;
 	gen_options go;
 	generator *g = NULL;
-	char *path;
+	char *path, *cache;
 	int rc;
 
 	*status = CLI_OK;
@@ -81,8 +81,13 @@ generator *cli_generator(cli *c, int *status)
 		return NULL;
 	}
 	gp.model = path;
+	/* the model's state after the instructions, kept between commands */
+	if (asprintf(&cache, "%s/cache", config_data_dir(c->cfg)) < 0)
+		cache = NULL;
+	gp.prefix_cache_dir = cache;
 	rc = generator_open(&g, &gp);
 	free(path);
+	free(cache);
 	if (rc) {
 		*status = cli_fail(rc, NULL);
 		return NULL;

@@ -13,6 +13,15 @@
  * callback asks to stop. Text is held back while it might be the start of
  * a stop string or ends inside a UTF-8 character, so the caller never sees
  * a stop string or half a character.
+ *
+ * Across processes (generator_params.prefix_cache_dir): each call's prompt
+ * tokens are written to KEY.last; a call whose prompt starts with the same
+ * tokens as the last one (the instructions, the template's preamble)
+ * decodes that shared prefix first and saves the model's state after it
+ * to KEY.kv; a fresh process loads KEY.kv and decodes only the rest. KEY
+ * names the model file (path, size, mtime) and the context size. `docent
+ * ask` is one process per question, so this is what lets it skip reading
+ * its instructions every time.
  */
 #include "engine/engine_int.h"
 #include "core/buf.h"
@@ -22,13 +31,20 @@
 #include <ggml-cpu.h>
 #include <llama.h>
 
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
+#include <unistd.h>
 
 #define MAX_CONTEXT 8192
 #define PENALTY_LAST_N 64
+/* a shared prefix shorter than this is not worth a file */
+#define PREFIX_MIN_TOKENS 16
+/* prompt tokens remembered in KEY.last */
+#define PREFIX_MAX_TOKENS 4096
 
 typedef struct gen_llama {
 	struct llama_model *model;
@@ -44,6 +60,7 @@ typedef struct gen_llama {
 	size_t toks_cap;
 	struct llama_batch batch;
 	struct ggml_threadpool *pool; /* the context's threads */
+	char prefix_base[4200]; /* "DIR/KEY" of the prefix cache files, or "" */
 } gen_llama;
 
 /* The state of one generation call. */
@@ -212,6 +229,90 @@ static struct llama_sampler *make_sampler(gen_llama *g, const gen_options *o)
 	return s;
 }
 
+/* ---- the prompt prefix kept across processes ---- */
+
+/* Reads KEY.last into toks (at most cap); returns the count, 0 when none. */
+static int prefix_last_read(const gen_llama *g, int32_t *toks, int cap)
+{
+	char path[4300];
+	FILE *f;
+	int n;
+
+	snprintf(path, sizeof path, "%s.last", g->prefix_base);
+	if (!(f = fopen(path, "rb")))
+		return 0;
+	n = (int)fread(toks, sizeof *toks, (size_t)cap, f);
+	fclose(f);
+	return n;
+}
+
+/* Writes a file through a temporary name and a rename, so that a reader
+ * never sees half of it; failures are ignored (a cache). */
+static void prefix_last_write(const gen_llama *g, const int32_t *toks, int n)
+{
+	char path[4300], tmp[4400];
+	FILE *f;
+
+	snprintf(path, sizeof path, "%s.last", g->prefix_base);
+	snprintf(tmp, sizeof tmp, "%s.%ld.tmp", path, (long)getpid());
+	if (!(f = fopen(tmp, "wb")))
+		return;
+	if (n > PREFIX_MAX_TOKENS)
+		n = PREFIX_MAX_TOKENS;
+	if (fwrite(toks, sizeof *toks, (size_t)n, f) != (size_t)n || fclose(f) != 0 ||
+	    rename(tmp, path) != 0)
+		unlink(tmp);
+}
+
+/* In a fresh context, loads the saved prefix state when it starts the
+ * prompt, so that the caller's prefix match keeps it. */
+static void prefix_load(gen_llama *g)
+{
+	char path[4300];
+	size_t n = 0;
+
+	snprintf(path, sizeof path, "%s.kv", g->prefix_base);
+	if (access(path, R_OK) != 0)
+		return;
+	if (llama_state_seq_load_file(g->ctx, path, 0, g->cache, (size_t)g->n_ctx, &n) == 0) {
+		llama_memory_clear(llama_get_memory(g->ctx), true);
+		return;
+	}
+	g->ncache = (int)n;
+}
+
+static void prefix_save(gen_llama *g, int ntok)
+{
+	char path[4300], tmp[4400];
+
+	snprintf(path, sizeof path, "%s.kv", g->prefix_base);
+	snprintf(tmp, sizeof tmp, "%s.%ld.tmp", path, (long)getpid());
+	if (llama_state_seq_save_file(g->ctx, tmp, 0, g->cache, (size_t)ntok) == 0 ||
+	    rename(tmp, path) != 0)
+		unlink(tmp);
+}
+
+/* "DIR/KEY" for the model file and context; "" when the folder cannot be
+ * made. */
+static void prefix_setup(gen_llama *g, const char *dir)
+{
+	struct stat st;
+	uint64_t h = 1469598103934665603ULL; /* FNV-1a */
+	char key[4400];
+
+	g->prefix_base[0] = '\0';
+	if (!dir || !dir[0] || stat(g->path, &st) != 0)
+		return;
+	if (mkdir(dir, 0700) != 0 && errno != EEXIST)
+		return;
+	snprintf(key, sizeof key, "%s|%lld|%lld|%d", g->path, (long long)st.st_size,
+		 (long long)st.st_mtime, g->n_ctx);
+	for (const char *p = key; *p; p++)
+		h = (h ^ (unsigned char)*p) * 1099511628211ULL;
+	snprintf(g->prefix_base, sizeof g->prefix_base, "%s/prefix-%016llx", dir,
+		 (unsigned long long)h);
+}
+
 /* Generates after the prompt text; the heart of chat and complete. */
 static int generate(gen_llama *g, const char *prompt, size_t plen, int parse_special,
 		    const gen_options *o, gen_piece_fn fn, void *ctx, gen_result *res)
@@ -233,6 +334,9 @@ static int generate(gen_llama *g, const char *prompt, size_t plen, int parse_spe
 					g->path, ntok, g->n_ctx);
 	res->prompt_tokens = ntok;
 
+	/* A fresh context starts from the prefix another call saved. */
+	if (g->prefix_base[0] && g->ncache == 0)
+		prefix_load(g);
 	/* Keep the shared prefix in the cache; at least one token is decoded
 	 * so that there are logits to sample from. */
 	while (common < g->ncache && common < ntok - 1 && g->cache[common] == g->toks[common])
@@ -244,6 +348,22 @@ static int generate(gen_llama *g, const char *prompt, size_t plen, int parse_spe
 	}
 	g->ncache = common;
 	res->cached_tokens = common;
+	if (g->prefix_base[0]) {
+		/* The part this prompt shares with the last one (of any process)
+		 * is what repeats: decode it first and keep the state after it. */
+		int32_t *last = malloc(PREFIX_MAX_TOKENS * sizeof *last);
+		int nlast = last ? prefix_last_read(g, last, PREFIX_MAX_TOKENS) : 0, shared = 0;
+		while (shared < nlast && shared < ntok - 1 && last[shared] == g->toks[shared])
+			shared++;
+		free(last);
+		if (shared >= PREFIX_MIN_TOKENS && shared > common) {
+			if ((rc = decode_tokens(g, g->toks + common, shared - common, common)))
+				return rc;
+			prefix_save(g, shared);
+			common = shared;
+		}
+		prefix_last_write(g, g->toks, ntok);
+	}
 	if ((rc = decode_tokens(g, g->toks + common, ntok - common, common)))
 		return rc;
 
@@ -407,6 +527,7 @@ int gen_llama_open(generator **out, const model_spec *spec, const generator_para
 	g->n_ctx = (int)llama_n_ctx(g->ctx);
 	if (!(g->cache = malloc((size_t)g->n_ctx * sizeof *g->cache)))
 		goto nomem;
+	prefix_setup(g, p->prefix_cache_dir);
 	g->batch = llama_batch_init(g->n_batch, 0, 1);
 	if (!g->batch.token)
 		goto nomem;

@@ -29,6 +29,11 @@ typedef struct generator_params {
 	int threads;             /* in-process: 0 = all cores */
 	int timeout_ms;          /* HTTP: no data for this long = error; 0 = 120000 */
 	const char *api_key_env; /* HTTP: as for embedders */
+	/* in-process: a folder where the model's state after the part of the
+	 * prompt that repeats from one call to the next (the instructions) is
+	 * kept, so that a new process reads only what changed; NULL: none. A
+	 * cache: a file that cannot be read or written costs only speed. */
+	const char *prefix_cache_dir;
 } generator_params;
 
 generator_params generator_default_params(void);

@@ -169,6 +169,16 @@ if [ -f "$T" ]; then
 assert d['mode'] == 'generated', d['mode']
 assert d['prompt_tokens'] > 0 and d['completion_tokens'] > 0
 " "$DOCENT" ask --json -n 8 --model "$T" "$Q"
+	# the instructions are read once: a later process loads the model's
+	# state after them from the data directory's cache
+	"$DOCENT" ask --json -n 2 --model "$T" "How do I report a lost laptop?" >/dev/null 2>&1
+	t "a new process reuses the saved prompt prefix" json_check "
+assert d['cached_tokens'] >= 16, d['cached_tokens']
+assert d['cached_tokens'] < d['prompt_tokens']
+" "$DOCENT" ask --json -n 2 --model "$T" "Who approves travel over 2000 euros?"
+	t "a corrupt prefix file costs only speed" sh -c '
+for f in "$0"/cache/prefix-*.kv; do printf garbage >"$f"; done
+"$1" ask --json -n 2 --model "$2" "$3" | python3 -c "import json,sys; d=json.load(sys.stdin); assert d[\"mode\"] == \"generated\""' "$DOCENT_HOME" "$DOCENT" "$T" "$Q"
 else
 	echo "missing $T: run 'make tiny-models'"; exit 1
 fi
