@@ -272,6 +272,7 @@ int cmd_ask(cli *c, int argc, char **argv)
 		status = cli_fail(rc, NULL);
 		goto done;
 	}
+	ap.gen.cancel = cli_interrupt_flag();
 	ap.system_prompt = sys;
 	ap.user_prompt = usr;
 	cli_term_detect(&term);

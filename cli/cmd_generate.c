@@ -94,6 +94,7 @@ int cmd_generate(cli *c, int argc, char **argv)
 	go.seed = (uint32_t)seed;
 	go.stop = stops;
 	go.nstop = nstop;
+	go.cancel = cli_interrupt_flag();
 	if (!gp.model || !gp.model[0]) {
 		dbuf_free(&prompt);
 		fprintf(stderr, "docent: no language model configured: set engine.chat_model in "

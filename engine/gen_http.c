@@ -221,8 +221,10 @@ static int run(gen_http *g, const chat_message *msgs, size_t n, const char *prom
 	s.ctx = ctx;
 	s.res = res;
 	s.t0 = now_ms();
+	g->http.cancel = o->cancel;
 	rc = http_post_stream(endpoint, body, &g->http, on_line, &s);
-	if (rc == DOCENT_ECANCELLED && s.cancelled) {
+	g->http.cancel = NULL;
+	if (rc == DOCENT_ECANCELLED && (s.cancelled || (o->cancel && *o->cancel))) {
 		docent_error_clear();
 		res->stopped_by = GEN_STOP_CANCELLED;
 		rc = 0;

@@ -313,6 +313,18 @@ static void prefix_setup(gen_llama *g, const char *dir)
 		 (unsigned long long)h);
 }
 
+/* llama.cpp asks this between the steps of a decode: true stops it. */
+static bool on_abort(void *data)
+{
+	const volatile int *cancel = data;
+	return cancel && *cancel;
+}
+
+static int cancelled(const gen_options *o)
+{
+	return o->cancel && *o->cancel;
+}
+
 /* Generates after the prompt text; the heart of chat and complete. */
 static int generate(gen_llama *g, const char *prompt, size_t plen, int parse_special,
 		    const gen_options *o, gen_piece_fn fn, void *ctx, gen_result *res)
@@ -333,6 +345,7 @@ static int generate(gen_llama *g, const char *prompt, size_t plen, int parse_spe
 					"(fewer or smaller passages) or raise the context size",
 					g->path, ntok, g->n_ctx);
 	res->prompt_tokens = ntok;
+	llama_set_abort_callback(g->ctx, on_abort, (void *)o->cancel);
 
 	/* A fresh context starts from the prefix another call saved. */
 	if (g->prefix_base[0] && g->ncache == 0)
@@ -358,14 +371,14 @@ static int generate(gen_llama *g, const char *prompt, size_t plen, int parse_spe
 		free(last);
 		if (shared >= PREFIX_MIN_TOKENS && shared > common) {
 			if ((rc = decode_tokens(g, g->toks + common, shared - common, common)))
-				return rc;
+				goto decode_failed;
 			prefix_save(g, shared);
 			common = shared;
 		}
 		prefix_last_write(g, g->toks, ntok);
 	}
 	if ((rc = decode_tokens(g, g->toks + common, ntok - common, common)))
-		return rc;
+		goto decode_failed;
 
 	int budget = g->n_ctx - ntok;
 	if (o->max_tokens > 0 && o->max_tokens < budget)
@@ -395,7 +408,7 @@ static int generate(gen_llama *g, const char *prompt, size_t plen, int parse_spe
 			res->stopped_by = GEN_STOP_STRING;
 			break;
 		}
-		if (r.stopped) {
+		if (r.stopped || cancelled(o)) {
 			res->stopped_by = GEN_STOP_CANCELLED;
 			break;
 		}
@@ -410,6 +423,16 @@ done:
 	llama_sampler_free(smpl);
 	dbuf_free(&r.pending);
 	res->total_ms = now_ms() - r.t0;
+	return rc;
+
+decode_failed:
+	/* stopped while reading the prompt: not a failure */
+	if (cancelled(o)) {
+		docent_error_clear();
+		res->stopped_by = GEN_STOP_CANCELLED;
+		res->total_ms = now_ms() - r.t0;
+		return 0;
+	}
 	return rc;
 }
 

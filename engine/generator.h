@@ -48,6 +48,10 @@ typedef struct gen_options {
 	int max_tokens;          /* default 512; cut to what the context leaves */
 	const char *const *stop; /* stop strings (not emitted); borrowed */
 	size_t nstop;
+	/* optional: when *cancel becomes non-zero (a signal handler's flag),
+	 * the call stops within a fraction of a second, even while the prompt
+	 * is being read or a server is silent: GEN_STOP_CANCELLED */
+	const volatile int *cancel;
 } gen_options;
 
 gen_options gen_default_options(void);

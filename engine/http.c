@@ -283,7 +283,7 @@ static int perform(xfer *x, const char *url, const char *body, const http_opts *
 	const char *key = api_key(o, &keyvar);
 	dbuf auth = DBUF_INIT;
 	CURLM *m = NULL;
-	int rc = 0, timed_out = 0;
+	int rc = 0, timed_out = 0, cancelled = 0;
 
 	*cc = CURLE_OK;
 	if ((rc = curl_lib_load()) != 0)
@@ -331,12 +331,16 @@ static int perform(xfer *x, const char *url, const char *body, const http_opts *
 			timed_out = 1;
 			break;
 		}
+		if (o && o->cancel && *o->cancel) {
+			cancelled = 1;
+			break;
+		}
 		curl_fn.multi_poll(m, NULL, 0, 20, NULL);
 	}
 	CURLMsg *msg;
 	int left;
 	*cc = timed_out ? CURLE_OPERATION_TIMEDOUT : CURLE_OK;
-	while (!timed_out && (msg = curl_fn.multi_info_read(m, &left)))
+	while (!timed_out && !cancelled && (msg = curl_fn.multi_info_read(m, &left)))
 		if (msg->msg == CURLMSG_DONE)
 			*cc = msg->data.result;
 	curl_fn.multi_remove_handle(m, x->h);
@@ -350,7 +354,7 @@ static int perform(xfer *x, const char *url, const char *body, const http_opts *
 			: x->fn_rc == DOCENT_ENOMEM
 			? docent_error_set(DOCENT_ENOMEM, "out of memory reading the answer from %s", url)
 			: x->fn_rc;
-	else if (x->fn_rc > 0)
+	else if (x->fn_rc > 0 || cancelled)
 		rc = docent_error_set(DOCENT_ECANCELLED, "the request to %s was stopped", url);
 	else if (*cc != CURLE_OK)
 		rc = transport_error(url, *cc, errbuf, timeout_ms);

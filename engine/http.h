@@ -30,6 +30,8 @@ typedef struct http_opts {
 	                            next one (capped at 8 s); 0 = 250 */
 	const char *api_key_env; /* variable holding the key; NULL = DOCENT_API_KEY,
 	                            then OPENAI_API_KEY; no key, no header */
+	const volatile int *cancel; /* optional: non-zero stops the transfer within
+	                               20 ms, as DOCENT_ECANCELLED */
 } http_opts;
 
 /*

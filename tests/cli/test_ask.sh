@@ -137,7 +137,7 @@ t "weak evidence does not ask the model" ok "do not answer" "$DOCENT" ask --mode
 t "... the server saw no request" sh -c '[ "$(wc -l <"$0")" -eq "$1" ]' "$TMP/log" "$lines"
 
 printf 'A slow answer that goes on and on and on and on and on and on [1].' >"$TMP/reply"
-printf '0.3' >"$TMP/reply.delay"
+printf '3' >"$TMP/reply.delay" # a server that stays silent
 "$DOCENT" ask --model "$M" "$Q" >"$TMP/slow.out" 2>&1 &
 ASK=$!
 sleep 1.5
@@ -147,7 +147,7 @@ wait $ASK
 status=$?
 took=$(( $(date +%s) - start ))
 t "Ctrl-C stops the answer with status 130" sh -c '[ "$0" -eq 130 ]' "$status"
-t "... within a second or two" sh -c '[ "$0" -le 2 ]' "$took"
+t "... within a second, though the server is silent" sh -c '[ "$0" -le 1 ]' "$took"
 rm -f "$TMP/reply.delay"
 
 t "a server that is down is a clear error" contains "check that the server is running" \
