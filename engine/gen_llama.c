@@ -109,8 +109,18 @@ static void deliver(run *r, size_t k)
 		return;
 	if (r->emitted++ == 0)
 		r->res->first_token_ms = now_ms() - r->t0;
-	if (r->fn(r->ctx, r->pending.data, k))
-		r->stopped = 1;
+	if (text_utf8_valid(r->pending.data, k)) {
+		if (r->fn(r->ctx, r->pending.data, k))
+			r->stopped = 1;
+	} else {
+		/* a model can emit byte tokens that form no character: the
+		 * caller gets U+FFFD for them, never invalid UTF-8 */
+		dbuf clean = DBUF_INIT;
+		if (text_normalize(r->pending.data, k, &clean) == 0 && clean.len > 0 &&
+		    r->fn(r->ctx, clean.data, clean.len))
+			r->stopped = 1;
+		dbuf_free(&clean);
+	}
 	memmove(r->pending.data, r->pending.data + k, r->pending.len - k);
 	dbuf_truncate(&r->pending, r->pending.len - k);
 }
