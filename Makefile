@@ -68,7 +68,7 @@ BENCH_BIN := $(BENCH_SRC:%.c=$(BUILD)/%)
 LIB      := $(BUILD)/libdocent.a
 BIN      := $(BUILD)/docent
 
-.PHONY: all test check headers demo bench bootstrap clean tests-bin
+.PHONY: all test check headers layers demo bench bootstrap clean tests-bin
 
 all: $(BIN)
 
@@ -124,8 +124,14 @@ test: bootstrap
 	@$(MAKE) --no-print-directory check BUILD=build
 	@$(MAKE) --no-print-directory check BUILD=build/asan SAN=1 OPT="-O1 -g"
 
-check: tests-bin headers
+check: tests-bin headers layers
 	@tests/run.sh $(BUILD)
+
+# The engine sits below the ingester and the index: it must not include
+# their headers (the token counter it shares with the chunker is in core/).
+layers:
+	@bad=$$(grep -lE '^[[:space:]]*#[[:space:]]*include[[:space:]]*"(ingest|index)/' engine/*.c engine/*.h); \
+	if [ -n "$$bad" ]; then echo "engine/ must not include ingest/ or index/ headers: $$bad"; exit 1; fi
 
 # Every public header compiles on its own (it includes what it uses).
 HEADERS := $(sort $(filter-out %_int.h,$(wildcard core/*.h ingest/*.h index/*.h rag/*.h engine/*.h config/*.h)))
