@@ -62,7 +62,9 @@ LDLIBS  += $(FAISS_LIBS) -llapack -lblas -lgomp -lstdc++
 $(BUILD)/obj/%.o: %.cpp
 	@mkdir -p $(@D)
 	$(CXX) $(CXXFLAGS_D) -MMD -MP -c $< -o $@
-CLI_OBJ  := $(CLI_SRC:%.c=$(BUILD)/obj/%.o) $(BUILD)/obj/catalogue.o
+CLI_OBJ  := $(CLI_SRC:%.c=$(BUILD)/obj/%.o)
+# the catalogue is the engine's (engine/catalogue.c reads it)
+LIB_OBJ  += $(BUILD)/obj/catalogue.o
 TEST_BIN := $(TEST_SRC:%.c=$(BUILD)/%)
 BENCH_BIN := $(BENCH_SRC:%.c=$(BUILD)/%)
 LIB      := $(BUILD)/libdocent.a
@@ -104,7 +106,7 @@ $(BIN): $(CLI_OBJ) $(LIB)
 # are looked up only when used, so `make clean` never builds llama.cpp.
 LLAMA_OBJ := $(addprefix $(BUILD)/obj/engine/,embed_llama.o gen_llama.o llama_common.o model_info.o)
 $(LLAMA_OBJ): override CFLAGS += $(LLAMA_CFLAGS)
-$(BUILD)/tests/engine/test_llama_embed $(BUILD)/tests/engine/test_llama_gen $(BUILD)/tests/engine/test_llama_server: $(TINY_MODELS)
+$(BUILD)/tests/engine/test_llama_embed $(BUILD)/tests/engine/test_llama_gen $(BUILD)/tests/engine/test_llama_server $(BUILD)/tests/engine/test_chat_archs $(BUILD)/tests/engine/test_model_kinds: $(TINY_MODELS)
 
 $(BUILD)/tests/%: tests/%.c tests/testutil.h $(wildcard tests/*/*.h) $(LIB)
 	@mkdir -p $(@D)

@@ -179,10 +179,6 @@ int cmd_search(cli *c, int argc, char **argv)
 	if (k > 0)
 		rp.search.k = (size_t)k;
 	rp.search.collection = collection;
-	if (rp.mode != RETRIEVE_AUTO && rp.mode != RETRIEVE_BM25 &&
-	    !config_get(c->cfg, "engine.embed_model")[0])
-		return cli_usage(c, "--mode %s needs an embedding model: set engine.embed_model or "
-				 "DOCENT_EMBED_MODEL (or use --mode bm25)", mode);
 	for (int i = optind; i < argc; i++) {
 		if (i > optind)
 			dbuf_putc(&q, ' ');
@@ -194,11 +190,31 @@ int cmd_search(cli *c, int argc, char **argv)
 	}
 	if (!(st = cli_store(c, 0)))
 		goto fail;
-	if (rp.mode != RETRIEVE_BM25 && (emb = cli_embedder(c, &status)) == NULL && status) {
-		if (rp.mode != RETRIEVE_AUTO)
+	if (rp.mode != RETRIEVE_BM25) {
+		/* the collection's own model, or the configured one if they agree */
+		char *dir = config_models_dir(c->cfg), *spec = NULL;
+		rc = dir ? retrieve_embedder_for(st, collection, config_get(c->cfg, "engine.embed_model"),
+						 dir, &spec)
+			 : docent_error_set(DOCENT_ENOMEM, "out of memory");
+		free(dir);
+		if (rc) {
+			status = cli_fail(rc, NULL);
 			goto fail;
-		fprintf(stderr, "docent: keyword search only\n");
-		status = CLI_OK;
+		}
+		if (!spec && rp.mode != RETRIEVE_AUTO) {
+			status = cli_usage(c, "--mode %s needs an embedding model: ingest with one "
+					   "(engine.embed_model, DOCENT_EMBED_MODEL or `docent models "
+					   "pull bge-small-en-v1.5`), or use --mode bm25", mode);
+			goto fail;
+		}
+		emb = cli_embedder_open(c, spec, &status);
+		free(spec);
+		if (!emb && status) {
+			if (rp.mode != RETRIEVE_AUTO)
+				goto fail;
+			fprintf(stderr, "docent: keyword search only\n");
+			status = CLI_OK;
+		}
 	}
 	if ((rc = retriever_open(&r, st, emb, &vp)) != 0) {
 		status = cli_fail(rc, NULL);

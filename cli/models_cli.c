@@ -1,7 +1,9 @@
 /*
- * models_cli.c - the configured models, opened for the commands: a bare
- * "name.gguf" names a file in the models folder; the embedding model's
- * warnings (inputs cut to fit) go to stderr, a few at most.
+ * models_cli.c - the configured models, opened for the commands. Names are
+ * resolved by the library (config_model_path: catalogue names, name.gguf
+ * in the models folder); the embedding model's warnings (inputs cut to
+ * fit) go to stderr, a few at most; a model made the default is written
+ * to the user's configuration file.
  */
 #include "cli/cli.h"
 #include "core/buf.h"
@@ -10,18 +12,32 @@
 #include <stdlib.h>
 #include <string.h>
 
-char *cli_model_path(cli *c, const char *spec)
+int cli_model_path(cli *c, const char *spec, char **out)
 {
-	size_t len = strlen(spec);
-	char *dir;
+	int rc = config_model_path(c->cfg, spec, out);
+	return rc ? cli_fail(rc, NULL) : CLI_OK;
+}
 
-	if (strchr(spec, '/') || len <= 5 || strcmp(spec + len - 5, ".gguf") != 0 ||
-	    !(dir = config_models_dir(c->cfg)))
-		return strdup(spec);
-	dbuf b = DBUF_INIT;
-	dbuf_printf(&b, "%s/%s", dir, spec);
-	free(dir);
-	return dbuf_detach(&b, NULL);
+int cli_model_default_set(cli *c, const char *key, const char *value)
+{
+	char *file = config_user_file(c->cfg);
+	int rc;
+
+	if (!file) {
+		fprintf(stderr, "docent: no configuration file to write %s to: set HOME or "
+			"DOCENT_CONFIG\n", key);
+		return CLI_FAIL;
+	}
+	rc = config_file_set(file, key, value);
+	if (rc == 0)
+		rc = config_set(c->cfg, key, value, CONFIG_FLAG, file);
+	if (rc) {
+		free(file);
+		return cli_fail(rc, NULL);
+	}
+	printf("%s = %s (the default now, written to %s)\n", key, value, file);
+	free(file);
+	return CLI_OK;
 }
 
 #define MAX_WARNINGS 5
@@ -36,7 +52,7 @@ static void on_warning(void *ctx, const char *message)
 		fprintf(stderr, "docent: warning: (further warnings of this run not shown)\n");
 }
 
-embedder *cli_embedder(cli *c, int *status)
+embedder *cli_embedder_open(cli *c, const char *spec, int *status)
 {
 	static int warnings;
 	embedder_params ep;
@@ -46,20 +62,23 @@ embedder *cli_embedder(cli *c, int *status)
 
 	*status = CLI_OK;
 	config_embedder_params(c->cfg, &ep);
-	if (!ep.model || !ep.model[0])
+	if (!spec || !spec[0])
 		return NULL;
-	if (!(path = cli_model_path(c, ep.model))) {
-		*status = cli_fail(DOCENT_ENOMEM, NULL);
+	if ((*status = cli_model_path(c, spec, &path)) != CLI_OK)
 		return NULL;
-	}
 	ep.model = path;
 	ep.on_warning = on_warning;
 	ep.ctx = &warnings;
 	rc = embedder_open(&e, &ep);
 	free(path);
 	if (rc) {
-		*status = cli_fail(rc, "cannot open the embedding model (engine.embed_model)");
+		*status = cli_fail(rc, "cannot open the embedding model");
 		return NULL;
 	}
 	return e;
+}
+
+embedder *cli_embedder(cli *c, int *status)
+{
+	return cli_embedder_open(c, config_get(c->cfg, "engine.embed_model"), status);
 }
