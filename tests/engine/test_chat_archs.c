@@ -42,12 +42,17 @@ static int collect(void *ctx, const char *piece, size_t n)
 	return dbuf_append(ctx, piece, n) != 0;
 }
 
-/* In s, a comes before b. */
-static void assert_order(const char *s, const char *a, const char *b)
+/* The markers occur in s in this order, each after the one before. */
+static void assert_in_order(const char *s, const char *const *markers, size_t n)
 {
-	const char *pa = strstr(s, a), *pb = strstr(s, b);
-	if (!pa || !pb || pa >= pb)
-		fail_msg("expected \"%s\" before \"%s\" in:\n%s", a, b, s);
+	const char *at = s;
+	for (size_t i = 0; i < n; i++) {
+		const char *hit = strstr(at, markers[i]);
+		if (!hit)
+			fail_msg("expected \"%s\" after \"%s\" in:\n%s", markers[i],
+				 i ? markers[i - 1] : "the start", s);
+		at = hit + strlen(markers[i]);
+	}
 }
 
 /* Opens the model, checks its prompt holds the markers in order, and that
@@ -62,8 +67,7 @@ static char *check_model(const char *file, const char *const *markers, size_t nm
 	struct timespec t0, t1;
 
 	assert_int_equal(generator_render(g, convo, 2, &prompt), 0);
-	for (size_t i = 0; i + 1 < nmarkers; i++)
-		assert_order(prompt, markers[i], markers[i + 1]);
+	assert_in_order(prompt, markers, nmarkers);
 	o.temperature = 0;
 	o.max_tokens = 8;
 	clock_gettime(CLOCK_MONOTONIC, &t0);
