@@ -62,13 +62,15 @@ LDLIBS  += $(FAISS_LIBS) -llapack -lblas -lgomp -lstdc++
 $(BUILD)/obj/%.o: %.cpp
 	@mkdir -p $(@D)
 	$(CXX) $(CXXFLAGS_D) -MMD -MP -c $< -o $@
-CLI_OBJ  := $(CLI_SRC:%.c=$(BUILD)/obj/%.o) $(BUILD)/obj/catalogue.o
+CLI_OBJ  := $(CLI_SRC:%.c=$(BUILD)/obj/%.o)
+# the catalogue is the engine's (engine/catalogue.c reads it)
+LIB_OBJ  += $(BUILD)/obj/catalogue.o
 TEST_BIN := $(TEST_SRC:%.c=$(BUILD)/%)
 BENCH_BIN := $(BENCH_SRC:%.c=$(BUILD)/%)
 LIB      := $(BUILD)/libdocent.a
 BIN      := $(BUILD)/docent
 
-.PHONY: all test check headers demo bench bootstrap clean tests-bin
+.PHONY: all test check headers layers demo bench bootstrap clean tests-bin
 
 all: $(BIN)
 
@@ -124,7 +126,7 @@ $(BIN): $(CLI_OBJ) $(LIB)
 # are looked up only when used, so `make clean` never builds llama.cpp.
 LLAMA_OBJ := $(addprefix $(BUILD)/obj/engine/,embed_llama.o gen_llama.o llama_common.o model_info.o)
 $(LLAMA_OBJ): override CFLAGS += $(LLAMA_CFLAGS)
-$(BUILD)/tests/engine/test_llama_embed $(BUILD)/tests/engine/test_llama_gen $(BUILD)/tests/engine/test_llama_server: $(TINY_MODELS)
+$(BUILD)/tests/engine/test_llama_embed $(BUILD)/tests/engine/test_llama_gen $(BUILD)/tests/engine/test_llama_server $(BUILD)/tests/engine/test_chat_archs $(BUILD)/tests/engine/test_model_kinds: $(TINY_MODELS)
 
 $(BUILD)/tests/%: tests/%.c tests/testutil.h $(wildcard tests/*/*.h) $(LIB)
 	@mkdir -p $(@D)
@@ -144,8 +146,14 @@ test: bootstrap
 	@$(MAKE) --no-print-directory check BUILD=build
 	@$(MAKE) --no-print-directory check BUILD=build/asan SAN=1 OPT="-O1 -g"
 
-check: tests-bin headers
+check: tests-bin headers layers
 	@tests/run.sh $(BUILD)
+
+# The engine sits below the ingester and the index: it must not include
+# their headers (the token counter it shares with the chunker is in core/).
+layers:
+	@bad=$$(grep -lE '^[[:space:]]*#[[:space:]]*include[[:space:]]*"(ingest|index)/' engine/*.c engine/*.h); \
+	if [ -n "$$bad" ]; then echo "engine/ must not include ingest/ or index/ headers: $$bad"; exit 1; fi
 
 # Every public header compiles on its own (it includes what it uses).
 HEADERS := $(sort $(filter-out %_int.h,$(wildcard core/*.h ingest/*.h index/*.h rag/*.h engine/*.h config/*.h)))

@@ -16,6 +16,7 @@
 #include "engine/embedder.h"
 #include "engine/generator.h"
 #include "index/store.h"
+#include "rag/retrieve.h"
 
 #define DOCENT_VERSION "0.1.0"
 
@@ -44,14 +45,34 @@ store *cli_store(cli *c, int create);
  * the collection exists. Prints the error and returns NULL on failure. */
 store *cli_store_collection(cli *c, const char *collection);
 
-/* A model spec with a bare "name.gguf" made a path in the models folder;
- * other specs copied. Caller frees; NULL when out of memory. */
-char *cli_model_path(cli *c, const char *spec);
+/* The model spec to open for `spec` (config_model_path: a catalogue name
+ * becomes its pulled file, a bare "name.gguf" a file of the models
+ * folder). CLI_OK with *out (caller frees), or CLI_FAIL with the error
+ * printed (a model not pulled yet says `docent models pull NAME`). */
+int cli_model_path(cli *c, const char *spec, char **out);
 
-/* Opens the configured embedding model (engine.embed_model). NULL with
- * *status CLI_OK when none is configured; NULL with *status CLI_FAIL (the
- * error printed) when it cannot be opened. */
+/* Makes value the default model of `key` (engine.chat_model...): written
+ * to the user's configuration file and set in c->cfg; says so on stdout.
+ * CLI_OK or CLI_FAIL (printed). */
+int cli_model_default_set(cli *c, const char *key, const char *value);
+
+/* Opens the embedding model `spec` (any form cli_model_path takes). NULL
+ * with *status CLI_OK when spec is NULL or empty; NULL with *status
+ * CLI_FAIL (the error printed) when it cannot be opened. */
+embedder *cli_embedder_open(cli *c, const char *spec, int *status);
+
+/* cli_embedder_open() of the configured engine.embed_model. */
 embedder *cli_embedder(cli *c, int *status);
+
+/*
+ * The embedding model a search of `collection` (NULL: all) uses: the
+ * collection's own, or the configured one when they agree
+ * (retrieve_embedder_for). NULL with *status CLI_OK: keyword search (none
+ * is known, or it cannot be opened in auto mode, which is said on
+ * stderr); NULL with *status set: the error is printed.
+ */
+embedder *cli_search_embedder(cli *c, store *st, const char *collection, retrieve_mode mode,
+			      int *status);
 
 /* Opens the configured language model (engine.chat_model, or --model set
  * into it). NULL with *status CLI_OK when none is configured; NULL with
@@ -117,6 +138,7 @@ int cmd_config(cli *c, int argc, char **argv);
 int cmd_generate(cli *c, int argc, char **argv);
 int cmd_models(cli *c, int argc, char **argv);
 int cmd_pull(cli *c, int argc, char **argv);
+int cmd_use(cli *c, int argc, char **argv);
 int cmd_reindex(cli *c, int argc, char **argv);
 int cmd_ask(cli *c, int argc, char **argv);
 void help_init(FILE *out);
@@ -130,6 +152,7 @@ void help_config(FILE *out);
 void help_generate(FILE *out);
 void help_models(FILE *out);
 void help_pull(FILE *out);
+void help_use(FILE *out);
 void help_reindex(FILE *out);
 void help_ask(FILE *out);
 

@@ -283,13 +283,9 @@ int cmd_ask(cli *c, int argc, char **argv)
 		status = CLI_FAIL;
 		goto done;
 	}
-	if (ap.retrieve.mode != RETRIEVE_BM25 && (emb = cli_embedder(c, &status)) == NULL &&
-	    status) {
-		if (ap.retrieve.mode != RETRIEVE_AUTO)
-			goto done;
-		fprintf(stderr, "docent: keyword retrieval only\n");
-		status = CLI_OK;
-	}
+	if (ap.retrieve.mode != RETRIEVE_BM25 &&
+	    !(emb = cli_search_embedder(c, st, collection, ap.retrieve.mode, &status)) && status)
+		goto done;
 	load_ms = now_ms();
 	if (!extractive && (gen = cli_generator(c, &status)) == NULL && status)
 		goto done;

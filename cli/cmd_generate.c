@@ -20,8 +20,12 @@ void help_generate(FILE *out)
 		"The model is engine.chat_model (or DOCENT_CHAT_MODEL): a GGUF file run\n"
 		"in-process, or a server (see config/docent.conf for the forms).\n\n"
 		"Options:\n"
-		"  -m, --model SPEC        the model, overriding the configuration\n"
+		"  -m, --model SPEC        the model, overriding the configuration: a\n"
+		"                          catalogue name, a .gguf file or URL#model\n"
 		"      --chat              use the model's chat template\n"
+		"      --system TEXT       with --chat: a system message before PROMPT\n"
+		"      --show-prompt       with --chat: print the templated prompt the\n"
+		"                          model is given to stderr first\n"
 		"  -n, --max-tokens N      most tokens to generate (default engine.max_tokens)\n"
 		"  -t, --temperature X     sampling temperature; 0 is deterministic\n"
 		"      --seed N            random seed (default: random)\n"
@@ -48,6 +52,8 @@ int cmd_generate(cli *c, int argc, char **argv)
 		{ "seed", required_argument, NULL, 'S' },
 		{ "stop", required_argument, NULL, 'X' },
 		{ "stats", no_argument, NULL, 'T' },
+		{ "system", required_argument, NULL, 's' },
+		{ "show-prompt", no_argument, NULL, 'P' },
 		{ NULL, 0, NULL, 0 },
 	};
 	generator_params gp;
@@ -57,7 +63,8 @@ int cmd_generate(cli *c, int argc, char **argv)
 	const char *stops[16];
 	size_t nstop = 0;
 	unsigned long seed = 0;
-	int opt, rc = 0, chat = 0, stats = 0;
+	int opt, rc = 0, chat = 0, stats = 0, show = 0;
+	const char *system_msg = NULL;
 	dbuf prompt = DBUF_INIT;
 	char *end;
 
@@ -68,6 +75,8 @@ int cmd_generate(cli *c, int argc, char **argv)
 		case 't': rc = config_set(c->cfg, "engine.temperature", optarg, CONFIG_FLAG, "--temperature"); break;
 		case 'C': chat = 1; break;
 		case 'T': stats = 1; break;
+		case 's': system_msg = optarg; break;
+		case 'P': show = 1; break;
 		case 'S':
 			seed = strtoul(optarg, &end, 10);
 			if (*end || !*optarg)
@@ -87,6 +96,8 @@ int cmd_generate(cli *c, int argc, char **argv)
 	}
 	if (optind >= argc)
 		return cli_usage(c, "give a prompt, e.g. docent generate \"Once upon a time\"");
+	if ((system_msg || show) && !chat)
+		return cli_usage(c, "--system and --show-prompt go with --chat");
 	for (int i = optind; i < argc; i++)
 		if ((i > optind && dbuf_putc(&prompt, ' ')) || dbuf_puts(&prompt, argv[i]))
 			return cli_fail(DOCENT_ENOMEM, NULL);
@@ -102,11 +113,11 @@ int cmd_generate(cli *c, int argc, char **argv)
 			"URL#model; see config/docent.conf)\n");
 		return CLI_FAIL;
 	}
-	/* a bare "name.gguf" is a file in the models folder */
-	char *full = cli_model_path(c, gp.model);
-	if (!full) {
+	/* a catalogue name or a bare "name.gguf" is a file in the models folder */
+	char *full;
+	if (cli_model_path(c, gp.model, &full) != CLI_OK) {
 		dbuf_free(&prompt);
-		return cli_fail(DOCENT_ENOMEM, NULL);
+		return CLI_FAIL;
 	}
 	gp.model = full;
 	rc = generator_open(&g, &gp);
@@ -117,8 +128,15 @@ int cmd_generate(cli *c, int argc, char **argv)
 	}
 	cli_interrupt_catch();
 	if (chat) {
-		chat_message m = { "user", prompt.data };
-		rc = generator_chat(g, &m, 1, &go, on_piece, NULL, &res);
+		chat_message m[2] = { { "system", system_msg }, { "user", prompt.data } };
+		const chat_message *msgs = system_msg ? m : m + 1;
+		size_t nmsg = system_msg ? 2 : 1;
+		char *shown = NULL;
+		if (show && (rc = generator_render(g, msgs, nmsg, &shown)) == 0)
+			fprintf(stderr, "%s\n", shown);
+		free(shown);
+		if (rc == 0)
+			rc = generator_chat(g, msgs, nmsg, &go, on_piece, NULL, &res);
 	} else {
 		rc = generator_complete(g, prompt.data, &go, on_piece, NULL, &res);
 	}

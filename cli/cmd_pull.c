@@ -7,63 +7,24 @@
 #include "cli/cli.h"
 #include "cli/progress.h"
 #include "core/error.h"
+#include "engine/catalogue.h"
 #include "engine/download.h"
+#include "engine/model_info.h"
 
 #include <errno.h>
 #include <getopt.h>
-#include <ini.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <time.h>
 
-extern const char docent_models_catalogue[]; /* config/models.conf, generated */
-
-typedef struct entry {
-	const char *want;
-	char url[2048], sha256[80], kind[32], about[512];
-	int found;
-} entry;
-
-static int on_catalogue(void *user, const char *section, const char *name, const char *value)
-{
-	entry *e = user;
-	if (strcmp(section, e->want) != 0)
-		return 1;
-	e->found = 1;
-	if (strcmp(name, "url") == 0)
-		snprintf(e->url, sizeof e->url, "%s", value);
-	else if (strcmp(name, "sha256") == 0)
-		snprintf(e->sha256, sizeof e->sha256, "%s", value);
-	else if (strcmp(name, "kind") == 0)
-		snprintf(e->kind, sizeof e->kind, "%s", value);
-	else if (strcmp(name, "about") == 0)
-		snprintf(e->about, sizeof e->about, "%s", value);
-	return 1;
-}
-
 /* Lists the catalogue's names and what they are. */
-static int list_names(void *user, const char *section, const char *name, const char *value)
+static int list_entry(void *ctx, const catalogue_entry *e)
 {
-	const char **last = user;
-	if (strcmp(name, "about") == 0) {
-		printf("  %-24s %s\n", section, value);
-		*last = section;
-	}
-	return 1;
-}
-
-static int read_catalogue(ini_handler fn, void *user)
-{
-	const char *path = getenv("DOCENT_MODELS_CATALOGUE");
-	if (path && path[0]) {
-		int r = ini_parse(path, fn, user);
-		if (r < 0)
-			return docent_error_set(DOCENT_ECONFIG, "cannot read the model catalogue %s",
-						path);
-		return 0;
-	}
-	return ini_parse_string(docent_models_catalogue, fn, user) < 0 ? DOCENT_ECONFIG : 0;
+	FILE *out = ctx;
+	fprintf(out, "  %-26s %-9s %s%s\n", e->name, e->kind, e->about,
+		e->sha256[0] ? "" : " [no checksum]");
+	return 0;
 }
 
 void help_pull(FILE *out)
@@ -73,10 +34,13 @@ void help_pull(FILE *out)
 		"Downloads a GGUF model into the models folder (engine.models_dir):\n"
 		"a name from the built-in catalogue, or the URL of a .gguf file. An\n"
 		"interrupted download resumes where it stopped when run again; the\n"
-		"SHA-256 is checked when known; the file appears only when complete.\n\n"
+		"SHA-256 is checked when known; the file appears only when complete.\n"
+		"A name may be shortened while it stays unambiguous (bge-small).\n\n"
+		"When no model of its kind is configured yet, the pulled model becomes\n"
+		"the default (engine.chat_model, engine.embed_model or engine.rerank_model,\n"
+		"written to your configuration file); `docent models use NAME` switches.\n\n"
 		"Catalogue:\n");
-	const char *last = NULL;
-	read_catalogue(list_names, &last);
+	catalogue_foreach(list_entry, out);
 }
 
 typedef struct bar {
@@ -120,6 +84,36 @@ static int make_dirs(const char *path)
 	return 0;
 }
 
+/*
+ * After a pull: the model becomes the default of its kind when none is
+ * configured (from the catalogue's kind, else from the file's metadata).
+ */
+static int pull_make_default(cli *c, const catalogue_entry *e, const char *dest, int blen,
+			     const char *base)
+{
+	char value[600], kind[32];
+	model_info mi;
+
+	snprintf(kind, sizeof kind, "%s", e->kind);
+	if (!kind[0] && model_info_read(dest, &mi) == 0)
+		snprintf(kind, sizeof kind, "%s", model_info_kind(&mi));
+	const char *key = config_model_key(kind);
+	if (!key)
+		return CLI_OK;
+	if (e->name[0])
+		snprintf(value, sizeof value, "%s", e->name);
+	else
+		snprintf(value, sizeof value, "%.*s", blen, base);
+	const char *now = config_get(c->cfg, key);
+	if (now[0]) {
+		if (strcmp(now, value) != 0)
+			printf("%s is %s; to use this one instead: docent models use %s\n", key, now,
+			       value);
+		return CLI_OK;
+	}
+	return cli_model_default_set(c, key, value);
+}
+
 int cmd_pull(cli *c, int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -127,7 +121,7 @@ int cmd_pull(cli *c, int argc, char **argv)
 		{ NULL, 0, NULL, 0 },
 	};
 	const char *sha = NULL, *what;
-	entry e = { 0 };
+	catalogue_entry e = { 0 };
 	char *dir, dest[4352], size[32];
 	uint64_t resumed = 0;
 	bar b;
@@ -147,12 +141,10 @@ int cmd_pull(cli *c, int argc, char **argv)
 	if (strstr(what, "://")) {
 		snprintf(e.url, sizeof e.url, "%s", what);
 	} else {
-		e.want = what;
-		if ((rc = read_catalogue(on_catalogue, &e)) != 0)
+		if ((rc = catalogue_find(what, &e)) != 0)
 			return cli_fail(rc, NULL);
-		if (!e.found || !e.url[0]) {
-			fprintf(stderr, "docent: no model called '%s' in the catalogue; "
-				"`docent models pull --help` lists them, or give a URL\n", what);
+		if (!e.url[0]) {
+			fprintf(stderr, "docent: catalogue entry '%s' has no url\n", e.name);
 			return CLI_FAIL;
 		}
 		if (!sha && e.sha256[0])
@@ -183,9 +175,5 @@ int cmd_pull(cli *c, int argc, char **argv)
 		st.st_size = 0;
 	printf("saved %s (%s%s%s)\n", dest, cli_size((double)st.st_size, size, sizeof size),
 	       resumed ? ", resumed" : "", sha && sha[0] ? ", checksum verified" : "");
-	if (e.kind[0])
-		printf("use it: set engine.%s_model = %.*s (or DOCENT_%s_MODEL)\n",
-		       strcmp(e.kind, "embedding") == 0 ? "embed" : "chat", (int)blen, base,
-		       strcmp(e.kind, "embedding") == 0 ? "EMBED" : "CHAT");
-	return CLI_OK;
+	return pull_make_default(c, &e, dest, (int)blen, base);
 }

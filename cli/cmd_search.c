@@ -20,8 +20,11 @@ void help_search(FILE *out)
 		"valid query: operators and punctuation are treated as words.\n\n"
 		"Modes: bm25 ranks by keywords; dense by meaning (the embedding model's\n"
 		"nearest chunks); hybrid fuses both by reciprocal rank fusion. The default\n"
-		"(search.mode = auto) is hybrid when an embedding model is set\n"
-		"(engine.embed_model or DOCENT_EMBED_MODEL), else bm25.\n\n"
+		"(search.mode = auto) is hybrid when the searched collections have vectors\n"
+		"or an embedding model is set (engine.embed_model or DOCENT_EMBED_MODEL),\n"
+		"else bm25. A collection remembers the model it was embedded with, and\n"
+		"search uses it; a configured model that differs is an error (run\n"
+		"`docent reindex` to embed the collection with it).\n\n"
 		"Options:\n"
 		"  -k, --limit N           number of results (default: search.k, 10)\n"
 		"  -c, --collection NAME   search one collection (default: all)\n"
@@ -179,10 +182,6 @@ int cmd_search(cli *c, int argc, char **argv)
 	if (k > 0)
 		rp.search.k = (size_t)k;
 	rp.search.collection = collection;
-	if (rp.mode != RETRIEVE_AUTO && rp.mode != RETRIEVE_BM25 &&
-	    !config_get(c->cfg, "engine.embed_model")[0])
-		return cli_usage(c, "--mode %s needs an embedding model: set engine.embed_model or "
-				 "DOCENT_EMBED_MODEL (or use --mode bm25)", mode);
 	for (int i = optind; i < argc; i++) {
 		if (i > optind)
 			dbuf_putc(&q, ' ');
@@ -194,12 +193,9 @@ int cmd_search(cli *c, int argc, char **argv)
 	}
 	if (!(st = cli_store(c, 0)))
 		goto fail;
-	if (rp.mode != RETRIEVE_BM25 && (emb = cli_embedder(c, &status)) == NULL && status) {
-		if (rp.mode != RETRIEVE_AUTO)
-			goto fail;
-		fprintf(stderr, "docent: keyword search only\n");
-		status = CLI_OK;
-	}
+	if (rp.mode != RETRIEVE_BM25 && !(emb = cli_search_embedder(c, st, collection, rp.mode,
+								     &status)) && status)
+		goto fail;
 	if ((rc = retriever_open(&r, st, emb, &vp)) != 0) {
 		status = cli_fail(rc, NULL);
 		goto fail;

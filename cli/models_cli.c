@@ -1,7 +1,9 @@
 /*
- * models_cli.c - the configured models, opened for the commands: a bare
- * "name.gguf" names a file in the models folder; the embedding model's
- * warnings (inputs cut to fit) go to stderr, a few at most.
+ * models_cli.c - the configured models, opened for the commands. Names are
+ * resolved by the library (config_model_path: catalogue names, name.gguf
+ * in the models folder); the embedding model's warnings (inputs cut to
+ * fit) go to stderr, a few at most; a model made the default is written
+ * to the user's configuration file.
  */
 #include "cli/cli.h"
 #include "core/buf.h"
@@ -10,18 +12,32 @@
 #include <stdlib.h>
 #include <string.h>
 
-char *cli_model_path(cli *c, const char *spec)
+int cli_model_path(cli *c, const char *spec, char **out)
 {
-	size_t len = strlen(spec);
-	char *dir;
+	int rc = config_model_path(c->cfg, spec, out);
+	return rc ? cli_fail(rc, NULL) : CLI_OK;
+}
 
-	if (strchr(spec, '/') || len <= 5 || strcmp(spec + len - 5, ".gguf") != 0 ||
-	    !(dir = config_models_dir(c->cfg)))
-		return strdup(spec);
-	dbuf b = DBUF_INIT;
-	dbuf_printf(&b, "%s/%s", dir, spec);
-	free(dir);
-	return dbuf_detach(&b, NULL);
+int cli_model_default_set(cli *c, const char *key, const char *value)
+{
+	char *file = config_user_file(c->cfg);
+	int rc;
+
+	if (!file) {
+		fprintf(stderr, "docent: no configuration file to write %s to: set HOME or "
+			"DOCENT_CONFIG\n", key);
+		return CLI_FAIL;
+	}
+	rc = config_file_set(file, key, value);
+	if (rc == 0)
+		rc = config_set(c->cfg, key, value, CONFIG_FLAG, file);
+	if (rc) {
+		free(file);
+		return cli_fail(rc, NULL);
+	}
+	printf("%s = %s (the default now, written to %s)\n", key, value, file);
+	free(file);
+	return CLI_OK;
 }
 
 #define MAX_WARNINGS 5
@@ -36,7 +52,7 @@ static void on_warning(void *ctx, const char *message)
 		fprintf(stderr, "docent: warning: (further warnings of this run not shown)\n");
 }
 
-embedder *cli_embedder(cli *c, int *status)
+embedder *cli_embedder_open(cli *c, const char *spec, int *status)
 {
 	static int warnings;
 	embedder_params ep;
@@ -46,22 +62,25 @@ embedder *cli_embedder(cli *c, int *status)
 
 	*status = CLI_OK;
 	config_embedder_params(c->cfg, &ep);
-	if (!ep.model || !ep.model[0])
+	if (!spec || !spec[0])
 		return NULL;
-	if (!(path = cli_model_path(c, ep.model))) {
-		*status = cli_fail(DOCENT_ENOMEM, NULL);
+	if ((*status = cli_model_path(c, spec, &path)) != CLI_OK)
 		return NULL;
-	}
 	ep.model = path;
 	ep.on_warning = on_warning;
 	ep.ctx = &warnings;
 	rc = embedder_open(&e, &ep);
 	free(path);
 	if (rc) {
-		*status = cli_fail(rc, "cannot open the embedding model (engine.embed_model)");
+		*status = cli_fail(rc, "cannot open the embedding model");
 		return NULL;
 	}
 	return e;
+}
+
+embedder *cli_embedder(cli *c, int *status)
+{
+	return cli_embedder_open(c, config_get(c->cfg, "engine.embed_model"), status);
 }
 
 generator *cli_generator(cli *c, int *status)
@@ -76,10 +95,8 @@ generator *cli_generator(cli *c, int *status)
 	config_generator_params(c->cfg, &gp, &go);
 	if (!gp.model || !gp.model[0])
 		return NULL;
-	if (!(path = cli_model_path(c, gp.model))) {
-		*status = cli_fail(DOCENT_ENOMEM, NULL);
+	if ((*status = cli_model_path(c, gp.model, &path)) != CLI_OK)
 		return NULL;
-	}
 	gp.model = path;
 	/* the model's state after the instructions, kept between commands */
 	if (asprintf(&cache, "%s/cache", config_data_dir(c->cfg)) < 0)
@@ -93,4 +110,37 @@ generator *cli_generator(cli *c, int *status)
 		return NULL;
 	}
 	return g;
+}
+
+embedder *cli_search_embedder(cli *c, store *st, const char *collection, retrieve_mode mode,
+			      int *status)
+{
+	char *dir = config_models_dir(c->cfg), *spec = NULL;
+	embedder *emb;
+	int rc;
+
+	/* the collection's own model, or the configured one if they agree */
+	*status = CLI_OK;
+	rc = dir ? retrieve_embedder_for(st, collection, config_get(c->cfg, "engine.embed_model"),
+					 dir, &spec)
+		 : docent_error_set(DOCENT_ENOMEM, "out of memory");
+	free(dir);
+	if (rc) {
+		*status = cli_fail(rc, NULL);
+		return NULL;
+	}
+	if (!spec && mode != RETRIEVE_AUTO) {
+		*status = cli_usage(c, "--mode %s needs an embedding model: ingest with one "
+				    "(engine.embed_model, DOCENT_EMBED_MODEL or `docent models "
+				    "pull bge-small-en-v1.5`), or use --mode bm25",
+				    retrieve_mode_name(mode));
+		return NULL;
+	}
+	emb = cli_embedder_open(c, spec, status);
+	free(spec);
+	if (!emb && *status && mode == RETRIEVE_AUTO) {
+		fprintf(stderr, "docent: keyword search only\n");
+		*status = CLI_OK;
+	}
+	return emb;
 }

@@ -5,6 +5,7 @@
 #include "config/config.h"
 #include "core/buf.h"
 #include "core/error.h"
+#include "engine/catalogue.h"
 #include "rag/prompt.h"
 
 #include <ctype.h>
@@ -13,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 typedef enum vtype { T_STR, T_INT, T_BOOL, T_SIZE, T_REAL, T_LIST } vtype;
@@ -56,8 +58,9 @@ static const keydef KEYS[] = {
 	{ "answer.min_coverage", T_REAL, "0.34", "share of the question's words the evidence must hold, else no answer" },
 	{ "answer.extractive_sentences", T_INT, "3", "sentences in an answer made without a language model" },
 	{ "answer.prompts_dir", T_STR, "", "folder of prompt templates that replace the built-in ones (default $XDG_CONFIG_HOME/docent/prompts)" },
-	{ "engine.chat_model", T_STR, "", "language model: a GGUF path or URL#model (env DOCENT_CHAT_MODEL)" },
-	{ "engine.embed_model", T_STR, "", "embedding model: a GGUF path or URL#model (env DOCENT_EMBED_MODEL)" },
+	{ "engine.chat_model", T_STR, "", "language model: a catalogue name, a GGUF path or URL#model (env DOCENT_CHAT_MODEL)" },
+	{ "engine.embed_model", T_STR, "", "embedding model: a catalogue name, a GGUF path or URL#model (env DOCENT_EMBED_MODEL)" },
+	{ "engine.rerank_model", T_STR, "", "reranking model (a cross-encoder): a catalogue name, a GGUF path or URL#model (env DOCENT_RERANK_MODEL)" },
 	{ "engine.query_prefix", T_STR, "", "text put before each query before embedding (e.g. \"search_query: \")" },
 	{ "engine.document_prefix", T_STR, "", "text put before each chunk before embedding (e.g. \"search_document: \")" },
 	{ "engine.models_dir", T_STR, "", "folder of GGUF model files (default: DATA_DIR/models)" },
@@ -320,6 +323,7 @@ static int load_env(config *c)
 			{ "core.data_dir", "DOCENT_HOME" },
 			{ "engine.chat_model", "DOCENT_CHAT_MODEL" },
 			{ "engine.embed_model", "DOCENT_EMBED_MODEL" },
+			{ "engine.rerank_model", "DOCENT_RERANK_MODEL" },
 		};
 		for (size_t a = 0; !v && a < sizeof alias / sizeof alias[0]; a++) {
 			if (strcmp(KEYS[k].key, alias[a][0]) == 0 && getenv(alias[a][1])) {
@@ -451,6 +455,187 @@ char *config_models_dir(const config *c)
 	else
 		dbuf_printf(&b, "%s/models", config_data_dir(c));
 	return dbuf_detach(&b, NULL);
+}
+
+int config_model_path(const config *c, const char *spec, char **out)
+{
+	char *dir = config_models_dir(c);
+	int rc;
+
+	*out = NULL;
+	if (!dir)
+		return docent_error_set(DOCENT_ENOMEM, "out of memory");
+	rc = catalogue_resolve(spec, dir, out);
+	free(dir);
+	return rc;
+}
+
+const char *config_model_key(const char *kind)
+{
+	if (!kind)
+		return NULL;
+	if (strcmp(kind, "embedding") == 0)
+		return "engine.embed_model";
+	if (strcmp(kind, "chat") == 0)
+		return "engine.chat_model";
+	if (strcmp(kind, "reranking") == 0)
+		return "engine.rerank_model";
+	return NULL;
+}
+
+char *config_user_file(const config *c)
+{
+	return c->file ? strdup(c->file) : default_config_path();
+}
+
+/* Creates the parents of path (not path itself). */
+static int make_parents(const char *path)
+{
+	char *p = strdup(path);
+	int rc = 0;
+
+	if (!p)
+		return docent_error_set(DOCENT_ENOMEM, "out of memory");
+	for (char *s = p + 1; *s; s++) {
+		if (*s != '/')
+			continue;
+		*s = '\0';
+		if (mkdir(p, 0755) != 0 && errno != EEXIST) {
+			rc = docent_error_set(docent_error_from_errno(errno), "cannot create %s: %s",
+					      p, strerror(errno));
+			break;
+		}
+		*s = '/';
+	}
+	free(p);
+	return rc;
+}
+
+/* The length of a line's leading white space. */
+static size_t lead(const char *s, size_t n)
+{
+	size_t i = 0;
+	while (i < n && (s[i] == ' ' || s[i] == '\t'))
+		i++;
+	return i;
+}
+
+/*
+ * Edits the text of an INI file so that [section] has name = value: the
+ * first active "name = ..." line of the section is replaced, else the line
+ * goes after the section's last setting, else a new section is appended.
+ * Comments and every other line stay as they are.
+ */
+static int ini_edit(const char *text, size_t len, const char *section, const char *name,
+		    const char *val, dbuf *out)
+{
+	size_t pos = 0, insert_at = (size_t)-1, replace_at = (size_t)-1, replace_end = 0;
+	int in_section = 0, seen_section = 0;
+	size_t nl = strlen(name), sl = strlen(section);
+
+	while (pos < len) {
+		const char *line = text + pos;
+		const char *eol = memchr(line, '\n', len - pos);
+		size_t n = eol ? (size_t)(eol - line) : len - pos;
+		size_t next = pos + n + (eol ? 1 : 0);
+		size_t i = lead(line, n);
+
+		if (i < n && line[i] == '[') {
+			const char *rb = memchr(line + i, ']', n - i);
+			in_section = rb && (size_t)(rb - line - i - 1) == sl &&
+				     strncmp(line + i + 1, section, sl) == 0;
+			if (in_section) {
+				seen_section = 1;
+				insert_at = next;
+			}
+		} else if (in_section && i < n && line[i] != '#' && line[i] != ';') {
+			size_t j = i + nl;
+			if (replace_at == (size_t)-1 && n >= j && strncmp(line + i, name, nl) == 0) {
+				j += lead(line + j, n - j);
+				if (j < n && (line[j] == '=' || line[j] == ':')) {
+					replace_at = pos;
+					replace_end = pos + n;
+				}
+			}
+			insert_at = next;
+		}
+		pos = next;
+	}
+	int rc = 0;
+	if (replace_at != (size_t)-1) {
+		rc |= dbuf_append(out, text, replace_at);
+		rc |= dbuf_printf(out, "%s = %s", name, val);
+		rc |= dbuf_append(out, text + replace_end, len - replace_end);
+	} else if (seen_section) {
+		rc |= dbuf_append(out, text, insert_at);
+		if (insert_at > 0 && text[insert_at - 1] != '\n')
+			rc |= dbuf_putc(out, '\n');
+		rc |= dbuf_printf(out, "%s = %s\n", name, val);
+		rc |= dbuf_append(out, text + insert_at, len - insert_at);
+	} else {
+		rc |= dbuf_append(out, text, len);
+		if (len > 0 && text[len - 1] != '\n')
+			rc |= dbuf_putc(out, '\n');
+		rc |= dbuf_printf(out, "%s[%s]\n%s = %s\n", len > 0 ? "\n" : "", section, name,
+				  val);
+	}
+	return rc ? docent_error_set(DOCENT_ENOMEM, "out of memory") : 0;
+}
+
+int config_file_set(const char *path, const char *key, const char *val)
+{
+	const char *dot = strchr(key, '.');
+	dbuf old = DBUF_INIT, out = DBUF_INIT;
+	char section[64], tmp[4200];
+	FILE *f;
+	int rc = 0;
+
+	if (find_key(key) < 0 || !dot || (size_t)(dot - key) >= sizeof section)
+		return docent_error_set(DOCENT_EINVAL, "unknown setting '%s'", key);
+	if (strpbrk(val, "\n\r"))
+		return docent_error_set(DOCENT_EINVAL, "a setting's value is one line");
+	snprintf(section, sizeof section, "%.*s", (int)(dot - key), key);
+	if ((f = fopen(path, "r")) != NULL) {
+		char buf[8192];
+		size_t got;
+		while ((got = fread(buf, 1, sizeof buf, f)) > 0)
+			if (dbuf_append(&old, buf, got)) {
+				rc = docent_error_set(DOCENT_ENOMEM, "out of memory");
+				break;
+			}
+		if (ferror(f))
+			rc = docent_error_set(DOCENT_EIO, "cannot read %s: %s", path, strerror(errno));
+		fclose(f);
+	} else if (errno != ENOENT) {
+		return docent_error_set(docent_error_from_errno(errno), "cannot read %s: %s", path,
+					strerror(errno));
+	}
+	if (rc || (rc = make_parents(path)) != 0 ||
+	    (rc = ini_edit(old.data ? old.data : "", old.len, section, dot + 1, val, &out)))
+		goto done;
+	/* written beside it and renamed: a crash leaves the old file or the new one */
+	snprintf(tmp, sizeof tmp, "%s.tmp%ld", path, (long)getpid());
+	if (!(f = fopen(tmp, "w"))) {
+		rc = docent_error_set(docent_error_from_errno(errno), "cannot write %s: %s", tmp,
+				      strerror(errno));
+		goto done;
+	}
+	if (fwrite(out.data, 1, out.len, f) != out.len || fflush(f) != 0 || fsync(fileno(f)) != 0) {
+		rc = docent_error_set(DOCENT_EIO, "cannot write %s: %s", tmp, strerror(errno));
+		fclose(f);
+		unlink(tmp);
+		goto done;
+	}
+	fclose(f);
+	if (rename(tmp, path) != 0) {
+		rc = docent_error_set(docent_error_from_errno(errno), "cannot replace %s: %s", path,
+				      strerror(errno));
+		unlink(tmp);
+	}
+done:
+	dbuf_free(&old);
+	dbuf_free(&out);
+	return rc;
 }
 
 char *config_db_path(const config *c)

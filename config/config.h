@@ -76,6 +76,32 @@ const char *config_data_dir(const config *c);
  * Caller frees. */
 char *config_models_dir(const config *c);
 
+/* A model spec made ready to open: a catalogue name becomes its pulled
+ * file, name.gguf a file of the models folder (engine/catalogue.h,
+ * catalogue_resolve). *out: caller frees. Errors as catalogue_resolve's
+ * (a model not pulled yet says `docent models pull NAME`). */
+int config_model_path(const config *c, const char *spec, char **out);
+
+/* The key of the default model of a catalogue kind ("embedding", "chat",
+ * "reranking"): engine.embed_model, engine.chat_model, engine.rerank_model;
+ * NULL for another kind. */
+const char *config_model_key(const char *kind);
+
+/* The user's configuration file: the one that was read, else where it
+ * would be ($DOCENT_CONFIG, $XDG_CONFIG_HOME/docent/docent.conf,
+ * ~/.config/docent/docent.conf). Caller frees; NULL when there is no home. */
+char *config_user_file(const config *c);
+
+/*
+ * Sets key (e.g. "engine.chat_model") to value in the INI file at path,
+ * editing just that line (or adding it to its section, or the section to
+ * the file) and keeping the rest, comments included; creates the file and
+ * its folder when missing; replaces the file atomically. Does not change
+ * any loaded config. DOCENT_EINVAL for an unknown key or a value with a
+ * line break; I/O errors name the file.
+ */
+int config_file_set(const char *path, const char *key, const char *value);
+
 /* The database file inside the data directory. Caller frees. */
 char *config_db_path(const config *c);
 

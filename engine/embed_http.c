@@ -228,8 +228,7 @@ int embed_http_open(embedder **out, const model_spec *spec, const embedder_param
 	e->self = h;
 	e->dim = h->dim;
 	e->max_tokens = DEFAULT_MAX_TOKENS;
-	snprintf(e->model_id, sizeof e->model_id, "%s:%s",
-		 spec->backend == MODEL_OLLAMA ? "ollama" : "openai", spec->model);
+	model_spec_id(spec, e->model_id, sizeof e->model_id);
 	*out = e;
 	return 0;
 nomem:

@@ -272,7 +272,7 @@ int embed_llama_open(embedder **out, const model_spec *spec, const embedder_para
 	e->self = h;
 	e->dim = h->dim;
 	e->max_tokens = (size_t)h->n_ctx;
-	llama_common_model_id(spec->path, e->model_id, sizeof e->model_id);
+	model_spec_id(spec, e->model_id, sizeof e->model_id);
 	*out = e;
 	return 0;
 

@@ -24,7 +24,7 @@
 
 #include <stddef.h>
 
-#include "ingest/chunk.h"
+#include "core/tokens.h"
 
 typedef enum embed_kind {
 	EMBED_DOCUMENT = 0, /* a chunk being indexed */

@@ -214,6 +214,18 @@ int generator_complete(generator *g, const char *prompt, const gen_options *o,
 				res ? res : &local);
 }
 
+int generator_render(generator *g, const chat_message *msgs, size_t n, char **out)
+{
+	*out = NULL;
+	if (!g || (n > 0 && !msgs))
+		return docent_error_set(DOCENT_EINVAL, "generator_render: no generator or messages");
+	if (!g->ops->render)
+		return docent_error_set(DOCENT_EUNSUPPORTED, "model %s: its server applies the "
+					"chat template, so the prompt cannot be shown here",
+					g->model_id);
+	return g->ops->render(g->self, msgs, n, out);
+}
+
 const char *generator_model_id(const generator *g)
 {
 	return g ? g->model_id : "";

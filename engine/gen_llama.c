@@ -446,16 +446,16 @@ decode_failed:
 	return rc;
 }
 
-static int gl_chat(void *self, const chat_message *msgs, size_t n, const gen_options *o,
-		   gen_piece_fn fn, void *ctx, gen_result *res)
+/* The conversation laid out by the model's chat template into *out
+ * (malloc'd) and *len. */
+static int render(gen_llama *g, const chat_message *msgs, size_t n, char **out, int32_t *len)
 {
-	gen_llama *g = self;
 	struct llama_chat_message *lm = calloc(n ? n : 1, sizeof *lm);
 	size_t total = 64;
 	char *buf = NULL;
-	int32_t len;
-	int rc;
+	int rc = 0;
 
+	*out = NULL;
 	if (!lm)
 		return docent_error_set(DOCENT_ENOMEM, "out of memory");
 	for (size_t i = 0; i < n; i++) {
@@ -476,21 +476,44 @@ static int gl_chat(void *self, const chat_message *msgs, size_t n, const gen_opt
 			goto done;
 		}
 		buf = nb;
-		len = llama_chat_apply_template(g->tmpl, lm, n, true, buf, (int32_t)total);
-		if (len < 0) {
+		*len = llama_chat_apply_template(g->tmpl, lm, n, true, buf, (int32_t)total);
+		if (*len < 0) {
 			rc = docent_error_set(DOCENT_EFORMAT, "chat model %s: llama.cpp does not know "
 					      "its chat template; use a model with a common template "
-					      "(ChatML, Llama 3, Gemma, Mistral...)", g->path);
+					      "(ChatML, Llama 3, Gemma, Phi-3, Mistral...)", g->path);
 			goto done;
 		}
-		if ((size_t)len < total)
+		if ((size_t)*len < total)
 			break;
-		total = (size_t)len + 1;
+		total = (size_t)*len + 1;
 	}
-	rc = generate(g, buf, (size_t)len, 1, o, fn, ctx, res);
 done:
-	free(buf);
 	free(lm);
+	if (rc)
+		free(buf);
+	else
+		*out = buf;
+	return rc;
+}
+
+static int gl_render(void *self, const chat_message *msgs, size_t n, char **out)
+{
+	int32_t len;
+	return render(self, msgs, n, out, &len);
+}
+
+static int gl_chat(void *self, const chat_message *msgs, size_t n, const gen_options *o,
+		   gen_piece_fn fn, void *ctx, gen_result *res)
+{
+	gen_llama *g = self;
+	char *buf;
+	int32_t len;
+	int rc = render(g, msgs, n, &buf, &len);
+
+	if (rc)
+		return rc;
+	rc = generate(g, buf, (size_t)len, 1, o, fn, ctx, res);
+	free(buf);
 	return rc;
 }
 
@@ -504,7 +527,41 @@ static const generator_ops gl_ops = {
 	.chat = gl_chat,
 	.complete = gl_complete,
 	.free = gl_free,
+	.render = gl_render,
 };
+
+/* Architectures of encoders: they make vectors, not text. */
+static const char *const ENCODERS[] = {
+	"bert", "modern-bert", "nomic-bert", "nomic-bert-moe", "neo-bert", "jina-bert-v2",
+	"jina-bert-v3", "eurobert", "t5encoder",
+};
+
+/*
+ * Whether the model makes vectors rather than text: an encoder
+ * architecture, or metadata that declares a pooling type (decoder-based
+ * embedding models and rerankers). Then a message that says what to use.
+ */
+static int refuse_embedding(const struct llama_model *m, const char *path)
+{
+	char arch[64] = "", key[96], val[32];
+	int encoder = !llama_model_has_decoder(m), pooling = 0;
+
+	llama_model_meta_val_str(m, "general.architecture", arch, sizeof arch);
+	for (size_t i = 0; i < sizeof ENCODERS / sizeof ENCODERS[0]; i++)
+		if (strcmp(arch, ENCODERS[i]) == 0)
+			encoder = 1;
+	snprintf(key, sizeof key, "%s.pooling_type", arch);
+	if (llama_model_meta_val_str(m, key, val, sizeof val) >= 0)
+		pooling = atoi(val);
+	if (!encoder && pooling == 0)
+		return 0;
+	return docent_error_set(DOCENT_EFORMAT, "chat model %s: this is %s model (architecture "
+				"%s), which cannot write text; use a chat model, e.g. `docent "
+				"models pull qwen2.5-0.5b-instruct` (then `docent models use "
+				"qwen2.5-0.5b-instruct`)", path,
+				pooling == LLAMA_POOLING_TYPE_RANK ? "a reranking" : "an embedding",
+				arch[0] ? arch : "unknown");
+}
 
 int gen_llama_open(generator **out, const model_spec *spec, const generator_params *p)
 {
@@ -519,12 +576,8 @@ int gen_llama_open(generator **out, const model_spec *spec, const generator_para
 	if ((rc = llama_common_load(spec->path, "chat model", &g->model)))
 		goto fail;
 	g->vocab = llama_model_get_vocab(g->model);
-	if (!llama_model_has_decoder(g->model)) {
-		rc = docent_error_set(DOCENT_EFORMAT, "chat model %s: an encoder-only model (an "
-				      "embedding model?) cannot generate text; choose an "
-				      "instruction-tuned chat GGUF", spec->path);
+	if ((rc = refuse_embedding(g->model, spec->path)) != 0)
 		goto fail;
-	}
 	g->tmpl = llama_model_chat_template(g->model, NULL);
 	if (!g->tmpl)
 		g->tmpl = "chatml";

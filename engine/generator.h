@@ -86,8 +86,18 @@ typedef struct generator_ops {
 			gen_piece_fn fn, void *ctx, gen_result *res);
 	/* required */
 	void (*free)(void *self);
+	/* optional: the prompt text chat() would give the model (its chat
+	 * template applied, ready for a reply); *out malloc'd */
+	int (*render)(void *self, const chat_message *msgs, size_t n, char **out);
 } generator_ops;
 
+/*
+ * Opens the model named by params->model. An in-process model must be a
+ * chat (or at least text) model: an embedding or reranking GGUF (BERT and
+ * the other encoders, or any model whose metadata declares a pooling type)
+ * is DOCENT_EFORMAT with a message that names a chat model to pull.
+ * Other errors as embedder_open()'s.
+ */
 int generator_open(generator **out, const generator_params *params);
 
 /* A generator over a backend of the caller's (a test's, say): ops is
@@ -99,6 +109,15 @@ int generator_chat(generator *g, const chat_message *msgs, size_t n, const gen_o
 		   gen_piece_fn fn, void *ctx, gen_result *res);
 int generator_complete(generator *g, const char *prompt, const gen_options *o,
 		       gen_piece_fn fn, void *ctx, gen_result *res);
+
+/*
+ * The prompt the model would be given for this conversation: the messages
+ * laid out by the model's chat template, ending where the reply starts.
+ * A template without a system role (Gemma) gets the system message at the
+ * head of the first user turn. *out is malloc'd, the caller frees it.
+ * DOCENT_EUNSUPPORTED for backends whose server applies the template.
+ */
+int generator_render(generator *g, const chat_message *msgs, size_t n, char **out);
 
 /* A stable name for the model, borrowed from the generator. */
 const char *generator_model_id(const generator *g);

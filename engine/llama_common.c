@@ -11,6 +11,7 @@
 #include "engine/engine_int.h"
 #include "core/error.h"
 
+#include <gguf.h>
 #include <llama.h>
 
 #include <errno.h>
@@ -38,8 +39,32 @@ static void start_llama(void)
 	llama_backend_init();
 }
 
+/* general.architecture of a GGUF file into arch[cap] ("" when unreadable),
+ * read from the header alone. */
+static void file_arch(const char *path, char *arch, size_t cap)
+{
+	struct gguf_init_params ip = { .no_alloc = true, .ctx = NULL };
+	struct gguf_context *g = gguf_init_from_file(path, ip);
+	int64_t k;
+
+	arch[0] = '\0';
+	if (!g)
+		return;
+	k = gguf_find_key(g, "general.architecture");
+	if (k >= 0 && gguf_get_kv_type(g, k) == GGUF_TYPE_STRING)
+		snprintf(arch, cap, "%s", gguf_get_val_str(g, k));
+	gguf_free(g);
+}
+
+/* Encoders people convert to GGUF that llama.cpp has no graph for: they
+ * need a server that runs them. */
+static const char *const FOREIGN_ENCODERS[] = {
+	"albert", "mobilebert", "distilbert", "mpnet", "electra", "deberta", "deberta-v2",
+};
+
 int llama_common_load(const char *path, const char *what, struct llama_model **out)
 {
+	char arch[64];
 	unsigned char magic[4];
 	FILE *f;
 	size_t got;
@@ -62,6 +87,15 @@ int llama_common_load(const char *path, const char *what, struct llama_model **o
 					"model with llama.cpp's convert_hf_to_gguf.py or download "
 					"its .gguf version", what, path);
 
+	file_arch(path, arch, sizeof arch);
+	for (size_t i = 0; i < sizeof FOREIGN_ENCODERS / sizeof FOREIGN_ENCODERS[0]; i++)
+		if (strcmp(arch, FOREIGN_ENCODERS[i]) == 0)
+			return docent_error_set(DOCENT_EUNSUPPORTED, "%s %s: llama.cpp cannot run "
+						"%s models in-process; serve it with an HTTP embedding "
+						"server (text-embeddings-inference, or Ollama) and set "
+						"engine.embed_model = http://127.0.0.1:PORT/v1#MODEL (or "
+						"ollama:MODEL)", what, path, arch);
+
 	struct llama_model_params mp = llama_model_default_params();
 	mp.progress_callback = quiet_progress;
 	mp.progress_callback_user_data = NULL;
@@ -69,7 +103,8 @@ int llama_common_load(const char *path, const char *what, struct llama_model **o
 	if (!*out)
 		return docent_error_set(DOCENT_EFORMAT, "%s %s: llama.cpp could not load it (a "
 					"damaged file, or an architecture this build does not "
-					"know); try the file with llama.cpp's llama-cli", what, path);
+					"know%s%s); try the file with llama.cpp's llama-cli", what,
+					path, arch[0] ? ": " : "", arch);
 	return 0;
 }
 

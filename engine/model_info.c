@@ -8,8 +8,14 @@
 
 #include <llama.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+
+const char *model_info_kind(const model_info *mi)
+{
+	return mi->reranking ? "reranking" : mi->embedding ? "embedding" : "chat";
+}
 
 int model_info_read(const char *path, model_info *out)
 {
@@ -34,6 +40,7 @@ int model_info_read(const char *path, model_info *out)
 	snprintf(key, sizeof key, "%s.pooling_type", out->arch);
 	out->embedding = llama_model_meta_val_str(m, key, val, sizeof val) >= 0 &&
 			 strcmp(val, "0") != 0;
+	out->reranking = out->embedding && atoi(val) == LLAMA_POOLING_TYPE_RANK;
 	llama_model_free(m);
 	return 0;
 }

@@ -16,7 +16,11 @@ typedef struct model_info {
 	int context;           /* training context in tokens */
 	int dim;               /* embedding width */
 	int embedding;         /* non-zero for an embedding model (it pools) */
+	int reranking;         /* non-zero for a reranker (pooling "rank"; embedding is set too) */
 } model_info;
+
+/* "reranking", "embedding" or "chat": the role the file can play. */
+const char *model_info_kind(const model_info *mi);
 
 /* Reads path's metadata. DOCENT_ENOTFOUND, or DOCENT_EFORMAT for a file
  * llama.cpp cannot load, with a message naming the file. */

@@ -160,3 +160,22 @@ int model_spec_parse(const char *spec, const char *models_dir, model_spec *out)
 		return parse_gguf(spec, s, n, models_dir, out);
 	return bad(spec, "this is neither a .gguf file nor a server URL");
 }
+
+void model_spec_id(const model_spec *spec, char *out, size_t cap)
+{
+	const char *slash;
+
+	switch (spec->backend) {
+	case MODEL_GGUF:
+		slash = strrchr(spec->path, '/');
+		snprintf(out, cap, "%s", slash ? slash + 1 : spec->path);
+		break;
+	case MODEL_OPENAI:
+	case MODEL_OLLAMA:
+		snprintf(out, cap, "%s:%s", spec->backend == MODEL_OLLAMA ? "ollama" : "openai",
+			 spec->model);
+		break;
+	default:
+		snprintf(out, cap, "%s", "");
+	}
+}

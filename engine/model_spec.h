@@ -14,6 +14,8 @@
 #ifndef DOCENT_ENGINE_MODEL_SPEC_H
 #define DOCENT_ENGINE_MODEL_SPEC_H
 
+#include <stddef.h>
+
 typedef enum model_backend {
 	MODEL_GGUF = 1,
 	MODEL_OPENAI = 2,
@@ -33,5 +35,12 @@ typedef struct model_spec {
  * accepted forms.
  */
 int model_spec_parse(const char *spec, const char *models_dir, model_spec *out);
+
+/*
+ * The model id an embedder or generator opened from spec reports (and a
+ * collection records): a GGUF file's base name ("bge-small-en-v1.5-q8_0.gguf"),
+ * "openai:MODEL" or "ollama:MODEL". Written into out[cap], cut to fit.
+ */
+void model_spec_id(const model_spec *spec, char *out, size_t cap);
 
 #endif

@@ -10,9 +10,9 @@
  * Consecutive chunks of one section overlap by up to overlap_tokens, made of
  * whole sentences from the end of the previous chunk.
  *
- * Tokens are counted by a pluggable token_counter: the default counts words
- * and punctuation, a stand-in for a model's tokenizer, which can take over
- * by passing its own counter.
+ * Tokens are counted by a pluggable token_counter (core/tokens.h): the
+ * default counts words and punctuation, a stand-in for a model's
+ * tokenizer, which can take over by passing its own counter.
  *
  * A chunk is a slice [off, off+len) of doc.text, so chunk text is never
  * copied or altered here. Thread-safe: no shared state.
@@ -22,17 +22,8 @@
 
 #include <stddef.h>
 
+#include "core/tokens.h"
 #include "ingest/doc.h"
-
-typedef struct token_counter {
-	/* required: the number of tokens in text[0..n) */
-	size_t (*count)(void *ctx, const char *text, size_t n);
-	void *ctx; /* passed to count; owned by whoever made the counter */
-} token_counter;
-
-/* The default counter: one token per word, plus one per punctuation mark,
- * plus one for every further 6 letters of a long word. */
-token_counter token_counter_simple(void);
 
 typedef struct chunk_params {
 	size_t target_tokens;  /* default 256 */

@@ -10,7 +10,7 @@
 # time a rule uses them, once per make run: `make clean` or a target that
 # does not link llama.cpp never starts the build.
 #
-#   make tiny-models   build/models/tiny-embed.gguf, build/models/tiny-chat.gguf
+#   make tiny-models   build/models/tiny-{embed,chat,llama,phi3,gemma2}.gguf
 #   make bench-models  real-shape random models (MiniLM-L6, Qwen2 0.5B Q4_K_M)
 
 LLAMA_SH   := scripts/llama.sh
@@ -24,7 +24,10 @@ LLAMA_LIBS   = $(eval LLAMA_LIBS := $(call llama_query,--libs))$(LLAMA_LIBS)
 LLAMA_BIN    = $(eval LLAMA_BIN := $(call llama_query,--bin))$(LLAMA_BIN)
 LLAMA_PY     = $(eval LLAMA_PY := $(call llama_query,--python))$(LLAMA_PY)
 
-TINY_MODELS := $(MODELS_DIR)/tiny-embed.gguf $(MODELS_DIR)/tiny-chat.gguf
+# tiny-chat is Qwen2; tiny-llama, tiny-phi3 and tiny-gemma2 are the other
+# chat architectures of the catalogue, each with its real chat template.
+TINY_MODELS := $(MODELS_DIR)/tiny-embed.gguf $(MODELS_DIR)/tiny-chat.gguf \
+	$(MODELS_DIR)/tiny-llama.gguf $(MODELS_DIR)/tiny-phi3.gguf $(MODELS_DIR)/tiny-gemma2.gguf
 
 .PHONY: llama tiny-models bench-models
 

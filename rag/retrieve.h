@@ -69,4 +69,26 @@ void retriever_close(retriever *r);
 int retrieve(retriever *r, const char *query, const retrieve_params *p, store_hit **out,
 	     size_t *n, retrieve_info *info);
 
+/*
+ * Which embedding model a search of `collection` (NULL: every collection)
+ * must embed its query with, decided before anything is opened, so that
+ * the faces (search, ask, the web API) agree:
+ *   - `configured` (engine.embed_model; NULL or "" for none) when set, and
+ *     every searched collection that has vectors was embedded by it;
+ *   - when none is configured, the model the searched collections were
+ *     embedded with (recorded in the store), which they must share;
+ *   - NULL (*out) when none is configured and no searched collection has
+ *     vectors: keyword search.
+ * *out is a spec ready for embedder_open() (catalogue names and name.gguf
+ * resolved in models_dir, see engine/catalogue.h); caller frees.
+ * Errors (the message names the models and the fix, `docent reindex`):
+ * DOCENT_EINVAL when a collection was embedded with another model than the
+ * configured one, or the collections of an all-collection search with
+ * different models; DOCENT_ENOTFOUND when the recorded model is not in the
+ * models folder (or the configured one not pulled); a recorded
+ * OpenAI-compatible server model needs its URL configured (DOCENT_EINVAL).
+ */
+int retrieve_embedder_for(store *s, const char *collection, const char *configured,
+			  const char *models_dir, char **out);
+
 #endif

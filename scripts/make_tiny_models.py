@@ -13,6 +13,14 @@ tensor names and shapes, but what they say is noise.
   --shape tiny-embed  BERT, 2 layers, hidden 64, 4 heads, mean pooling, ctx 512
   --shape tiny-chat   Qwen2, 2 layers, hidden 64, 4 heads (2 kv), ctx 2048,
                       ChatML template
+  --shape tiny-llama  Llama, 2 layers, hidden 64, Llama 3 vocabulary and the
+                      Llama 3.2 Instruct chat template (Llama 3.x 1B/3B/8B)
+  --shape tiny-phi3   Phi-3, 2 layers, fused QKV and gate/up, the Phi-3
+                      vocabulary and its chat template (Phi-3-mini)
+  --shape tiny-gemma2 Gemma 2, 2 layers, post-norms and soft-capping, the
+                      Gemma 2 2B it chat template (no system role). No Gemma 2
+                      vocabulary ships with llama.cpp: the Llama SentencePiece
+                      one with Gemma's turn tokens added as control tokens
   --shape minilm      BERT shaped like all-MiniLM-L6-v2: 384 x 6 layers, F16
   --shape qwen0.5b    Qwen2 shaped like Qwen2.5-0.5B-Instruct: 896 x 24 layers,
                       vocab 151936, quantised with llama-quantize (--quant)
@@ -43,6 +51,21 @@ SHAPES = {
     "tiny-chat": dict(kind="qwen2", vocab="ggml-vocab-qwen2.gguf", n_embd=64, n_layer=2,
                       n_head=4, n_head_kv=2, n_ff=128, n_ctx=2048, dtype="f16", seed=2,
                       out="tiny-chat.gguf"),
+    # One per chat architecture of the catalogue's small models; each with
+    # its real chat template (from llama.cpp's models/templates/ or the
+    # vocabulary file), so that the template llama.cpp picks is the real one.
+    "tiny-llama": dict(kind="llama", vocab="ggml-vocab-llama-bpe.gguf", n_embd=64, n_layer=2,
+                       n_head=4, n_head_kv=2, n_ff=128, n_ctx=2048, dtype="f16", seed=5,
+                       template="templates/meta-llama-Llama-3.2-3B-Instruct.jinja",
+                       eos="<|eot_id|>", out="tiny-llama.gguf"),
+    "tiny-phi3": dict(kind="phi3", vocab="ggml-vocab-phi-3.gguf", n_embd=64, n_layer=2,
+                      n_head=4, n_head_kv=4, n_ff=128, n_ctx=2048, dtype="f16", seed=6,
+                      template=None, eos="<|end|>", out="tiny-phi3.gguf"),
+    "tiny-gemma2": dict(kind="gemma2", vocab="ggml-vocab-llama-spm.gguf", n_embd=64, n_layer=2,
+                        n_head=4, n_head_kv=2, n_ff=128, n_ctx=2048, dtype="f16", seed=7,
+                        template="templates/google-gemma-2-2b-it.jinja",
+                        extra_control=["<start_of_turn>", "<end_of_turn>"],
+                        eos="<end_of_turn>", out="tiny-gemma2.gguf"),
     "minilm": dict(kind="bert", vocab="ggml-vocab-bert-bge.gguf", n_embd=384, n_layer=6,
                    n_head=12, n_ff=1536, n_ctx=512, dtype="f16", seed=3,
                    out="minilm-l6-random-f16.gguf"),
@@ -50,6 +73,11 @@ SHAPES = {
                      n_head=14, n_head_kv=2, n_ff=4864, n_ctx=32768, dtype="f16", seed=4,
                      out="qwen2-0.5b-random-{quant}.gguf"),
 }
+
+
+def read_template(vocab_path, rel):
+    """A chat template from the pinned llama.cpp source's models/ folder."""
+    return (Path(vocab_path).parent / rel).read_text(encoding="utf-8")
 
 
 def llama_sh(arg):
@@ -115,6 +143,8 @@ class Maker:
         w.add_file_type(ftype)
         if arch == "bert":
             self.write_bert(w, vocab_path)
+        elif arch in ("llama", "phi3", "gemma2"):
+            self.write_decoder(w, vocab_path)
         else:
             self.write_qwen2(w, vocab_path)
         w.write_header_to_file()
@@ -185,6 +215,75 @@ class Maker:
             self.matrix(w, self.tname(T.FFN_GATE, "weight", i), (E, F))
             self.matrix(w, self.tname(T.FFN_UP, "weight", i), (E, F))
             self.matrix(w, self.tname(T.FFN_DOWN, "weight", i), (F, E))
+
+    def decoder_tokenizer(self, w, vocab_path):
+        """The vocabulary's tokenizer, with added control tokens, the chat
+        template and the end-of-turn token of the shape. Returns n_vocab."""
+        gguf, cfg = self.gguf, self.cfg
+        extra = cfg.get("extra_control", [])
+        token_keys = ("tokenizer.ggml.tokens", "tokenizer.ggml.scores",
+                      "tokenizer.ggml.token_type")
+        skip = ("tokenizer.chat_template", "tokenizer.ggml.eos_token_id") + (token_keys if extra else ())
+        reader = self.copy_tokenizer(w, vocab_path, skip=skip)
+        tokens = list(reader.fields["tokenizer.ggml.tokens"].contents())
+        if extra:
+            scores = list(reader.fields["tokenizer.ggml.scores"].contents())
+            types = list(reader.fields["tokenizer.ggml.token_type"].contents())
+            for t in extra:
+                tokens.append(t)
+                scores.append(0.0)
+                types.append(int(gguf.TokenType.CONTROL))
+            w.add_token_list(tokens)
+            w.add_token_scores(scores)
+            w.add_token_types(types)
+        w.add_eos_token_id(tokens.index(cfg["eos"]))
+        if cfg.get("template"):
+            w.add_chat_template(read_template(vocab_path, cfg["template"]))
+        else:
+            w.add_chat_template(reader.fields["tokenizer.chat_template"].contents())
+        return len(tokens)
+
+    def write_decoder(self, w, vocab_path):
+        """Llama, Phi-3 and Gemma 2: the tensors llama.cpp's loaders ask for."""
+        cfg, T, arch = self.cfg, self.gguf.MODEL_TENSOR, self.cfg["kind"]
+        E, F = cfg["n_embd"], cfg["n_ff"]
+        kv = E // cfg["n_head"] * cfg["n_head_kv"]
+        w.add_head_count_kv(cfg["n_head_kv"])
+        w.add_layer_norm_rms_eps(1e-6)
+        w.add_rope_dimension_count(E // cfg["n_head"])
+        if arch == "llama":
+            w.add_rope_freq_base(500000.0)
+        if arch == "gemma2":
+            w.add_key_length(E // cfg["n_head"])
+            w.add_value_length(E // cfg["n_head"])
+            w.add_sliding_window(256)
+            w.add_attn_logit_softcapping(50.0)
+            w.add_final_logit_softcapping(30.0)
+        n_vocab = self.decoder_tokenizer(w, vocab_path)
+
+        # The output projection is tied to token_embd (as in the small
+        # Llama 3.2 and Gemma models; optional in Phi-3's loader).
+        self.matrix(w, self.tname(T.TOKEN_EMBD, "weight"), (E, n_vocab))
+        self.ones(w, self.tname(T.OUTPUT_NORM, "weight"), E)
+        for i in range(cfg["n_layer"]):
+            self.ones(w, self.tname(T.ATTN_NORM, "weight", i), E)
+            if arch == "phi3":
+                self.matrix(w, self.tname(T.ATTN_QKV, "weight", i), (E, E + 2 * kv))
+            else:
+                self.matrix(w, self.tname(T.ATTN_Q, "weight", i), (E, E))
+                self.matrix(w, self.tname(T.ATTN_K, "weight", i), (E, kv))
+                self.matrix(w, self.tname(T.ATTN_V, "weight", i), (E, kv))
+            self.matrix(w, self.tname(T.ATTN_OUT, "weight", i), (E, E))
+            self.ones(w, self.tname(T.FFN_NORM, "weight", i), E)
+            if arch == "phi3":
+                self.matrix(w, self.tname(T.FFN_UP, "weight", i), (E, 2 * F))
+            else:
+                self.matrix(w, self.tname(T.FFN_GATE, "weight", i), (E, F))
+                self.matrix(w, self.tname(T.FFN_UP, "weight", i), (E, F))
+            self.matrix(w, self.tname(T.FFN_DOWN, "weight", i), (F, E))
+            if arch == "gemma2":
+                self.ones(w, self.tname(T.ATTN_POST_NORM, "weight", i), E)
+                self.ones(w, self.tname(T.FFN_POST_NORM, "weight", i), E)
 
 
 def main():

@@ -179,6 +179,19 @@ assert d['cached_tokens'] < d['prompt_tokens']
 	t "a corrupt prefix file costs only speed" sh -c '
 for f in "$0"/cache/prefix-*.kv; do printf garbage >"$f"; done
 "$1" ask --json -n 2 --model "$2" "$3" | python3 -c "import json,sys; d=json.load(sys.stdin); assert d[\"mode\"] == \"generated\""' "$DOCENT_HOME" "$DOCENT" "$T" "$Q"
+	# every chat architecture people bring, in its own chat template
+	for arch in llama phi3 gemma2; do
+		A="$SRC/build/models/tiny-$arch.gguf"
+		t "ask through a $arch model" json_check "
+assert d['mode'] == 'generated', d['mode']
+assert d['prompt_tokens'] > 0
+" "$DOCENT" ask --json -n 4 --model "$A" "$Q"
+	done
+	t "ask refuses an embedding model" contains "chat model" \
+		"$DOCENT" ask --model "$SRC/build/models/tiny-embed.gguf" "$Q"
+	t "... and fails" expect_status 1 "$DOCENT" ask --model "$SRC/build/models/tiny-embed.gguf" "$Q"
+	t "a catalogue name not pulled yet says how to pull it" contains "docent models pull" \
+		"$DOCENT" ask --model qwen2.5-0.5b-instruct "$Q"
 else
 	echo "missing $T: run 'make tiny-models'"; exit 1
 fi

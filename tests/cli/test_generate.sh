@@ -1,7 +1,10 @@
 #!/bin/sh
 # test_generate.sh - `docent generate` with the generated tiny chat model
 # (in-process llama.cpp), and its errors: no model, a missing file, a
-# server that is down.
+# server that is down, an embedding model, a catalogue model not pulled;
+# then each chat architecture (Llama 3, Phi-3, Gemma 2) with its own chat
+# template, the system message included (folded into the user turn for
+# Gemma, which has no system role).
 . "$(dirname "$0")/lib.sh"
 
 M="$SRC/build/models/tiny-chat.gguf"
@@ -32,5 +35,36 @@ t "models tells embedding from chat" contains "embedding" "$DOCENT" models
 t "models says what is wrong with a bad file" contains "not a GGUF file" "$DOCENT" models
 t "models --json" sh -c '"$0" models --json | python3 -c "import json,sys; d=json.load(sys.stdin); assert len(d[\"files\"]) == 3, d"' "$DOCENT"
 t "a bare name is looked up in the models folder" expect_status 0 "$DOCENT" generate -m tiny-chat.gguf -n 3 hi
+
+# ---- the model must be a chat model, named in any form ----
+t "an embedding model cannot chat" contains "docent models pull qwen2.5-0.5b-instruct" \
+	"$DOCENT" generate -m "$SRC/build/models/tiny-embed.gguf" hi
+t "and that is a failure" expect_status 1 "$DOCENT" generate -m "$SRC/build/models/tiny-embed.gguf" hi
+t "a catalogue model not pulled says how to pull it" contains "docent models pull qwen2.5-0.5b-instruct" \
+	"$DOCENT" generate -m qwen2.5-0.5b hi
+t "and fails" expect_status 1 "$DOCENT" generate -m qwen2.5-0.5b hi
+
+# ---- each chat architecture, with its template ----
+# chat MODEL OUT: --chat with a system message, the templated prompt shown;
+# succeeds only when docent does (stdout and stderr in OUT)
+chat() {
+	"$DOCENT" generate -m "$SRC/build/models/$1" -n 4 -t 0 --chat --show-prompt \
+		--system "SYS-RULES cite the passages" "USER-QUESTION hello" >"$2" 2>&1
+}
+for m in tiny-llama tiny-phi3 tiny-gemma2; do
+	[ -f "$SRC/build/models/$m.gguf" ] || { echo "missing $m.gguf: run 'make tiny-models'"; exit 1; }
+	t "$m loads, templates and answers" chat "$m.gguf" "$TMP/$m.out"
+done
+t "llama: Llama 3 headers around each turn" sh -c \
+	'grep -q "<|start_header_id|>system<|end_header_id|>" "$0" && grep -q "<|start_header_id|>user<|end_header_id|>" "$0" && grep -q "<|start_header_id|>assistant<|end_header_id|>" "$0" && grep -q SYS-RULES "$0"' \
+	"$TMP/tiny-llama.out"
+t "phi3: <|system|>, <|user|> and <|assistant|> turns" sh -c \
+	'grep -q "<|system|>" "$0" && grep -q "<|user|>" "$0" && grep -q "<|assistant|>" "$0" && grep -q "<|end|>" "$0"' \
+	"$TMP/tiny-phi3.out"
+t "gemma2: no system turn" lacks "<start_of_turn>system" cat "$TMP/tiny-gemma2.out"
+t "gemma2: the system message opens the user turn" sh -c \
+	'grep -A1 "^<start_of_turn>user\$" "$0" | grep -q "^SYS-RULES" && grep -q "USER-QUESTION hello<end_of_turn>" "$0" && grep -q "^<start_of_turn>model" "$0"' \
+	"$TMP/tiny-gemma2.out"
+t "--system needs --chat" expect_status 2 "$DOCENT" generate -m "$M" --system x hi
 
 finish

@@ -9,6 +9,8 @@ mkdir -p "$SRV"
 head -c 3000000 /dev/urandom >"$SRV/model-a.gguf"
 head -c 2000000 /dev/urandom >"$SRV/model-b.gguf"
 cp "$SRV/model-a.gguf" "$SRV/model-c.gguf"
+head -c 100000 /dev/urandom >"$SRV/model-d.gguf"
+head -c 100000 /dev/urandom >"$SRV/model-e.gguf"
 SUM_A=$(sha256sum "$SRV/model-a.gguf" | cut -d' ' -f1)
 SUM_B=$(sha256sum "$SRV/model-b.gguf" | cut -d' ' -f1)
 
@@ -33,9 +35,42 @@ t "a wrong checksum is refused" contains "does not match its checksum" "$DOCENT"
 t "and the download is deleted" test ! -e "$MD/model-b.gguf" -a ! -e "$MD/model-b.gguf.part"
 t "a missing file says so" contains "not found" "$DOCENT" models pull "$URL/nothing.gguf"
 printf '[tiny]\nurl = %s/model-c.gguf\nkind = chat\nabout = test\nsha256 = %s\n' "$URL" "$SUM_A" >"$TMP/cat.conf"
+printf '[tiny-two]\nurl = %s/model-d.gguf\nkind = chat\nabout = test\n' "$URL" >>"$TMP/cat.conf"
+printf '[rerank-one]\nurl = %s/model-e.gguf\nkind = reranking\nabout = test\n' "$URL" >>"$TMP/cat.conf"
+printf '[not-pulled]\nurl = %s/model-f.gguf\nkind = chat\nabout = test\n' "$URL" >>"$TMP/cat.conf"
+export DOCENT_MODELS_CATALOGUE="$TMP/cat.conf"
+CONF="$TMP/user.conf"
+export DOCENT_CONFIG="$CONF"
+printf '# my settings\n[search]\n# more results\nk = 7\n' >"$CONF"
+cp "$CONF" "$TMP/orig.conf"
 "$DOCENT" models pull "$URL/model-c.gguf" >/dev/null 2>&1; rm -f "$MD/model-c.gguf.part"
-t "a catalogue name resolves" contains "use it: set engine.chat_model = model-c.gguf" \
-	env DOCENT_MODELS_CATALOGUE="$TMP/cat.conf" "$DOCENT" models pull tiny
+t "a catalogue name resolves and becomes the default chat model" \
+	contains "engine.chat_model = tiny (the default now, written to $CONF)" "$DOCENT" models pull tiny
+t "written to the user's configuration file" grep -q "^chat_model = tiny$" "$CONF"
+t "which keeps its comments and settings" sh -c 'head -4 "$0" | cmp - "$1"' "$CONF" "$TMP/orig.conf"
+t "docent config reads it from there" sh -c '"$0" config | grep -q "engine.chat_model *= *tiny"' "$DOCENT"
+t "docent models shows it" contains "chat model:      tiny" "$DOCENT" models
+t "another chat model does not replace it" contains "docent models use tiny-two" "$DOCENT" models pull tiny-two
+t "the default stays" grep -q "^chat_model = tiny$" "$CONF"
+t "a reranker becomes the reranking default" contains "engine.rerank_model = rerank-one" \
+	"$DOCENT" models pull rerank
+t "models use switches the default" contains "engine.chat_model = tiny-two (the default now" \
+	"$DOCENT" models use tiny-two
+t "in place: one chat_model line" sh -c 'test "$(grep -c "^chat_model" "$0")" -eq 1 && grep -q "^chat_model = tiny-two$" "$0"' "$CONF"
+t "models use of a model not pulled says how to pull it" contains "docent models pull not-pulled" \
+	"$DOCENT" models use not-pulled
+t "and fails" expect_status 1 "$DOCENT" models use not-pulled
+t "models use of a GGUF file reads its kind" contains "engine.embed_model = $SRC/build/models/tiny-embed.gguf" \
+	"$DOCENT" models use "$SRC/build/models/tiny-embed.gguf"
+t "and mentions reindex" contains "docent reindex" "$DOCENT" models use "$SRC/build/models/tiny-embed.gguf"
+t "a server model needs --as" expect_status 2 "$DOCENT" models use "http://127.0.0.1:8080/v1#m"
+t "models use --as chat URL" contains "engine.chat_model = http://127.0.0.1:8080/v1#m" \
+	"$DOCENT" models use --as chat "http://127.0.0.1:8080/v1#m"
+t "models use --help" contains "Usage: docent models use" "$DOCENT" models use --help
+t "a config file that did not exist is created" sh -c \
+	'DOCENT_CONFIG="$1/new/docent.conf" "$0" models use tiny >/dev/null && grep -q "^chat_model = tiny$" "$1/new/docent.conf"' \
+	"$DOCENT" "$TMP"
+unset DOCENT_MODELS_CATALOGUE
 t "an unknown name says how to list them" contains "models pull --help" "$DOCENT" models pull no-such-model
 t "a server that is down" contains "run the same command again" "$DOCENT" models pull "http://127.0.0.1:9/x.gguf"
 

@@ -45,10 +45,16 @@ t "bm25 mode has keyword ranks only" json \
 t "dense snippets fall back to the chunk's first words" json \
 	'all(h["snippet"] for h in d["hits"])' "$DOCENT" search --json --mode dense "zzzz"
 t "an unknown mode is a usage error" expect_status 2 "$DOCENT" search --mode fuzzy x
-t "dense without a model is a usage error" sh -c \
-	'DOCENT_EMBED_MODEL= "$0" search --mode dense leave; test $? -eq 2' "$DOCENT"
-t "without a model search falls back to bm25" json 'd["mode"] == "bm25"' \
-	env DOCENT_EMBED_MODEL= "$DOCENT" search --json leave
+# the collection remembers its model: search finds it in the models folder
+t "without a configured model search uses the collection's" json \
+	'd["mode"] == "hybrid" and d["hits"][0]["dense_rank"]' \
+	env DOCENT_EMBED_MODEL= DOCENT_ENGINE_MODELS_DIR="$SRC/build/models" "$DOCENT" search --json leave
+t "and dense search too" json 'd["mode"] == "dense" and len(d["hits"]) == 3' \
+	env DOCENT_EMBED_MODEL= DOCENT_ENGINE_MODELS_DIR="$SRC/build/models" "$DOCENT" search --json --mode dense leave
+t "a recorded model missing from the models folder is named" contains "tiny-embed.gguf, which is not in the models folder" \
+	env DOCENT_EMBED_MODEL= "$DOCENT" search leave
+t "and that is a failure, not a quiet keyword search" expect_status 1 env DOCENT_EMBED_MODEL= "$DOCENT" search leave
+t "bm25 needs no model" json 'd["mode"] == "bm25"' env DOCENT_EMBED_MODEL= "$DOCENT" search --json --mode bm25 leave
 
 # ---- changes reach the index without a rebuild ----
 t "an unchanged run embeds nothing" json \
@@ -82,8 +88,9 @@ t "a corrupt index file is rebuilt" json 'len(d["hits"]) == 2' "$DOCENT" search 
 t "another model is refused with the way out" contains "docent reindex" \
 	env DOCENT_EMBED_MODEL="$TMP/other-embed.gguf" "$DOCENT" ingest "$DOCS"
 t "refused before any work" expect_status 1 env DOCENT_EMBED_MODEL="$TMP/other-embed.gguf" "$DOCENT" ingest "$DOCS"
-t "hybrid with another model says why it used keywords only" contains "keyword search only" \
-	env DOCENT_EMBED_MODEL="$TMP/other-embed.gguf" "$DOCENT" search leave
+t "search with another model names both and the fix" env DOCENT_EMBED_MODEL="$TMP/other-embed.gguf" sh -c \
+	'"$0" search leave >"$1" 2>&1; s=$?; cat "$1"; test $s -eq 1 && grep -q "embedded with tiny-embed.gguf, not with the configured other-embed.gguf" "$1" && grep -q "docent reindex" "$1"' \
+	"$DOCENT" "$TMP/.mm"
 t "reindex with the same model rebuilds" json \
 	'd[0]["action"] == "rebuilt" and d[0]["vectors"] == 2' "$DOCENT" reindex --json
 t "reindex with a new model embeds everything again" json \

@@ -61,7 +61,9 @@ static void script_free(void *self)
 	s->system = s->user = NULL;
 }
 
-static const generator_ops script_ops = { script_chat, script_complete, script_free };
+static const generator_ops script_ops = {
+	.chat = script_chat, .complete = script_complete, .free = script_free,
+};
 
 static generator *scripted(script *s)
 {
