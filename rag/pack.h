@@ -31,12 +31,24 @@
 /* Counts the tokens of text[0..n) as the model will see them. */
 typedef size_t (*pack_count_fn)(void *ctx, const char *text, size_t n);
 
+/*
+ * The budget covers the items' text plus item_tokens for each item (its
+ * number, title and path as the prompt shows them): sum over items of
+ * (tokens + item_tokens) <= budget_tokens, by the given counter.
+ */
 typedef struct pack_params {
-	size_t budget_tokens;   /* the whole context's tokens (default: see pack.c) */
-	size_t max_items;       /* at most this many numbered items (default 8) */
+	size_t budget_tokens;   /* the whole context's tokens (default 480: about
+	                           360 words; docs/performance.md, "Context packing") */
+	size_t max_items;       /* at most this many numbered items (default 16; 0: no limit) */
 	int whole_passages;     /* 1: pack whole passages, no sentence selection */
-	pack_count_fn count;    /* NULL: an estimate from words and punctuation */
+	pack_count_fn count;    /* NULL: the chunker's estimate from words and punctuation */
 	void *count_ctx;
+	size_t item_tokens;     /* charged per item for its header (default 8) */
+	double rank_weight;     /* a unit's priority is its score / (1 + rank_weight * the
+	                           passage's 0-based rank) (default 0.1) */
+	double spread;          /* and is multiplied by this for each unit already taken
+	                           from its passage: < 1 spreads the budget over more
+	                           passages (default 0.5; 1: no effect) */
 } pack_params;
 
 pack_params pack_default_params(void);
@@ -45,7 +57,10 @@ pack_params pack_default_params(void);
 typedef struct pack_unit {
 	size_t off, len;        /* the unit's text: item.text[off, off+len) */
 	int64_t start_byte, end_byte; /* where it is in the document's text */
-	double score;           /* how well it answers the question (>= 0) */
+	double score;           /* how well it answers the question (>= 0; 0: no
+	                           word of the question, kept as context). BM25 of
+	                           the unit over all units of the call, so scores
+	                           of one pack_evidence() call compare across items */
 } pack_unit;
 
 /* One numbered item of the context: the kept text of one passage. */
@@ -74,10 +89,26 @@ int pack_evidence(const char *question, const store_hit *hits, size_t nhits,
 		  const pack_params *p, pack_item **out, size_t *n);
 void pack_items_free(pack_item *items, size_t n);
 
+/* A unit of a packed context: items[item].units[unit]. */
+typedef struct pack_ref {
+	size_t item, unit;
+} pack_ref;
+
+/*
+ * The best units across items[0..n), best first (ties: item order, then
+ * document order), for an extractive answer: writes at most k references
+ * to out (the caller's array of k) and returns how many. Units of score 0
+ * are left out. Returns 0 when out of memory.
+ */
+size_t pack_best_units(const pack_item *items, size_t n, pack_ref *out, size_t k);
+
 /*
  * How much of the question the evidence covers, from 0 (nothing: no
- * content word of the question occurs in any item) to 1; used to tell
- * weak evidence from real evidence.
+ * content word of the question occurs in any item) to 1 (every one does):
+ * the fraction of the question's distinct content words (stemmed, stop
+ * words left out) found in the items' text. Used to tell weak evidence
+ * from real evidence (see docs/performance.md for the threshold). A
+ * question without content words has coverage 0.
  */
 double pack_coverage(const char *question, const pack_item *items, size_t n);
 

@@ -1,0 +1,698 @@
+/*
+ * pack.c - the evidence packer: the sentences and table rows of the
+ * retrieved passages that bear on the question, under a token budget.
+ *
+ * Each passage is cut into units (sentences from ingest/sentence.h; lines
+ * containing " | " are table rows, the first of a run being its header).
+ * Units are scored against the question with BM25 over the units of all
+ * the passages of the call: words case-folded and stemmed (Snowball's
+ * English stemmer, as the keyword index stems), the keyword search's stop
+ * words left out, document frequencies counted over the units, so that a
+ * word every candidate shares counts little and the word that tells them
+ * apart counts most. Scores of one call are therefore comparable across
+ * items (the extractive answer picks the global best).
+ *
+ * Selection is greedy: the unit with the best priority that still fits is
+ * taken, where the priority is the unit's score weighed by its passage's
+ * rank, and divided again for every unit already taken from the same
+ * passage, so that the budget goes to several passages before it goes to
+ * the second sentence of one. Measured on the shared evaluation
+ * collections (bench/context.c, docs/performance.md): spreading a small
+ * budget over many passages is what keeps a relevant document in the
+ * context. Budget left at the end goes to the neighbours of the kept units,
+ * which make them read as text.
+ */
+#include "rag/pack.h"
+
+#include "core/buf.h"
+#include "core/error.h"
+#include "core/text.h"
+#include "index/store_int.h" /* store_is_stopword: the keyword search's stop words */
+#include "ingest/chunk.h"
+#include "ingest/sentence.h"
+
+#include <libstemmer.h>
+#include <math.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* question terms considered: a question longer than this is a document */
+#define MAX_TERMS 64
+/* BM25 over units, the usual constants */
+#define BM25_K1 1.2
+#define BM25_B 0.75
+
+static const char GAP[] = " \xE2\x80\xA6 "; /* " … " */
+
+pack_params pack_default_params(void)
+{
+	return (pack_params){
+		/* see docs/performance.md, "Context packing": about 360 words of
+		 * evidence hold a relevant document as often as the top 10 chunks
+		 * of a search (1,200 words) */
+		.budget_tokens = 480,
+		.max_items = 16,
+		.whole_passages = 0,
+		.count = NULL,
+		.count_ctx = NULL,
+		.item_tokens = 8,
+		.rank_weight = 0.1,
+		.spread = 0.5,
+	};
+}
+
+/* ---- terms ------------------------------------------------------------ */
+
+typedef struct termset {
+	char *s[MAX_TERMS];
+	size_t len[MAX_TERMS];
+	size_t n;
+} termset;
+
+typedef struct stemmer {
+	struct sb_stemmer *sb;
+	dbuf fold;
+} stemmer;
+
+static void termset_free(termset *t)
+{
+	for (size_t i = 0; i < t->n; i++)
+		free(t->s[i]);
+	t->n = 0;
+}
+
+/* The stem of w[0..n), case-folded; *out borrowed until the next call.
+ * Returns 0, or DOCENT_ENOMEM. */
+static int stem_word(stemmer *st, const char *w, size_t n, const char **out, size_t *outlen)
+{
+	dbuf_reset(&st->fold);
+	if (text_casefold(w, n, &st->fold))
+		return DOCENT_ENOMEM;
+	*out = st->fold.data;
+	*outlen = st->fold.len;
+	if (st->sb && st->fold.len > 2) {
+		const sb_symbol *r = sb_stemmer_stem(st->sb, (const sb_symbol *)st->fold.data,
+						     (int)st->fold.len);
+		if (!r)
+			return DOCENT_ENOMEM;
+		*out = (const char *)r;
+		*outlen = (size_t)sb_stemmer_length(st->sb);
+	}
+	return 0;
+}
+
+static int stemmer_init(stemmer *st)
+{
+	memset(st, 0, sizeof *st);
+	st->sb = sb_stemmer_new("english", "UTF_8");
+	return st->sb ? 0 : DOCENT_ENOMEM;
+}
+
+static void stemmer_done(stemmer *st)
+{
+	sb_stemmer_delete(st->sb);
+	dbuf_free(&st->fold);
+}
+
+/* The question's distinct content words, stemmed. */
+static int question_terms(stemmer *st, const char *q, termset *t)
+{
+	size_t n = q ? strlen(q) : 0, pos = 0, a, b;
+
+	t->n = 0;
+	while (t->n < MAX_TERMS && text_next_word(q, n, pos, &a, &b)) {
+		const char *s;
+		size_t len;
+		pos = b;
+		if (stem_word(st, q + a, b - a, &s, &len))
+			return DOCENT_ENOMEM;
+		/* the stop list holds unstemmed words: check the folded form */
+		if (store_is_stopword(st->fold.data, st->fold.len))
+			continue;
+		size_t i;
+		for (i = 0; i < t->n && !(t->len[i] == len && memcmp(t->s[i], s, len) == 0); i++)
+			;
+		if (i < t->n)
+			continue;
+		t->s[t->n] = malloc(len + 1);
+		if (!t->s[t->n])
+			return DOCENT_ENOMEM;
+		memcpy(t->s[t->n], s, len);
+		t->s[t->n][len] = '\0';
+		t->len[t->n++] = len;
+	}
+	return 0;
+}
+
+static int term_find(const termset *t, const char *s, size_t len)
+{
+	for (size_t i = 0; i < t->n; i++)
+		if (t->len[i] == len && memcmp(t->s[i], s, len) == 0)
+			return (int)i;
+	return -1;
+}
+
+/* ---- units ------------------------------------------------------------ */
+
+enum { U_SENTENCE, U_ROW, U_HEADER };
+
+typedef struct unit {
+	size_t hit;
+	size_t s, e;        /* hit text [s, e) */
+	int kind;
+	size_t header;      /* for a row: the index of its table's header unit */
+	size_t words, tokens;
+	double score, prio;
+	int chosen;
+	uint8_t *tf;        /* per question term, saturated at 255 */
+} unit;
+
+typedef struct unitvec {
+	unit *v;
+	size_t n, cap;
+} unitvec;
+
+static int unit_push(unitvec *u, size_t hit, size_t s, size_t e, int kind, size_t header)
+{
+	if (u->n == u->cap) {
+		size_t cap = u->cap ? 2 * u->cap : 64;
+		unit *nv = realloc(u->v, cap * sizeof *nv);
+		if (!nv)
+			return DOCENT_ENOMEM;
+		u->v = nv;
+		u->cap = cap;
+	}
+	u->v[u->n++] = (unit){ .hit = hit, .s = s, .e = e, .kind = kind, .header = header };
+	return 0;
+}
+
+static int is_space(char c)
+{
+	return c == ' ' || c == '\t' || c == '\n' || c == '\r';
+}
+
+/* Adds the sentences of text[a, b) as units, trimmed of white space. */
+static int split_sentences(unitvec *u, size_t hit, const char *text, size_t a, size_t b)
+{
+	size_t *ends = NULL, n = 0, start = a;
+	int rc;
+
+	while (start < b && is_space(text[start]))
+		start++;
+	if (start >= b)
+		return 0;
+	/* a pattern failure (text that is not UTF-8) leaves the region whole */
+	if (sentence_split(text + start, b - start, &ends, &n) != 0) {
+		free(ends);
+		while (b > start && is_space(text[b - 1]))
+			b--;
+		return unit_push(u, hit, start, b, U_SENTENCE, 0);
+	}
+	for (size_t i = 0; i < n; i++) {
+		size_t e = start + ends[i];
+		size_t s = start;
+		if (i > 0)
+			s = start + ends[i - 1];
+		while (s < e && is_space(text[s]))
+			s++;
+		if (e > b)
+			e = b;
+		if (s < e && (rc = unit_push(u, hit, s, e, U_SENTENCE, 0))) {
+			free(ends);
+			return rc;
+		}
+	}
+	free(ends);
+	return 0;
+}
+
+/* Cuts a passage into units: runs of lines containing " | " are table
+ * rows (the first is the header), the rest is split into sentences. */
+static int split_hit(unitvec *u, size_t hit, const char *text, size_t n)
+{
+	size_t pos = 0, prose = 0;
+	size_t header = SIZE_MAX;
+	int rc;
+
+	while (pos < n) {
+		const char *nl = memchr(text + pos, '\n', n - pos);
+		size_t eol = nl ? (size_t)(nl - text) : n;
+		size_t s = pos, e = eol;
+		while (s < e && is_space(text[s]))
+			s++;
+		while (e > s && is_space(text[e - 1]))
+			e--;
+		if (e > s && memmem(text + s, e - s, " | ", 3)) {
+			if (header == SIZE_MAX) {
+				if ((rc = split_sentences(u, hit, text, prose, pos)))
+					return rc;
+				header = u->n;
+				rc = unit_push(u, hit, s, e, U_HEADER, u->n);
+			} else {
+				rc = unit_push(u, hit, s, e, U_ROW, header);
+			}
+			if (rc)
+				return rc;
+			prose = eol;
+		} else if (header != SIZE_MAX) {
+			header = SIZE_MAX;
+			prose = pos;
+		}
+		pos = eol + (nl != NULL);
+	}
+	if (header == SIZE_MAX)
+		return split_sentences(u, hit, text, prose, n);
+	return 0;
+}
+
+/* ---- scoring ---------------------------------------------------------- */
+
+static size_t count_tokens(const pack_params *p, const char *s, size_t n)
+{
+	if (p->count)
+		return p->count(p->count_ctx, s, n);
+	token_counter c = token_counter_simple();
+	return c.count(c.ctx, s, n);
+}
+
+static int score_units(unitvec *u, const store_hit *hits, const termset *t, stemmer *st,
+		       const pack_params *p)
+{
+	size_t df[MAX_TERMS] = { 0 };
+	double totwords = 0;
+
+	for (size_t i = 0; i < u->n; i++) {
+		unit *x = &u->v[i];
+		const char *text = hits[x->hit].text;
+		size_t pos = x->s, a, b;
+		x->tokens = count_tokens(p, text + x->s, x->e - x->s);
+		if (t->n) {
+			x->tf = calloc(t->n, 1);
+			if (!x->tf)
+				return DOCENT_ENOMEM;
+		}
+		while (text_next_word(text, x->e, pos, &a, &b)) {
+			const char *s;
+			size_t len;
+			pos = b;
+			x->words++;
+			if (!t->n)
+				continue;
+			if (stem_word(st, text + a, b - a, &s, &len))
+				return DOCENT_ENOMEM;
+			int k = term_find(t, s, len);
+			if (k >= 0 && x->tf[k] < 255)
+				x->tf[k]++;
+		}
+		totwords += (double)x->words;
+		for (size_t k = 0; k < t->n; k++)
+			df[k] += x->tf[k] > 0;
+	}
+	if (!t->n || !u->n)
+		return 0;
+	double avg = totwords / (double)u->n, N = (double)u->n;
+	if (avg <= 0)
+		avg = 1;
+	double idf[MAX_TERMS];
+	for (size_t k = 0; k < t->n; k++)
+		idf[k] = log(1 + (N - (double)df[k] + 0.5) / ((double)df[k] + 0.5));
+	for (size_t i = 0; i < u->n; i++) {
+		unit *x = &u->v[i];
+		double sc = 0, norm = BM25_K1 * (1 - BM25_B + BM25_B * (double)x->words / avg);
+		for (size_t k = 0; k < t->n; k++)
+			if (x->tf[k])
+				sc += idf[k] * x->tf[k] * (BM25_K1 + 1) / (x->tf[k] + norm);
+		x->score = sc;
+		x->prio = sc / (1 + p->rank_weight * (double)x->hit);
+	}
+	return 0;
+}
+
+/* ---- selection -------------------------------------------------------- */
+
+typedef struct packer {
+	const store_hit *hits;
+	size_t nhits;
+	const pack_params *p;
+	unitvec u;
+	size_t *taken;      /* units taken per hit */
+	size_t used;        /* budget spent, estimated */
+	size_t items;       /* hits with a unit taken */
+} packer;
+
+/* What taking unit i (and its table header, when not yet taken) costs. */
+static size_t unit_cost(const packer *k, size_t i)
+{
+	const unit *x = &k->u.v[i];
+	size_t c = x->tokens + 1; /* the gap or space before it */
+	if (k->taken[x->hit] == 0)
+		c += k->p->item_tokens;
+	if (x->kind == U_ROW && !k->u.v[x->header].chosen)
+		c += k->u.v[x->header].tokens + 1;
+	return c;
+}
+
+static void unit_take(packer *k, size_t i, size_t cost)
+{
+	unit *x = &k->u.v[i];
+	if (k->taken[x->hit] == 0)
+		k->items++;
+	if (x->kind == U_ROW && !k->u.v[x->header].chosen) {
+		k->u.v[x->header].chosen = 1;
+		k->taken[x->hit]++;
+	}
+	x->chosen = 1;
+	k->taken[x->hit]++;
+	k->used += cost;
+}
+
+static int fits(const packer *k, size_t i, size_t *cost)
+{
+	const unit *x = &k->u.v[i];
+	if (x->chosen)
+		return 0;
+	if (k->taken[x->hit] == 0 && k->items >= k->p->max_items)
+		return 0;
+	*cost = unit_cost(k, i);
+	return k->used + *cost <= k->p->budget_tokens;
+}
+
+static void select_units(packer *k)
+{
+	for (;;) {
+		size_t best = SIZE_MAX, bcost = 0;
+		double bp = 0;
+		for (size_t i = 0; i < k->u.n; i++) {
+			const unit *x = &k->u.v[i];
+			size_t cost;
+			if (x->score <= 0 || !fits(k, i, &cost))
+				continue;
+			double pr = x->prio * pow(k->p->spread, (double)k->taken[x->hit]);
+			if (best == SIZE_MAX || pr > bp) {
+				best = i;
+				bp = pr;
+				bcost = cost;
+			}
+		}
+		if (best == SIZE_MAX)
+			break;
+		unit_take(k, best, bcost);
+	}
+	/* the leftover budget: neighbours of the kept units, best first */
+	for (int round = 0; round < 2; round++) {
+		for (size_t i = 0; i < k->u.n; i++) {
+			size_t cost;
+			const unit *x = &k->u.v[i];
+			if (!x->chosen || x->score <= 0)
+				continue;
+			size_t nb = round == 0 ? i + 1 : i - 1;
+			if ((round == 1 && i == 0) || nb >= k->u.n)
+				continue;
+			if (k->u.v[nb].hit != x->hit || k->u.v[nb].kind != U_SENTENCE ||
+			    x->kind != U_SENTENCE)
+				continue;
+			if (fits(k, nb, &cost))
+				unit_take(k, nb, cost);
+		}
+	}
+}
+
+/* Whole passages in rank order, as long as they fit. */
+static void select_whole(packer *k)
+{
+	for (size_t h = 0; h < k->nhits; h++) {
+		size_t cost = k->p->item_tokens, first = SIZE_MAX, last = 0;
+		for (size_t i = 0; i < k->u.n; i++)
+			if (k->u.v[i].hit == h) {
+				if (first == SIZE_MAX)
+					first = i;
+				last = i;
+				cost += k->u.v[i].tokens + 1;
+			}
+		if (first == SIZE_MAX)
+			continue;
+		if (k->items >= k->p->max_items || k->used + cost > k->p->budget_tokens)
+			continue;
+		for (size_t i = first; i <= last; i++)
+			k->u.v[i].chosen = 1;
+		k->taken[h] = last - first + 1;
+		k->items++;
+		k->used += cost;
+	}
+}
+
+/* ---- items ------------------------------------------------------------ */
+
+static char *dup_or_null(const char *s)
+{
+	return s ? strdup(s) : NULL;
+}
+
+static void item_clear(pack_item *it)
+{
+	free(it->path);
+	free(it->title);
+	free(it->heading);
+	free(it->text);
+	free(it->units);
+	memset(it, 0, sizeof *it);
+}
+
+void pack_items_free(pack_item *items, size_t n)
+{
+	if (!items)
+		return;
+	for (size_t i = 0; i < n; i++)
+		item_clear(&items[i]);
+	free(items);
+}
+
+/* Builds the item of hit h from its chosen units (first..last index). */
+static int item_build(packer *k, size_t h, pack_item *it)
+{
+	const store_hit *hit = &k->hits[h];
+	dbuf text = { 0 };
+	size_t nu = k->taken[h], prev_e = 0, j = 0;
+	size_t prev = SIZE_MAX;
+	int rc = DOCENT_ENOMEM;
+
+	memset(it, 0, sizeof *it);
+	it->hit = h;
+	it->chunk_id = hit->chunk_id;
+	it->doc_id = hit->doc_id;
+	it->page_start = hit->page_start;
+	it->page_end = hit->page_end;
+	it->path = dup_or_null(hit->path ? hit->path : "");
+	it->title = dup_or_null(hit->title);
+	it->heading = dup_or_null(hit->heading);
+	it->units = calloc(nu ? nu : 1, sizeof *it->units);
+	if (!it->path || (hit->title && !it->title) || (hit->heading && !it->heading) ||
+	    !it->units)
+		goto fail;
+	for (size_t i = 0; i < k->u.n; i++) {
+		const unit *x = &k->u.v[i];
+		if (x->hit != h || !x->chosen)
+			continue;
+		if (j > 0) {
+			/* adjacent units keep the text between them; a gap shows */
+			int adjacent = prev + 1 == i;
+			if (adjacent ? dbuf_append(&text, hit->text + prev_e, x->s - prev_e)
+				     : dbuf_append(&text, GAP, sizeof GAP - 1))
+				goto fail;
+		} else {
+			it->start_byte = hit->start_byte + (int64_t)x->s;
+		}
+		pack_unit *pu = &it->units[j++];
+		pu->off = text.len;
+		pu->len = x->e - x->s;
+		pu->start_byte = hit->start_byte + (int64_t)x->s;
+		pu->end_byte = hit->start_byte + (int64_t)x->e;
+		pu->score = x->score;
+		if (x->score > it->score)
+			it->score = x->score;
+		if (dbuf_append(&text, hit->text + x->s, x->e - x->s))
+			goto fail;
+		it->end_byte = hit->start_byte + (int64_t)x->e;
+		prev = i;
+		prev_e = x->e;
+	}
+	it->nunits = j;
+	size_t tl = text.len;
+	it->text = dbuf_detach(&text, NULL);
+	if (!it->text)
+		goto fail;
+	it->tokens = count_tokens(k->p, it->text, tl);
+	return 0;
+fail:
+	dbuf_free(&text);
+	item_clear(it);
+	return rc;
+}
+
+/* Drops the last-chosen-worst unit until the exact count fits: the
+ * estimate adds a token per gap, so this rarely runs (a counter that
+ * counts joined text differently, a long " … "). */
+static size_t exact_total(const pack_item *items, size_t n, const pack_params *p)
+{
+	size_t t = 0;
+	for (size_t i = 0; i < n; i++)
+		t += items[i].tokens + p->item_tokens;
+	return t;
+}
+
+int pack_evidence(const char *question, const store_hit *hits, size_t nhits,
+		  const pack_params *pp, pack_item **out, size_t *n)
+{
+	pack_params p = pp ? *pp : pack_default_params();
+	packer k = { .hits = hits, .nhits = nhits, .p = &p };
+	termset t = { .n = 0 };
+	stemmer st;
+	pack_item *items = NULL;
+	size_t nitems = 0;
+	int rc;
+
+	*out = NULL;
+	*n = 0;
+	if (p.spread <= 0 || p.spread > 1)
+		p.spread = 1;
+	if (p.max_items == 0)
+		p.max_items = SIZE_MAX;
+	if ((rc = stemmer_init(&st)))
+		return docent_error_set(rc, "the packer's stemmer could not be made");
+	if ((rc = question_terms(&st, question, &t)))
+		goto done;
+	k.taken = calloc(nhits ? nhits : 1, sizeof *k.taken);
+	rc = DOCENT_ENOMEM;
+	if (!k.taken)
+		goto done;
+	for (size_t h = 0; h < nhits; h++) {
+		if (!hits[h].text)
+			continue;
+		if ((rc = split_hit(&k.u, h, hits[h].text, strlen(hits[h].text))))
+			goto done;
+	}
+	if ((rc = score_units(&k.u, hits, &t, &st, &p)))
+		goto done;
+
+	for (;;) {
+		if (p.whole_passages)
+			select_whole(&k);
+		else
+			select_units(&k);
+		items = calloc(k.items ? k.items : 1, sizeof *items);
+		rc = DOCENT_ENOMEM;
+		if (!items)
+			goto done;
+		nitems = 0;
+		for (size_t h = 0; h < nhits; h++) {
+			if (!k.taken[h])
+				continue;
+			if ((rc = item_build(&k, h, &items[nitems])))
+				goto done;
+			items[nitems].n = (int)(nitems + 1);
+			nitems++;
+		}
+		if (exact_total(items, nitems, &p) <= p.budget_tokens || k.items == 0)
+			break;
+		/* over by the counter's reckoning: shrink the budget and redo */
+		size_t over = exact_total(items, nitems, &p) - p.budget_tokens;
+		pack_items_free(items, nitems);
+		items = NULL;
+		nitems = 0;
+		for (size_t i = 0; i < k.u.n; i++)
+			k.u.v[i].chosen = 0;
+		memset(k.taken, 0, nhits * sizeof *k.taken);
+		k.used = 0;
+		k.items = 0;
+		p.budget_tokens = p.budget_tokens > over ? p.budget_tokens - over : 0;
+	}
+	*out = items;
+	*n = nitems;
+	items = NULL;
+	rc = 0;
+done:
+	if (rc == DOCENT_ENOMEM)
+		docent_error_set(rc, "out of memory while packing the evidence");
+	pack_items_free(items, nitems);
+	for (size_t i = 0; i < k.u.n; i++)
+		free(k.u.v[i].tf);
+	free(k.u.v);
+	free(k.taken);
+	termset_free(&t);
+	stemmer_done(&st);
+	return rc;
+}
+
+/* ---- coverage and the best units -------------------------------------- */
+
+double pack_coverage(const char *question, const pack_item *items, size_t n)
+{
+	stemmer st;
+	termset t = { .n = 0 };
+	uint8_t found[MAX_TERMS] = { 0 };
+	size_t nfound = 0;
+	double cov = 0;
+
+	if (stemmer_init(&st))
+		return 0;
+	if (question_terms(&st, question, &t) || t.n == 0)
+		goto done;
+	for (size_t i = 0; i < n && nfound < t.n; i++) {
+		const char *s = items[i].text;
+		size_t len = s ? strlen(s) : 0, pos = 0, a, b;
+		while (nfound < t.n && text_next_word(s, len, pos, &a, &b)) {
+			const char *w;
+			size_t wl;
+			pos = b;
+			if (stem_word(&st, s + a, b - a, &w, &wl))
+				goto done;
+			int k = term_find(&t, w, wl);
+			if (k >= 0 && !found[k]) {
+				found[k] = 1;
+				nfound++;
+			}
+		}
+	}
+	cov = (double)nfound / (double)t.n;
+done:
+	termset_free(&t);
+	stemmer_done(&st);
+	return cov;
+}
+
+static int cmp_ref(const void *a, const void *b, void *ctx)
+{
+	const pack_item *items = ctx;
+	const pack_ref *x = a, *y = b;
+	double sx = items[x->item].units[x->unit].score, sy = items[y->item].units[y->unit].score;
+	if (sx != sy)
+		return sx < sy ? 1 : -1;
+	if (x->item != y->item)
+		return x->item < y->item ? -1 : 1;
+	return x->unit < y->unit ? -1 : x->unit > y->unit;
+}
+
+size_t pack_best_units(const pack_item *items, size_t n, pack_ref *out, size_t k)
+{
+	size_t total = 0, m = 0;
+	pack_ref *all;
+
+	for (size_t i = 0; i < n; i++)
+		total += items[i].nunits;
+	if (!total || !k)
+		return 0;
+	all = malloc(total * sizeof *all);
+	if (!all)
+		return 0;
+	for (size_t i = 0; i < n; i++)
+		for (size_t j = 0; j < items[i].nunits; j++)
+			if (items[i].units[j].score > 0)
+				all[m++] = (pack_ref){ i, j };
+	qsort_r(all, m, sizeof *all, cmp_ref, (void *)items);
+	if (m > k)
+		m = k;
+	memcpy(out, all, m * sizeof *out);
+	free(all);
+	return m;
+}
