@@ -192,6 +192,48 @@ static int is_space(char c)
 	return c == ' ' || c == '\t' || c == '\n' || c == '\r';
 }
 
+static int is_lower_ascii(char c)
+{
+	return c >= 'a' && c <= 'z';
+}
+
+/*
+ * Pushes the sentence text[s, e), cut further when it is long and holds
+ * end punctuation that the sentence splitter did not take as a boundary
+ * because no capital letter follows: text written all in lower case, or
+ * tokenized (" . "), as some corpora and OCR output are. A cut needs a
+ * space or a word of four lower-case letters before the mark (not "e.g.",
+ * "Fig.") and a space after it, and leaves pieces of at least a few words.
+ */
+static int push_sentence(unitvec *u, size_t hit, const char *text, size_t s, size_t e)
+{
+	enum { LONG_BYTES = 240, MIN_PIECE = 24 };
+	size_t start = s;
+	int rc;
+
+	if (e - s > LONG_BYTES) {
+		for (size_t i = s + MIN_PIECE; i + MIN_PIECE < e; i++) {
+			char c = text[i];
+			if ((c != '.' && c != '?' && c != '!') || text[i + 1] != ' ' ||
+			    i - start < MIN_PIECE)
+				continue;
+			int ok = text[i - 1] == ' ';
+			if (!ok && i >= start + 4)
+				ok = is_lower_ascii(text[i - 1]) && is_lower_ascii(text[i - 2]) &&
+				     is_lower_ascii(text[i - 3]) && is_lower_ascii(text[i - 4]);
+			if (!ok)
+				continue;
+			if ((rc = unit_push(u, hit, start, i + 1, U_SENTENCE, 0)))
+				return rc;
+			start = i + 1;
+			while (start < e && is_space(text[start]))
+				start++;
+			i = start;
+		}
+	}
+	return start < e ? unit_push(u, hit, start, e, U_SENTENCE, 0) : 0;
+}
+
 /* Adds the sentences of text[a, b) as units, trimmed of white space. */
 static int split_sentences(unitvec *u, size_t hit, const char *text, size_t a, size_t b)
 {
@@ -207,7 +249,7 @@ static int split_sentences(unitvec *u, size_t hit, const char *text, size_t a, s
 		free(ends);
 		while (b > start && is_space(text[b - 1]))
 			b--;
-		return unit_push(u, hit, start, b, U_SENTENCE, 0);
+		return push_sentence(u, hit, text, start, b);
 	}
 	for (size_t i = 0; i < n; i++) {
 		size_t e = start + ends[i];
@@ -218,7 +260,7 @@ static int split_sentences(unitvec *u, size_t hit, const char *text, size_t a, s
 			s++;
 		if (e > b)
 			e = b;
-		if (s < e && (rc = unit_push(u, hit, s, e, U_SENTENCE, 0))) {
+		if (s < e && (rc = push_sentence(u, hit, text, s, e))) {
 			free(ends);
 			return rc;
 		}
