@@ -103,12 +103,13 @@ typedef struct pack_ref {
 size_t pack_best_units(const pack_item *items, size_t n, pack_ref *out, size_t k);
 
 /*
- * How much of the question the evidence covers, from 0 (nothing: no
- * content word of the question occurs in any item) to 1 (every one does):
- * the fraction of the question's distinct content words (stemmed, stop
- * words left out) found in the items' text. Used to tell weak evidence
- * from real evidence (see docs/performance.md for the threshold). A
- * question without content words has coverage 0.
+ * How much of the question the evidence covers, from 0 (no content word
+ * of the question occurs in any item) to 1 (one item holds every one):
+ * the largest share of the question's distinct content words (stemmed,
+ * stop words left out) that one item's text holds. Used to tell weak
+ * evidence from real evidence; docs/performance.md ("Context packing")
+ * has the measured threshold. A question without content words, or no
+ * items, has coverage 0. Returns 0 too when out of memory.
  */
 double pack_coverage(const char *question, const pack_item *items, size_t n);
 
