@@ -59,6 +59,8 @@ static const keydef KEYS[] = {
 	{ "engine.temperature", T_REAL, "0.2", "sampling temperature (0: always the likeliest token)" },
 	{ "engine.max_tokens", T_INT, "512", "most tokens generated per answer" },
 	{ "engine.context", T_INT, "0", "in-process models: context window in tokens (0: the model's, at most 8192)" },
+	{ "answer.context_tokens", T_INT, "640",
+	  "tokens of evidence given to the language model (about 340 words)" },
 	{ "vectors.index", T_STR, "", "FAISS index-factory string, e.g. \"IVF1024,Flat\" (empty: chosen by size)" },
 	{ "vectors.flat_max", T_INT, "20000", "collections up to this many vectors are searched exactly" },
 	{ "vectors.nprobe", T_INT, "0", "IVF lists probed per query (0: measured for recall@10 >= 0.95)" },
@@ -551,6 +553,12 @@ void config_search_params(const config *c, store_search_params *p)
 	p->k1 = strtod(config_get(c, "search.k1"), NULL);
 	p->b = strtod(config_get(c, "search.b"), NULL);
 	p->snippet_tokens = (int)get_int(c, "search.snippet_words");
+}
+
+void config_pack_params(const config *c, pack_params *p)
+{
+	*p = pack_default_params();
+	p->budget_tokens = (size_t)get_int(c, "answer.context_tokens");
 }
 
 void config_retrieve_params(const config *c, retrieve_params *p)
