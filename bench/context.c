@@ -285,7 +285,7 @@ int main(int argc, char **argv)
 {
 	const char *eval_dir = "../shared/eval", *embed_model = NULL;
 	const char *names[MAX_COLL];
-	size_t nnames = 0, budget = 0, ncand = 30;
+	size_t nnames = 0, budget = 0, ncand = 50;
 	int sweep = 0;
 	char tmp[] = "/tmp/docent-context-XXXXXX";
 	embedder *e = NULL;
@@ -412,15 +412,18 @@ int main(int argc, char **argv)
 	if (nnames > 1) {
 		static const double th[] = { 0.2, 0.3, 0.4, 0.5, 0.6, 0.7 };
 		size_t nth = sizeof th / sizeof *th;
-		printf("\n| questions | mean coverage own | mean coverage unrelated |");
+		printf("\nCoverage: own = the collection's questions whose context holds a relevant\n"
+		       "document; unrelated = its questions against the other collections' documents.\n"
+		       "AUC: the chance that an own question scores above an unrelated one.\n");
+		printf("\n| questions | mean coverage own | mean coverage unrelated | AUC |");
 		for (size_t t = 0; t < nth; t++)
 			printf(" < %.1f own recalled / unrelated >= |", th[t]);
-		printf("\n|---|---|---|");
+		printf("\n|---|---|---|---|");
 		for (size_t t = 0; t < nth; t++)
 			printf("---|");
 		printf("\n");
 		for (size_t ci = 0; ci < nnames; ci++) {
-			double sum_un = 0;
+			double sum_un = 0, *un = NULL;
 			size_t n_un = 0, above[8] = { 0 }, below[8] = { 0 }, nrec = 0;
 			double sum_own = 0;
 			for (size_t i = 0; i < nown[ci]; i++) {
@@ -439,6 +442,8 @@ int main(int argc, char **argv)
 				retrieve_all(&colls[oi], &colls[ci], 1, ncand, &runs, &nr);
 				double *cv = calloc(nr + 1, sizeof *cv);
 				run_pack(NULL, runs, nr, ncand, &dp, cv, NULL);
+				un = realloc(un, (n_un + nr + 1) * sizeof *un);
+				memcpy(un + n_un, cv, nr * sizeof *cv);
 				for (size_t i = 0; i < nr; i++) {
 					sum_un += cv[i];
 					for (size_t t = 0; t < nth; t++)
@@ -448,9 +453,19 @@ int main(int argc, char **argv)
 				free(cv);
 				runs_free(runs, nr);
 			}
-			printf("| %s | %.3f | %.3f |", colls[ci].name,
+			double auc = 0;
+			for (size_t i = 0; i < nown[ci]; i++) {
+				if (!ownrec[ci][i])
+					continue;
+				for (size_t j = 0; j < n_un; j++)
+					auc += owncov[ci][i] > un[j] ? 1 : owncov[ci][i] == un[j] ? 0.5 : 0;
+			}
+			if (nrec && n_un)
+				auc /= (double)nrec * (double)n_un;
+			free(un);
+			printf("| %s | %.3f | %.3f | %.3f |", colls[ci].name,
 			       nown[ci] ? sum_own / (double)nown[ci] : 0,
-			       n_un ? sum_un / (double)n_un : 0);
+			       n_un ? sum_un / (double)n_un : 0, auc);
 			for (size_t t = 0; t < nth; t++)
 				printf(" %.3f / %.3f |", nrec ? (double)below[t] / (double)nrec : 0,
 				       n_un ? (double)above[t] / (double)n_un : 0);
