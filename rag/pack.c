@@ -379,6 +379,7 @@ typedef struct packer {
 	const pack_params *p;
 	unitvec u;
 	size_t *taken;      /* units taken per hit */
+	double *factor;     /* per hit: spread to the power of the units taken */
 	size_t used;        /* budget spent, estimated */
 	size_t items;       /* hits with a unit taken */
 } packer;
@@ -406,6 +407,7 @@ static void unit_take(packer *k, size_t i, size_t cost)
 	}
 	x->chosen = 1;
 	k->taken[x->hit]++;
+	k->factor[x->hit] *= k->p->spread;
 	k->used += cost;
 }
 
@@ -428,10 +430,12 @@ static void select_units(packer *k)
 		for (size_t i = 0; i < k->u.n; i++) {
 			const unit *x = &k->u.v[i];
 			size_t cost;
-			if (x->score <= 0 || !fits(k, i, &cost))
+			if (x->score <= 0 || x->chosen)
 				continue;
-			double pr = x->prio * pow(k->p->spread, (double)k->taken[x->hit]);
-			if (best == SIZE_MAX || pr > bp) {
+			double pr = x->prio * k->factor[x->hit];
+			if (best != SIZE_MAX && pr <= bp)
+				continue;
+			if (fits(k, i, &cost)) {
 				best = i;
 				bp = pr;
 				bcost = cost;
@@ -605,9 +609,12 @@ int pack_evidence(const char *question, const store_hit *hits, size_t nhits,
 	if ((rc = question_terms(&st, question, &t)))
 		goto done;
 	k.taken = calloc(nhits ? nhits : 1, sizeof *k.taken);
+	k.factor = malloc((nhits ? nhits : 1) * sizeof *k.factor);
 	rc = DOCENT_ENOMEM;
-	if (!k.taken)
+	if (!k.taken || !k.factor)
 		goto done;
+	for (size_t h = 0; h < nhits; h++)
+		k.factor[h] = 1;
 	for (size_t h = 0; h < nhits; h++) {
 		if (!hits[h].text)
 			continue;
@@ -645,6 +652,8 @@ int pack_evidence(const char *question, const store_hit *hits, size_t nhits,
 		for (size_t i = 0; i < k.u.n; i++)
 			k.u.v[i].chosen = 0;
 		memset(k.taken, 0, nhits * sizeof *k.taken);
+		for (size_t h = 0; h < nhits; h++)
+			k.factor[h] = 1;
 		k.used = 0;
 		k.items = 0;
 		p.budget_tokens = p.budget_tokens > over ? p.budget_tokens - over : 0;
@@ -661,6 +670,7 @@ done:
 		free(k.u.v[i].tf);
 	free(k.u.v);
 	free(k.taken);
+	free(k.factor);
 	termset_free(&t);
 	stemmer_done(&st);
 	return rc;
