@@ -48,9 +48,9 @@ static const char GAP[] = " \xE2\x80\xA6 "; /* " … " */
 pack_params pack_default_params(void)
 {
 	return (pack_params){
-		/* see docs/performance.md, "Context packing": about 360 words of
-		 * evidence hold a relevant document as often as the top 10 chunks
-		 * of a search (1,200 words) */
+		/* docs/performance.md, "Context packing": 640 tokens (about 340
+		 * words) of evidence from 50 candidates hold a relevant document
+		 * as often as the top 10 chunks of a search (1,200 words) */
 		.budget_tokens = 640,
 		.max_items = 16,
 		.whole_passages = 0,

@@ -37,8 +37,8 @@ typedef size_t (*pack_count_fn)(void *ctx, const char *text, size_t n);
  * (tokens + item_tokens) <= budget_tokens, by the given counter.
  */
 typedef struct pack_params {
-	size_t budget_tokens;   /* the whole context's tokens (default 480: about
-	                           360 words; docs/performance.md, "Context packing") */
+	size_t budget_tokens;   /* the whole context's tokens (default 640: about
+	                           340 words; docs/performance.md, "Context packing") */
 	size_t max_items;       /* at most this many numbered items (default 16; 0: no limit) */
 	int whole_passages;     /* 1: pack whole passages, no sentence selection */
 	pack_count_fn count;    /* NULL: the chunker's estimate from words and punctuation */
@@ -82,8 +82,10 @@ typedef struct pack_item {
  * Packs the evidence for `question` from hits[0..nhits) (ranked, best
  * first, each with its text and byte range). Items are numbered from 1 in
  * the order they are laid out. Hits whose units do not bear on the
- * question at all may be left out. Returns 0 (possibly no items) or
- * DOCENT_ENOMEM.
+ * question at all may be left out (all of them when none does). p may be
+ * NULL (the defaults). Give it about 50 candidates: the best sentence of
+ * the 20th passage often beats the second sentence of the first
+ * (docs/performance.md). Returns 0 (possibly no items) or DOCENT_ENOMEM.
  */
 int pack_evidence(const char *question, const store_hit *hits, size_t nhits,
 		  const pack_params *p, pack_item **out, size_t *n);
