@@ -445,7 +445,8 @@ static void select_units(packer *k)
 			break;
 		unit_take(k, best, bcost);
 	}
-	/* the leftover budget: neighbours of the kept units, best first */
+	/* the leftover budget: neighbours of the kept sentences (the next one
+	 * first, then the one before), passages in rank order */
 	for (int round = 0; round < 2; round++) {
 		for (size_t i = 0; i < k->u.n; i++) {
 			size_t cost;
