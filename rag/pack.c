@@ -411,12 +411,36 @@ static void unit_take(packer *k, size_t i, size_t cost)
 	k->used += cost;
 }
 
+/* Non-zero when unit i repeats text already taken: consecutive chunks of
+ * a section share a sentence or two (the chunker's overlap), and the same
+ * words twice would spend the budget for nothing. */
+static int repeats(const packer *k, size_t i)
+{
+	const unit *x = &k->u.v[i];
+	const store_hit *h = &k->hits[x->hit];
+	int64_t a = h->start_byte + (int64_t)x->s, b = h->start_byte + (int64_t)x->e;
+	for (size_t j = 0; j < k->u.n; j++) {
+		const unit *y = &k->u.v[j];
+		if (!y->chosen || y->hit == x->hit)
+			continue;
+		const store_hit *g = &k->hits[y->hit];
+		if (g->doc_id != h->doc_id || g->chunk_id == h->chunk_id)
+			continue;
+		int64_t c = g->start_byte + (int64_t)y->s, d = g->start_byte + (int64_t)y->e;
+		if (a < d && c < b)
+			return 1;
+	}
+	return 0;
+}
+
 static int fits(const packer *k, size_t i, size_t *cost)
 {
 	const unit *x = &k->u.v[i];
 	if (x->chosen)
 		return 0;
 	if (k->taken[x->hit] == 0 && k->items >= k->p->max_items)
+		return 0;
+	if (repeats(k, i))
 		return 0;
 	*cost = unit_cost(k, i);
 	return k->used + *cost <= k->p->budget_tokens;

@@ -265,6 +265,49 @@ static void test_pack__no_overread(void **state)
 	munmap(mem, (size_t)pg * 2);
 }
 
+/* Consecutive chunks of a document overlap: a sentence they share is
+ * packed once. */
+static void test_pack__overlap_once(void **state)
+{
+	const char *full = "Wings bend under load. Flutter starts at high speed. "
+			  "Damping delays flutter onset. Tests confirm the damping model.";
+	const char *second = strstr(full, "Flutter starts");
+	store_hit hits[2];
+	hits[0] = mkhit(full, 100);
+	hits[0].end_byte = 100 + (int64_t)(strstr(full, " Tests") - full);
+	hits[1] = mkhit(second, 100 + (int64_t)(second - full));
+	char *first = strndup(full, (size_t)(hits[0].end_byte - 100));
+	hits[0].text = first;
+	hits[0].doc_id = hits[1].doc_id = 7;
+	hits[0].chunk_id = 1;
+	hits[1].chunk_id = 2;
+	pack_item *items;
+	size_t n;
+	assert_int_equal(pack_evidence("flutter damping onset", hits, 2, NULL, &items, &n), 0);
+	check_offsets(items, n, hits);
+	size_t seen = 0;
+	for (size_t i = 0; i < n; i++) {
+		const char *t = items[i].text;
+		while ((t = strstr(t, "Damping delays flutter onset."))) {
+			seen++;
+			t++;
+		}
+		/* no two units of the context cover the same bytes */
+		for (size_t j = 0; j < n; j++)
+			for (size_t a = 0; a < items[i].nunits; a++)
+				for (size_t b = 0; b < items[j].nunits; b++) {
+					if (i == j && a == b)
+						continue;
+					const pack_unit *x = &items[i].units[a], *y = &items[j].units[b];
+					assert_false(x->start_byte < y->end_byte &&
+						     y->start_byte < x->end_byte);
+				}
+	}
+	assert_int_equal(seen, 1);
+	pack_items_free(items, n);
+	free(first);
+}
+
 /* A counter that sees more tokens than the default: the budget still holds. */
 static size_t count_chars(void *ctx, const char *text, size_t n)
 {
@@ -302,6 +345,7 @@ int main(void)
 		cmocka_unit_test(test_pack__bad_input),
 		cmocka_unit_test(test_pack__no_overread),
 		cmocka_unit_test(test_pack__custom_counter),
+		cmocka_unit_test(test_pack__overlap_once),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
