@@ -28,7 +28,7 @@ OPT     ?= -O2 -g
 CFLAGS  ?=
 override CFLAGS += $(OPT) -std=c11 -D_GNU_SOURCE -pthread $(WARN) -I. $(PKG_CFLAGS)
 $(BUILD)/obj/ingest/extract_pdf.o: override CFLAGS += $(if $(POPPLER_SONAME),-DPOPPLER_GLIB_SONAME='"$(POPPLER_SONAME)"')
-LDLIBS  := $(PKG_LIBS) -lcsv -lm -pthread
+LDLIBS  := $(PKG_LIBS) -lcsv -lstemmer -lm -pthread
 
 ifeq ($(SAN),1)
 override CFLAGS  += -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined

@@ -16,6 +16,9 @@ cd "$root"
 echo "== retrieval quality (bench/eval.c)"
 "$build/bench/eval" --eval-dir "$eval_dir"
 
+echo "== packed context against the top 10 chunks (bench/context.c)"
+"$build/bench/context" --eval-dir "$eval_dir" --sweep
+
 echo "== ingestion throughput (bench/ingest.py)"
 python3 bench/ingest.py "$build/docent" --mb "${BENCH_MB:-200}" --files 10000
 python3 bench/ingest.py "$build/docent" --mb 50 --files 2500

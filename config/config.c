@@ -54,8 +54,8 @@ static const keydef KEYS[] = {
 	{ "search.rrf_k", T_REAL, "60", "reciprocal rank fusion constant: higher flattens rank differences" },
 	{ "search.keyword_weight", T_REAL, "1", "weight of the keyword (BM25) list in fusion" },
 	{ "search.dense_weight", T_REAL, "1", "weight of the dense (embedding) list in fusion" },
-	{ "answer.passages", T_INT, "20", "passages retrieved for an answer, before packing" },
-	{ "answer.min_coverage", T_REAL, "0.34", "share of the question's words the evidence must hold, else no answer" },
+	{ "answer.passages", T_INT, "50", "passages retrieved for an answer, before packing" },
+	{ "answer.min_coverage", T_REAL, "0.4", "share of the question's content words one passage of the evidence must hold, else no answer" },
 	{ "answer.extractive_sentences", T_INT, "3", "sentences in an answer made without a language model" },
 	{ "answer.prompts_dir", T_STR, "", "folder of prompt templates that replace the built-in ones (default $XDG_CONFIG_HOME/docent/prompts)" },
 	{ "engine.chat_model", T_STR, "", "language model: a catalogue name, a GGUF path or URL#model (env DOCENT_CHAT_MODEL)" },
@@ -67,6 +67,8 @@ static const keydef KEYS[] = {
 	{ "engine.temperature", T_REAL, "0.2", "sampling temperature (0: always the likeliest token)" },
 	{ "engine.max_tokens", T_INT, "512", "most tokens generated per answer" },
 	{ "engine.context", T_INT, "0", "in-process models: context window in tokens (0: the model's, at most 8192)" },
+	{ "answer.context_tokens", T_INT, "640",
+	  "tokens of evidence given to the language model (about 340 words)" },
 	{ "vectors.index", T_STR, "", "FAISS index-factory string, e.g. \"IVF1024,Flat\" (empty: chosen by size)" },
 	{ "vectors.flat_max", T_INT, "20000", "collections up to this many vectors are searched exactly" },
 	{ "vectors.nprobe", T_INT, "0", "IVF lists probed per query (0: measured for recall@10 >= 0.95)" },
@@ -743,6 +745,12 @@ void config_search_params(const config *c, store_search_params *p)
 	p->snippet_tokens = (int)get_int(c, "search.snippet_words");
 }
 
+void config_pack_params(const config *c, pack_params *p)
+{
+	*p = pack_default_params();
+	p->budget_tokens = (size_t)get_int(c, "answer.context_tokens");
+}
+
 void config_retrieve_params(const config *c, retrieve_params *p)
 {
 	*p = retrieve_default_params();
@@ -798,6 +806,7 @@ void config_answer_params(const config *c, answer_params *p)
 	*p = answer_default_params();
 	config_retrieve_params(c, &p->retrieve);
 	p->retrieve.search.k = (size_t)get_int(c, "answer.passages");
+	config_pack_params(c, &p->pack);
 	config_generator_params(c, &gp, &go);
 	p->gen = go;
 	p->min_coverage = strtod(config_get(c, "answer.min_coverage"), NULL);

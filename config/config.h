@@ -30,6 +30,7 @@
 #include "index/vectors.h"
 #include "ingest/ingest.h"
 #include "rag/answer.h"
+#include "rag/pack.h"
 #include "rag/retrieve.h"
 
 typedef struct config config;
@@ -112,6 +113,8 @@ void config_store_params(const config *c, store_params *out);
 /* Retrieval: search.* (mode, fusion) over config_search_params. An
  * unknown search.mode reads as auto; the CLI checks it. */
 void config_retrieve_params(const config *c, retrieve_params *out);
+/* The evidence packer's budget (answer.context_tokens). */
+void config_pack_params(const config *c, pack_params *out);
 /* The embedding model and its prefixes (engine.*). */
 void config_embedder_params(const config *c, embedder_params *out);
 /* How FAISS indexes are built (vectors.*). */

@@ -15,6 +15,8 @@
 
 /* passages shown when the documents do not answer the question */
 #define NEAREST_SHOWN 3
+/* an extractive answer keeps units scoring at least this share of the best */
+#define EXTRACTIVE_KEEP 0.6
 
 struct answerer {
 	retriever *ret;
@@ -43,10 +45,12 @@ answer_params answer_default_params(void)
 	answer_params p;
 	memset(&p, 0, sizeof p);
 	p.retrieve = retrieve_default_params();
-	p.retrieve.search.k = 20;
+	p.retrieve.search.k = 50;
 	p.pack = pack_default_params();
 	p.gen = gen_default_options();
-	p.min_coverage = 0.34;
+	/* the prompt's item header: "[n] title > section (p. N)" */
+	p.pack.item_tokens = 16;
+	p.min_coverage = PACK_COVERAGE_WEAK;
 	p.extractive_units = 3;
 	return p;
 }
@@ -182,49 +186,37 @@ static int nearest_items(const store_hit *hits, size_t nhits, pack_item **out, s
 	return 0;
 }
 
-typedef struct unit_ref { double score; int item; size_t unit; } unit_ref;
-
-static int by_unit_score(const void *x, const void *y)
-{
-	const unit_ref *a = x, *b = y;
-	if (a->score != b->score)
-		return a->score < b->score ? 1 : -1;
-	if (a->item != b->item)
-		return a->item - b->item;
-	return a->unit < b->unit ? -1 : a->unit > b->unit;
-}
-
 /* The best units of the whole context, one a line, each with its citation. */
 static int extractive_answer(const pack_item *items, size_t n, int want, answer_result *r)
 {
-	unit_ref *refs;
-	size_t total = 0, k = 0;
+	pack_ref *refs = calloc((size_t)want, sizeof *refs);
+	size_t k;
 	dbuf b = DBUF_INIT;
 	int rc = 0;
 
-	for (size_t i = 0; i < n; i++)
-		total += items[i].nunits;
-	refs = calloc(total ? total : 1, sizeof *refs);
-	if (!refs)
-		return docent_error_set(DOCENT_ENOMEM, "out of memory");
-	for (size_t i = 0; i < n; i++)
-		for (size_t u = 0; u < items[i].nunits; u++)
-			if (items[i].units[u].score > 0)
-				refs[k++] = (unit_ref){ items[i].units[u].score, (int)i, u };
-	qsort(refs, k, sizeof *refs, by_unit_score);
-	if (k > (size_t)want)
-		k = (size_t)want;
-	r->cited = calloc(k ? k : 1, sizeof *r->cited);
-	if (!r->cited) {
+	if (!refs || !(r->cited = calloc((size_t)want, sizeof *r->cited))) {
 		free(refs);
 		return docent_error_set(DOCENT_ENOMEM, "out of memory");
 	}
+	k = pack_best_units(items, n, refs, (size_t)want);
+	/* a unit far below the best one is noise next to it, not an answer */
+	for (size_t j = 1; j < k; j++)
+		if (items[refs[j].item].units[refs[j].unit].score <
+		    EXTRACTIVE_KEEP * items[refs[0].item].units[refs[0].unit].score) {
+			k = j;
+			break;
+		}
 	for (size_t j = 0; j < k && rc == 0; j++) {
 		const pack_item *it = &items[refs[j].item];
 		const pack_unit *u = &it->units[refs[j].unit];
 		size_t c;
 		if (j > 0)
 			rc |= dbuf_putc(&b, '\n');
+		if (u->header >= 0) { /* a row means little without its header */
+			const pack_unit *h = &it->units[u->header];
+			rc |= dbuf_append(&b, it->text + h->off, h->len);
+			rc |= dbuf_putc(&b, '\n');
+		}
 		rc |= dbuf_append(&b, it->text + u->off, u->len);
 		rc |= dbuf_printf(&b, " [%d]", it->n);
 		for (c = 0; c < r->ncited; c++)

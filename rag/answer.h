@@ -50,8 +50,8 @@ typedef struct answer_params {
 	retrieve_params retrieve;   /* collection, mode; retrieve.search.k: passages considered */
 	pack_params pack;           /* the context's budget */
 	gen_options gen;            /* sampling; max_tokens of the answer */
-	double min_coverage;        /* less than this share of the question's words found
-	                               in the evidence: no_evidence (default 0.34) */
+	double min_coverage;        /* pack_coverage() below this: no_evidence
+	                               (default PACK_COVERAGE_WEAK) */
 	int extractive_units;       /* sentences in an extractive answer (default 3) */
 	const char *system_prompt;  /* template; NULL: the built-in "ask_system" */
 	const char *user_prompt;    /* template with {context}, {question}; NULL: "ask_user" */

@@ -80,20 +80,24 @@ int prompt_context(const pack_item *items, size_t n, char **out)
 	for (size_t i = 0; i < n && rc == 0; i++) {
 		const pack_item *it = &items[i];
 		const char *title = it->title && it->title[0] ? it->title : NULL;
-		const char *heading = it->heading && it->heading[0] ? it->heading : NULL;
+		const char *section = it->heading && it->heading[0] ? it->heading : NULL;
+		const char *last;
 
-		/* a heading path usually starts with the title: say it once */
-		if (title && heading && strncmp(heading, title, strlen(title)) == 0)
-			title = NULL;
+		/* the document and the section are enough: the middle of a long
+		 * heading path costs prompt tokens and says little */
+		if (section && (last = strrchr(section, '>')) != NULL && last[1] == ' ')
+			section = last + 2;
+		if (title && section && strcmp(section, title) == 0)
+			section = NULL;
 		if (i > 0)
 			rc |= dbuf_puts(&b, "\n\n");
 		rc |= dbuf_printf(&b, "[%d]", it->n);
 		if (title)
 			rc |= dbuf_printf(&b, " %s", title);
-		if (title && heading)
+		if (title && section)
 			rc |= dbuf_puts(&b, " >");
-		if (heading)
-			rc |= dbuf_printf(&b, " %s", heading);
+		if (section)
+			rc |= dbuf_printf(&b, " %s", section);
 		if (it->page_start > 0 && it->page_end > it->page_start)
 			rc |= dbuf_printf(&b, " (pp. %d-%d)", it->page_start, it->page_end);
 		else if (it->page_start > 0)

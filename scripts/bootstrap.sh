@@ -24,6 +24,7 @@ file:/usr/lib/x86_64-linux-gnu/openblas-openmp/libblas.so.3:libopenblas0-openmp
 cmd:c++:g++
 pkg:cmocka:libcmocka-dev
 file:/usr/include/csv.h:libcsv-dev
+file:/usr/include/libstemmer.h:libstemmer-dev
 cmd:cc:gcc
 cmd:make:make
 cmd:pkg-config:pkg-config

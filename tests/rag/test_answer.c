@@ -132,6 +132,29 @@ static void test_answer__extractive(void **state)
 	dbuf_free(&c.b);
 }
 
+/* A table row answers with its header above it; a header alone never. */
+static void test_answer__extractive_table_row(void **state)
+{
+	fx *f = *state;
+	answerer *a;
+	answer_result r;
+	answer_params p = answer_default_params();
+
+	put_text(f->s, f->coll, "/leave.csv",
+		 "Leave type | Working days | Pay\n"
+		 "Annual leave | 27 | Full pay\n"
+		 "Parental leave | 45 | 70% of salary\n"
+		 "Moving day | 1 | Full pay");
+	a = open_answerer(f, NULL);
+	assert_int_equal(answer_ask(a, "how many working days of parental leave?", NULL, NULL, 0,
+				    &p, NULL, NULL, &r, NULL), 0);
+	assert_int_equal(r.mode, ANSWER_EXTRACTIVE);
+	assert_memory_equal(r.text, "Leave type | Working days | Pay\nParental leave | 45 | 70% of "
+			    "salary [1]", 59);
+	answer_result_free(&r);
+	answerer_close(a);
+}
+
 static void test_answer__no_evidence(void **state)
 {
 	fx *f = *state;
@@ -286,6 +309,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_answer__extractive, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_answer__extractive_table_row, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_answer__no_evidence, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_answer__generated_citations_checked, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_answer__history_and_templates, setup, teardown),
