@@ -53,6 +53,7 @@ static const keydef KEYS[] = {
 	{ "search.dense_weight", T_REAL, "1", "weight of the dense (embedding) list in fusion" },
 	{ "engine.chat_model", T_STR, "", "language model: a GGUF path or URL#model (env DOCENT_CHAT_MODEL)" },
 	{ "engine.embed_model", T_STR, "", "embedding model: a GGUF path or URL#model (env DOCENT_EMBED_MODEL)" },
+	{ "engine.rerank_model", T_STR, "", "reranking model (cross-encoder): a GGUF path or URL#model (env DOCENT_RERANK_MODEL)" },
 	{ "engine.query_prefix", T_STR, "", "text put before each query before embedding (e.g. \"search_query: \")" },
 	{ "engine.document_prefix", T_STR, "", "text put before each chunk before embedding (e.g. \"search_document: \")" },
 	{ "engine.models_dir", T_STR, "", "folder of GGUF model files (default: DATA_DIR/models)" },
@@ -315,6 +316,7 @@ static int load_env(config *c)
 			{ "core.data_dir", "DOCENT_HOME" },
 			{ "engine.chat_model", "DOCENT_CHAT_MODEL" },
 			{ "engine.embed_model", "DOCENT_EMBED_MODEL" },
+			{ "engine.rerank_model", "DOCENT_RERANK_MODEL" },
 		};
 		for (size_t a = 0; !v && a < sizeof alias / sizeof alias[0]; a++) {
 			if (strcmp(KEYS[k].key, alias[a][0]) == 0 && getenv(alias[a][1])) {
@@ -571,6 +573,12 @@ void config_embedder_params(const config *c, embedder_params *p)
 	p->model = config_get(c, "engine.embed_model");
 	p->query_prefix = config_get(c, "engine.query_prefix");
 	p->document_prefix = config_get(c, "engine.document_prefix");
+}
+
+void config_reranker_params(const config *c, reranker_params *p)
+{
+	*p = reranker_default_params();
+	p->model = config_get(c, "engine.rerank_model");
 }
 
 void config_vindex_params(const config *c, vindex_params *p)

@@ -10,8 +10,10 @@
 # time a rule uses them, once per make run: `make clean` or a target that
 # does not link llama.cpp never starts the build.
 #
-#   make tiny-models   build/models/tiny-embed.gguf, build/models/tiny-chat.gguf
-#   make bench-models  real-shape random models (MiniLM-L6, Qwen2 0.5B Q4_K_M)
+#   make tiny-models   build/models/tiny-embed.gguf, build/models/tiny-chat.gguf,
+#                      build/models/tiny-rerank.gguf
+#   make bench-models  real-shape random models (MiniLM-L6, Qwen2 0.5B Q4_K_M,
+#                      a bge-reranker-base-shaped cross-encoder)
 
 LLAMA_SH   := scripts/llama.sh
 MODELS_DIR ?= build/models
@@ -25,6 +27,7 @@ LLAMA_BIN    = $(eval LLAMA_BIN := $(call llama_query,--bin))$(LLAMA_BIN)
 LLAMA_PY     = $(eval LLAMA_PY := $(call llama_query,--python))$(LLAMA_PY)
 
 TINY_MODELS := $(MODELS_DIR)/tiny-embed.gguf $(MODELS_DIR)/tiny-chat.gguf
+TINY_MODELS += $(MODELS_DIR)/tiny-rerank.gguf
 
 .PHONY: llama tiny-models bench-models
 
@@ -41,3 +44,4 @@ $(MODELS_DIR)/tiny-%.gguf: scripts/make_tiny_models.py
 bench-models:
 	@$(LLAMA_PY) scripts/make_tiny_models.py --shape minilm --out-dir $(MODELS_DIR)
 	@$(LLAMA_PY) scripts/make_tiny_models.py --shape qwen0.5b --quant Q4_K_M --out-dir $(MODELS_DIR)
+	@$(LLAMA_PY) scripts/make_tiny_models.py --shape rerank-base --out-dir $(MODELS_DIR)

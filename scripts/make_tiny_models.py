@@ -13,7 +13,12 @@ tensor names and shapes, but what they say is noise.
   --shape tiny-embed  BERT, 2 layers, hidden 64, 4 heads, mean pooling, ctx 512
   --shape tiny-chat   Qwen2, 2 layers, hidden 64, 4 heads (2 kv), ctx 2048,
                       ChatML template
+  --shape tiny-rerank BERT cross-encoder, 2 layers, hidden 64, rank pooling with
+                      a classification head (cls, cls.output) as llama.cpp
+                      converts bge-reranker; ctx 512
   --shape minilm      BERT shaped like all-MiniLM-L6-v2: 384 x 6 layers, F16
+  --shape rerank-base a cross-encoder shaped like bge-reranker-base (768 x 12
+                      layers, F16) but with the BERT vocabulary
   --shape qwen0.5b    Qwen2 shaped like Qwen2.5-0.5B-Instruct: 896 x 24 layers,
                       vocab 151936, quantised with llama-quantize (--quant)
 
@@ -43,6 +48,14 @@ SHAPES = {
     "tiny-chat": dict(kind="qwen2", vocab="ggml-vocab-qwen2.gguf", n_embd=64, n_layer=2,
                       n_head=4, n_head_kv=2, n_ff=128, n_ctx=2048, dtype="f16", seed=2,
                       out="tiny-chat.gguf"),
+    "tiny-rerank": dict(kind="bert", vocab="ggml-vocab-bert-bge.gguf", n_embd=64, n_layer=2,
+                        n_head=4, n_ff=128, n_ctx=512, dtype="f16", seed=5, rank=True,
+                        out="tiny-rerank.gguf"),
+    # bge-reranker-base is XLM-RoBERTa (250k SentencePiece vocabulary); the
+    # vocabulary changes the file size, not the work per token.
+    "rerank-base": dict(kind="bert", vocab="ggml-vocab-bert-bge.gguf", n_embd=768, n_layer=12,
+                        n_head=12, n_ff=3072, n_ctx=512, dtype="f16", seed=6, rank=True,
+                        out="rerank-base-random-f16.gguf"),
     "minilm": dict(kind="bert", vocab="ggml-vocab-bert-bge.gguf", n_embd=384, n_layer=6,
                    n_head=12, n_ff=1536, n_ctx=512, dtype="f16", seed=3,
                    out="minilm-l6-random-f16.gguf"),
@@ -127,7 +140,10 @@ class Maker:
         E, F = cfg["n_embd"], cfg["n_ff"]
         w.add_layer_norm_eps(1e-12)
         w.add_causal_attention(False)
-        w.add_pooling_type(gguf.PoolingType.MEAN)
+        if cfg.get("rank"):
+            w.add_pooling_type(gguf.PoolingType.RANK)
+        else:
+            w.add_pooling_type(gguf.PoolingType.MEAN)
         reader = self.copy_tokenizer(w, vocab_path)
         n_vocab = len(reader.fields["tokenizer.ggml.tokens"].data)
         n_types = int(reader.fields["tokenizer.ggml.token_type_count"].contents())
@@ -151,6 +167,14 @@ class Maker:
             self.zeros(w, self.tname(T.FFN_DOWN, "bias", i), E)
             self.ones(w, self.tname(T.LAYER_OUT_NORM, "weight", i), E)
             self.zeros(w, self.tname(T.LAYER_OUT_NORM, "bias", i), E)
+        if cfg.get("rank"):
+            # The classification head of a sequence classifier, which rank
+            # pooling applies to the first token: cls (dense + tanh), then
+            # cls.output to one score.
+            self.matrix(w, self.tname(T.CLS, "weight"), (E, E))
+            self.zeros(w, self.tname(T.CLS, "bias"), E)
+            self.matrix(w, self.tname(T.CLS_OUT, "weight"), (E, 1))
+            self.zeros(w, self.tname(T.CLS_OUT, "bias"), 1)
 
     def write_qwen2(self, w, vocab_path):
         cfg, T = self.cfg, self.gguf.MODEL_TENSOR
