@@ -11,7 +11,7 @@
 # does not link llama.cpp never starts the build.
 #
 #   make tiny-models   build/models/tiny-embed.gguf, build/models/tiny-chat.gguf,
-#                      build/models/tiny-rerank.gguf
+#                      build/models/tiny-rerank.gguf, tiny-rerank-tmpl.gguf
 #   make bench-models  real-shape random models (MiniLM-L6, Qwen2 0.5B Q4_K_M,
 #                      a bge-reranker-base-shaped cross-encoder)
 
@@ -27,7 +27,7 @@ LLAMA_BIN    = $(eval LLAMA_BIN := $(call llama_query,--bin))$(LLAMA_BIN)
 LLAMA_PY     = $(eval LLAMA_PY := $(call llama_query,--python))$(LLAMA_PY)
 
 TINY_MODELS := $(MODELS_DIR)/tiny-embed.gguf $(MODELS_DIR)/tiny-chat.gguf
-TINY_MODELS += $(MODELS_DIR)/tiny-rerank.gguf
+TINY_MODELS += $(MODELS_DIR)/tiny-rerank.gguf $(MODELS_DIR)/tiny-rerank-tmpl.gguf
 
 .PHONY: llama tiny-models bench-models
 

@@ -16,6 +16,8 @@ tensor names and shapes, but what they say is noise.
   --shape tiny-rerank BERT cross-encoder, 2 layers, hidden 64, rank pooling with
                       a classification head (cls, cls.output) as llama.cpp
                       converts bge-reranker; ctx 512
+  --shape tiny-rerank-tmpl  the same with a "rerank" chat template in its
+                      metadata, as Qwen3 rerankers carry
   --shape minilm      BERT shaped like all-MiniLM-L6-v2: 384 x 6 layers, F16
   --shape rerank-base a cross-encoder shaped like bge-reranker-base (768 x 12
                       layers, F16) but with the BERT vocabulary
@@ -40,6 +42,10 @@ CHATML = (
     "{% if add_generation_prompt %}{{ '<|im_start|>assistant\n' }}{% endif %}"
 )
 
+# A rerank template in the form llama.cpp reads from tokenizer.chat_template.rerank:
+# {query} and {document} are replaced, special tokens in it are parsed.
+RERANK_TEMPLATE = "[CLS]query: {query}[SEP]passage: {document}[SEP]"
+
 # kind, vocabulary file, sizes, storage type of the matrices, output name.
 SHAPES = {
     "tiny-embed": dict(kind="bert", vocab="ggml-vocab-bert-bge.gguf", n_embd=64, n_layer=2,
@@ -51,6 +57,10 @@ SHAPES = {
     "tiny-rerank": dict(kind="bert", vocab="ggml-vocab-bert-bge.gguf", n_embd=64, n_layer=2,
                         n_head=4, n_ff=128, n_ctx=512, dtype="f16", seed=5, rank=True,
                         out="tiny-rerank.gguf"),
+    "tiny-rerank-tmpl": dict(kind="bert", vocab="ggml-vocab-bert-bge.gguf", n_embd=64,
+                             n_layer=2, n_head=4, n_ff=128, n_ctx=512, dtype="f16", seed=5,
+                             rank=True, rerank_template=RERANK_TEMPLATE,
+                             out="tiny-rerank-tmpl.gguf"),
     # bge-reranker-base is XLM-RoBERTa (250k SentencePiece vocabulary); the
     # vocabulary changes the file size, not the work per token.
     "rerank-base": dict(kind="bert", vocab="ggml-vocab-bert-bge.gguf", n_embd=768, n_layer=12,
@@ -142,6 +152,8 @@ class Maker:
         w.add_causal_attention(False)
         if cfg.get("rank"):
             w.add_pooling_type(gguf.PoolingType.RANK)
+            if cfg.get("rerank_template"):
+                w.add_chat_template([{"name": "rerank", "template": cfg["rerank_template"]}])
         else:
             w.add_pooling_type(gguf.PoolingType.MEAN)
         reader = self.copy_tokenizer(w, vocab_path)

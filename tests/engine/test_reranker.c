@@ -29,6 +29,8 @@
 
 #define MODELS DOCENT_SRC_DIR "/build/models/"
 #define RERANK_MODEL MODELS "tiny-rerank.gguf"
+/* the same weights with a "rerank" template: [CLS]query: {query}[SEP]passage: {document}[SEP] */
+#define TEMPLATE_MODEL MODELS "tiny-rerank-tmpl.gguf"
 
 static int warnings;
 static char last_warning[1024];
@@ -51,19 +53,24 @@ static void expect_msg(const char *needle)
 		fail_msg("message lacks \"%s\": %s", needle, docent_error_message());
 }
 
-static reranker *open_tiny(int context)
+static reranker *open_model(const char *path, int context)
 {
 	reranker_params p = reranker_default_params();
 	reranker *r = NULL;
 
-	need_model(RERANK_MODEL);
-	p.model = RERANK_MODEL;
+	need_model(path);
+	p.model = path;
 	p.context = context;
 	p.threads = 2;
 	p.on_warning = on_warning;
 	if (reranker_open(&r, &p) != 0)
 		fail_msg("reranker_open: %s", docent_error_message());
 	return r;
+}
+
+static reranker *open_tiny(int context)
+{
+	return open_model(RERANK_MODEL, context);
 }
 
 static const char *const passages[] = {
@@ -162,6 +169,86 @@ static void test_reranker__long_inputs_cut_with_warning(void **state)
 	free(long_doc);
 	free(long_query);
 	reranker_free(r);
+}
+
+/* A model with a rerank template: the pair is the filled template, and a
+ * long query or passage is cut (by bytes, at character starts) to fit. */
+static void test_reranker__template(void **state)
+{
+	reranker *t = open_model(TEMPLATE_MODEL, 64), *plain = open_tiny(64);
+	char *long_doc = malloc(20000), *long_query = malloc(4000);
+	const char *docs[3] = {"short", NULL, "caf\xC3\xA9 "};
+	double a[3], b[3], one;
+
+	assert_non_null(long_doc);
+	assert_non_null(long_query);
+	long_doc[0] = long_query[0] = '\0';
+	for (int i = 0; i < 1000; i++)
+		strcat(long_doc, "w\xC3\xA9rd ");
+	for (int i = 0; i < 300; i++)
+		strcat(long_query, "ask ");
+	docs[1] = long_doc;
+	warnings = 0;
+	assert_int_equal(reranker_rank(t, "a query", docs, 3, a), 0);
+	assert_int_equal(warnings, 1);
+	assert_non_null(strstr(last_warning, "passage 2 was cut"));
+	assert_int_equal(reranker_rank(t, "a query", docs + 1, 1, &one), 0);
+	assert_true(fabs(one - a[1]) < 1e-4);
+	/* the template changes the pair, so the scores */
+	assert_int_equal(reranker_rank(plain, "a query", docs, 3, b), 0);
+	assert_true(a[0] != b[0] && a[2] != b[2]);
+
+	warnings = 0;
+	assert_int_equal(reranker_rank(t, long_query, docs, 2, a), 0);
+	assert_int_equal(warnings, 2);
+	assert_non_null(strstr(last_warning, "passage 2"));
+	assert_true(isfinite(a[0]) && isfinite(a[1]));
+	free(long_doc);
+	free(long_query);
+	reranker_free(t);
+	reranker_free(plain);
+}
+
+/* A BERT classifier whose GGUF declares no rank pooling (llama.cpp's
+ * converter writes none for bge-reranker-v2-m3) but carries the
+ * classification head is a reranker: the same scores as with rank pooling. */
+static void test_reranker__head_without_rank_pooling(void **state)
+{
+	const char *dir = temp_dir();
+	char path[512];
+	size_t len;
+	char *bytes;
+	reranker *r, *ref = open_tiny(0);
+	reranker_params p = reranker_default_params();
+	double a[NP], b[NP];
+
+	need_model(RERANK_MODEL);
+	bytes = slurp(RERANK_MODEL, &len);
+	/* the key, then its type (uint32: 4) and value (4, rank): value to 0 */
+	const char key[] = "bert.pooling_type";
+	char *at = memmem(bytes, len, key, sizeof key - 1);
+	assert_non_null(at);
+	at += sizeof key - 1;
+	assert_true(at[0] == 4 && at[4] == 4);
+	at[4] = 0;
+	snprintf(path, sizeof path, "%s/no-pooling.gguf", dir);
+	FILE *f = fopen(path, "wb");
+	assert_non_null(f);
+	assert_int_equal(fwrite(bytes, 1, len, f), len);
+	fclose(f);
+	free(bytes);
+
+	p.model = path;
+	p.threads = 2;
+	if (reranker_open(&r, &p))
+		fail_msg("reranker_open: %s", docent_error_message());
+	assert_int_equal(reranker_rank(r, "battery life", passages, NP, a), 0);
+	assert_int_equal(reranker_rank(ref, "battery life", passages, NP, b), 0);
+	for (size_t i = 0; i < NP; i++)
+		assert_true(a[i] == b[i]);
+	reranker_free(r);
+	reranker_free(ref);
+	remove_tree(dir);
 }
 
 static void test_reranker__refuses_other_models(void **state)
@@ -513,7 +600,9 @@ static int can_connect(int port)
 	return ok;
 }
 
-static void test_reranker__llama_server_matches_in_process(void **state)
+/* Starts llama-server --reranking on `model`, ranks the passages through it
+ * and in-process, and compares. */
+static void server_matches_in_process(const char *model)
 {
 	char bin[4096], cmd[4300], port[16], spec[128];
 	reranker_params p = reranker_default_params();
@@ -523,7 +612,7 @@ static void test_reranker__llama_server_matches_in_process(void **state)
 	FILE *f;
 	int rc = DOCENT_EIO, po;
 
-	need_model(RERANK_MODEL);
+	need_model(model);
 	snprintf(cmd, sizeof cmd, "%s/scripts/llama.sh --bin", DOCENT_SRC_DIR);
 	assert_non_null(f = popen(cmd, "r"));
 	assert_non_null(fgets(bin, sizeof bin, f));
@@ -537,7 +626,7 @@ static void test_reranker__llama_server_matches_in_process(void **state)
 	if (pid == 0) {
 		if (!freopen("/dev/null", "w", stdout) || !freopen("/dev/null", "w", stderr))
 			_exit(126);
-		execl(cmd, cmd, "-m", RERANK_MODEL, "--host", "127.0.0.1", "--port", port,
+		execl(cmd, cmd, "-m", model, "--host", "127.0.0.1", "--port", port,
 		      "--reranking", "-t", "2", "-c", "512", "-b", "512", "-ub", "512",
 		      (char *)NULL);
 		_exit(127);
@@ -561,7 +650,7 @@ static void test_reranker__llama_server_matches_in_process(void **state)
 		fail_msg("reranker_open: %s", docent_error_message());
 	assert_int_equal(reranker_rank(remote, "how long does the battery last", passages, NP,
 				       b), 0);
-	local = open_tiny(512);
+	local = open_model(model, 512);
 	assert_int_equal(reranker_rank(local, "how long does the battery last", passages, NP, a),
 			 0);
 	for (size_t i = 0; i < NP; i++)
@@ -573,12 +662,25 @@ static void test_reranker__llama_server_matches_in_process(void **state)
 	waitpid(pid, NULL, 0);
 }
 
+static void test_reranker__llama_server_matches_in_process(void **state)
+{
+	server_matches_in_process(RERANK_MODEL);
+}
+
+/* llama-server fills the template too: the same pairs, the same scores. */
+static void test_reranker__llama_server_template(void **state)
+{
+	server_matches_in_process(TEMPLATE_MODEL);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_reranker__tiny_ranks_deterministically),
 		cmocka_unit_test(test_reranker__batch_equals_single),
 		cmocka_unit_test(test_reranker__long_inputs_cut_with_warning),
+		cmocka_unit_test(test_reranker__template),
+		cmocka_unit_test(test_reranker__head_without_rank_pooling),
 		cmocka_unit_test(test_reranker__refuses_other_models),
 		cmocka_unit_test(test_reranker__edges),
 		cmocka_unit_test(test_reranker__config_key),
@@ -587,6 +689,7 @@ int main(void)
 		cmocka_unit_test(test_reranker__http_bad_answers),
 		cmocka_unit_test(test_reranker__http_timeout),
 		cmocka_unit_test(test_reranker__llama_server_matches_in_process),
+		cmocka_unit_test(test_reranker__llama_server_template),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
