@@ -333,7 +333,7 @@ static int rl_rank(void *self, const char *query, const char *const *docs, size_
 	h->batch.n_tokens = 0;
 	for (size_t i = 0; i < n; i++) {
 		const char *passage = docs[i] ? docs[i] : "";
-		int ntok;
+		int ntok = 0;
 
 		rc = h->tmpl ? build_template(h, query, lq, passage, i, &ntok)
 			     : build_plain(h, q, nq, passage, i, &ntok);
