@@ -150,7 +150,7 @@ int main(int argc, char **argv)
 	double med = times[runs / 2];
 	printf("model %s: opened in %.0f ms, context %zu tokens\n", reranker_model_id(r),
 	       t_open * 1e3, reranker_max_tokens(r));
-	printf("median: %.1f ms to rerank %zu passages of %zu tokens (%.0f pairs/s, "
+	printf("median: %.1f ms to rerank %zu passages of %zu tokens (%.1f pairs/s, "
 	       "%.0f passage tokens/s)%s\n", med * 1e3, npass, ntok, (double)npass / med,
 	       (double)(npass * ntok) / med, cuts ? " (some passages were cut to fit)" : "");
 	printf("median CPU time: %.2f s (%.0f passage tokens per CPU second)\n", cpus[runs / 2],

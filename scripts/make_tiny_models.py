@@ -21,6 +21,8 @@ tensor names and shapes, but what they say is noise.
   --shape minilm      BERT shaped like all-MiniLM-L6-v2: 384 x 6 layers, F16
   --shape rerank-base a cross-encoder shaped like bge-reranker-base (768 x 12
                       layers, F16) but with the BERT vocabulary
+  --shape rerank-minilm  a cross-encoder shaped like ms-marco-MiniLM-L-6-v2
+                      (384 x 6 layers, F16)
   --shape qwen0.5b    Qwen2 shaped like Qwen2.5-0.5B-Instruct: 896 x 24 layers,
                       vocab 151936, quantised with llama-quantize (--quant)
 
@@ -66,6 +68,9 @@ SHAPES = {
     "rerank-base": dict(kind="bert", vocab="ggml-vocab-bert-bge.gguf", n_embd=768, n_layer=12,
                         n_head=12, n_ff=3072, n_ctx=512, dtype="f16", seed=6, rank=True,
                         out="rerank-base-random-f16.gguf"),
+    "rerank-minilm": dict(kind="bert", vocab="ggml-vocab-bert-bge.gguf", n_embd=384,
+                          n_layer=6, n_head=12, n_ff=1536, n_ctx=512, dtype="f16", seed=7,
+                          rank=True, out="rerank-minilm-random-f16.gguf"),
     "minilm": dict(kind="bert", vocab="ggml-vocab-bert-bge.gguf", n_embd=384, n_layer=6,
                    n_head=12, n_ff=1536, n_ctx=512, dtype="f16", seed=3,
                    out="minilm-l6-random-f16.gguf"),
