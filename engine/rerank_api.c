@@ -91,6 +91,12 @@ int reranker_rank(reranker *r, const char *query, const char *const *docs, size_
 	return r->ops->rank(r->self, query ? query : "", docs, n, scores);
 }
 
+int reranker_rank_cb(void *r, const char *query, const char *const *docs, size_t n,
+		     double *scores)
+{
+	return reranker_rank(r, query, docs, n, scores);
+}
+
 const char *reranker_model_id(const reranker *r)
 {
 	return r ? r->model_id : "";

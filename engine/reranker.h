@@ -91,6 +91,12 @@ int reranker_wrap(reranker **out, const reranker_ops *ops, void *self, size_t ma
 int reranker_rank(reranker *r, const char *query, const char *const *docs, size_t n,
 		  double *scores);
 
+/* reranker_rank() with the reranker passed as a void pointer, for callers
+ * that take a scoring callback and a context (the answer pipeline's
+ * rerank hook): set the callback to this and the context to the reranker. */
+int reranker_rank_cb(void *r, const char *query, const char *const *docs, size_t n,
+		     double *scores);
+
 /* A stable name for the model ("bge-reranker-v2-m3-Q8_0.gguf",
  * "openai:bge-reranker"). Borrowed from the reranker. */
 const char *reranker_model_id(const reranker *r);

@@ -296,6 +296,9 @@ static void test_reranker__edges(void **state)
 	assert_int_equal(reranker_rank(r, "q", passages, 1, NULL), DOCENT_EINVAL);
 	assert_int_equal(reranker_rank(r, NULL, passages, 1, &s), 0); /* empty query */
 	assert_true(isfinite(s));
+	double t = 0;
+	assert_int_equal(reranker_rank_cb(r, NULL, passages, 1, &t), 0);
+	assert_true(t == s);
 	assert_string_equal(reranker_model_id(NULL), "");
 	reranker_free(r);
 }
