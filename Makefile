@@ -124,9 +124,11 @@ $(BIN): $(CLI_OBJ) $(LIB)
 # (the engine's tests need the generated tiny models) and so does the
 # docent binary (`docent generate`). LLAMA_* come from mk/llama.mk and
 # are looked up only when used, so `make clean` never builds llama.cpp.
-LLAMA_OBJ := $(addprefix $(BUILD)/obj/engine/,embed_llama.o gen_llama.o llama_common.o model_info.o)
+LLAMA_OBJ := $(addprefix $(BUILD)/obj/engine/,embed_llama.o gen_llama.o llama_common.o model_info.o \
+	rerank_llama.o)
 $(LLAMA_OBJ): override CFLAGS += $(LLAMA_CFLAGS)
 $(BUILD)/tests/engine/test_llama_embed $(BUILD)/tests/engine/test_llama_gen $(BUILD)/tests/engine/test_llama_server $(BUILD)/tests/engine/test_chat_archs $(BUILD)/tests/engine/test_model_kinds: $(TINY_MODELS)
+$(BUILD)/tests/engine/test_reranker: $(TINY_MODELS)
 
 $(BUILD)/tests/%: tests/%.c tests/testutil.h $(wildcard tests/*/*.h) $(LIB)
 	@mkdir -p $(@D)

@@ -40,4 +40,9 @@ if [ "${BENCH_MODELS:-$have_models}" = 1 ]; then
 	[ $have_models = 1 ] || make --no-print-directory bench-models
 	bench/llama_compare.sh "$build"
 fi
+
+echo "== reranking 20 passages of 256 tokens (bench/rerank.c)"
+m=build/models/rerank-base-random-f16.gguf
+[ -f "$m" ] || m=build/models/tiny-rerank.gguf
+[ -f "$m" ] && "$build/bench/rerank" --model "$m" --passages 20 --tokens 256
 exit 0

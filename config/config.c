@@ -771,6 +771,12 @@ void config_embedder_params(const config *c, embedder_params *p)
 	p->document_prefix = config_get(c, "engine.document_prefix");
 }
 
+void config_reranker_params(const config *c, reranker_params *p)
+{
+	*p = reranker_default_params();
+	p->model = config_get(c, "engine.rerank_model");
+}
+
 void config_vindex_params(const config *c, vindex_params *p)
 {
 	*p = vindex_default_params();

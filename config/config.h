@@ -26,6 +26,7 @@
 
 #include "engine/embedder.h"
 #include "engine/generator.h"
+#include "engine/reranker.h"
 #include "index/store.h"
 #include "index/vectors.h"
 #include "ingest/ingest.h"
@@ -117,6 +118,8 @@ void config_retrieve_params(const config *c, retrieve_params *out);
 void config_pack_params(const config *c, pack_params *out);
 /* The embedding model and its prefixes (engine.*). */
 void config_embedder_params(const config *c, embedder_params *out);
+/* The reranking model (engine.rerank_model; "" when none is set). */
+void config_reranker_params(const config *c, reranker_params *out);
 /* How FAISS indexes are built (vectors.*). */
 void config_vindex_params(const config *c, vindex_params *out);
 /* The language model and its sampling settings (engine.*). */

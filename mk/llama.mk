@@ -10,8 +10,9 @@
 # time a rule uses them, once per make run: `make clean` or a target that
 # does not link llama.cpp never starts the build.
 #
-#   make tiny-models   build/models/tiny-{embed,chat,llama,phi3,gemma2}.gguf
-#   make bench-models  real-shape random models (MiniLM-L6, Qwen2 0.5B Q4_K_M)
+#   make tiny-models   build/models/tiny-{embed,chat,llama,phi3,gemma2,rerank,rerank-tmpl}.gguf
+#   make bench-models  real-shape random models (MiniLM-L6, Qwen2 0.5B Q4_K_M,
+#                      a bge-reranker-base-shaped cross-encoder)
 
 LLAMA_SH   := scripts/llama.sh
 MODELS_DIR ?= build/models
@@ -28,6 +29,7 @@ LLAMA_PY     = $(eval LLAMA_PY := $(call llama_query,--python))$(LLAMA_PY)
 # chat architectures of the catalogue, each with its real chat template.
 TINY_MODELS := $(MODELS_DIR)/tiny-embed.gguf $(MODELS_DIR)/tiny-chat.gguf \
 	$(MODELS_DIR)/tiny-llama.gguf $(MODELS_DIR)/tiny-phi3.gguf $(MODELS_DIR)/tiny-gemma2.gguf
+TINY_MODELS += $(MODELS_DIR)/tiny-rerank.gguf $(MODELS_DIR)/tiny-rerank-tmpl.gguf
 
 .PHONY: llama tiny-models bench-models
 
@@ -44,3 +46,4 @@ $(MODELS_DIR)/tiny-%.gguf: scripts/make_tiny_models.py
 bench-models:
 	@$(LLAMA_PY) scripts/make_tiny_models.py --shape minilm --out-dir $(MODELS_DIR)
 	@$(LLAMA_PY) scripts/make_tiny_models.py --shape qwen0.5b --quant Q4_K_M --out-dir $(MODELS_DIR)
+	@$(LLAMA_PY) scripts/make_tiny_models.py --shape rerank-base --out-dir $(MODELS_DIR)

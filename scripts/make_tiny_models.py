@@ -21,7 +21,16 @@ tensor names and shapes, but what they say is noise.
                       Gemma 2 2B it chat template (no system role). No Gemma 2
                       vocabulary ships with llama.cpp: the Llama SentencePiece
                       one with Gemma's turn tokens added as control tokens
+  --shape tiny-rerank BERT cross-encoder, 2 layers, hidden 64, rank pooling with
+                      a classification head (cls, cls.output) as llama.cpp
+                      converts bge-reranker; ctx 512
+  --shape tiny-rerank-tmpl  the same with a "rerank" chat template in its
+                      metadata, as Qwen3 rerankers carry
   --shape minilm      BERT shaped like all-MiniLM-L6-v2: 384 x 6 layers, F16
+  --shape rerank-base a cross-encoder shaped like bge-reranker-base (768 x 12
+                      layers, F16) but with the BERT vocabulary
+  --shape rerank-minilm  a cross-encoder shaped like ms-marco-MiniLM-L-6-v2
+                      (384 x 6 layers, F16)
   --shape qwen0.5b    Qwen2 shaped like Qwen2.5-0.5B-Instruct: 896 x 24 layers,
                       vocab 151936, quantised with llama-quantize (--quant)
 
@@ -42,6 +51,10 @@ CHATML = (
     "{% endfor %}"
     "{% if add_generation_prompt %}{{ '<|im_start|>assistant\n' }}{% endif %}"
 )
+
+# A rerank template in the form llama.cpp reads from tokenizer.chat_template.rerank:
+# {query} and {document} are replaced, special tokens in it are parsed.
+RERANK_TEMPLATE = "[CLS]query: {query}[SEP]passage: {document}[SEP]"
 
 # kind, vocabulary file, sizes, storage type of the matrices, output name.
 SHAPES = {
@@ -66,6 +79,21 @@ SHAPES = {
                         template="templates/google-gemma-2-2b-it.jinja",
                         extra_control=["<start_of_turn>", "<end_of_turn>"],
                         eos="<end_of_turn>", out="tiny-gemma2.gguf"),
+    "tiny-rerank": dict(kind="bert", vocab="ggml-vocab-bert-bge.gguf", n_embd=64, n_layer=2,
+                        n_head=4, n_ff=128, n_ctx=512, dtype="f16", seed=5, rank=True,
+                        out="tiny-rerank.gguf"),
+    "tiny-rerank-tmpl": dict(kind="bert", vocab="ggml-vocab-bert-bge.gguf", n_embd=64,
+                             n_layer=2, n_head=4, n_ff=128, n_ctx=512, dtype="f16", seed=5,
+                             rank=True, rerank_template=RERANK_TEMPLATE,
+                             out="tiny-rerank-tmpl.gguf"),
+    # bge-reranker-base is XLM-RoBERTa (250k SentencePiece vocabulary); the
+    # vocabulary changes the file size, not the work per token.
+    "rerank-base": dict(kind="bert", vocab="ggml-vocab-bert-bge.gguf", n_embd=768, n_layer=12,
+                        n_head=12, n_ff=3072, n_ctx=512, dtype="f16", seed=6, rank=True,
+                        out="rerank-base-random-f16.gguf"),
+    "rerank-minilm": dict(kind="bert", vocab="ggml-vocab-bert-bge.gguf", n_embd=384,
+                          n_layer=6, n_head=12, n_ff=1536, n_ctx=512, dtype="f16", seed=7,
+                          rank=True, out="rerank-minilm-random-f16.gguf"),
     "minilm": dict(kind="bert", vocab="ggml-vocab-bert-bge.gguf", n_embd=384, n_layer=6,
                    n_head=12, n_ff=1536, n_ctx=512, dtype="f16", seed=3,
                    out="minilm-l6-random-f16.gguf"),
@@ -157,7 +185,12 @@ class Maker:
         E, F = cfg["n_embd"], cfg["n_ff"]
         w.add_layer_norm_eps(1e-12)
         w.add_causal_attention(False)
-        w.add_pooling_type(gguf.PoolingType.MEAN)
+        if cfg.get("rank"):
+            w.add_pooling_type(gguf.PoolingType.RANK)
+            if cfg.get("rerank_template"):
+                w.add_chat_template([{"name": "rerank", "template": cfg["rerank_template"]}])
+        else:
+            w.add_pooling_type(gguf.PoolingType.MEAN)
         reader = self.copy_tokenizer(w, vocab_path)
         n_vocab = len(reader.fields["tokenizer.ggml.tokens"].data)
         n_types = int(reader.fields["tokenizer.ggml.token_type_count"].contents())
@@ -181,6 +214,14 @@ class Maker:
             self.zeros(w, self.tname(T.FFN_DOWN, "bias", i), E)
             self.ones(w, self.tname(T.LAYER_OUT_NORM, "weight", i), E)
             self.zeros(w, self.tname(T.LAYER_OUT_NORM, "bias", i), E)
+        if cfg.get("rank"):
+            # The classification head of a sequence classifier, which rank
+            # pooling applies to the first token: cls (dense + tanh), then
+            # cls.output to one score.
+            self.matrix(w, self.tname(T.CLS, "weight"), (E, E))
+            self.zeros(w, self.tname(T.CLS, "bias"), E)
+            self.matrix(w, self.tname(T.CLS_OUT, "weight"), (E, 1))
+            self.zeros(w, self.tname(T.CLS_OUT, "bias"), 1)
 
     def write_qwen2(self, w, vocab_path):
         cfg, T = self.cfg, self.gguf.MODEL_TENSOR
