@@ -15,6 +15,7 @@
 #include "config/config.h"
 #include "engine/embedder.h"
 #include "engine/generator.h"
+#include "engine/reranker.h"
 #include "index/store.h"
 #include "rag/retrieve.h"
 
@@ -73,6 +74,10 @@ embedder *cli_embedder(cli *c, int *status);
  */
 embedder *cli_search_embedder(cli *c, store *st, const char *collection, retrieve_mode mode,
 			      int *status);
+
+/* Opens the configured reranking model (engine.rerank_model); NULL and
+ * *status as for cli_generator. */
+reranker *cli_reranker(cli *c, int *status);
 
 /* Opens the configured language model (engine.chat_model, or --model set
  * into it). NULL with *status CLI_OK when none is configured; NULL with

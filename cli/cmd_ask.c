@@ -35,6 +35,8 @@ void help_ask(FILE *out)
 		"      --model SPEC        the language model, overriding engine.chat_model\n"
 		"                          (a GGUF file, a catalogue name, or URL#model)\n"
 		"      --extractive        answer without the language model\n"
+		"      --no-rerank         do not reorder the passages with the reranking\n"
+		"                          model (engine.rerank_model), when one is set\n"
 		"  -n, --max-tokens N      longest answer in tokens (default engine.max_tokens)\n"
 		"      --no-stream         print the answer when it is complete\n"
 		"      --json              print the answer, citations, context and timings\n"
@@ -107,6 +109,7 @@ static json_t *answer_json(const char *question, const answer_result *r, const c
 	if (!out)
 		return NULL;
 	json_object_set_new(out, "model", model ? json_string(model) : json_null());
+	json_object_set_new(out, "reranked", json_boolean(r->reranked));
 	json_object_set_new(out, "timings", json_pack(
 		"{s:f, s:f, s:f, s:f, s:f, s:f, s:f, s:f}",
 		"model_load_ms", load_ms, "retrieval_ms", r->timings.retrieve_ms, "rerank_ms", r->timings.rerank_ms,
@@ -203,6 +206,7 @@ int cmd_ask(cli *c, int argc, char **argv)
 		{ "model", required_argument, NULL, 'M' },
 		{ "max-tokens", required_argument, NULL, 'n' },
 		{ "extractive", no_argument, NULL, 'E' },
+		{ "no-rerank", no_argument, NULL, 'R' },
 		{ "no-stream", no_argument, NULL, 'S' },
 		{ "json", no_argument, NULL, 'J' },
 		{ NULL, 0, NULL, 0 },
@@ -215,10 +219,11 @@ int cmd_ask(cli *c, int argc, char **argv)
 	const char *collection = NULL;
 	char *sys = NULL, *usr = NULL;
 	dbuf q = DBUF_INIT;
-	int opt, json = 0, no_stream = 0, extractive = 0, rc, status = CLI_OK, m;
+	int opt, json = 0, no_stream = 0, extractive = 0, no_rerank = 0, rc, status = CLI_OK, m;
 	store *st;
 	embedder *emb = NULL;
 	generator *gen = NULL;
+	reranker *rr = NULL;
 	answerer *a = NULL;
 	double load_ms;
 
@@ -242,6 +247,7 @@ int cmd_ask(cli *c, int argc, char **argv)
 				return CLI_USAGE;
 			break;
 		case 'E': extractive = 1; break;
+		case 'R': no_rerank = 1; break;
 		case 'S': no_stream = 1; break;
 		case 'J': json = 1; break;
 		default: return cli_usage(c, "unknown option");
@@ -290,6 +296,12 @@ int cmd_ask(cli *c, int argc, char **argv)
 	if (!extractive && (gen = cli_generator(c, &status)) == NULL && status)
 		goto done;
 	load_ms = now_ms() - load_ms;
+	if (!no_rerank && (rr = cli_reranker(c, &status)) == NULL && status)
+		goto done;
+	if (rr) {
+		ap.rerank = reranker_rank_cb;
+		ap.rerank_ctx = rr;
+	}
 	if ((rc = answerer_open(&a, st, emb, gen, &vp)) != 0) {
 		status = cli_fail(rc, NULL);
 		goto done;
@@ -345,6 +357,7 @@ done:
 	answer_result_free(&res);
 	answerer_close(a);
 	generator_free(gen);
+	reranker_free(rr);
 	embedder_free(emb);
 	free(sys);
 	free(usr);

@@ -144,3 +144,29 @@ embedder *cli_search_embedder(cli *c, store *st, const char *collection, retriev
 	}
 	return emb;
 }
+
+reranker *cli_reranker(cli *c, int *status)
+{
+	static int warnings;
+	reranker_params rp;
+	reranker *r = NULL;
+	char *path;
+	int rc;
+
+	*status = CLI_OK;
+	config_reranker_params(c->cfg, &rp);
+	if (!rp.model || !rp.model[0])
+		return NULL;
+	if ((*status = cli_model_path(c, rp.model, &path)) != CLI_OK)
+		return NULL;
+	rp.model = path;
+	rp.on_warning = on_warning;
+	rp.ctx = &warnings;
+	rc = reranker_open(&r, &rp);
+	free(path);
+	if (rc) {
+		*status = cli_fail(rc, "cannot open the reranking model");
+		return NULL;
+	}
+	return r;
+}

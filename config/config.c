@@ -57,6 +57,7 @@ static const keydef KEYS[] = {
 	{ "answer.passages", T_INT, "50", "passages retrieved for an answer, before packing" },
 	{ "answer.min_coverage", T_REAL, "0.4", "share of the question's content words one passage of the evidence must hold, else no answer" },
 	{ "answer.extractive_sentences", T_INT, "3", "sentences in an answer made without a language model" },
+	{ "answer.rerank_passages", T_INT, "20", "passages the reranking model reorders (when one is set)" },
 	{ "answer.prompts_dir", T_STR, "", "folder of prompt templates that replace the built-in ones (default $XDG_CONFIG_HOME/docent/prompts)" },
 	{ "engine.chat_model", T_STR, "", "language model: a catalogue name, a GGUF path or URL#model (env DOCENT_CHAT_MODEL)" },
 	{ "engine.embed_model", T_STR, "", "embedding model: a catalogue name, a GGUF path or URL#model (env DOCENT_EMBED_MODEL)" },
@@ -817,6 +818,7 @@ void config_answer_params(const config *c, answer_params *p)
 	p->gen = go;
 	p->min_coverage = strtod(config_get(c, "answer.min_coverage"), NULL);
 	p->extractive_units = (int)get_int(c, "answer.extractive_sentences");
+	p->rerank_top = (size_t)get_int(c, "answer.rerank_passages");
 }
 
 char *config_prompts_dir(const config *c)

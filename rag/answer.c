@@ -52,6 +52,7 @@ answer_params answer_default_params(void)
 	p.pack.item_tokens = 16;
 	p.min_coverage = PACK_COVERAGE_WEAK;
 	p.extractive_units = 3;
+	p.rerank_top = 20;
 	return p;
 }
 
@@ -362,9 +363,11 @@ int answer_ask(answerer *a, const char *question, const char *retrieval_query,
 	t = now_ms();
 	out->timings.retrieve_ms = t - t0;
 	if (p->rerank && nhits > 1) {
-		if ((rc = rerank_hits(p, retrieval_query, hits, nhits)) != 0)
+		size_t top = p->rerank_top && p->rerank_top < nhits ? p->rerank_top : nhits;
+		if ((rc = rerank_hits(p, retrieval_query, hits, top)) != 0)
 			goto done;
 		out->timings.rerank_ms = now_ms() - t;
+		out->reranked = 1;
 		t = now_ms();
 	}
 	rc = pack_evidence(retrieval_query, hits, nhits, &p->pack, &out->context, &out->ncontext);

@@ -57,6 +57,9 @@ typedef struct answer_params {
 	const char *user_prompt;    /* template with {context}, {question}; NULL: "ask_user" */
 	answer_rerank_fn rerank;    /* optional */
 	void *rerank_ctx;
+	size_t rerank_top;          /* the reranker reorders the first this many
+	                               passages (default 20; a cross-encoder
+	                               reads every one of them whole) */
 } answer_params;
 
 answer_params answer_default_params(void);
@@ -81,6 +84,7 @@ typedef struct answer_result {
 	int *invalid;               /* numbers the model cited that name no passage */
 	size_t ninvalid;
 	double coverage;            /* pack_coverage() of the context */
+	int reranked;               /* the reranker reordered the passages */
 	int prompt_tokens, cached_tokens, completion_tokens;
 	int stopped_by;             /* GEN_STOP_* when generated */
 	retrieve_info retrieval;

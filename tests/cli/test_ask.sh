@@ -187,6 +187,17 @@ assert d['mode'] == 'generated', d['mode']
 assert d['prompt_tokens'] > 0
 " "$DOCENT" ask --json -n 4 --model "$A" "$Q"
 	done
+	R="$SRC/build/models/tiny-rerank.gguf"
+	t "a reranking model reorders the passages" json_check "
+assert d['reranked'] is True
+assert d['mode'] == 'extractive', d['mode']
+assert d['timings']['rerank_ms'] > 0
+" env DOCENT_RERANK_MODEL="$R" "$DOCENT" ask --json "$Q"
+	t "--no-rerank leaves them" json_check "
+assert d['reranked'] is False
+" env DOCENT_RERANK_MODEL="$R" "$DOCENT" ask --json --no-rerank "$Q"
+	t "a chat model as reranker is a clear error" contains "rerank" \
+		env DOCENT_RERANK_MODEL="$T" "$DOCENT" ask "$Q"
 	t "ask refuses an embedding model" contains "chat model" \
 		"$DOCENT" ask --model "$SRC/build/models/tiny-embed.gguf" "$Q"
 	t "... and fails" expect_status 1 "$DOCENT" ask --model "$SRC/build/models/tiny-embed.gguf" "$Q"
