@@ -537,7 +537,7 @@ static void old_database(const char *path, int version)
 	}
 	assert_int_equal(sqlite3_exec(h,
 		"INSERT INTO collections(id, name, created_at) VALUES (1, 'default', 0);"
-		"INSERT INTO contents(id, collection_id, hash) VALUES (1, 1, 'h');"
+		"INSERT INTO contents(id, collection_id, hash, title) VALUES (1, 1, 'h', 'Handbook');"
 		"INSERT INTO documents(collection_id, path, content_id, status) "
 		"  VALUES (1, '/a.txt', 1, 'ok');"
 		"INSERT INTO chunks(id, content_id, ordinal, text, nwords) VALUES"
@@ -573,6 +573,11 @@ static void test_store__migrates(void **state)
 		assert_int_equal(q1(f->db, "SELECT count(*) FROM chunks"), 2);
 		assert_int_equal(q1(f->db, "SELECT rowid FROM chunks_fts WHERE chunks_fts MATCH 'zebra'"),
 				 2);
+		/* schema 4: the title is indexed with every chunk */
+		assert_int_equal(q1(f->db, "SELECT count(*) FROM chunks WHERE context = 'Handbook'"),
+				 2);
+		assert_int_equal(q1(f->db, "SELECT count(*) FROM chunks_fts WHERE chunks_fts MATCH "
+				    "'handbook'"), 2);
 		int64_t want = version >= 2 ? 2 : 0;
 		assert_int_equal(q1(f->db, "SELECT count(*) FROM embeddings WHERE collection_id = 1"),
 				 want);
