@@ -467,10 +467,15 @@ static int units_make(const char *t, int n, unit **out, int *nout)
 	return SQLITE_OK;
 }
 
-static int cmp_int(const void *a, const void *b)
+/* A match: the tokens [off, off + len) of one phrase. */
+typedef struct match {
+	int off, len;
+} match;
+
+static int cmp_match(const void *a, const void *b)
 {
-	int x = *(const int *)a, y = *(const int *)b;
-	return x < y ? -1 : x > y;
+	const match *x = a, *y = b;
+	return x->off < y->off ? -1 : x->off > y->off ? 1 : x->len > y->len ? -1 : x->len < y->len;
 }
 
 /*
@@ -487,7 +492,8 @@ static void docent_snippet(const Fts5ExtensionApi *api, Fts5Context *ctx, sqlite
 			   int nval, sqlite3_value **val)
 {
 	const char *text, *open, *close;
-	int n, ninst, ntok, rc, nu = 0, *pos = NULL, npos = 0;
+	int n, ninst, ntok, rc, nu = 0, npos = 0;
+	match *pos = NULL;
 	tokvec tv = { 0 };
 	unit *u = NULL;
 	dbuf out = DBUF_INIT;
@@ -521,7 +527,10 @@ static void docent_snippet(const Fts5ExtensionApi *api, Fts5Context *ctx, sqlite
 			goto fail;
 		if (col != 0 || off < 0 || off >= tv.n)
 			continue;
-		pos[npos++] = off;
+		int len = api->xPhraseSize(ctx, phrase);
+		if (len < 1 || off + len > tv.n)
+			len = 1;
+		pos[npos++] = (match){ off, len };
 		for (int k = 0; k < nu; k++)
 			if (tv.t[off].start >= u[k].a && tv.t[off].start < u[k].b) {
 				u[k].phrases |= 1ull << (phrase & 63);
@@ -533,7 +542,7 @@ static void docent_snippet(const Fts5ExtensionApi *api, Fts5Context *ctx, sqlite
 		sqlite3_result_null(sctx);
 		goto done;
 	}
-	qsort(pos, (size_t)npos, sizeof *pos, cmp_int);
+	qsort(pos, (size_t)npos, sizeof *pos, cmp_match);
 	int best = -1, best_score = 0;
 	for (int k = 0; k < nu; k++) {
 		if (!u[k].hits)
@@ -560,8 +569,8 @@ static void docent_snippet(const Fts5ExtensionApi *api, Fts5Context *ctx, sqlite
 		/* cut: from a little before the first match */
 		int first = ta;
 		for (int i = 0; i < npos; i++)
-			if (pos[i] >= ta && pos[i] < tb) {
-				first = pos[i];
+			if (pos[i].off >= ta && pos[i].off < tb) {
+				first = pos[i].off;
 				break;
 			}
 		int ws = first - ntok / 4 < ta ? ta : first - ntok / 4;
@@ -610,15 +619,15 @@ static void docent_snippet(const Fts5ExtensionApi *api, Fts5Context *ctx, sqlite
 	rc = any_before ? dbuf_puts(&out, "\xe2\x80\xa6") : 0;
 	int at = a;
 	for (int i = 0; rc == 0 && i < npos; i++) {
-		const tokspan *t = &tv.t[pos[i]];
-		if (t->start < at || t->end > b || (i && pos[i] == pos[i - 1]))
-			continue;
-		if (dbuf_append(&out, text + at, (size_t)(t->start - at)) ||
+		int ms = tv.t[pos[i].off].start, me = tv.t[pos[i].off + pos[i].len - 1].end;
+		if (ms < at || me > b)
+			continue; /* outside, or inside a match already marked */
+		if (dbuf_append(&out, text + at, (size_t)(ms - at)) ||
 		    dbuf_puts(&out, open ? open : "") ||
-		    dbuf_append(&out, text + t->start, (size_t)(t->end - t->start)) ||
+		    dbuf_append(&out, text + ms, (size_t)(me - ms)) ||
 		    dbuf_puts(&out, close ? close : ""))
 			rc = SQLITE_NOMEM;
-		at = t->end;
+		at = me;
 	}
 	if (rc == 0 && (dbuf_append(&out, text + at, (size_t)(b - at)) ||
 			(any_after && dbuf_puts(&out, "\xe2\x80\xa6"))))
@@ -1431,9 +1440,11 @@ int store_rank(store *s, const char *query, const store_search_params *params, i
 	/* No query words: nothing to search for. k = 0: no ranking wanted,
 	 * hits will make their snippets from the whole query (a cursor per
 	 * term for each hit, cheaper than walking every posting for a few). */
+	if ((rc = register_rank(s)) != 0)
+		goto fail; /* the snippets need docent_snippet, also unranked */
 	if (r->terms.n == 0 || r->p.k == 0)
 		return 0;
-	if ((rc = register_rank(s)) != 0 || (rc = cache_check(s)) != 0 ||
+	if ((rc = cache_check(s)) != 0 ||
 	    (rc = gather(s, &r->terms, r->own_tx, (int)lround(r->p.context_weight * TF_SCALE),
 			 r->parts, &r->nparts)) != 0)
 		goto fail;
