@@ -40,9 +40,13 @@
 #define BM25_K1 1.2
 #define BM25_B 0.75
 
-/* What a query word found in a chunk's title or heading path counts for,
- * against one found in its text (docs/performance.md). */
-#define CONTEXT_WEIGHT 1.0
+/* A chunk's context (its document's title and its heading path) is scored
+ * as a field of its own, added to the text's BM25 with this weight; its
+ * length factor (1 - b + b dl / avgdl) is taken as CONTEXT_B, a few words
+ * against a chunk's hundreds. Measured on the shared collections
+ * (docs/performance.md): a flat optimum from 0.15 to 0.3. */
+#define CONTEXT_WEIGHT 0.2
+#define CONTEXT_B 0.5
 
 #define DEFAULT_K 10
 #define MAX_K 10000
@@ -227,14 +231,16 @@ typedef struct rank_state {
 	sqlite3_int64 nrow;    /* rows in the index */
 	sqlite3_int64 ntokens; /* tokens in the index */
 	int64_t max_rowid;
-	int ctx_weight;        /* a context hit counts this many TF_SCALE-ths
-	                          of a hit in the text */
+	int use_context;       /* hits in the context column count */
 } rank_state;
 
-/* Term frequencies are kept in units of 1/TF_SCALE hit, so that hits in a
- * chunk's context (title, headings) can count for a fraction or a multiple
- * of a hit in its text. */
-#define TF_SCALE 8
+/* A posting's term frequency packs the hits in the text (low TF_TEXT_BITS
+ * bits) and in the context (the bits above), which score differently. */
+#define TF_TEXT_BITS 12
+#define TF_TEXT(tf) ((tf) & ((1u << TF_TEXT_BITS) - 1))
+#define TF_CONTEXT(tf) ((tf) >> TF_TEXT_BITS)
+#define TF_PACK(text, context) \
+	((text) > 4095 ? 4095 : (text)) | ((context) > 15 ? 15 : (context)) << TF_TEXT_BITS
 
 #define RANK_PTR_TYPE "docent_rank_state"
 
@@ -263,7 +269,7 @@ static int collect_row(const Fts5ExtensionApi *api, Fts5Context *ctx, void *user
 {
 	rank_state *st = user;
 	int64_t rowid = api->xRowid(ctx);
-	int tf = 0, col, off;
+	int tf = 0, tfc = 0, col, off;
 	Fts5PhraseIter it;
 	/* count the phrase's positions directly: cheaper than xInstCount,
 	 * which builds an array of every instance first; column 0 is the
@@ -272,11 +278,15 @@ static int collect_row(const Fts5ExtensionApi *api, Fts5Context *ctx, void *user
 
 	if (rc != SQLITE_OK)
 		return rc;
-	for (; col >= 0; api->xPhraseNext(ctx, &it, &col, &off))
-		tf += col == 0 ? TF_SCALE : st->ctx_weight;
-	if (tf <= 0)
+	for (; col >= 0; api->xPhraseNext(ctx, &it, &col, &off)) {
+		tf += col == 0;
+		tfc += col != 0;
+	}
+	if (!st->use_context)
+		tfc = 0;
+	if (tf + tfc == 0)
 		return SQLITE_OK;
-	if (post_push(st->sc, rowid, tf)) {
+	if (post_push(st->sc, rowid, TF_PACK(tf, tfc))) {
 		st->nomem = 1;
 		return SQLITE_NOMEM;
 	}
@@ -1016,6 +1026,7 @@ static int score(store *s, const part *parts, int nparts,
 		return docent_error_set(DOCENT_ENOMEM, "out of memory searching");
 	/* length normalisation: k1 * (1 - b + b * dl / avgdl) = c0 + c1 * dl */
 	double c0 = k1 * (1 - b), c1 = k1 * b / avgdl;
+	double cw = p->context_weight, kc = k1 * CONTEXT_B;
 	for (int h = 0; h < nparts; h++) {
 		const rank_state *rs = &parts[h].rs;
 		const termlist *terms = &parts[h].terms;
@@ -1035,9 +1046,14 @@ static int score(store *s, const part *parts, int nparts,
 						     [rowid & (CSTAT_PER_BLOCK - 1)];
 				if (e == 0 || (cid && CSTAT_CID(e) != cid))
 					continue; /* another collection, or since deleted */
-				double tf = ps->tf[j2] * (1.0 / TF_SCALE);
-				if (accum_add(&a, rowid,
-					      w * tf / (tf + c0 + c1 * CSTAT_WORDS(e)))) {
+				/* the text's BM25, plus the context's scored as a
+				 * short field of its own (a title, a heading path:
+				 * a few words, length factor CONTEXT_B), weighted */
+				double tf = TF_TEXT(ps->tf[j2]), tc = TF_CONTEXT(ps->tf[j2]);
+				double v = tf > 0 ? w * tf / (tf + c0 + c1 * CSTAT_WORDS(e)) : 0;
+				if (tc > 0)
+					v += cw * w * tc / (tc + kc);
+				if (accum_add(&a, rowid, v)) {
 					accum_done(&a);
 					return docent_error_set(DOCENT_ENOMEM,
 								"out of memory searching");
@@ -1295,7 +1311,7 @@ static void *side_run(void *arg)
  * handle has a transaction of its own open: the second connection could
  * not see its uncommitted writes.
  */
-static int gather(store *s, const termlist *terms, int allow_two, int ctx_weight, part parts[2],
+static int gather(store *s, const termlist *terms, int allow_two, int use_context, part parts[2],
 		  int *nparts)
 {
 	sqlite3_stmt *st;
@@ -1326,7 +1342,7 @@ static int gather(store *s, const termlist *terms, int allow_two, int ctx_weight
 		parts[h].rs.sc->npost = 0;
 		parts[h].rs.sc->nwalked = 0;
 		parts[h].rs.next = two ? &next : NULL;
-		parts[h].rs.ctx_weight = ctx_weight;
+		parts[h].rs.use_context = use_context;
 		if (fts_expr(terms, 0, 1, &parts[h].terms, &parts[h].fts))
 			return docent_error_set(DOCENT_ENOMEM, "out of memory searching");
 	}
@@ -1445,7 +1461,7 @@ int store_rank(store *s, const char *query, const store_search_params *params, i
 	if (r->terms.n == 0 || r->p.k == 0)
 		return 0;
 	if ((rc = cache_check(s)) != 0 ||
-	    (rc = gather(s, &r->terms, r->own_tx, (int)lround(r->p.context_weight * TF_SCALE),
+	    (rc = gather(s, &r->terms, r->own_tx, r->p.context_weight > 0,
 			 r->parts, &r->nparts)) != 0)
 		goto fail;
 	if (!r->parts[0].rs.called)

@@ -313,9 +313,9 @@ typedef struct store_search_params {
 	const char *collection; /* NULL: all collections */
 	size_t k;               /* number of hits (default 10) */
 	double k1, b;           /* BM25 parameters (defaults: tuned, see docs/performance.md) */
-	double context_weight;  /* a query word in the chunk's context (title, heading
-	                           path) counts for this many in its text, 0 to 16
-	                           (default: tuned, see docs/performance.md) */
+	double context_weight;  /* the weight, 0 to 16, of the BM25 of the chunk's
+	                           context (title, heading path), added to its text's
+	                           (default 0.2: tuned, see docs/performance.md) */
 	int snippet_tokens;     /* words in a snippet (default 24) */
 	const char *mark_open;  /* around matched terms in snippets (default "[", "]") */
 	const char *mark_close;
