@@ -16,9 +16,11 @@
  *     of pairs. That is all the work done inside FTS5.
  *  3. Back in C, scores accumulate term at a time: the length of each chunk
  *     (in words) and its collection come from chunk_stats (store_int.h),
- *     cached per handle, never from FTS5's docsize lookups. A bounded heap
- *     keeps the top k.
- *  4. The k hits get their details and a snippet() with one query each.
+ *     cached per handle, never from FTS5's docsize lookups. Hits in the
+ *     context column (title and heading path, schema 4) add a BM25 of their
+ *     own, weighted (CONTEXT_WEIGHT). A bounded heap keeps the top k.
+ *  4. The k hits get their details and a snippet (docent_snippet: the best
+ *     sentence or table row) with one query each.
  *
  * N and avgdl are those of the whole index even when the search is limited
  * to one collection: simple, and the collections of one user are similar.
@@ -389,36 +391,55 @@ typedef struct unit {
 	int hits;
 } unit;
 
-/* A line of a table: cells joined by " | " (HTML, DOCX, ODT tables), or a
- * CSV row written "name: value; name: value" (extract_csv.c). */
-static int is_row(const char *t, int a, int b)
-{
-	int colon = -1;
-
-	for (int i = a; i + 2 < b; i++)
-		if (t[i] == ' ' && t[i + 1] == '|' && t[i + 2] == ' ')
-			return 1;
-	for (int i = a; i + 1 < b && i - a <= 40; i++)
-		if (t[i] == ':' && t[i + 1] == ' ') {
-			colon = i;
-			break;
-		}
-	if (colon < 0)
-		return 0;
-	for (int i = a; i < colon; i++)
-		if (t[i] == '.' || t[i] == '?' || t[i] == '!')
-			return 0; /* a sentence before the colon: prose */
-	for (int i = colon; i + 1 < b; i++)
-		if (t[i] == ';' && t[i + 1] == ' ')
-			return 1;
-	return 0;
-}
-
 /* Where the line starting at t[i] ends (its '\n', or n). */
 static int line_end(const char *t, int n, int i)
 {
 	const char *e = memchr(t + i, '\n', (size_t)(n - i));
 	return e ? (int)(e - t) : n;
+}
+
+/* The length of the line t[a..b)'s "name: " prefix (a colon within 40
+ * bytes, no sentence ending before it), or 0. */
+static int name_prefix(const char *t, int a, int b)
+{
+	for (int i = a; i + 1 < b && i - a <= 40; i++) {
+		if (t[i] == '.' || t[i] == '?' || t[i] == '!')
+			return 0; /* a sentence before the colon: prose */
+		if (t[i] == ':' && t[i + 1] == ' ')
+			return i + 2 - a;
+	}
+	return 0;
+}
+
+/*
+ * Whether the line t[a..b) of t[0..n) is a table row: cells joined by
+ * " | " (HTML, DOCX, ODT tables), or a CSV row (extract_csv.c) written
+ * "name: value; name: value", or "name: value" like the line above or
+ * below it (a table of one column).
+ */
+static int is_row(const char *t, int n, int a, int b)
+{
+	int p;
+
+	for (int i = a; i + 2 < b; i++)
+		if (t[i] == ' ' && t[i + 1] == '|' && t[i + 2] == ' ')
+			return 1;
+	if (!(p = name_prefix(t, a, b)))
+		return 0;
+	for (int i = a + p; i + 1 < b; i++)
+		if (t[i] == ';' && t[i + 1] == ' ')
+			return 1;
+	if (b + 1 < n && line_end(t, n, b + 1) - (b + 1) >= p &&
+	    memcmp(t + b + 1, t + a, (size_t)p) == 0)
+		return 1;
+	if (a >= 2 && t[a - 1] == '\n') {
+		int q = a - 1;
+		while (q > 0 && t[q - 1] != '\n')
+			q--;
+		if (a - 1 - q >= p && memcmp(t + q, t + a, (size_t)p) == 0)
+			return 1;
+	}
+	return 0;
 }
 
 /* Splits t[0..n) into units: each table row is one; other text is cut
@@ -430,7 +451,7 @@ static int units_make(const char *t, int n, unit **out, int *nout)
 
 	for (int a = 0; a < n;) {
 		int e = line_end(t, n, a);
-		int row = is_row(t, a, e);
+		int row = is_row(t, n, a, e);
 		/* prose: sentences; a single line break inside is not the end of one */
 		int end = e, s = a;
 		if (!row) {
@@ -439,7 +460,7 @@ static int units_make(const char *t, int n, unit **out, int *nout)
 				while (end < n && t[end] != '\n')
 					end++;
 				if (end + 1 >= n || t[end + 1] == '\n' ||
-				    is_row(t, end + 1, line_end(t, n, end + 1)))
+				    is_row(t, n, end + 1, line_end(t, n, end + 1)))
 					break;
 				end++;
 			}

@@ -518,6 +518,14 @@ static void test_search__snippet_sentence_and_row(void **state)
 	assert_non_null(strstr(h[0].snippet, "Carol White; city: [Oslo]"));
 	store_hits_free(h, n);
 
+	/* a table of one column: each "name: value" line is a row */
+	put_text(f->s, f->coll, "/names.csv", "name: Ada Lovelace\nname: Grace Hopper\n"
+		 "name: Linus Torvalds");
+	search(f->s, "Hopper", &p, &h, &n);
+	assert_int_equal(n, 1);
+	assert_string_equal(h[0].snippet, "\xe2\x80\xa6name: Grace [Hopper]\xe2\x80\xa6");
+	store_hits_free(h, n);
+
 	put_text(f->s, f->coll, "/table.html",
 		 "Prices\n\nfruit | price | origin\napple | 3 | France\npear | 4 | Spain");
 	search(f->s, "pear Spain", &p, &h, &n);
