@@ -514,10 +514,11 @@ static int cmp_match(const void *a, const void *b)
  * row of the chunk's text (column 0) that holds the most of the query's
  * distinct terms (a table's first row, its header, counting a little
  * less), with the terms marked. A sentence shorter than ntokens grows by
- * its neighbours in the same paragraph; a longer one is cut to ntokens
- * around its first match; a row is always alone, so a table's snippet
- * never shows another row's values. NULL when the text holds no query
- * term (found by the title or headings only).
+ * whole neighbouring sentences, the next one then the one before, while
+ * they fit; a longer one is cut to ntokens around its first match; a row
+ * is always alone, so a table's snippet never shows another row's values.
+ * NULL when the text holds no query term (found by the title or headings
+ * only).
  */
 static void docent_snippet(const Fts5ExtensionApi *api, Fts5Context *ctx, sqlite3_context *sctx,
 			   int nval, sqlite3_value **val)
@@ -612,7 +613,8 @@ static void docent_snippet(const Fts5ExtensionApi *api, Fts5Context *ctx, sqlite
 		if (ws + ntok < tb)
 			b = tv.t[ws + ntok - 1].end;
 	} else if (!u[best].row) {
-		/* grow by whole neighbouring sentences of the same paragraph */
+		/* grow by whole neighbouring sentences (a heading's by the text
+		 * below it), never by a row */
 		int have = tb - ta, lo = best, hi = best;
 		for (;;) {
 			int grew = 0;
@@ -620,9 +622,6 @@ static void docent_snippet(const Fts5ExtensionApi *api, Fts5Context *ctx, sqlite
 				int k = side == 0 ? hi + 1 : lo - 1;
 				if (k < 0 || k >= nu || u[k].row)
 					continue;
-				int l = side == 0 ? u[hi].b : u[k].b, r = side == 0 ? u[k].a : u[lo].a;
-				if (r - l > 1 && memmem(text + l, (size_t)(r - l), "\n\n", 2))
-					continue; /* another paragraph */
 				int m = 0;
 				for (int i = 0; i < tv.n; i++)
 					m += tv.t[i].start >= u[k].a && tv.t[i].start < u[k].b;

@@ -518,6 +518,13 @@ static void test_search__snippet_sentence_and_row(void **state)
 	assert_non_null(strstr(h[0].snippet, "Carol White; city: [Oslo]"));
 	store_hits_free(h, n);
 
+	/* a heading that matches grows by the text below it */
+	put_text(f->s, f->coll, "/cold.md", "Snowfall\n\nKeep the gates shut. Feed twice a day.");
+	search(f->s, "snowfall", &p, &h, &n);
+	assert_int_equal(n, 1);
+	assert_string_equal(h[0].snippet, "[Snowfall]\n\nKeep the gates shut. Feed twice a day.");
+	store_hits_free(h, n);
+
 	/* a table of one column: each "name: value" line is a row */
 	put_text(f->s, f->coll, "/names.csv", "name: Ada Lovelace\nname: Grace Hopper\n"
 		 "name: Linus Torvalds");
