@@ -155,7 +155,7 @@ static void test_store_merge__stopped_before_optimize(void **state)
 
 	put_docs(f->s, f->coll, "a", 101);
 	for (int b = 0; b < 3; b++) {
-		char prefix[8];
+		char prefix[16];
 		snprintf(prefix, sizeof prefix, "b%d_", b);
 		assert_int_equal(store_batch_begin(f->s), 0);
 		put_docs(f->s, f->coll, prefix, 20);
