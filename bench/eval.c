@@ -9,7 +9,8 @@
  * chunk's. Metrics use gain >= 1 as relevant; nDCG uses the graded gains;
  * MAP is average precision over the top 1000 documents.
  *
- *   build/bench/eval [--eval-dir DIR] [--k1 X] [--b X] [--tokenizer T]
+ *   build/bench/eval [--eval-dir DIR] [--k1 X] [--b X] [--context-weight X]
+ *                    [--tokenizer T]
  *                    [--sweep] [COLLECTION...]
  *
  * --sweep tries a grid of k1 and b for two tokenizers (with and without the
@@ -178,6 +179,9 @@ static void prepare(collection *c, const char *eval_dir, const char *tokenizer, 
 		(unsigned long long)sum.chunks, (unsigned long long)sum.failed);
 }
 
+/* --context-weight: what title and heading words count for (-1: default) */
+static double context_weight = -1;
+
 static metrics evaluate(collection *c, double k1, double b)
 {
 	store_search_params sp = store_search_default_params();
@@ -188,6 +192,8 @@ static metrics evaluate(collection *c, double k1, double b)
 	sp.k = 3 * MAX_RESULTS; /* chunks: enough to fill 100 distinct documents */
 	if (k1 > 0)
 		sp.k1 = k1;
+	if (context_weight >= 0)
+		sp.context_weight = context_weight;
 	if (b >= 0)
 		sp.b = b;
 	for (size_t qi = 0; qi < c->nqueries; qi++) {
@@ -284,6 +290,8 @@ int main(int argc, char **argv)
 			k1 = atof(argv[++i]);
 		else if (strcmp(argv[i], "--b") == 0 && i + 1 < argc)
 			b = atof(argv[++i]);
+		else if (strcmp(argv[i], "--context-weight") == 0 && i + 1 < argc)
+			context_weight = atof(argv[++i]);
 		else if (strcmp(argv[i], "--tokenizer") == 0 && i + 1 < argc)
 			tokenizer = argv[++i];
 		else if (strcmp(argv[i], "--sweep") == 0)
@@ -291,7 +299,7 @@ int main(int argc, char **argv)
 		else if (argv[i][0] != '-' && nnames < 8)
 			names[nnames++] = argv[i];
 		else {
-			fprintf(stderr, "usage: eval [--eval-dir DIR] [--k1 X] [--b X] "
+			fprintf(stderr, "usage: eval [--eval-dir DIR] [--k1 X] [--b X] [--context-weight X] "
 				"[--tokenizer T] [--sweep] [COLLECTION...]\n");
 			return 2;
 		}

@@ -29,9 +29,13 @@ void help_search(FILE *out)
 		"  -k, --limit N           number of results (default: search.k, 10)\n"
 		"  -c, --collection NAME   search one collection (default: all)\n"
 		"  -m, --mode MODE         hybrid, dense or bm25 (default: search.mode)\n"
+		"  -g, --group             one result per document: its best passage\n"
 		"      --full              print each passage's whole text, not a snippet\n"
 		"      --json              print results as JSON, with each hit's keyword\n"
-		"                          and dense ranks\n");
+		"                          and dense ranks\n\n"
+		"Passages with the same or nearly the same text (a file in two collections,\n"
+		"copies) are shown once, as the best-ranked one, saying how many copies it\n"
+		"stands for.\n");
 }
 
 static double now_ms(void)
@@ -62,6 +66,9 @@ static void print_hits(const store_hit *h, size_t n, int full)
 			printf("  (score %.4g; keyword %s, dense %s)\n", h[i].score, kw, dn);
 		} else
 			printf("  (score %.2f)\n", h[i].score);
+		if (h[i].duplicates > 0)
+			printf("   (and %d near-identical passage%s elsewhere)\n", h[i].duplicates,
+			       h[i].duplicates == 1 ? "" : "s");
 		/* the heading path often starts with the title: say it once */
 		const char *title = h[i].title;
 		if (title && h[i].heading && strncmp(h[i].heading, title, strlen(title)) == 0)
@@ -98,7 +105,7 @@ static json_t *rank_json(int rank)
 }
 
 static json_t *hits_json(const char *query, const store_hit *h, size_t n,
-			 const retrieve_info *info, double ms)
+			 const retrieve_info *info, int grouped, double ms)
 {
 	json_t *arr = json_array();
 	for (size_t i = 0; i < n; i++) {
@@ -119,10 +126,12 @@ static json_t *hits_json(const char *query, const store_hit *h, size_t n,
 				    json_real(h[i].keyword_score) : json_null());
 		json_object_set_new(o, "dense_score", h[i].dense_rank ?
 				    json_real(h[i].dense_score) : json_null());
+		json_object_set_new(o, "duplicates", json_integer(h[i].duplicates));
 		json_array_append_new(arr, o);
 	}
-	json_t *out = json_pack("{s:s, s:s, s:f, s:o}", "query", query,
-				"mode", retrieve_mode_name(info->mode), "took_ms", ms, "hits", arr);
+	json_t *out = json_pack("{s:s, s:s, s:b, s:f, s:o}", "query", query,
+				"mode", retrieve_mode_name(info->mode), "grouped", grouped,
+				"took_ms", ms, "hits", arr);
 	if (out && info->note[0])
 		json_object_set_new(out, "note", json_string(info->note));
 	return out;
@@ -136,6 +145,7 @@ int cmd_search(cli *c, int argc, char **argv)
 		{ "mode", required_argument, NULL, 'm' },
 		{ "full", no_argument, NULL, 'f' },
 		{ "json", no_argument, NULL, 'J' },
+		{ "group", no_argument, NULL, 'g' },
 		{ NULL, 0, NULL, 0 },
 	};
 	retrieve_params rp;
@@ -145,14 +155,14 @@ int cmd_search(cli *c, int argc, char **argv)
 	store_hit *hits = NULL;
 	size_t n = 0;
 	dbuf q = DBUF_INIT;
-	int opt, json = 0, full = 0, rc, status = CLI_OK, m;
+	int opt, json = 0, full = 0, group = 0, rc, status = CLI_OK, m;
 	long k = -1;
 	store *st;
 	embedder *emb = NULL;
 	retriever *r = NULL;
 	double t0;
 
-	while ((opt = getopt_long(argc, argv, "k:c:m:", opts, NULL)) != -1) {
+	while ((opt = getopt_long(argc, argv, "k:c:m:g", opts, NULL)) != -1) {
 		switch (opt) {
 		case 'k': {
 			char *end;
@@ -165,6 +175,7 @@ int cmd_search(cli *c, int argc, char **argv)
 		case 'm': mode = optarg; break;
 		case 'f': full = 1; break;
 		case 'J': json = 1; break;
+		case 'g': group = 1; break;
 		default: return cli_usage(c, "unknown option");
 		}
 	}
@@ -182,6 +193,7 @@ int cmd_search(cli *c, int argc, char **argv)
 	if (k > 0)
 		rp.search.k = (size_t)k;
 	rp.search.collection = collection;
+	rp.group_by_doc = group;
 	for (int i = optind; i < argc; i++) {
 		if (i > optind)
 			dbuf_putc(&q, ' ');
@@ -211,7 +223,7 @@ int cmd_search(cli *c, int argc, char **argv)
 	if (info.note[0] && !json)
 		fprintf(stderr, "docent: keyword search only: %s\n", info.note);
 	if (json) {
-		cli_print_json(hits_json(q.data, hits, n, &info, now_ms() - t0));
+		cli_print_json(hits_json(q.data, hits, n, &info, group, now_ms() - t0));
 	} else if (n == 0) {
 		printf("No results for \"%s\".\n", q.data);
 	} else {

@@ -109,18 +109,8 @@ static void deliver(run *r, size_t k)
 		return;
 	if (r->emitted++ == 0)
 		r->res->first_token_ms = now_ms() - r->t0;
-	if (text_utf8_valid(r->pending.data, k)) {
-		if (r->fn(r->ctx, r->pending.data, k))
-			r->stopped = 1;
-	} else {
-		/* a model can emit byte tokens that form no character: the
-		 * caller gets U+FFFD for them, never invalid UTF-8 */
-		dbuf clean = DBUF_INIT;
-		if (text_normalize(r->pending.data, k, &clean) == 0 && clean.len > 0 &&
-		    r->fn(r->ctx, clean.data, clean.len))
-			r->stopped = 1;
-		dbuf_free(&clean);
-	}
+	if (r->fn(r->ctx, r->pending.data, k))
+		r->stopped = 1;
 	memmove(r->pending.data, r->pending.data + k, r->pending.len - k);
 	dbuf_truncate(&r->pending, r->pending.len - k);
 }
@@ -160,10 +150,31 @@ static size_t stop_tail(const run *r)
 	return keep;
 }
 
+/* A model can emit byte tokens that form no character: pending's whole
+ * characters are made valid UTF-8 (U+FFFD for such bytes) before anything
+ * is matched or handed out, so the caller never sees invalid UTF-8 and a
+ * stop string is matched against the text the caller would see. */
+static int pending_make_valid(run *r)
+{
+	size_t whole = text_utf8_whole(r->pending.data, r->pending.len);
+	dbuf clean = DBUF_INIT;
+
+	if (text_utf8_valid(r->pending.data, whole))
+		return 0;
+	if (text_normalize(r->pending.data, whole, &clean) ||
+	    dbuf_append(&clean, r->pending.data + whole, r->pending.len - whole)) {
+		dbuf_free(&clean);
+		return -1;
+	}
+	dbuf_free(&r->pending);
+	r->pending = clean;
+	return 0;
+}
+
 /* Adds a piece of generated text; returns 1 when a stop string was found. */
 static int take_piece(run *r, const char *piece, size_t n)
 {
-	if (dbuf_append(&r->pending, piece, n))
+	if (dbuf_append(&r->pending, piece, n) || pending_make_valid(r))
 		return -1;
 	long at = find_stop(r);
 	if (at >= 0) {

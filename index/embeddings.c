@@ -110,7 +110,8 @@ int store_chunks_to_embed(store *s, int64_t collection_id, int64_t after, size_t
 {
 	sqlite3_stmt *st;
 	int rc = store_prep(s, ST_CHUNKS_TO_EMBED,
-		"SELECT ch.id, ch.text, ch.ntokens FROM chunks ch "
+		"SELECT ch.id, CASE WHEN ch.context = '' THEN ch.text "
+		"  ELSE ch.context || char(10, 10) || ch.text END, ch.ntokens FROM chunks ch "
 		"JOIN contents ct ON ct.id = ch.content_id WHERE ch.id > ?2 AND ct.collection_id = ?1 AND NOT EXISTS "
 		"(SELECT 1 FROM embeddings e WHERE e.chunk_id = ch.id) ORDER BY ch.id LIMIT ?3", &st);
 

@@ -445,13 +445,13 @@ int fts_replay_set_args(fts_replay *r, const char *tokenize)
 	return 0;
 }
 
-int fts_replay_queue(fts_replay *r, const void *records, size_t len, size_t nchunks)
+int fts_replay_queue(fts_replay *r, const void *records, size_t len, size_t nrecords)
 {
 	if (records) {
 		r->any = 1;
 		return dbuf_append(&r->queue, records, len);
 	}
-	for (size_t i = 0; i < nchunks; i++)
+	for (size_t i = 0; i < nrecords; i++)
 		if (dbuf_putc(&r->queue, 0))
 			return DOCENT_ENOMEM;
 	return 0;

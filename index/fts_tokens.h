@@ -64,8 +64,9 @@ void fts_tokenizer_free(fts_tokenizer *t);
 int fts_tokenizer_run(fts_tokenizer *t, const char *text, size_t len, dbuf *out);
 
 /*
- * store_doc_put() with the records of the document's chunks, one per
- * chunk in order, end to end in records[0..len) (borrowed until it
+ * store_doc_put() with the records of the document's chunks, two per
+ * chunk in order (its text's, then its store_chunk_context()'s: the
+ * order of the index's columns), end to end in records[0..len) (borrowed until it
  * returns; the store copies those of the chunks it inserts). NULL records
  * are allowed: the chunks are then tokenized when indexed.
  */

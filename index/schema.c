@@ -15,6 +15,7 @@
 #include "core/buf.h"
 #include "core/error.h"
 
+#include <stdlib.h>
 #include <string.h>
 
 static const char *const migrations[] = {
@@ -135,6 +136,32 @@ static const char *const migrations[] = {
 	"  UPDATE collections SET vec_count = vec_count - 1, vec_idsum = vec_idsum - old.chunk_id"
 	"  WHERE id = old.collection_id;"
 	"END;",
+	/* version 4: each chunk's context (its document's title and its heading
+	 * path, store_chunk_context()) is a second column of the keyword index,
+	 * so a chunk is found by the words of the title and headings above it
+	 * while its text stays a slice of the document. The context is filled
+	 * here as store_chunk_context() makes it, and the index is rebuilt from
+	 * the chunks (about as long as indexing them took at ingest). */
+	"ALTER TABLE chunks ADD COLUMN context TEXT NOT NULL DEFAULT '';"
+	"UPDATE chunks SET context = (SELECT CASE"
+	"  WHEN coalesce(ct.title, '') = '' THEN coalesce(chunks.heading, '')"
+	"  WHEN coalesce(chunks.heading, '') = '' THEN ct.title"
+	"  WHEN chunks.heading = ct.title"
+	"    OR substr(chunks.heading, 1, length(ct.title) + 3) = ct.title || ' > '"
+	"    THEN chunks.heading"
+	"  ELSE ct.title || ' > ' || chunks.heading END"
+	"  FROM contents ct WHERE ct.id = chunks.content_id);"
+	"DROP TRIGGER chunks_fts_ad;"
+	"DROP TABLE chunks_fts;"
+	"CREATE VIRTUAL TABLE chunks_fts USING fts5("
+	"  text, context, content='chunks', content_rowid='id', tokenize=@TOKENIZE@);"
+	"INSERT INTO chunks_fts(chunks_fts, rank) VALUES ('hashsize', 67108864);"
+	"CREATE TRIGGER chunks_fts_ad AFTER DELETE ON chunks BEGIN"
+	"  INSERT INTO chunks_fts(chunks_fts, rowid, text, context)"
+	"  VALUES ('delete', old.id, old.text, old.context);"
+	"END;"
+	"INSERT INTO chunks_fts(chunks_fts) VALUES ('rebuild');"
+	"DELETE FROM meta WHERE key = 'fts_unmerged';",
 };
 
 #define NMIGRATIONS ((int)(sizeof migrations / sizeof migrations[0]))
@@ -188,9 +215,32 @@ static int expand(const char *step, const char *tokenizer, dbuf *out)
 	return rc;
 }
 
+/* The tokenize= string in meta (*out NULL when none; caller frees). */
+static int meta_tokenizer(store *s, char **out)
+{
+	sqlite3_stmt *st = NULL;
+	int rc = sqlite3_prepare_v2(s->db, "SELECT value FROM meta WHERE key = 'tokenizer'", -1,
+				    &st, NULL);
+
+	*out = NULL;
+	if (rc == SQLITE_OK)
+		rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW && sqlite3_column_text(st, 0)) {
+		*out = strdup((const char *)sqlite3_column_text(st, 0));
+		rc = *out ? 0 : DOCENT_ENOMEM;
+	} else if (rc == SQLITE_ROW || rc == SQLITE_DONE) {
+		rc = 0;
+	} else {
+		rc = store_err(s, rc, "reading the tokenizer");
+	}
+	sqlite3_finalize(st);
+	return rc == DOCENT_ENOMEM ? docent_error_set(rc, "out of memory") : rc;
+}
+
 int store_schema_migrate(store *s, const char *tokenizer)
 {
 	dbuf sql = DBUF_INIT;
+	char *own = NULL;
 	int version, rc;
 
 	if ((rc = store_user_version(s, &version)) != 0)
@@ -213,6 +263,12 @@ int store_schema_migrate(store *s, const char *tokenizer)
 		sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
 		goto newer;
 	}
+	/* a database keeps the tokenizer it was made with (meta), also when a
+	 * step makes its keyword index again */
+	if (version > 0 && (rc = meta_tokenizer(s, &own)) != 0)
+		goto fail;
+	if (own)
+		tokenizer = own;
 	for (int v = version; v < NMIGRATIONS; v++) {
 		dbuf_reset(&sql);
 		if (expand(migrations[v], tokenizer, &sql)) {
@@ -235,10 +291,12 @@ int store_schema_migrate(store *s, const char *tokenizer)
 		goto fail;
 	}
 	dbuf_free(&sql);
+	free(own);
 	return 0;
 fail:
 	sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
 	dbuf_free(&sql);
+	free(own);
 	return rc;
 newer:
 	return docent_error_set(DOCENT_ESCHEMA,

@@ -16,9 +16,11 @@
  *     of pairs. That is all the work done inside FTS5.
  *  3. Back in C, scores accumulate term at a time: the length of each chunk
  *     (in words) and its collection come from chunk_stats (store_int.h),
- *     cached per handle, never from FTS5's docsize lookups. A bounded heap
- *     keeps the top k.
- *  4. The k hits get their details and a snippet() with one query each.
+ *     cached per handle, never from FTS5's docsize lookups. Hits in the
+ *     context column (title and heading path, schema 4) add a BM25 of their
+ *     own, weighted (CONTEXT_WEIGHT). A bounded heap keeps the top k.
+ *  4. The k hits get their details and a snippet (docent_snippet: the best
+ *     sentence or table row) with one query each.
  *
  * N and avgdl are those of the whole index even when the search is limited
  * to one collection: simple, and the collections of one user are similar.
@@ -40,6 +42,14 @@
 #define BM25_K1 1.2
 #define BM25_B 0.75
 
+/* A chunk's context (its document's title and its heading path) is scored
+ * as a field of its own, added to the text's BM25 with this weight; its
+ * length factor (1 - b + b dl / avgdl) is taken as CONTEXT_B, a few words
+ * against a chunk's hundreds. Measured on the shared collections
+ * (docs/performance.md): a flat optimum from 0.15 to 0.3. */
+#define CONTEXT_WEIGHT 0.2
+#define CONTEXT_B 0.5
+
 #define DEFAULT_K 10
 #define MAX_K 10000
 #define DEFAULT_SNIPPET_TOKENS 24
@@ -59,6 +69,7 @@ store_search_params store_search_default_params(void)
 		.k = DEFAULT_K,
 		.k1 = BM25_K1,
 		.b = BM25_B,
+		.context_weight = CONTEXT_WEIGHT,
 		.snippet_tokens = DEFAULT_SNIPPET_TOKENS,
 		.mark_open = "[",
 		.mark_close = "]",
@@ -156,6 +167,18 @@ static size_t digit_groups(const char *query, size_t n, size_t a, size_t b, dbuf
 	return end;
 }
 
+/* Non-zero when word[0..n) is two or more ASCII capitals ("IT", "WHO"):
+ * an acronym, even when its letters spell a stop word. */
+static int capitals(const char *word, size_t n)
+{
+	if (n < 2)
+		return 0;
+	for (size_t i = 0; i < n; i++)
+		if (word[i] < 'A' || word[i] > 'Z')
+			return 0;
+	return 1;
+}
+
 /*
  * Splits `query` into words and fills *terms (stop words dropped unless only
  * stop words are there) and `fts` with the FTS5 expression. Leaves both
@@ -166,7 +189,11 @@ static int query_build(const char *query, termlist *terms, dbuf *fts)
 	termlist stop = { DBUF_INIT, { 0 }, { 0 }, 0 };
 	dbuf w = DBUF_INIT;
 	size_t n = strlen(query), pos = 0, a, b, end;
-	int rc = 0;
+	int rc = 0, lower = 0;
+
+	/* capitals mean something only in a query that has lower case too */
+	for (size_t i = 0; i < n && !lower; i++)
+		lower = query[i] >= 'a' && query[i] <= 'z';
 
 	while (rc == 0 && text_next_word(query, n, pos, &a, &b)) {
 		pos = b;
@@ -178,7 +205,8 @@ static int query_build(const char *query, termlist *terms, dbuf *fts)
 		dbuf_reset(&w);
 		if ((rc = text_casefold(query + a, b - a, &w)) != 0 || !w.data)
 			break;
-		rc = termlist_add(store_is_stopword(w.data, w.len) ? &stop : terms, w.data, w.len);
+		int drop = store_is_stopword(w.data, w.len) && !(lower && capitals(query + a, b - a));
+		rc = termlist_add(drop ? &stop : terms, w.data, w.len);
 	}
 	if (rc == 0 && terms->n == 0) {
 		dbuf tmp = terms->words;
@@ -205,7 +233,16 @@ typedef struct rank_state {
 	sqlite3_int64 nrow;    /* rows in the index */
 	sqlite3_int64 ntokens; /* tokens in the index */
 	int64_t max_rowid;
+	int use_context;       /* hits in the context column count */
 } rank_state;
+
+/* A posting's term frequency packs the hits in the text (low TF_TEXT_BITS
+ * bits) and in the context (the bits above), which score differently. */
+#define TF_TEXT_BITS 12
+#define TF_TEXT(tf) ((tf) & ((1u << TF_TEXT_BITS) - 1))
+#define TF_CONTEXT(tf) ((tf) >> TF_TEXT_BITS)
+#define TF_PACK(text, context) \
+	((text) > 4095 ? 4095 : (text)) | ((context) > 15 ? 15 : (context)) << TF_TEXT_BITS
 
 #define RANK_PTR_TYPE "docent_rank_state"
 
@@ -234,19 +271,24 @@ static int collect_row(const Fts5ExtensionApi *api, Fts5Context *ctx, void *user
 {
 	rank_state *st = user;
 	int64_t rowid = api->xRowid(ctx);
-	int tf = 0, col, off;
+	int tf = 0, tfc = 0, col, off;
 	Fts5PhraseIter it;
 	/* count the phrase's positions directly: cheaper than xInstCount,
-	 * which builds an array of every instance first */
+	 * which builds an array of every instance first; column 0 is the
+	 * text, 1 the context */
 	int rc = api->xPhraseFirst(ctx, 0, &it, &col, &off);
 
 	if (rc != SQLITE_OK)
 		return rc;
-	for (; col >= 0; api->xPhraseNext(ctx, &it, &col, &off))
-		tf++;
-	if (tf <= 0)
+	for (; col >= 0; api->xPhraseNext(ctx, &it, &col, &off)) {
+		tf += col == 0;
+		tfc += col != 0;
+	}
+	if (!st->use_context)
+		tfc = 0;
+	if (tf + tfc == 0)
 		return SQLITE_OK;
-	if (post_push(st->sc, rowid, tf)) {
+	if (post_push(st->sc, rowid, TF_PACK(tf, tfc))) {
 		st->nomem = 1;
 		return SQLITE_NOMEM;
 	}
@@ -307,6 +349,332 @@ fail:
 	sqlite3_result_error_code(sctx, rc);
 }
 
+/* ---- snippets: the sentence or table row that matches best ---- */
+
+/* A token's bytes in the column's text. */
+typedef struct tokspan {
+	int start, end;
+} tokspan;
+
+typedef struct tokvec {
+	tokspan *t;
+	int n, cap;
+	int nomem;
+} tokvec;
+
+static int snip_token(void *ctx, int tflags, const char *tok, int ntok, int start, int end)
+{
+	tokvec *v = ctx;
+
+	if (tflags & FTS5_TOKEN_COLOCATED)
+		return SQLITE_OK; /* not a position of its own */
+	if (v->n == v->cap) {
+		int cap = v->cap ? 2 * v->cap : 256;
+		tokspan *t = realloc(v->t, (size_t)cap * sizeof *t);
+		if (!t) {
+			v->nomem = 1;
+			return SQLITE_NOMEM;
+		}
+		v->t = t;
+		v->cap = cap;
+	}
+	v->t[v->n++] = (tokspan){ start, end };
+	return SQLITE_OK;
+}
+
+/* A unit of a snippet: a sentence, or a table row (a line that is one). */
+typedef struct unit {
+	int a, b;            /* bytes */
+	int row;             /* a table row */
+	int header;          /* the first row of a run of rows */
+	uint64_t phrases;    /* the query phrases found in it (bit i: phrase i % 64) */
+	int hits;
+} unit;
+
+/* Where the line starting at t[i] ends (its '\n', or n). */
+static int line_end(const char *t, int n, int i)
+{
+	const char *e = memchr(t + i, '\n', (size_t)(n - i));
+	return e ? (int)(e - t) : n;
+}
+
+/* The length of the line t[a..b)'s "name: " prefix (a colon within 40
+ * bytes, no sentence ending before it), or 0. */
+static int name_prefix(const char *t, int a, int b)
+{
+	for (int i = a; i + 1 < b && i - a <= 40; i++) {
+		if (t[i] == '.' || t[i] == '?' || t[i] == '!')
+			return 0; /* a sentence before the colon: prose */
+		if (t[i] == ':' && t[i + 1] == ' ')
+			return i + 2 - a;
+	}
+	return 0;
+}
+
+/*
+ * Whether the line t[a..b) of t[0..n) is a table row: cells joined by
+ * " | " (HTML, DOCX, ODT tables), or a CSV row (extract_csv.c) written
+ * "name: value; name: value", or "name: value" like the line above or
+ * below it (a table of one column).
+ */
+static int is_row(const char *t, int n, int a, int b)
+{
+	int p;
+
+	for (int i = a; i + 2 < b; i++)
+		if (t[i] == ' ' && t[i + 1] == '|' && t[i + 2] == ' ')
+			return 1;
+	if (!(p = name_prefix(t, a, b)))
+		return 0;
+	for (int i = a + p; i + 1 < b; i++)
+		if (t[i] == ';' && t[i + 1] == ' ')
+			return 1;
+	if (b + 1 < n && line_end(t, n, b + 1) - (b + 1) >= p &&
+	    memcmp(t + b + 1, t + a, (size_t)p) == 0)
+		return 1;
+	if (a >= 2 && t[a - 1] == '\n') {
+		int q = a - 1;
+		while (q > 0 && t[q - 1] != '\n')
+			q--;
+		if (a - 1 - q >= p && memcmp(t + q, t + a, (size_t)p) == 0)
+			return 1;
+	}
+	return 0;
+}
+
+/* Splits t[0..n) into units: each table row is one; other text is cut
+ * after . ! ? followed by white space, and at blank lines. */
+static int units_make(const char *t, int n, unit **out, int *nout)
+{
+	unit *u = NULL;
+	int nu = 0, cap = 0, prev_row = 0;
+
+	for (int a = 0; a < n;) {
+		int e = line_end(t, n, a);
+		int row = is_row(t, n, a, e);
+		/* prose: sentences; a single line break inside is not the end of one */
+		int end = e, s = a;
+		if (!row) {
+			end = a;
+			for (;;) {
+				while (end < n && t[end] != '\n')
+					end++;
+				if (end + 1 >= n || t[end + 1] == '\n' ||
+				    is_row(t, n, end + 1, line_end(t, n, end + 1)))
+					break;
+				end++;
+			}
+		}
+		while (s < end) {
+			int b = end;
+			if (!row)
+				for (int i = s; i + 1 < end; i++)
+					if ((t[i] == '.' || t[i] == '!' || t[i] == '?') &&
+					    (t[i + 1] == ' ' || t[i + 1] == '\n')) {
+						b = i + 1;
+						break;
+					}
+			if (nu == cap) {
+				cap = cap ? 2 * cap : 32;
+				unit *g = realloc(u, (size_t)cap * sizeof *g);
+				if (!g) {
+					free(u);
+					return SQLITE_NOMEM;
+				}
+				u = g;
+			}
+			u[nu++] = (unit){ .a = s, .b = b, .row = row, .header = row && !prev_row };
+			s = b;
+			while (s < end && (t[s] == ' ' || t[s] == '\n'))
+				s++;
+		}
+		prev_row = row;
+		a = end;
+		while (a < n && t[a] == '\n')
+			a++;
+	}
+	*out = u;
+	*nout = nu;
+	return SQLITE_OK;
+}
+
+/* A match: the tokens [off, off + len) of one phrase. */
+typedef struct match {
+	int off, len;
+} match;
+
+static int cmp_match(const void *a, const void *b)
+{
+	const match *x = a, *y = b;
+	return x->off < y->off ? -1 : x->off > y->off ? 1 : x->len > y->len ? -1 : x->len < y->len;
+}
+
+/*
+ * docent_snippet(chunks_fts, open, close, ntokens): the sentence or table
+ * row of the chunk's text (column 0) that holds the most of the query's
+ * distinct terms (a table's first row, its header, counting a little
+ * less), with the terms marked. A sentence shorter than ntokens grows by
+ * whole neighbouring sentences, the next one then the one before, while
+ * they fit; a longer one is cut to ntokens around its first match; a row
+ * is always alone, so a table's snippet never shows another row's values.
+ * NULL when the text holds no query term (found by the title or headings
+ * only).
+ */
+static void docent_snippet(const Fts5ExtensionApi *api, Fts5Context *ctx, sqlite3_context *sctx,
+			   int nval, sqlite3_value **val)
+{
+	const char *text, *open, *close;
+	int n, ninst, ntok, rc, nu = 0, npos = 0;
+	match *pos = NULL;
+	tokvec tv = { 0 };
+	unit *u = NULL;
+	dbuf out = DBUF_INIT;
+
+	if (nval != 3) {
+		sqlite3_result_error(sctx, "docent_snippet: open, close, tokens", -1);
+		return;
+	}
+	open = (const char *)sqlite3_value_text(val[0]);
+	close = (const char *)sqlite3_value_text(val[1]);
+	ntok = sqlite3_value_int(val[2]);
+	if (ntok < 4)
+		ntok = 4;
+	if ((rc = api->xColumnText(ctx, 0, &text, &n)) != SQLITE_OK ||
+	    (rc = api->xInstCount(ctx, &ninst)) != SQLITE_OK)
+		goto fail;
+	if (!text || n <= 0 || ninst == 0) {
+		sqlite3_result_null(sctx);
+		return;
+	}
+	if ((rc = api->xTokenize(ctx, text, n, &tv, snip_token)) != SQLITE_OK ||
+	    (rc = units_make(text, n, &u, &nu)) != SQLITE_OK)
+		goto fail;
+	if (!(pos = malloc((size_t)ninst * sizeof *pos))) {
+		rc = SQLITE_NOMEM;
+		goto fail;
+	}
+	for (int i = 0; i < ninst; i++) {
+		int phrase, col, off;
+		if ((rc = api->xInst(ctx, i, &phrase, &col, &off)) != SQLITE_OK)
+			goto fail;
+		if (col != 0 || off < 0 || off >= tv.n)
+			continue;
+		int len = api->xPhraseSize(ctx, phrase);
+		if (len < 1 || off + len > tv.n)
+			len = 1;
+		pos[npos++] = (match){ off, len };
+		for (int k = 0; k < nu; k++)
+			if (tv.t[off].start >= u[k].a && tv.t[off].start < u[k].b) {
+				u[k].phrases |= 1ull << (phrase & 63);
+				u[k].hits++;
+				break;
+			}
+	}
+	if (npos == 0 || nu == 0) {
+		sqlite3_result_null(sctx);
+		goto done;
+	}
+	qsort(pos, (size_t)npos, sizeof *pos, cmp_match);
+	int best = -1, best_score = 0;
+	for (int k = 0; k < nu; k++) {
+		if (!u[k].hits)
+			continue;
+		int sc = 16 * __builtin_popcountll(u[k].phrases) + (u[k].hits < 8 ? u[k].hits : 8) -
+			 (u[k].header ? 12 : 0);
+		if (best < 0 || sc > best_score) {
+			best = k;
+			best_score = sc;
+		}
+	}
+	if (best < 0) {
+		sqlite3_result_null(sctx);
+		goto done;
+	}
+	/* the unit's tokens [ta, tb) */
+	int ta = 0, tb, a = u[best].a, b = u[best].b;
+	while (ta < tv.n && tv.t[ta].start < a)
+		ta++;
+	tb = ta;
+	while (tb < tv.n && tv.t[tb].start < b)
+		tb++;
+	if (tb - ta > ntok) {
+		/* cut: from a little before the first match */
+		int first = ta;
+		for (int i = 0; i < npos; i++)
+			if (pos[i].off >= ta && pos[i].off < tb) {
+				first = pos[i].off;
+				break;
+			}
+		int ws = first - ntok / 4 < ta ? ta : first - ntok / 4;
+		if (ws + ntok > tb)
+			ws = tb - ntok;
+		if (ws > ta)
+			a = tv.t[ws].start;
+		if (ws + ntok < tb)
+			b = tv.t[ws + ntok - 1].end;
+	} else if (!u[best].row) {
+		/* grow by whole neighbouring sentences (a heading's by the text
+		 * below it), never by a row */
+		int have = tb - ta, lo = best, hi = best;
+		for (;;) {
+			int grew = 0;
+			for (int side = 0; side < 2; side++) {
+				int k = side == 0 ? hi + 1 : lo - 1;
+				if (k < 0 || k >= nu || u[k].row)
+					continue;
+				int m = 0;
+				for (int i = 0; i < tv.n; i++)
+					m += tv.t[i].start >= u[k].a && tv.t[i].start < u[k].b;
+				if (have + m > ntok)
+					continue;
+				have += m;
+				if (side == 0)
+					hi = k;
+				else
+					lo = k;
+				grew = 1;
+			}
+			if (!grew)
+				break;
+		}
+		a = u[lo].a;
+		b = u[hi].b;
+	}
+	/* the text with the matches marked, and ellipses where it is cut */
+	int any_before = 0, any_after = 0;
+	for (int i = 0; i < a; i++)
+		any_before |= text[i] != ' ' && text[i] != '\n';
+	for (int i = b; i < n; i++)
+		any_after |= text[i] != ' ' && text[i] != '\n';
+	rc = any_before ? dbuf_puts(&out, "\xe2\x80\xa6") : 0;
+	int at = a;
+	for (int i = 0; rc == 0 && i < npos; i++) {
+		int ms = tv.t[pos[i].off].start, me = tv.t[pos[i].off + pos[i].len - 1].end;
+		if (ms < at || me > b)
+			continue; /* outside, or inside a match already marked */
+		if (dbuf_append(&out, text + at, (size_t)(ms - at)) ||
+		    dbuf_puts(&out, open ? open : "") ||
+		    dbuf_append(&out, text + ms, (size_t)(me - ms)) ||
+		    dbuf_puts(&out, close ? close : ""))
+			rc = SQLITE_NOMEM;
+		at = me;
+	}
+	if (rc == 0 && (dbuf_append(&out, text + at, (size_t)(b - at)) ||
+			(any_after && dbuf_puts(&out, "\xe2\x80\xa6"))))
+		rc = SQLITE_NOMEM;
+	if (rc)
+		goto fail;
+	sqlite3_result_text(sctx, out.data ? out.data : "", (int)out.len, SQLITE_TRANSIENT);
+	goto done;
+fail:
+	sqlite3_result_error_code(sctx, rc == SQLITE_OK ? SQLITE_ERROR : rc);
+done:
+	free(tv.t);
+	free(u);
+	free(pos);
+	dbuf_free(&out);
+}
+
 /* Registers docent_rank on a connection; returns SQLITE_OK or an error. */
 static int register_on(sqlite3 *db, fts5_api **out)
 {
@@ -324,6 +692,8 @@ static int register_on(sqlite3 *db, fts5_api **out)
 		rc = SQLITE_ERROR;
 	if (rc == SQLITE_OK)
 		rc = api->xCreateFunction(api, "docent_rank", NULL, docent_rank, NULL);
+	if (rc == SQLITE_OK)
+		rc = api->xCreateFunction(api, "docent_snippet", NULL, docent_snippet, NULL);
 	*out = api;
 	return rc;
 }
@@ -676,6 +1046,7 @@ static int score(store *s, const part *parts, int nparts,
 		return docent_error_set(DOCENT_ENOMEM, "out of memory searching");
 	/* length normalisation: k1 * (1 - b + b * dl / avgdl) = c0 + c1 * dl */
 	double c0 = k1 * (1 - b), c1 = k1 * b / avgdl;
+	double cw = p->context_weight, kc = k1 * CONTEXT_B;
 	for (int h = 0; h < nparts; h++) {
 		const rank_state *rs = &parts[h].rs;
 		const termlist *terms = &parts[h].terms;
@@ -695,9 +1066,14 @@ static int score(store *s, const part *parts, int nparts,
 						     [rowid & (CSTAT_PER_BLOCK - 1)];
 				if (e == 0 || (cid && CSTAT_CID(e) != cid))
 					continue; /* another collection, or since deleted */
-				double tf = ps->tf[j2];
-				if (accum_add(&a, rowid,
-					      w * tf / (tf + c0 + c1 * CSTAT_WORDS(e)))) {
+				/* the text's BM25, plus the context's scored as a
+				 * short field of its own (a title, a heading path:
+				 * a few words, length factor CONTEXT_B), weighted */
+				double tf = TF_TEXT(ps->tf[j2]), tc = TF_CONTEXT(ps->tf[j2]);
+				double v = tf > 0 ? w * tf / (tf + c0 + c1 * CSTAT_WORDS(e)) : 0;
+				if (tc > 0)
+					v += cw * w * tc / (tc + kc);
+				if (accum_add(&a, rowid, v)) {
 					accum_done(&a);
 					return docent_error_set(DOCENT_ENOMEM,
 								"out of memory searching");
@@ -821,7 +1197,7 @@ static int hit_fetch(store *s, const char *fts, const store_search_params *p, in
 		return h->text && !h->snippet ? docent_error_set(DOCENT_ENOMEM, "out of memory") : 0;
 	}
 	rc = store_prep(s, ST_SNIPPET,
-		"SELECT snippet(chunks_fts, 0, ?3, ?4, '\xe2\x80\xa6', ?5) FROM chunks_fts "
+		"SELECT docent_snippet(chunks_fts, ?3, ?4, ?5) FROM chunks_fts "
 		"WHERE chunks_fts MATCH ?1 AND rowid = ?2", &st);
 	if (rc)
 		return rc;
@@ -955,7 +1331,8 @@ static void *side_run(void *arg)
  * handle has a transaction of its own open: the second connection could
  * not see its uncommitted writes.
  */
-static int gather(store *s, const termlist *terms, int allow_two, part parts[2], int *nparts)
+static int gather(store *s, const termlist *terms, int allow_two, int use_context, part parts[2],
+		  int *nparts)
 {
 	sqlite3_stmt *st;
 	side_job side = { s, &parts[1], SQLITE_OK };
@@ -985,6 +1362,7 @@ static int gather(store *s, const termlist *terms, int allow_two, part parts[2],
 		parts[h].rs.sc->npost = 0;
 		parts[h].rs.sc->nwalked = 0;
 		parts[h].rs.next = two ? &next : NULL;
+		parts[h].rs.use_context = use_context;
 		if (fts_expr(terms, 0, 1, &parts[h].terms, &parts[h].fts))
 			return docent_error_set(DOCENT_ENOMEM, "out of memory searching");
 	}
@@ -1071,6 +1449,11 @@ int store_rank(store *s, const char *query, const store_search_params *params, i
 				      "(got k1 = %g, b = %g)", r->p.k1, r->p.b);
 		goto fail;
 	}
+	if (!(r->p.context_weight >= 0 && r->p.context_weight <= 16)) {
+		rc = docent_error_set(DOCENT_EINVAL, "the weight of title and heading words must "
+				      "be between 0 and 16 (got %g)", r->p.context_weight);
+		goto fail;
+	}
 	if ((rc = query_build(query ? query : "", &r->terms, &r->fts)) != 0)
 		goto fail;
 	if (r->p.collection) {
@@ -1093,10 +1476,13 @@ int store_rank(store *s, const char *query, const store_search_params *params, i
 	/* No query words: nothing to search for. k = 0: no ranking wanted,
 	 * hits will make their snippets from the whole query (a cursor per
 	 * term for each hit, cheaper than walking every posting for a few). */
+	if ((rc = register_rank(s)) != 0)
+		goto fail; /* the snippets need docent_snippet, also unranked */
 	if (r->terms.n == 0 || r->p.k == 0)
 		return 0;
-	if ((rc = register_rank(s)) != 0 || (rc = cache_check(s)) != 0 ||
-	    (rc = gather(s, &r->terms, r->own_tx, r->parts, &r->nparts)) != 0)
+	if ((rc = cache_check(s)) != 0 ||
+	    (rc = gather(s, &r->terms, r->own_tx, r->p.context_weight > 0,
+			 r->parts, &r->nparts)) != 0)
 		goto fail;
 	if (!r->parts[0].rs.called)
 		return 0;

@@ -11,7 +11,11 @@
 #include <string.h>
 
 /* English function words, sorted (strcmp order). Words that are often
- * content in documents ("may", "will", "us", "won") are left out. */
+ * content in documents ("may", "will", "us", "won") are left out, and so
+ * are single letters other than "a" and "i": "t" and "s" come from
+ * contractions ("don't", "it's") but name things as often (T cells, the S
+ * phase, vitamin D); search.c also keeps a stop word the query writes in
+ * capitals ("IT", "WHO"). */
 static const char *const stopwords[] = {
 	"a", "about", "above", "after", "again", "against", "all", "also", "am", "an", "and",
 	"any", "are", "aren", "as", "at", "be", "because", "been", "before", "being", "below",
@@ -22,8 +26,8 @@ static const char *const stopwords[] = {
 	"how", "i", "ie", "if", "in", "into", "is", "isn", "it", "its", "itself", "just",
 	"let", "many", "me", "might", "more", "most", "much", "must", "my", "myself",
 	"neither", "no", "nor", "not", "now", "of", "off", "on", "once", "only", "or",
-	"other", "our", "ours", "ourselves", "out", "over", "own", "per", "s", "same",
-	"shall", "she", "should", "shouldn", "so", "some", "such", "t", "than", "that", "the",
+	"other", "our", "ours", "ourselves", "out", "over", "own", "per", "same",
+	"shall", "she", "should", "shouldn", "so", "some", "such", "than", "that", "the",
 	"their", "theirs", "them", "themselves", "then", "there", "these", "they", "this",
 	"those", "through", "to", "too", "under", "until", "up", "upon", "very", "via",
 	"was", "wasn", "we", "were", "weren", "what", "when", "where", "whether", "which",

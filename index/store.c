@@ -1054,6 +1054,31 @@ static void bind_text_or_null(sqlite3_stmt *st, int i, const char *t)
 		sqlite3_bind_null(st, i);
 }
 
+char *store_chunk_context(const char *title, const char *heading)
+{
+	size_t nt = title ? strlen(title) : 0, nh = heading ? strlen(heading) : 0;
+	char *out;
+
+	/* the path often starts with the title (a Markdown file's first
+	 * heading is its title): once is enough */
+	if (nt && nh && strncmp(heading, title, nt) == 0 &&
+	    (heading[nt] == '\0' || strncmp(heading + nt, " > ", 3) == 0))
+		nt = 0;
+	if (!(out = malloc(nt + nh + 4)))
+		return NULL;
+	char *p = out;
+	if (nt)
+		memcpy(p, title, nt);
+	p += nt;
+	if (nt && nh) {
+		memcpy(p, " > ", 3);
+		p += 3;
+	}
+	memcpy(p, heading ? heading : "", nh);
+	p[nh] = '\0';
+	return out;
+}
+
 /*
  * Adds the chunks inserted since the last flush (ids >= fts_pending) to the
  * keyword index in one statement. Not a trigger per row: SQLite opens a
@@ -1071,7 +1096,8 @@ static int fts_flush(store *s)
 	if (!s->fts_pending)
 		return 0;
 	rc = store_prep(s, ST_CHUNK_FTS,
-		"INSERT INTO chunks_fts(rowid, text) SELECT id, text FROM chunks WHERE id >= ?1",
+		"INSERT INTO chunks_fts(rowid, text, context) SELECT id, text, context FROM chunks "
+		"WHERE id >= ?1",
 		&st);
 	if (rc)
 		return rc;
@@ -1108,7 +1134,8 @@ static int content_insert(store *s, int64_t collection_id, const store_doc_in *i
 
 	rc = store_prep(s, ST_CHUNK_INSERT,
 		"INSERT INTO chunks(content_id, ordinal, text, start_byte, end_byte, page_start, "
-		"page_end, heading, ntokens, nwords) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
+		"page_end, heading, ntokens, nwords, context) "
+		"VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
 		&st);
 	if (rc)
 		return rc;
@@ -1116,9 +1143,13 @@ static int content_insert(store *s, int64_t collection_id, const store_doc_in *i
 		const store_chunk_in *c = &in->chunks[i];
 		size_t nwords = c->nwords ? c->nwords :
 				c->text ? text_count_words(c->text, c->len) : 0;
+		char *context;
 		if (c->len > (size_t)INT32_MAX)
 			return docent_error_set(DOCENT_ETOOBIG, "chunk %zu of %s is too large", i,
 						in->path);
+		if (!(context = store_chunk_context(in->title, c->heading)))
+			return docent_error_set(DOCENT_ENOMEM, "out of memory writing %s", in->path);
+		sqlite3_bind_text(st, 11, context, -1, free);
 		sqlite3_bind_int64(st, 1, *out);
 		sqlite3_bind_int64(st, 2, (int64_t)i);
 		if (c->text)
@@ -1146,7 +1177,7 @@ static int content_insert(store *s, int64_t collection_id, const store_doc_in *i
 	}
 	/* their tokens, if made ahead, in insert order for fts_flush */
 	if (s->replay && fts_replay_queue(s->replay, s->doc_tokens, s->doc_tokens_len,
-					  in->nchunks) != 0)
+					  2 * in->nchunks) != 0)
 		return docent_error_set(DOCENT_ENOMEM, "out of memory writing %s", in->path);
 	if (s->in_batch && (rc = merge_pause(s)) != 0)
 		return rc;

@@ -13,8 +13,11 @@
  *                bytes): title, format, pages. Two paths with identical bytes
  *                share one content, so its chunks are stored once.
  *   chunks       content, ordinal, text, byte range in the extracted text,
- *                page range, heading path, token count.
- *   chunks_fts   FTS5, external content over chunks.text (text stored once).
+ *                page range, heading path, token count, and its context
+ *                (store_chunk_context(): title and heading path).
+ *   chunks_fts   FTS5, external content over chunks.text and chunks.context
+ *                (text stored once; the context is searched, weighted, with
+ *                the text, but the text alone makes snippets and offsets).
  *
  * Writes of one document happen in one transaction (store_doc_put), so a
  * crash never leaves half a document. The database runs in WAL mode with
@@ -97,6 +100,17 @@ typedef struct store_doc_state {
 } store_doc_state;
 
 int store_doc_state_get(store *s, int64_t collection_id, const char *path, store_doc_state *out);
+
+/*
+ * What is indexed with a chunk besides its text (schema 4): the document's
+ * title and the chunk's heading path, "Title > Part > Section", the title
+ * left out when the path already starts with it. Keyword search finds a
+ * chunk by these words (weighted, see search.c) and embeddings read them
+ * before the text, while the chunk's stored text stays a slice of the
+ * document. Either may be NULL. Returns a string the caller frees ("" when
+ * there is neither), or NULL when out of memory.
+ */
+char *store_chunk_context(const char *title, const char *heading);
 
 /* One chunk to write. Borrowed by store_doc_put for the call only. */
 typedef struct store_chunk_in {
@@ -235,8 +249,10 @@ int store_embeddings_put(store *s, const int64_t *chunk_ids, const float *vecs, 
 
 /* Calls fn for the chunks of the collection without a vector whose id is
  * above `after`, by id, at most `limit` of them (0: all), with the token
- * count the chunker recorded. Page with the last id seen; fn may not write
- * to the store. */
+ * count the chunker recorded. The text to embed is the chunk's context
+ * (store_chunk_context(): "Title > Heading"), a blank line, then its text,
+ * so that a passage is placed by the document and section it is in. Page
+ * with the last id seen; fn may not write to the store. */
 typedef int (*store_chunk_fn)(void *ctx, int64_t chunk_id, const char *text, size_t len,
 			      size_t ntokens);
 int store_chunks_to_embed(store *s, int64_t collection_id, int64_t after, size_t limit,
@@ -297,6 +313,9 @@ typedef struct store_search_params {
 	const char *collection; /* NULL: all collections */
 	size_t k;               /* number of hits (default 10) */
 	double k1, b;           /* BM25 parameters (defaults: tuned, see docs/performance.md) */
+	double context_weight;  /* the weight, 0 to 16, of the BM25 of the chunk's
+	                           context (title, heading path), added to its text's
+	                           (default 0.2: tuned, see docs/performance.md) */
 	int snippet_tokens;     /* words in a snippet (default 24) */
 	const char *mark_open;  /* around matched terms in snippets (default "[", "]") */
 	const char *mark_close;
@@ -321,6 +340,8 @@ typedef struct store_hit {
 	char *snippet;     /* with matched terms between mark_open and mark_close */
 	char *text;        /* the chunk's text */
 	int64_t start_byte, end_byte;
+	int duplicates;    /* near-duplicate hits collapsed into this one
+	                      (rag/retrieve.h); 0 here */
 } store_hit;
 
 /*

@@ -129,16 +129,16 @@ struct store {
  * fts_tokens.c: the "porter" that replays chunks tokenized ahead (see
  * fts_tokens.h). Registered on a connection before FTS5 opens a table
  * there; the connection owns it (*out is valid until it closes).
- * set_args gives it the database's tokenize= string. The store queues one
- * record for each chunk it inserts, in insert order (an empty one when it
- * has none), arms the replay just before its INSERT ... SELECT indexes
+ * set_args gives it the database's tokenize= string. The store queues two
+ * records for each chunk it inserts (text, context), in insert order
+ * (empty ones, `nrecords` of them, when it has none), arms the replay just before its INSERT ... SELECT indexes
  * those chunks, and clears the queue after that statement or a rollback.
  * register returns an SQLite code, set_args and queue 0 or DOCENT_ENOMEM.
  */
 typedef struct fts_replay fts_replay;
 int fts_replay_register(sqlite3 *db, fts_replay **out);
 int fts_replay_set_args(fts_replay *r, const char *tokenize);
-int fts_replay_queue(fts_replay *r, const void *records, size_t len, size_t nchunks);
+int fts_replay_queue(fts_replay *r, const void *records, size_t len, size_t nrecords);
 void fts_replay_arm(fts_replay *r);
 void fts_replay_clear(fts_replay *r);
 

@@ -381,10 +381,14 @@ static int flush_section(chunker *c)
 			if ((rc = overlap(c, prev_first, i - 1, cap, &off, &block, &tok)))
 				break;
 		}
-		/* at least one piece, so that a piece over the target still goes out */
+		/* at least one piece, so that a piece over the target still goes
+		 * out; and a heading never alone when text follows it: a chunk of
+		 * a bare heading says nothing (the heading path carries it anyway),
+		 * so its first piece joins it even past the target */
 		do
 			tok += c->pc[i++].ntok;
-		while (i < c->npc && tok + c->pc[i].ntok <= target);
+		while (i < c->npc && (tok + c->pc[i].ntok <= target ||
+				      (i == start + 1 && c->pc[start].kind == PIECE_HEADING)));
 		rc = emit(c, off, c->pc[i - 1].end, block, c->pc[i - 1].block, tok);
 		prev_first = start;
 		first_chunk = 0;

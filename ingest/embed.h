@@ -6,7 +6,11 @@
  * different model is refused: see store_collection_set_model), embeds
  * every chunk that has no vector yet, a page at a time, storing each page's
  * vectors in the database before adding them to the collection's FAISS
- * index (index/vecset.h), and saves the index. Interrupted (cancel, crash,
+ * index (index/vecset.h), and saves the index. A chunk is embedded as its
+ * context, a blank line, then its text (store_chunks_to_embed): "Manual >
+ * Safety > Ladders" places a passage that never names its subject.
+ * Vectors made before schema 4 lack that; `docent reindex` remakes them.
+ * Interrupted (cancel, crash,
  * kill), it loses at most the page in flight: the next run embeds what is
  * missing.
  *

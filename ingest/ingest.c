@@ -311,17 +311,51 @@ static int default_title(doc *d, const char *path)
 	return doc_set_title(d, name);
 }
 
-/* The chunks' tokens for the keyword index. Only a speed-up: without
+/* Longest first line that title_line() takes for a title, in words. */
+#define TITLE_LINE_WORDS 24
+
+/*
+ * A plain text file often starts with its title on a line of its own,
+ * which the text format cannot mark. With no heading in the document, a
+ * first paragraph of one short line that more text follows becomes a
+ * level-1 heading: the chunker then puts it in the heading path of every
+ * chunk, where keyword search and the embeddings find it
+ * (store_chunk_context()), and no chunk is that line alone. The text and
+ * its offsets do not change, only the block's kind.
+ */
+static void title_line(doc *d, const char *format)
+{
+	if (!format || strcmp(format, "text") != 0 || d->nblocks < 2 ||
+	    d->blocks[0].kind != DOC_PARA || d->blocks[1].kind == DOC_HEADING)
+		return;
+	for (size_t i = 1; i < d->nblocks; i++)
+		if (d->blocks[i].kind == DOC_HEADING)
+			return;
+	const doc_block *b = &d->blocks[0];
+	if (memchr(d->text.data + b->off, '\n', b->len) ||
+	    text_count_words(d->text.data + b->off, b->len) > TITLE_LINE_WORDS)
+		return;
+	d->blocks[0].kind = DOC_HEADING;
+	d->blocks[0].level = 1;
+}
+
+/* The chunks' tokens for the keyword index: of each chunk's text, then of
+ * its context, the order FTS5 indexes them in. Only a speed-up: without
  * them the writing thread tokenizes, so a failure just drops them. */
 static void tokenize(fts_tokenizer *tok, job *j)
 {
 	for (size_t i = 0; i < j->chunks.n; i++) {
 		const chunk *c = &j->chunks.items[i];
-		if (fts_tokenizer_run(tok, j->doc.text.data + c->off, c->len, &j->tokens) != 0) {
+		char *context = store_chunk_context(j->doc.title, c->heading);
+		if (!context ||
+		    fts_tokenizer_run(tok, j->doc.text.data + c->off, c->len, &j->tokens) != 0 ||
+		    fts_tokenizer_run(tok, context, strlen(context), &j->tokens) != 0) {
+			free(context);
 			dbuf_free(&j->tokens);
 			docent_error_clear();
 			return;
 		}
+		free(context);
 	}
 }
 
@@ -364,6 +398,7 @@ static void process(pipeline *pl, job *j, fts_tokenizer *tok)
 		goto done;
 	if (!j->doc.title)
 		rc = default_title(&j->doc, j->path);
+	title_line(&j->doc, j->format);
 	if (rc == 0)
 		rc = chunk_doc(&p->chunk, &j->doc, &j->chunks);
 	if (rc == 0 && j->chunks.n == 0)

@@ -6,14 +6,28 @@
  * long; every chunk in either gets weight / (rrf_k + rank) from each list
  * it is in, and the k best sums win. Only those k are read in full
  * (store_rank_hits), with snippets from the query words each contains.
+ *
+ * Grouping by document and collapsing near-duplicates (pick) drop hits
+ * after the ranking, so the lists are then RETRIEVE_OVERFETCH times longer
+ * and hits are read a page at a time until k are kept. Near-duplicates are
+ * told by the Jaccard overlap of word 3-gram shingles: cheap for the few
+ * dozen passages compared, and insensitive to white space, case and the
+ * odd changed word.
  */
 #include "rag/retrieve.h"
 #include "core/error.h"
 #include "index/vecset.h"
 
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+/* Candidates ranked per hit wanted when hits may be dropped (retrieve.h). */
+#define RETRIEVE_OVERFETCH 5
+/* Shingles two passages share, of all theirs, to be near-duplicates. */
+#define RETRIEVE_DUP_JACCARD 0.8
+#define RETRIEVE_MAX_K 10000
 
 typedef struct open_set {
 	int64_t coll;
@@ -51,6 +65,7 @@ retrieve_params retrieve_default_params(void)
 		.rrf_k = 60,
 		.keyword_weight = 1,
 		.dense_weight = 1,
+		.collapse_duplicates = 1,
 	};
 }
 
@@ -191,6 +206,92 @@ done:
 	return rc;
 }
 
+/* ---- near-duplicates and grouping ---- */
+
+/* A passage's fingerprint: the sorted, distinct hashes of its three-word
+ * shingles (words: runs of letters and digits, ASCII case folded). */
+typedef struct shingles {
+	uint64_t *h;
+	size_t n;
+} shingles;
+
+static int is_word_byte(unsigned char c)
+{
+	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+	       c >= 0x80;
+}
+
+static int cmp_u64(const void *a, const void *b)
+{
+	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+	return x < y ? -1 : x > y;
+}
+
+static int shingles_make(const char *text, shingles *out)
+{
+	const unsigned char *t = (const unsigned char *)(text ? text : "");
+	uint64_t w[3] = { 0 }; /* the hashes of the last three words */
+	size_t nw = 0, cap = 64;
+
+	out->n = 0;
+	if (!(out->h = malloc(cap * sizeof *out->h)))
+		return DOCENT_ENOMEM;
+	for (;;) {
+		while (*t && !is_word_byte(*t))
+			t++;
+		if (!*t)
+			break;
+		uint64_t h = 0xcbf29ce484222325u; /* FNV-1a */
+		for (; *t && is_word_byte(*t); t++) {
+			unsigned char c = *t >= 'A' && *t <= 'Z' ? (unsigned char)(*t + 32) : *t;
+			h = (h ^ c) * 0x100000001b3u;
+		}
+		w[0] = w[1];
+		w[1] = w[2];
+		w[2] = h;
+		if (++nw < 3)
+			continue;
+		if (out->n == cap) {
+			uint64_t *g = realloc(out->h, 2 * cap * sizeof *g);
+			if (!g)
+				return DOCENT_ENOMEM;
+			out->h = g;
+			cap *= 2;
+		}
+		out->h[out->n++] = (w[0] * 31 + w[1]) * 31 + w[2];
+	}
+	if (nw > 0 && nw < 3) /* a passage of one or two words: itself */
+		out->h[out->n++] = w[1] * 31 + w[2];
+	qsort(out->h, out->n, sizeof *out->h, cmp_u64);
+	size_t m = 0;
+	for (size_t i = 0; i < out->n; i++)
+		if (m == 0 || out->h[m - 1] != out->h[i])
+			out->h[m++] = out->h[i];
+	out->n = m;
+	return 0;
+}
+
+/* Whether two fingerprints share RETRIEVE_DUP_JACCARD of their union. */
+static int near_duplicate(const shingles *a, const shingles *b)
+{
+	size_t i = 0, j = 0, both = 0;
+
+	if (a->n == 0 || b->n == 0)
+		return a->n == b->n;
+	while (i < a->n && j < b->n) {
+		if (a->h[i] == b->h[j]) {
+			both++;
+			i++;
+			j++;
+		} else if (a->h[i] < b->h[j]) {
+			i++;
+		} else {
+			j++;
+		}
+	}
+	return (double)both >= RETRIEVE_DUP_JACCARD * (double)(a->n + b->n - both);
+}
+
 /* One chunk's standing in the lists being fused. */
 typedef struct fused {
 	int64_t id;
@@ -198,6 +299,99 @@ typedef struct fused {
 	int kw_rank, dense_rank;
 	double kw_score, dense_score;
 } fused;
+
+/*
+ * Reads the hits of the ranked chunks f[0..nf) from the open ranking
+ * (store_rank_hits), a page at a time, until k are kept: with
+ * group_by_doc the best chunk of each document, with collapse_duplicates
+ * none that is a near-duplicate of a better one (which counts it).
+ */
+static int pick(store *s, const retrieve_params *p, const fused *f, size_t nf, store_hit **out,
+		size_t *n)
+{
+	size_t k = p->search.k, nk = 0, page = k;
+	store_hit *kept = calloc(k + 1, sizeof *kept);
+	shingles *sig = calloc(k + 1, sizeof *sig);
+	int64_t *ids = malloc((page + 1) * sizeof *ids);
+	int filter = p->group_by_doc || p->collapse_duplicates;
+	int rc = 0;
+
+	if (!kept || !sig || !ids) {
+		rc = docent_error_set(DOCENT_ENOMEM, "out of memory");
+		goto done;
+	}
+	for (size_t at = 0; at < nf && nk < k && rc == 0;) {
+		size_t m = nf - at < page ? nf - at : page, nh = 0;
+		store_hit *hits = NULL;
+		for (size_t i = 0; i < m; i++)
+			ids[i] = f[at + i].id;
+		if ((rc = store_rank_hits(s, ids, m, &hits, &nh)) != 0)
+			break;
+		/* hits come back in the order asked, less any chunk deleted since */
+		for (size_t i = 0, j = at; i < nh; i++) {
+			store_hit *h = &hits[i];
+			shingles one = { NULL, 0 };
+			int drop = 0;
+			while (f[j].id != h->chunk_id)
+				j++;
+			h->keyword_rank = f[j].kw_rank;
+			h->keyword_score = f[j].kw_score;
+			h->dense_rank = f[j].dense_rank;
+			h->dense_score = f[j].dense_score;
+			h->score = f[j].score;
+			for (size_t q = 0; p->group_by_doc && q < nk && !drop; q++)
+				drop = h->doc_id && kept[q].doc_id == h->doc_id;
+			if (!drop && p->collapse_duplicates) {
+				if (shingles_make(h->text, &one)) {
+					free(one.h);
+					rc = docent_error_set(DOCENT_ENOMEM, "out of memory");
+					drop = 1;
+				}
+				for (size_t q = 0; q < nk && !drop; q++)
+					if (near_duplicate(&sig[q], &one)) {
+						kept[q].duplicates++;
+						drop = 1;
+					}
+			}
+			if (drop || nk == k) {
+				free(one.h); /* the page and what is left in it go below */
+				continue;
+			}
+			sig[nk] = one;
+			kept[nk] = *h;
+			memset(h, 0, sizeof *h); /* moved */
+			kept[nk].rank = (int)nk + 1;
+			nk++;
+		}
+		store_hits_free(hits, nh);
+		at += m;
+		if (!filter)
+			break; /* nothing dropped but deleted chunks */
+		page = k * 4;
+		int64_t *g = realloc(ids, (page + 1) * sizeof *g);
+		if (!g) {
+			rc = docent_error_set(DOCENT_ENOMEM, "out of memory");
+			break;
+		}
+		ids = g;
+	}
+done:
+	for (size_t q = 0; sig && q < nk; q++)
+		free(sig[q].h);
+	free(sig);
+	free(ids);
+	if (rc) {
+		store_hits_free(kept, nk);
+		return rc;
+	}
+	if (nk == 0) {
+		free(kept);
+		kept = NULL;
+	}
+	*out = kept;
+	*n = nk;
+	return 0;
+}
 
 static int cmp_fused(const void *a, const void *b)
 {
@@ -215,31 +409,20 @@ static fused *find(fused *f, size_t n, int64_t id)
 	return NULL;
 }
 
-/* A ranked list to fuse: ids best first, with their scores. */
-typedef struct ranked {
-	const int64_t *ids;
-	const void *scores;  /* double (keyword) or float (dense) */
-	size_t n;
-} ranked;
-
 /*
- * Fuses the keyword and dense lists into the k best chunks and reads their
- * hits from the open ranking (store_rank_hits).
+ * Fuses the keyword and dense lists and reads the hits of the best chunks
+ * from the open ranking (pick). With only a keyword list (wd 0, no dense
+ * list), the fused order is the keyword order.
  */
 static int fuse(store *s, const retrieve_params *p, const int64_t *kw, const double *kw_score,
 		size_t nkw, const dense_list *d, double wk, double wd, store_hit **out, size_t *n)
 {
 	fused *f = calloc(nkw + d->n + 1, sizeof *f);
-	int64_t *ids = calloc(p->search.k + 1, sizeof *ids);
-	store_hit *hits = NULL;
-	size_t nf = 0, nh = 0;
+	size_t nf = 0;
 	int rc;
 
-	if (!f || !ids) {
-		free(f);
-		free(ids);
+	if (!f)
 		return docent_error_set(DOCENT_ENOMEM, "out of memory");
-	}
 	for (size_t i = 0; i < nkw; i++)
 		f[nf++] = (fused){ .id = kw[i], .kw_rank = (int)i + 1, .kw_score = kw_score[i],
 				   .score = wk / (p->rrf_k + (double)(i + 1)) };
@@ -254,29 +437,39 @@ static int fuse(store *s, const retrieve_params *p, const int64_t *kw, const dou
 		x->score += wd / (p->rrf_k + (double)(i + 1));
 	}
 	qsort(f, nf, sizeof *f, cmp_fused);
-	if (nf > p->search.k)
-		nf = p->search.k;
-	for (size_t i = 0; i < nf; i++)
-		ids[i] = f[i].id;
-	rc = store_rank_hits(s, ids, nf, &hits, &nh);
-	/* hits come back in the order asked, less any chunk deleted since */
-	for (size_t i = 0, j = 0; rc == 0 && i < nh; i++) {
-		while (f[j].id != hits[i].chunk_id)
-			j++;
-		hits[i].keyword_rank = f[j].kw_rank;
-		hits[i].keyword_score = f[j].kw_score;
-		hits[i].dense_rank = f[j].dense_rank;
-		hits[i].dense_score = f[j].dense_score;
-		hits[i].score = f[j].score;
-		hits[i].rank = (int)i + 1;
-	}
+	rc = pick(s, p, f, nf, out, n);
 	free(f);
+	return rc;
+}
+
+/* Keyword ranking alone: BM25 scores, `cand` ranked for pick. */
+static int keywords(store *s, const char *query, const retrieve_params *p, size_t cand,
+		    store_hit **out, size_t *n)
+{
+	store_search_params kp = p->search;
+	int64_t *ids = malloc((cand + 1) * sizeof *ids);
+	double *sc = malloc((cand + 1) * sizeof *sc);
+	fused *f = calloc(cand + 1, sizeof *f);
+	size_t nids = 0;
+	int rc;
+
+	if (!ids || !sc || !f) {
+		rc = docent_error_set(DOCENT_ENOMEM, "out of memory");
+		goto done;
+	}
+	kp.k = cand;
+	if ((rc = store_rank(s, query, &kp, ids, sc, &nids)) != 0)
+		goto done;
+	for (size_t i = 0; i < nids; i++)
+		f[i] = (fused){ .id = ids[i], .score = sc[i], .kw_rank = (int)i + 1,
+				.kw_score = sc[i] };
+	rc = pick(s, p, f, nids, out, n);
+	store_rank_end(s);
+done:
 	free(ids);
-	if (rc)
-		return rc;
-	*out = hits;
-	*n = nh;
-	return 0;
+	free(sc);
+	free(f);
+	return rc;
 }
 
 int retrieve(retriever *r, const char *query, const retrieve_params *params, store_hit **out,
@@ -311,19 +504,27 @@ int retrieve(retriever *r, const char *query, const retrieve_params *params, sto
 	info->mode = p.mode;
 	if (p.search.k == 0)
 		return 0;
+	if (p.search.k > RETRIEVE_MAX_K)
+		p.search.k = RETRIEVE_MAX_K;
+	/* hits dropped as duplicates or of one document: rank more */
+	size_t kk = p.search.k;
+	if (p.group_by_doc || p.collapse_duplicates)
+		kk = kk * RETRIEVE_OVERFETCH > 50 ? kk * RETRIEVE_OVERFETCH : 50;
+	if (kk > RETRIEVE_MAX_K)
+		kk = RETRIEVE_MAX_K;
 	if (p.mode == RETRIEVE_BM25)
-		return store_search(r->s, query, &p.search, out, n);
+		return keywords(r->s, query, &p, kk, out, n);
 
-	size_t cand = p.candidates ? p.candidates : (p.search.k * 4 > 50 ? p.search.k * 4 : 50);
-	if (cand < p.search.k)
-		cand = p.search.k;
+	size_t cand = p.candidates ? p.candidates : (kk * 4 > 50 ? kk * 4 : 50);
+	if (cand < kk)
+		cand = kk;
 	rc = dense_search(r, query, p.search.collection, cand, &d, info);
 	if (rc && p.mode == RETRIEVE_HYBRID && (rc == DOCENT_ENOTFOUND || rc == DOCENT_EINVAL)) {
 		/* no usable vectors: keywords alone, and say why */
 		snprintf(info->note, sizeof info->note, "%s", docent_error_message());
 		info->mode = RETRIEVE_BM25;
 		docent_error_clear();
-		rc = store_search(r->s, query, &p.search, out, n);
+		rc = keywords(r->s, query, &p, kk, out, n);
 		goto done;
 	}
 	if (rc)

@@ -16,6 +16,12 @@
  * message saying what to do; hybrid mode then ranks by keywords alone and
  * says so in the info's note.
  *
+ * With group_by_doc or collapse_duplicates, retrieval ranks more
+ * candidates than k (five times, at least 50) and reads hits down that
+ * ranking until k are kept, so that k hits still come back when many are
+ * dropped. Two passages are near-duplicates when their sets of three-word
+ * shingles share 80% of their union (Jaccard).
+ *
  * The retriever keeps each collection's FAISS index open between queries
  * (loading one is the slow part). It borrows the store and the embedder,
  * which must outlive it; one query at a time.
@@ -47,6 +53,12 @@ typedef struct retrieve_params {
 	double rrf_k;               /* default 60 */
 	double keyword_weight;      /* default 1 */
 	double dense_weight;        /* default 1 */
+	/* Results of one document each: its best chunk (default 0) */
+	int group_by_doc;
+	/* Near-duplicate passages (the same file in two collections, copies
+	 * with identical or near-identical text) collapse into the best-ranked
+	 * one, whose `duplicates` counts the others (default 1) */
+	int collapse_duplicates;
 } retrieve_params;
 
 retrieve_params retrieve_default_params(void);

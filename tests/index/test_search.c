@@ -10,6 +10,7 @@
 
 #include "core/error.h"
 #include "index/store.h"
+#include "index/store_int.h"
 
 /* Stores one document per text (one chunk each) under /docN.txt. */
 static void search(store *s, const char *q, const store_search_params *p, store_hit **h,
@@ -255,6 +256,17 @@ static int close_first(int64_t id, const store_hit *h, size_t n)
 	return 0;
 }
 
+/* Stores a one-chunk document with neither title nor heading. */
+static void put_bare(store *s, int64_t coll, const char *path, const char *text)
+{
+	store_put_result r;
+	store_chunk_in ch = { .text = text, .len = strlen(text), .end_byte = strlen(text) };
+	store_doc_in in = { .path = path, .hash = path, .format = "text",
+			    .text_bytes = (int64_t)strlen(text), .chunks = &ch, .nchunks = 1 };
+	assert_int_equal(store_doc_put(s, coll, &in, &r), 0);
+	free(r.duplicate_of);
+}
+
 static void test_search__agrees_with_fts5_bm25(void **state)
 {
 	fx *f = *state;
@@ -272,7 +284,9 @@ static void test_search__agrees_with_fts5_bm25(void **state)
 			off += (size_t)snprintf(text + off, sizeof text - off, "%s ", w);
 		}
 		snprintf(path, sizeof path, "/doc%03d.txt", d);
-		put_text(f->s, f->coll, path, text);
+		/* no title or headings: FTS5's bm25() would count their words in
+		 * the lengths, docent counts the text's */
+		put_bare(f->s, f->coll, path, text);
 	}
 	/* One word: idf does not matter, the order must be the same. Several
 	 * words: the two idf formulas weigh the words a little differently, so
@@ -371,6 +385,162 @@ static void test_search__follows_writes(void **state)
 	assert_int_equal(n, 0);
 }
 
+/* Stores a one-chunk document with its own title and heading path. */
+static void put_titled(store *s, int64_t coll, const char *path, const char *title,
+		       const char *heading, const char *text)
+{
+	char hash[80];
+	store_put_result r;
+	store_chunk_in ch = { .text = text, .len = strlen(text), .end_byte = strlen(text),
+			      .heading = heading };
+	snprintf(hash, sizeof hash, "%s#titled", path);
+	store_doc_in in = { .path = path, .hash = hash, .title = title, .format = "text",
+			    .text_bytes = (int64_t)strlen(text), .chunks = &ch, .nchunks = 1 };
+	assert_int_equal(store_doc_put(s, coll, &in, &r), 0);
+	free(r.duplicate_of);
+}
+
+/* A chunk is found by its document's title and its heading path, though
+ * its text holds neither; its text, offsets and snippet stay its own. */
+static void test_search__title_and_headings(void **state)
+{
+	fx *f = *state;
+	store_search_params p = store_search_default_params();
+	store_hit *h;
+	size_t n;
+
+	put_titled(f->s, f->coll, "/zoo.txt", "Zebra handbook", "Feeding > Winter",
+		   "Give them hay twice a day.");
+	put_titled(f->s, f->coll, "/farm.txt", "Farm notes", NULL,
+		   "Hay is stored in the barn; zebra visits are rare.");
+	search(f->s, "winter feeding", &p, &h, &n);
+	assert_int_equal(n, 1);
+	assert_string_equal(h[0].path, "/zoo.txt");
+	assert_string_equal(h[0].text, "Give them hay twice a day.");
+	assert_int_equal(h[0].start_byte, 0);
+	assert_int_equal(h[0].end_byte, (int64_t)strlen(h[0].text));
+	assert_string_equal(h[0].heading, "Feeding > Winter");
+	assert_string_equal(h[0].snippet, "Give them hay twice a day."); /* no match to mark */
+	store_hits_free(h, n);
+
+	/* a word in both: found in both, in the text and the title */
+	search(f->s, "zebra", &p, &h, &n);
+	assert_int_equal(n, 2);
+	store_hits_free(h, n);
+
+	/* weight 0: title and headings count for nothing */
+	p.context_weight = 0;
+	search(f->s, "winter feeding", &p, &h, &n);
+	assert_int_equal(n, 0);
+	p.context_weight = -1;
+	assert_int_equal(store_search(f->s, "hay", &p, &h, &n), DOCENT_EINVAL);
+
+	char *c = store_chunk_context("Guide", "Guide > Setup");
+	assert_string_equal(c, "Guide > Setup"); /* the title once */
+	free(c);
+	c = store_chunk_context("Guide", "Guidelines");
+	assert_string_equal(c, "Guide > Guidelines");
+	free(c);
+	c = store_chunk_context(NULL, NULL);
+	assert_string_equal(c, "");
+	free(c);
+	c = store_chunk_context("Guide", NULL);
+	assert_string_equal(c, "Guide");
+	free(c);
+}
+
+/* "T" (T cells) is searched for; other stop words only when written in
+ * capitals in a query that has lower case too ("IT department"). */
+static void test_search__stop_words(void **state)
+{
+	fx *f = *state;
+	store_search_params p = store_search_default_params();
+	store_hit *h;
+	size_t n;
+
+	put_text(f->s, f->coll, "/cells.txt", "T cells and B cells of the immune system.");
+	put_text(f->s, f->coll, "/system.txt", "The immune system of a cat.");
+	put_text(f->s, f->coll, "/it.txt", "The IT department fixes laptops.");
+	put_text(f->s, f->coll, "/dept.txt", "Every department has a budget.");
+	search(f->s, "T immune system", &p, &h, &n);
+	assert_int_equal(n, 2);
+	assert_string_equal(h[0].path, "/cells.txt");
+	assert_non_null(strstr(h[0].snippet, "[T] cells"));
+	store_hits_free(h, n);
+	search(f->s, "the IT department", &p, &h, &n);
+	assert_true(n >= 2);
+	assert_string_equal(h[0].path, "/it.txt");
+	store_hits_free(h, n);
+	assert_true(store_is_stopword("the", 3));
+	assert_true(store_is_stopword("a", 1));
+	assert_false(store_is_stopword("t", 1));
+	assert_false(store_is_stopword("s", 1));
+	/* a query all in capitals is not made of acronyms */
+	search(f->s, "THE", &p, &h, &n); /* only stop words: searched anyway */
+	assert_true(n > 0);
+	store_hits_free(h, n);
+}
+
+/* The snippet is the sentence that holds the query's words, not the
+ * start of the chunk; in a table, the row that holds them and no other. */
+static void test_search__snippet_sentence_and_row(void **state)
+{
+	fx *f = *state;
+	store_search_params p = store_search_default_params();
+	store_hit *h;
+	size_t n;
+
+	put_text(f->s, f->coll, "/long.txt",
+		 "The committee met on Monday to discuss the annual budget and the plans for "
+		 "the coming year in some detail. Many topics were raised by members. "
+		 "Lunch was served at noon. The new parking rules take effect in March, and "
+		 "permits must be renewed. Everyone left early.");
+	p.snippet_tokens = 14;
+	search(f->s, "parking permits", &p, &h, &n);
+	assert_int_equal(n, 1);
+	assert_string_equal(h[0].snippet,
+		"\xe2\x80\xa6The new [parking] rules take effect in March, and [permits] must be "
+		"renewed.\xe2\x80\xa6");
+	store_hits_free(h, n);
+
+	put_text(f->s, f->coll, "/staff.csv",
+		 "name: Alice Smith; city: Paris; role: engineer\n"
+		 "name: Bob Jones; city: Rome; role: designer\n"
+		 "name: Carol White; city: Oslo; role: manager");
+	search(f->s, "Rome designer", &p, &h, &n);
+	assert_int_equal(n, 1);
+	assert_string_equal(h[0].snippet,
+		"\xe2\x80\xa6name: Bob Jones; city: [Rome]; role: [designer]\xe2\x80\xa6");
+	store_hits_free(h, n);
+	search(f->s, "Oslo", &p, &h, &n);
+	assert_int_equal(n, 1);
+	assert_null(strstr(h[0].snippet, "Bob"));
+	assert_non_null(strstr(h[0].snippet, "Carol White; city: [Oslo]"));
+	store_hits_free(h, n);
+
+	/* a heading that matches grows by the text below it */
+	put_text(f->s, f->coll, "/cold.md", "Snowfall\n\nKeep the gates shut. Feed twice a day.");
+	search(f->s, "snowfall", &p, &h, &n);
+	assert_int_equal(n, 1);
+	assert_string_equal(h[0].snippet, "[Snowfall]\n\nKeep the gates shut. Feed twice a day.");
+	store_hits_free(h, n);
+
+	/* a table of one column: each "name: value" line is a row */
+	put_text(f->s, f->coll, "/names.csv", "name: Ada Lovelace\nname: Grace Hopper\n"
+		 "name: Linus Torvalds");
+	search(f->s, "Hopper", &p, &h, &n);
+	assert_int_equal(n, 1);
+	assert_string_equal(h[0].snippet, "\xe2\x80\xa6name: Grace [Hopper]\xe2\x80\xa6");
+	store_hits_free(h, n);
+
+	put_text(f->s, f->coll, "/table.html",
+		 "Prices\n\nfruit | price | origin\napple | 3 | France\npear | 4 | Spain");
+	search(f->s, "pear Spain", &p, &h, &n);
+	assert_int_equal(n, 1);
+	assert_string_equal(h[0].snippet, "\xe2\x80\xa6[pear] | 4 | [Spain]");
+	store_hits_free(h, n);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -381,6 +551,10 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_search__hostile_queries, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_search__agrees_with_fts5_bm25, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_search__follows_writes, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_search__title_and_headings, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_search__stop_words, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_search__snippet_sentence_and_row, setup,
+						teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

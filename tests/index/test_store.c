@@ -449,10 +449,11 @@ static void test_store__batch(void **state)
 
 static int collect_chunk(void *ctx, int64_t id, const char *text, size_t len, size_t ntokens)
 {
+	static const char context[] = "A title > Intro\n\n"; /* read before the text */
 	int64_t *ids = ctx;
-	(void)text;
-	(void)len;
-	assert_int_equal(ntokens, len / 4); /* what put() recorded */
+	assert_true(len > sizeof context - 1);
+	assert_memory_equal(text, context, sizeof context - 1);
+	assert_int_equal(ntokens, (len - (sizeof context - 1)) / 4); /* what put() recorded */
 	ids[++ids[0]] = id;
 	return 0;
 }
@@ -537,17 +538,22 @@ static void old_database(const char *path, int version)
 	}
 	assert_int_equal(sqlite3_exec(h,
 		"INSERT INTO collections(id, name, created_at) VALUES (1, 'default', 0);"
-		"INSERT INTO contents(id, collection_id, hash) VALUES (1, 1, 'h');"
+		"INSERT INTO contents(id, collection_id, hash, title) VALUES (1, 1, 'h', 'Handbook');"
 		"INSERT INTO documents(collection_id, path, content_id, status) "
 		"  VALUES (1, '/a.txt', 1, 'ok');"
 		"INSERT INTO chunks(id, content_id, ordinal, text, nwords) VALUES"
 		"  (1, 1, 0, 'the quick brown fox', 4), (2, 1, 1, 'jumps over zebras', 3);"
 		"INSERT INTO chunks_fts(rowid, text) SELECT id, text FROM chunks;",
 		NULL, NULL, NULL), SQLITE_OK);
-	if (version >= 2)
+	if (version == 2)
 		assert_int_equal(sqlite3_exec(h,
 			"UPDATE collections SET embed_model = 'm.gguf', embed_dim = 1;"
 			"INSERT INTO embeddings VALUES (1, x'0000803f'), (2, x'00000040');",
+			NULL, NULL, NULL), SQLITE_OK);
+	if (version >= 3) /* vectors carry their collection */
+		assert_int_equal(sqlite3_exec(h,
+			"UPDATE collections SET embed_model = 'm.gguf', embed_dim = 1;"
+			"INSERT INTO embeddings VALUES (1, 1, x'0000803f'), (2, 1, x'00000040');",
 			NULL, NULL, NULL), SQLITE_OK);
 	snprintf(sql, sizeof sql, "PRAGMA user_version = %d", version);
 	assert_int_equal(sqlite3_exec(h, sql, NULL, NULL, NULL), SQLITE_OK);
@@ -573,6 +579,11 @@ static void test_store__migrates(void **state)
 		assert_int_equal(q1(f->db, "SELECT count(*) FROM chunks"), 2);
 		assert_int_equal(q1(f->db, "SELECT rowid FROM chunks_fts WHERE chunks_fts MATCH 'zebra'"),
 				 2);
+		/* schema 4: the title is indexed with every chunk */
+		assert_int_equal(q1(f->db, "SELECT count(*) FROM chunks WHERE context = 'Handbook'"),
+				 2);
+		assert_int_equal(q1(f->db, "SELECT count(*) FROM chunks_fts WHERE chunks_fts MATCH "
+				    "'handbook'"), 2);
 		int64_t want = version >= 2 ? 2 : 0;
 		assert_int_equal(q1(f->db, "SELECT count(*) FROM embeddings WHERE collection_id = 1"),
 				 want);

@@ -150,9 +150,15 @@ static void check_chunks(const doc *d, const chunk_params *p, const chunk_list *
 		/* within one section: no heading after its first byte */
 		for (size_t b = block_at(d, c->off) + 1; b < d->nblocks && d->blocks[b].off < c->off + c->len; b++)
 			assert_int_not_equal(d->blocks[b].kind, DOC_HEADING);
-		/* the count is the counter's, and within the target */
+		/* the count is the counter's, and within the target, but for a
+		 * section's heading, which never goes alone when text follows */
 		assert_int_equal(c->ntokens, count_tokens(d, c));
-		assert_true(c->ntokens <= p->target_tokens);
+		const doc_block *first = &d->blocks[block_at(d, c->off)];
+		size_t allow = p->target_tokens;
+		if (first->kind == DOC_HEADING && first->off == c->off)
+			allow += p->counter.count(p->counter.ctx, d->text.data + first->off,
+						  first->len);
+		assert_true(c->ntokens <= allow);
 		/* pages of the blocks at either end */
 		assert_int_equal(c->page_start, d->blocks[block_at(d, c->off)].page);
 		assert_int_equal(c->page_end, d->blocks[block_at(d, c->off + c->len - 1)].page);
@@ -318,6 +324,32 @@ static void test_chunk_doc__heading_paths(void **state)
 	chunk_list_free(&l);
 	assert_int_equal(l.n, 0);
 	assert_null(l.items);
+	doc_free(&d);
+}
+
+/* A heading whose first sentence does not fit beside it still starts the
+ * chunk of that sentence: no chunk is a bare heading when text follows. */
+static void test_chunk_doc__heading_never_alone(void **state)
+{
+	chunk_params p = params(10, 0);
+	chunk_list l;
+	doc d;
+
+	doc_init(&d);
+	add(&d, DOC_HEADING, 1, 0, "Sick leave", 10);
+	add(&d, DOC_PARA, 0, 0, "One two three four five six seven eight nine. Ten eleven.",
+	    strlen("One two three four five six seven eight nine. Ten eleven."));
+	add(&d, DOC_HEADING, 1, 0, "Appendix", 8);
+	chunk_ok(&p, &d, &l);
+	assert_int_equal(l.n, 3);
+	assert_int_equal(l.items[0].len,
+			 strlen("Sick leave\n\nOne two three four five six seven eight nine."));
+	assert_memory_equal(d.text.data + l.items[0].off, "Sick leave\n\nOne", 15);
+	assert_memory_equal(d.text.data + l.items[1].off, "Ten eleven.", 11);
+	assert_string_equal(l.items[1].heading, "Sick leave");
+	/* a heading with nothing after it is still a chunk: nothing else holds it */
+	assert_memory_equal(d.text.data + l.items[2].off, "Appendix", 8);
+	chunk_list_free(&l);
 	doc_free(&d);
 }
 
@@ -533,6 +565,7 @@ int main(void)
 		cmocka_unit_test(test_chunk_counter__simple),
 		cmocka_unit_test(test_chunk_counter__same_words_as_text_next_word),
 		cmocka_unit_test(test_chunk_doc__heading_paths),
+		cmocka_unit_test(test_chunk_doc__heading_never_alone),
 		cmocka_unit_test(test_chunk_doc__fixture_sizes_and_coverage),
 		cmocka_unit_test(test_chunk_doc__overlap_whole_sentences),
 		cmocka_unit_test(test_chunk_doc__pages),

@@ -10,6 +10,7 @@
 
 #include "core/error.h"
 #include "index/store_int.h"
+#include "index/fts_tokens.h"
 #include "ingest/ingest.h"
 
 #define NFILES 40
@@ -130,6 +131,58 @@ static void test_ingest__full_disk_reports_documents_not_saved(void **state)
 	assert_int_equal(store_check(f->s), 0);
 }
 
+static void write_file(const char *path, const char *text)
+{
+	FILE *f = fopen(path, "w");
+	assert_non_null(f);
+	fputs(text, f);
+	fclose(f);
+}
+
+/* A text file's first line, alone above the rest, is its title heading:
+ * every chunk is found by it, and its tokens (text and context) were made
+ * on the workers and replayed, none tokenized again by the writer. */
+static void test_ingest__title_line_and_context(void **state)
+{
+	fx *f = *state;
+	char in[300], path[400];
+	events ev = { 0 };
+	ingest_summary sum;
+	uint64_t replayed, tokenized;
+	store_hit *h;
+	size_t n;
+	int rc;
+
+	snprintf(in, sizeof in, "%s/in", f->dir);
+	assert_int_equal(mkdir(in, 0700), 0);
+	snprintf(path, sizeof path, "%s/report.txt", in);
+	write_file(path, "Zebra migration survey\n\nThe herds crossed the river in May.\n\n"
+		   "Rain came late this year.\n");
+	snprintf(path, sizeof path, "%s/letter.txt", in);
+	write_file(path, "Dear Sam, the zebra book arrived. It was worth the wait, I think, "
+		   "and I will send it back soon.\n");
+	run(f, in, &ev, &sum, &rc);
+	assert_int_equal(rc, 0);
+	assert_int_equal(sum.added, 2);
+	assert_int_equal(count(f->s, "SELECT count(*) FROM chunks WHERE heading = "
+			 "'Zebra migration survey' AND context = 'report > Zebra migration survey'"),
+			 1);
+	/* a file of one paragraph has no title line */
+	assert_int_equal(count(f->s, "SELECT count(*) FROM chunks WHERE heading IS NULL "
+			 "AND context = 'letter'"), 1);
+	store_fts_tokens_stats(f->s, &replayed, &tokenized);
+	assert_int_equal(tokenized, 0);
+	assert_int_equal(replayed, 4); /* two chunks, text and context each */
+	assert_int_equal(store_check(f->s), 0);
+
+	store_search_params sp = store_search_default_params();
+	assert_int_equal(store_search(f->s, "migration rain", &sp, &h, &n), 0);
+	assert_int_equal(n, 1);
+	assert_non_null(strstr(h[0].path, "report.txt"));
+	assert_int_equal(h[0].start_byte, 0);
+	store_hits_free(h, n);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -137,6 +190,8 @@ int main(void)
 						teardown),
 		cmocka_unit_test_setup_teardown(test_ingest__full_disk_reports_documents_not_saved,
 						setup, teardown),
+		cmocka_unit_test_setup_teardown(test_ingest__title_line_and_context, setup,
+						teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

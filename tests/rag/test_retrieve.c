@@ -237,12 +237,104 @@ static void test_retrieve__embed_resumes(void **state)
 	embedder_free(e);
 }
 
+/* Stores a document of several chunks. */
+static void put_chunks(store *s, int64_t coll, const char *path, const char *const *texts,
+		       size_t n)
+{
+	store_chunk_in ch[8];
+	store_put_result r;
+	char hash[80];
+	size_t off = 0;
+
+	for (size_t i = 0; i < n; i++) {
+		ch[i] = (store_chunk_in){ .text = texts[i], .len = strlen(texts[i]),
+					  .start_byte = off, .end_byte = off + strlen(texts[i]) };
+		off += strlen(texts[i]) + 2;
+	}
+	snprintf(hash, sizeof hash, "%s#chunks", path);
+	store_doc_in in = { .path = path, .hash = hash, .title = "T", .format = "text",
+			    .text_bytes = (int64_t)off, .chunks = ch, .nchunks = n };
+	assert_int_equal(store_doc_put(s, coll, &in, &r), 0);
+	free(r.duplicate_of);
+}
+
+/* Near-duplicates collapse into the best-ranked copy, always, and say how
+ * many they stand for; grouping keeps each document's best chunk; k hits
+ * still come back when many are dropped. */
+static void test_retrieve__group_and_duplicates(void **state)
+{
+	fx *f = *state;
+	retriever *r;
+	retrieve_params p = retrieve_default_params();
+	store_hit *h;
+	size_t n;
+	int64_t work;
+	static const char *const a[] = { "solar panels on the roof of the barn face south",
+					  "the solar inverter needs its own fuse",
+					  "the garden hose is in the shed" };
+	static const char *const b[] = { "a solar farm in the desert" };
+	static const char *const c[] = { "Solar panels on the roof of the barn face south!" };
+	static const char *const d[] = { "solar panels on the roof of the barn face south west" };
+
+	assert_int_equal(store_collection_id(f->s, "work", 1, &work), 0);
+	put_chunks(f->s, f->coll, "/a.txt", a, 3);
+	put_chunks(f->s, f->coll, "/b.txt", b, 1);
+	put_chunks(f->s, work, "/copy/a.txt", c, 1);  /* the same text elsewhere */
+	put_chunks(f->s, f->coll, "/d.txt", d, 1);    /* one word more */
+	assert_int_equal(retriever_open(&r, f->s, NULL, NULL), 0);
+
+	assert_true(p.collapse_duplicates && !p.group_by_doc);
+	assert_int_equal(retrieve(r, "solar panels", &p, &h, &n, NULL), 0);
+	assert_int_equal(n, 3); /* a's two chunks, b; c and d collapsed */
+	assert_string_equal(h[0].path, "/a.txt");
+	assert_int_equal(h[0].duplicates, 2);
+	for (size_t i = 0; i < n; i++) {
+		assert_int_equal(h[i].rank, (int)i + 1);
+		assert_true(strcmp(h[i].path, "/copy/a.txt") != 0 && strcmp(h[i].path, "/d.txt") != 0);
+		if (i)
+			assert_int_equal(h[i].duplicates, 0);
+	}
+	store_hits_free(h, n);
+
+	p.group_by_doc = 1;
+	assert_int_equal(retrieve(r, "solar panels", &p, &h, &n, NULL), 0);
+	assert_int_equal(n, 2);
+	assert_string_equal(h[0].path, "/a.txt");
+	assert_string_equal(h[1].path, "/b.txt");
+	assert_int_equal(h[0].duplicates, 2);
+	store_hits_free(h, n);
+
+	p.collapse_duplicates = 0;
+	assert_int_equal(retrieve(r, "solar panels", &p, &h, &n, NULL), 0);
+	assert_int_equal(n, 4); /* one per document */
+	store_hits_free(h, n);
+
+	/* k = 2 with three of the best four dropped: still two hits */
+	p.collapse_duplicates = 1;
+	p.group_by_doc = 1;
+	p.search.k = 2;
+	assert_int_equal(retrieve(r, "solar", &p, &h, &n, NULL), 0);
+	assert_int_equal(n, 2);
+	assert_true(strcmp(h[0].path, h[1].path) != 0);
+	store_hits_free(h, n);
+
+	/* neither: every chunk */
+	p.search.k = 10;
+	p.collapse_duplicates = 0;
+	p.group_by_doc = 0;
+	assert_int_equal(retrieve(r, "solar", &p, &h, &n, NULL), 0);
+	assert_int_equal(n, 5);
+	store_hits_free(h, n);
+	retriever_close(r);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_retrieve__modes, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_retrieve__unusable_vectors, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_retrieve__embed_resumes, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_retrieve__group_and_duplicates, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
