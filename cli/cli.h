@@ -138,6 +138,7 @@ int cmd_models(cli *c, int argc, char **argv);
 int cmd_pull(cli *c, int argc, char **argv);
 int cmd_reindex(cli *c, int argc, char **argv);
 int cmd_ask(cli *c, int argc, char **argv);
+int cmd_chat(cli *c, int argc, char **argv);
 void help_init(FILE *out);
 void help_ingest(FILE *out);
 void help_search(FILE *out);
@@ -151,6 +152,7 @@ void help_models(FILE *out);
 void help_pull(FILE *out);
 void help_reindex(FILE *out);
 void help_ask(FILE *out);
+void help_chat(FILE *out);
 
 /*
  * Ctrl-C for long work: after cli_interrupt_catch() the first Ctrl-C sets
