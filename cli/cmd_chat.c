@@ -230,7 +230,17 @@ static void ask(session *s, const char *question)
 	char *query = NULL;
 	int rc;
 
-	if ((rc = chat_rewrite(s->ch, question, &query)) != 0) {
+	/* the rewriting call can take a while too: Ctrl-C stops it and the turn */
+	cli_interrupt_catch();
+	rc = chat_rewrite(s->ch, question, &query);
+	if (rc == 0 && *cli_interrupt_flag()) {
+		cli_interrupt_release();
+		free(query);
+		fprintf(stderr, "docent: stopped\n");
+		return;
+	}
+	if (rc) {
+		cli_interrupt_release();
 		cli_fail(rc, "cannot answer");
 		s->failed = 1;
 		return;
@@ -242,7 +252,6 @@ static void ask(session *s, const char *question)
 	}
 	fflush(stdout);
 	cli_wrap_init(&s->wrap, stdout, s->term.width, 0);
-	cli_interrupt_catch();
 	rc = chat_ask(s->ch, question, query, on_piece, s, &r);
 	cli_interrupt_release();
 	free(query);
@@ -443,6 +452,7 @@ int cmd_chat(cli *c, int argc, char **argv)
 	cp.answer.system_prompt = sys;
 	cp.answer.user_prompt = usr;
 	cp.rewrite_prompt = rew;
+	cp.cancel = cli_interrupt_flag();
 	cli_term_detect(&s.term);
 	s.interactive = isatty(STDIN_FILENO) && s.term.tty;
 

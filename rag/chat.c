@@ -398,10 +398,16 @@ static int history_build(chat *c, const char *question, chat_message **out, size
 
 /* ---- rewriting with the model ---- */
 
+typedef struct rewrite_out {
+	dbuf text;
+	const volatile int *cancel;
+} rewrite_out;
+
 static int collect_piece(void *ctx, const char *piece, size_t n)
 {
-	dbuf *b = ctx;
-	return dbuf_append(b, piece, n) != 0 || b->len > MAX_QUERY_BYTES * 2;
+	rewrite_out *r = ctx;
+	return dbuf_append(&r->text, piece, n) != 0 || r->text.len > MAX_QUERY_BYTES * 2 ||
+	       (r->cancel && *r->cancel);
 }
 
 /* The first non-empty line of the model's reply, without a "Query:" label
@@ -450,10 +456,11 @@ static int rewrite_with_model(chat *c, const char *question, char **out)
 	const char *values[2];
 	chat_message *hist = NULL, *msgs = NULL;
 	size_t nhist = 0;
-	dbuf earlier = DBUF_INIT, reply = DBUF_INIT;
+	dbuf earlier = DBUF_INIT;
+	rewrite_out reply = { DBUF_INIT, c->p.cancel };
 	char *user = NULL;
 	gen_options o = ap->gen;
-	gen_result res;
+	gen_result res = { 0 };
 	int rc = 0;
 
 	*out = NULL;
@@ -485,10 +492,11 @@ static int rewrite_with_model(chat *c, const char *question, char **out)
 	o.nstop = 0;
 	if ((rc = generator_chat(c->gen, msgs, nhist + 2, &o, collect_piece, &reply, &res)) != 0)
 		goto done;
-	*out = reply.data ? clean_query(reply.data) : NULL;
+	if (res.stopped_by != GEN_STOP_CANCELLED && reply.text.data)
+		*out = clean_query(reply.text.data);
 done:
 	dbuf_free(&earlier);
-	dbuf_free(&reply);
+	dbuf_free(&reply.text);
 	free(user);
 	free(hist);
 	free(msgs);

@@ -47,6 +47,9 @@ typedef struct chat_params {
 	                                NULL: the built-in "chat_rewrite" (borrowed) */
 	int rewrite_max_tokens;      /* longest rewritten query (default 32) */
 	int persist;                 /* store the turns (default 1) */
+	const volatile int *cancel;  /* optional: non-zero stops the rewriting call
+	                                (a Ctrl-C flag); the answer stops by its
+	                                callback, as in answer_ask() */
 } chat_params;
 
 chat_params chat_default_params(void);
@@ -83,7 +86,8 @@ size_t chat_turns(const chat *c);
  * The standalone search query for `question` after the turns so far (the
  * question itself on the first turn). Writes an allocated string to *out
  * (caller frees). Returns 0 or a DOCENT_E* code; a model that fails or
- * writes nothing usable falls back to the rewriting without a model.
+ * writes nothing usable falls back to the rewriting without a model, and
+ * so does one stopped by params.cancel.
  */
 int chat_rewrite(chat *c, const char *question, char **out);
 

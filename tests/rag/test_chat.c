@@ -177,6 +177,19 @@ static void test_chat__rewrite_with_model(void **state)
 	assert_string_equal(q, "fathers days parental leave");
 	free(q);
 	chat_close(c);
+	/* so does a rewriting stopped by the cancel flag (Ctrl-C) */
+	{
+		volatile int stop = 1;
+		s.rewrite = "parental leave for fathers";
+		p.cancel = &stop;
+		assert_int_equal(chat_open(&c, f->s, a, g, &p), 0);
+		assert_int_equal(chat_ask(c, Q1, NULL, NULL, NULL, &r), 0);
+		answer_result_free(&r);
+		assert_int_equal(chat_rewrite(c, Q2, &q), 0);
+		assert_string_equal(q, "fathers days parental leave");
+		free(q);
+		chat_close(c);
+	}
 	answerer_close(a);
 	generator_free(g);
 }
