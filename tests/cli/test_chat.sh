@@ -184,6 +184,14 @@ t "... it says it stopped" grep -q "docent: stopped" "$TMP/slow.out"
 t "... and the next question is answered" grep -q "Fast now" "$TMP/slow.out"
 t "... no sanitizer report" sh -c '! grep -E -q "Sanitizer|runtime error:" "$0"' "$TMP/slow.out"
 
+# ---- the tiny in-process model (random weights: the text is noise) ----
+T="$SRC/build/models/tiny-chat.gguf"
+if [ -f "$T" ]; then
+	t "a session with the in-process model" chat_ok "> $Q2" "$Q1\n$Q2\n" --model "$T"
+else
+	echo "missing $T: run 'make tiny-models'"; exit 1
+fi
+
 # ---- the prompt on a terminal (libedit) ----
 if command -v script >/dev/null 2>&1; then
 	printf 'You get 45 working days [1].' >"$TMP/reply"

@@ -544,10 +544,16 @@ static void old_database(const char *path, int version)
 		"  (1, 1, 0, 'the quick brown fox', 4), (2, 1, 1, 'jumps over zebras', 3);"
 		"INSERT INTO chunks_fts(rowid, text) SELECT id, text FROM chunks;",
 		NULL, NULL, NULL), SQLITE_OK);
-	if (version >= 2)
+	if (version == 2)
 		assert_int_equal(sqlite3_exec(h,
 			"UPDATE collections SET embed_model = 'm.gguf', embed_dim = 1;"
 			"INSERT INTO embeddings VALUES (1, x'0000803f'), (2, x'00000040');",
+			NULL, NULL, NULL), SQLITE_OK);
+	/* from version 3 on a vector row carries its collection */
+	if (version >= 3)
+		assert_int_equal(sqlite3_exec(h,
+			"UPDATE collections SET embed_model = 'm.gguf', embed_dim = 1;"
+			"INSERT INTO embeddings VALUES (1, 1, x'0000803f'), (2, 1, x'00000040');",
 			NULL, NULL, NULL), SQLITE_OK);
 	snprintf(sql, sizeof sql, "PRAGMA user_version = %d", version);
 	assert_int_equal(sqlite3_exec(h, sql, NULL, NULL, NULL), SQLITE_OK);
