@@ -172,6 +172,7 @@ typedef struct session {
 	int interactive;       /* reading a terminal with libedit */
 	answer_result last;    /* the last answer, for /sources */
 	int have_last;
+	json_t *resumed;       /* the stored citations of a resumed chat's last answer */
 	int failed;            /* a question could not be answered */
 	cli_wrap wrap;
 } session;
@@ -300,6 +301,51 @@ static void ask(session *s, const char *question)
 	fflush(stdout);
 }
 
+/* The sources of a resumed chat's last answer, as stored: where each
+ * cited passage is (its text is in the document, not in the store). */
+static void print_stored_sources(session *s)
+{
+	size_t i;
+	json_t *it;
+
+	if (json_array_size(s->resumed) == 0) {
+		printf("The last answer cites no passage.\n");
+		return;
+	}
+	printf("\nSources (of the last stored answer):\n");
+	json_array_foreach(s->resumed, i, it) {
+		const char *path = json_string_value(json_object_get(it, "path"));
+		const char *heading = json_string_value(json_object_get(it, "heading"));
+		json_int_t page = json_integer_value(json_object_get(it, "page"));
+		printf("[%lld] ", (long long)json_integer_value(json_object_get(it, "n")));
+		cli_put_link(stdout, &s->term, path ? path : "", (int)page, path ? path : "");
+		if (page > 0)
+			printf(", page %lld", (long long)page);
+		printf(" (bytes %lld-%lld)\n",
+		       (long long)json_integer_value(json_object_get(it, "start_byte")),
+		       (long long)json_integer_value(json_object_get(it, "end_byte")));
+		if (heading && heading[0])
+			printf("    %s\n", heading);
+	}
+}
+
+/* Keeps the stored citations of the conversation's last answer. */
+static void load_stored_sources(session *s, int64_t id)
+{
+	store_conv_msg *m;
+	size_t n;
+
+	if (store_conv_messages(s->st, id, &m, &n) != 0)
+		return;
+	for (size_t i = n; i-- > 0;)
+		if (strcmp(m[i].role, "assistant") == 0) {
+			if (m[i].citations)
+				s->resumed = json_loads(m[i].citations, 0, NULL);
+			break;
+		}
+	store_conv_messages_free(m, n);
+}
+
 /* Handles one line; returns 1 when the session should end. */
 static int handle_line(session *s, char *line)
 {
@@ -325,10 +371,14 @@ static int handle_line(session *s, char *line)
 	} else if (strcmp(line, "/sources") == 0) {
 		if (s->have_last)
 			cli_print_sources(&s->term, &s->last);
+		else if (s->resumed)
+			print_stored_sources(s);
 		else
 			printf("No answer yet.\n");
 	} else if (strcmp(line, "/reset") == 0) {
 		chat_reset(s->ch);
+		json_decref(s->resumed);
+		s->resumed = NULL;
 		printf("New conversation.\n");
 	} else if (strcmp(line, "/collection") == 0) {
 		show_collection(s);
@@ -358,8 +408,12 @@ static void run_interactive(session *s)
 	dim(s, 1);
 	printf("Ask about your documents. /help lists commands; Ctrl-D leaves.\n");
 	dim(s, 0);
-	while ((line = readline("> ")) != NULL) {
+	for (;;) {
 		int done;
+		if (!(line = readline("> "))) {
+			putchar('\n'); /* Ctrl-D: leave the shell's prompt on a line of its own */
+			break;
+		}
 		if (line[0] && line[0] != ' ') {
 			add_history(line);
 			/* written at once: Ctrl-C at the prompt ends the process */
@@ -371,8 +425,6 @@ static void run_interactive(session *s)
 		if (done)
 			break;
 	}
-	if (!line)
-		putchar('\n');
 	dbuf_free(&hist);
 }
 
@@ -504,6 +556,7 @@ int cmd_chat(cli *c, int argc, char **argv)
 		put_title(stdout, cv.title ? cv.title : "", 60);
 		printf(" (%zu turn%s)\n", chat_turns(s.ch), chat_turns(s.ch) == 1 ? "" : "s");
 		store_conv_clear(&cv);
+		load_stored_sources(&s, resume);
 		if (collection && (rc = chat_set_collection(s.ch, collection)) != 0) {
 			status = cli_fail(rc, NULL);
 			goto done;
@@ -526,6 +579,7 @@ int cmd_chat(cli *c, int argc, char **argv)
 done:
 	if (s.have_last)
 		answer_result_free(&s.last);
+	json_decref(s.resumed);
 	chat_close(s.ch);
 	answerer_close(a);
 	generator_free(s.gen);

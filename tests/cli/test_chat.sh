@@ -112,6 +112,7 @@ ID=$("$DOCENT" chat --list --json | python3 -c "
 import json,sys
 print([x for x in json.load(sys.stdin) if x['title'] == '$Q1' and x['turns'] == 2][0]['id'])")
 t "--resume continues a conversation" chat_ok "Resuming conversation $ID: $Q1 (2 turns)" "" --resume "$ID"
+t "... /sources shows the stored sources of its last answer" chat_ok "leave.md (bytes " "/sources\n" --resume "$ID"
 t "... a follow-up leans on its last question" chat_ok "searching: split fathers days parental leave" "can it be split?\n" --resume "$ID"
 t "... the turn is stored" list_check "
 c = [x for x in d if x['id'] == $ID][0]
