@@ -220,7 +220,9 @@ int store_conv_list(store *s, store_conv **out, size_t *n)
 
 	*out = NULL;
 	*n = 0;
-	if ((rc = prep(s, CONV_SELECT "ORDER BY c.updated_at DESC, c.id DESC", &st)) != 0)
+	/* times are in seconds: within one, the latest message decides */
+	if ((rc = prep(s, CONV_SELECT "ORDER BY c.updated_at DESC, (SELECT max(m.id) FROM messages m "
+			  "WHERE m.conversation_id = c.id) DESC, c.id DESC", &st)) != 0)
 		return rc;
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		if (cnt == cap) {

@@ -403,7 +403,8 @@ int store_conv_set_collection(store *s, int64_t id, const char *collection);
 int store_conv_get(store *s, int64_t id, store_conv *out);
 void store_conv_clear(store_conv *c);
 
-/* All conversations, last used first; caller frees with store_conv_list_free(). */
+/* All conversations, last used first (within a second, the one with the
+ * latest message); caller frees with store_conv_list_free(). */
 int store_conv_list(store *s, store_conv **out, size_t *n);
 void store_conv_list_free(store_conv *c, size_t n);
 

@@ -105,7 +105,7 @@ assert c, d
 for k in ('id', 'title', 'collection', 'turns', 'created', 'updated'): assert k in c[0], k
 g = [x for x in d if x['collection'] == 'garden']
 assert g, d
-assert d == sorted(d, key=lambda x: (-x['updated'], -x['id']))
+assert d == sorted(d, key=lambda x: -x['updated']), d
 "
 t "conversations are listed" contains "TURNS" "$DOCENT" chat --list
 ID=$("$DOCENT" chat --list --json | python3 -c "

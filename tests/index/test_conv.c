@@ -102,6 +102,10 @@ static void test_conv__list_collection_delete(void **state)
 	assert_null(v[1].collection);
 	store_conv_list_free(v, n);
 	append_turn(f->s, a, "first", "answer");
+	/* within the same second, the conversation with the latest message leads */
+	assert_int_equal(store_conv_list(f->s, &v, &n), 0);
+	assert_int_equal(v[0].id, a);
+	store_conv_list_free(v, n);
 	{
 		/* make b look older than a's new message */
 		char sql[128];
