@@ -14,7 +14,7 @@
 CC      ?= cc
 BUILD   ?= build
 SAN     ?=
-PKGS    := sqlite3 libpcre2-8 poppler-glib libzip libxml-2.0 md4c libutf8proc inih jansson libcrypto libcurl
+PKGS    := sqlite3 libpcre2-8 poppler-glib libzip libxml-2.0 md4c libutf8proc inih jansson libcrypto libcurl libedit
 
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 # poppler-glib and libcurl are loaded when first needed (ingest/extract_pdf.c,
@@ -129,6 +129,7 @@ LLAMA_OBJ := $(addprefix $(BUILD)/obj/engine/,embed_llama.o gen_llama.o llama_co
 $(LLAMA_OBJ): override CFLAGS += $(LLAMA_CFLAGS)
 $(BUILD)/tests/engine/test_llama_embed $(BUILD)/tests/engine/test_llama_gen $(BUILD)/tests/engine/test_llama_server $(BUILD)/tests/engine/test_chat_archs $(BUILD)/tests/engine/test_model_kinds: $(TINY_MODELS)
 $(BUILD)/tests/engine/test_reranker: $(TINY_MODELS)
+$(BUILD)/tests/rag/test_chat: $(TINY_MODELS)
 
 $(BUILD)/tests/%: tests/%.c tests/testutil.h $(wildcard tests/*/*.h) $(LIB)
 	@mkdir -p $(@D)

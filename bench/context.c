@@ -14,7 +14,13 @@
  * top 10 hits of the same retrieval, whole: what `docent search` shows.
  *
  *   build/bench/context [--eval-dir DIR] [--embed-model SPEC] [--sweep]
- *                       [--budget TOKENS] [--candidates N] [COLLECTION...]
+ *                       [--budget TOKENS] [--candidates N]
+ *                       [--count-model GGUF] [COLLECTION...]
+ *
+ * --count-model counts tokens with a chat model's tokenizer and packs with
+ * `docent ask`'s parameters (answer_default_params), so that the budget is
+ * what the model reads (build/models/tiny-chat.gguf has Qwen2.5's
+ * vocabulary).
  *
  * --sweep prints recall and words for several budgets and candidate
  * counts, and the same budgets with whole passages. Coverage: every
@@ -29,6 +35,8 @@
 #include "core/text.h"
 #include "index/store.h"
 #include "ingest/ingest.h"
+#include "engine/generator.h"
+#include "rag/answer.h"
 #include "rag/pack.h"
 #include "rag/retrieve.h"
 
@@ -229,6 +237,11 @@ static double now_ms(void)
 	return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
 }
 
+static size_t count_tokens(void *ctx, const char *text, size_t n)
+{
+	return generator_count_tokens(ctx, text, n);
+}
+
 /* Packs each query's first `ncand` candidates; recall, mean words and
  * tokens, mean items; coverage of each query into cov (may be NULL), and
  * whether its context holds a relevant document into rec (may be NULL). */
@@ -297,6 +310,8 @@ int main(int argc, char **argv)
 	const char *eval_dir = "../shared/eval", *embed_model = NULL;
 	const char *names[MAX_COLL];
 	size_t nnames = 0, budget = 0, ncand = 50;
+	const char *count_model = NULL;
+	generator *counter = NULL;
 	int sweep = 0;
 	char tmp[] = "/tmp/docent-context-XXXXXX";
 	embedder *e = NULL;
@@ -308,6 +323,8 @@ int main(int argc, char **argv)
 			embed_model = argv[++i];
 		else if (strcmp(argv[i], "--budget") == 0 && i + 1 < argc)
 			budget = (size_t)atol(argv[++i]);
+		else if (strcmp(argv[i], "--count-model") == 0 && i + 1 < argc)
+			count_model = argv[++i];
 		else if (strcmp(argv[i], "--candidates") == 0 && i + 1 < argc)
 			ncand = (size_t)atol(argv[++i]);
 		else if (strcmp(argv[i], "--sweep") == 0)
@@ -316,7 +333,8 @@ int main(int argc, char **argv)
 			names[nnames++] = argv[i];
 		else {
 			fprintf(stderr, "usage: context [--eval-dir DIR] [--embed-model SPEC] "
-				"[--sweep] [--budget TOKENS] [--candidates N] [COLLECTION...]\n");
+				"[--sweep] [--budget TOKENS] [--candidates N] [--count-model GGUF] "
+				"[COLLECTION...]\n");
 			return 2;
 		}
 	}
@@ -349,10 +367,21 @@ int main(int argc, char **argv)
 	}
 
 	pack_params dp = pack_default_params();
+	if (count_model) {
+		/* tokens as a chat model reads them, with `docent ask`'s item header */
+		generator_params gp = generator_default_params();
+		gp.model = count_model;
+		if (generator_open(&counter, &gp) || !generator_counts_tokens(counter))
+			die("cannot count tokens with the --count-model");
+		dp = answer_default_params().pack;
+		dp.count = count_tokens;
+		dp.count_ctx = counter;
+	}
 	if (budget)
 		dp.budget_tokens = budget;
-	printf("retrieval: %s; candidates %zu; budget %zu tokens (default counter)\n\n",
-	       e ? "hybrid" : "bm25", ncand, dp.budget_tokens);
+	printf("retrieval: %s; candidates %zu; budget %zu tokens (%s)\n\n",
+	       e ? "hybrid" : "bm25", ncand, dp.budget_tokens,
+	       count_model ? count_model : "default counter");
 	printf("| collection | queries | top-10 recall | top-10 words | packed recall | packed words | packed tokens | items | ms to pack | whole passages recall | whole words |\n");
 	printf("|---|---|---|---|---|---|---|---|---|---|---|\n");
 
@@ -492,6 +521,7 @@ int main(int argc, char **argv)
 		store_close(colls[ci].st);
 	}
 	embedder_free(e);
+	generator_free(counter);
 	char cmd[600];
 	snprintf(cmd, sizeof cmd, "rm -rf '%s'", tmp);
 	if (system(cmd) != 0)

@@ -17,6 +17,7 @@
 #include "engine/generator.h"
 #include "engine/reranker.h"
 #include "index/store.h"
+#include "rag/answer.h"
 #include "rag/retrieve.h"
 
 #define DOCENT_VERSION "0.1.0"
@@ -115,6 +116,24 @@ void cli_wrap_end(cli_wrap *w);
  * PDF page when page > 0) when links are allowed, else just the label. */
 void cli_put_link(FILE *out, const cli_term *t, const char *path, int page, const char *label);
 
+/*
+ * Answers (cli/answer_print.c), shown alike by ask and chat.
+ * cli_answer_json: the answer, its citations, context, counts and timings
+ * (caller owns the value; NULL when out of memory). cli_print_sources: the
+ * cited passages (all given ones when none is cited; the nearest ones for
+ * no_evidence), one cli_print_source each. cli_print_answer_notes: to
+ * stderr, a rebuilt vector index, keyword-only retrieval and removed
+ * citations.
+ */
+json_t *cli_answer_json(const char *question, const answer_result *r, const char *model);
+void cli_print_source(const cli_term *t, const pack_item *it);
+void cli_print_sources(const cli_term *t, const answer_result *r);
+void cli_print_answer_notes(const answer_result *r);
+
+/* Sets config `key` from a command-line flag; prints the error and
+ * returns -1 when the value is invalid. */
+int cli_set_flag(cli *c, const char *key, const char *value, const char *flag);
+
 /* Prints "docent: <what>: <last error message>" to stderr; returns CLI_FAIL. */
 int cli_fail(int rc, const char *what);
 
@@ -146,6 +165,7 @@ int cmd_pull(cli *c, int argc, char **argv);
 int cmd_use(cli *c, int argc, char **argv);
 int cmd_reindex(cli *c, int argc, char **argv);
 int cmd_ask(cli *c, int argc, char **argv);
+int cmd_chat(cli *c, int argc, char **argv);
 void help_init(FILE *out);
 void help_ingest(FILE *out);
 void help_search(FILE *out);
@@ -160,6 +180,7 @@ void help_pull(FILE *out);
 void help_use(FILE *out);
 void help_reindex(FILE *out);
 void help_ask(FILE *out);
+void help_chat(FILE *out);
 
 /*
  * Ctrl-C for long work: after cli_interrupt_catch() the first Ctrl-C sets

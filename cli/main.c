@@ -21,6 +21,7 @@ static const cli_command COMMANDS[] = {
 	{ "ingest", "add files and folders to a collection", cmd_ingest, help_ingest, 0 },
 	{ "search", "search the documents in natural language", cmd_search, help_search, 0 },
 	{ "ask", "answer a question from the documents, with cited sources", cmd_ask, help_ask, 0 },
+	{ "chat", "a conversation with the documents; stored conversations", cmd_chat, help_chat, 0 },
 	{ "reindex", "embed chunks and rebuild vector indexes (after a model change)",
 	  cmd_reindex, help_reindex, 0 },
 	{ "docs", "list documents", cmd_docs, help_docs, 0 },

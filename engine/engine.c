@@ -226,6 +226,16 @@ int generator_render(generator *g, const chat_message *msgs, size_t n, char **ou
 	return g->ops->render(g->self, msgs, n, out);
 }
 
+size_t generator_count_tokens(const generator *g, const char *text, size_t n)
+{
+	return g && g->ops->count_tokens ? g->ops->count_tokens(g->self, text, n) : 0;
+}
+
+int generator_counts_tokens(const generator *g)
+{
+	return g && g->ops->count_tokens != NULL;
+}
+
 const char *generator_model_id(const generator *g)
 {
 	return g ? g->model_id : "";

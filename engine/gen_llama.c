@@ -534,11 +534,22 @@ static int gl_complete(void *self, const char *prompt, const gen_options *o,
 	return generate(self, prompt, strlen(prompt), 0, o, fn, ctx, res);
 }
 
+/* llama_tokenize reports the count, negated, when given no room. */
+static size_t gl_count_tokens(void *self, const char *text, size_t n)
+{
+	gen_llama *g = self;
+	if (n == 0 || n > INT32_MAX)
+		return 0;
+	int32_t k = llama_tokenize(g->vocab, text, (int32_t)n, NULL, 0, false, false);
+	return k < 0 ? (size_t)-k : (size_t)k;
+}
+
 static const generator_ops gl_ops = {
 	.chat = gl_chat,
 	.complete = gl_complete,
 	.free = gl_free,
 	.render = gl_render,
+	.count_tokens = gl_count_tokens,
 };
 
 /* Architectures of encoders: they make vectors, not text. */

@@ -89,6 +89,9 @@ typedef struct generator_ops {
 	/* optional: the prompt text chat() would give the model (its chat
 	 * template applied, ready for a reply); *out malloc'd */
 	int (*render)(void *self, const chat_message *msgs, size_t n, char **out);
+	/* optional: how many tokens the model reads in text[0..n); may be
+	 * called from several threads at once */
+	size_t (*count_tokens)(void *self, const char *text, size_t n);
 } generator_ops;
 
 /*
@@ -118,6 +121,14 @@ int generator_complete(generator *g, const char *prompt, const gen_options *o,
  * DOCENT_EUNSUPPORTED for backends whose server applies the template.
  */
 int generator_render(generator *g, const chat_message *msgs, size_t n, char **out);
+
+/*
+ * The tokens the model reads in text[0..n), by its own tokenizer, for
+ * budgets that must be exact (the context of an answer); 0 when the
+ * backend cannot tell (a server): check generator_counts_tokens().
+ */
+size_t generator_count_tokens(const generator *g, const char *text, size_t n);
+int generator_counts_tokens(const generator *g);
 
 /* A stable name for the model, borrowed from the generator. */
 const char *generator_model_id(const generator *g);

@@ -162,6 +162,32 @@ static const char *const migrations[] = {
 	"END;"
 	"INSERT INTO chunks_fts(chunks_fts) VALUES ('rebuild');"
 	"DELETE FROM meta WHERE key = 'fts_unmerged';",
+
+	/* version 5: stored conversations (docent chat, the web UI). A
+	 * conversation names its collection rather than pointing at it, so it
+	 * outlives the collection's removal. Each message keeps what was shown
+	 * (content) and, for a question, what the model was sent (the question
+	 * with its numbered context) and what was searched for; an answer keeps
+	 * its citations as JSON, so a resumed chat shows its sources again. */
+	"CREATE TABLE conversations("
+	"  id INTEGER PRIMARY KEY AUTOINCREMENT,"
+	"  title TEXT NOT NULL,"
+	"  collection TEXT,"
+	"  created_at INTEGER NOT NULL,"
+	"  updated_at INTEGER NOT NULL);"
+	"CREATE INDEX conversations_updated ON conversations(updated_at);"
+	"CREATE TABLE messages("
+	"  id INTEGER PRIMARY KEY,"
+	"  conversation_id INTEGER NOT NULL REFERENCES conversations(id) ON DELETE CASCADE,"
+	"  ordinal INTEGER NOT NULL,"
+	"  role TEXT NOT NULL CHECK(role IN ('user','assistant')),"
+	"  content TEXT NOT NULL,"
+	"  sent TEXT,"
+	"  query TEXT,"
+	"  mode TEXT,"
+	"  citations TEXT,"
+	"  created_at INTEGER NOT NULL,"
+	"  UNIQUE(conversation_id, ordinal));",
 };
 
 #define NMIGRATIONS ((int)(sizeof migrations / sizeof migrations[0]))

@@ -18,6 +18,8 @@
  *   chunks_fts   FTS5, external content over chunks.text and chunks.context
  *                (text stored once; the context is searched, weighted, with
  *                the text, but the text alone makes snippets and offsets).
+ *   conversations, messages  stored chats (docent chat, the web UI): see
+ *                "conversations" below.
  *
  * Writes of one document happen in one transaction (store_doc_put), so a
  * crash never leaves half a document. The database runs in WAL mode with
@@ -371,5 +373,69 @@ int store_rank(store *s, const char *query, const store_search_params *p, int64_
 int store_rank_hits(store *s, const int64_t *chunk_ids, size_t n, store_hit **out,
 		    size_t *nout);
 void store_rank_end(store *s);
+
+/* Non-zero when w[0..n) (case-folded) is an English stop word: one that
+ * keyword search indexes but never searches for. */
+int store_is_stopword(const char *w, size_t n);
+
+/* ---- conversations: stored chats (rag/chat.h writes them) ----
+ *
+ * A conversation is a title (its first question), the collection it asks
+ * (NULL: all) and its messages in order: a user message, then the
+ * assistant's answer, turn after turn. Times are unix seconds; updated_at
+ * is the last message's, so lists put the last used first.
+ */
+
+typedef struct store_conv {
+	int64_t id;
+	char *title;
+	char *collection;    /* NULL: all collections */
+	int64_t created_at, updated_at;
+	int64_t nmessages;
+} store_conv;
+
+typedef struct store_conv_msg {
+	int ordinal;         /* 0-based, in the conversation (set by the store) */
+	char *role;          /* "user" or "assistant" */
+	char *content;       /* as shown: the question as asked, the answer */
+	char *sent;          /* a question as sent to the model (with its context);
+	                        NULL when the model was not asked */
+	char *query;         /* a question's retrieval query; may be NULL */
+	char *mode;          /* an answer's answer_mode_name(); may be NULL */
+	char *citations;     /* an answer's citations, a JSON array of
+	                        {n, path, page, heading, start_byte, end_byte}; may be NULL */
+	int64_t created_at;  /* set by the store when appended */
+} store_conv_msg;
+
+/* Creates a conversation (title and collection copied; collection may be
+ * NULL) and writes its id to *id. */
+int store_conv_create(store *s, const char *title, const char *collection, int64_t *id);
+
+/* Appends msgs[0..n) after the conversation's last message, in one
+ * transaction, and marks it used now (ordinal and created_at of msgs are
+ * ignored). DOCENT_ENOTFOUND when there is no conversation `id`. */
+int store_conv_append(store *s, int64_t id, const store_conv_msg *msgs, size_t n);
+
+/* Changes the collection a conversation asks (NULL: all). */
+int store_conv_set_collection(store *s, int64_t id, const char *collection);
+
+/* One conversation (DOCENT_ENOTFOUND when none has that id); its strings
+ * are the caller's, freed with store_conv_clear(). */
+int store_conv_get(store *s, int64_t id, store_conv *out);
+void store_conv_clear(store_conv *c);
+
+/* All conversations, last used first (within a second, the one with the
+ * latest message); caller frees with store_conv_list_free(). */
+int store_conv_list(store *s, store_conv **out, size_t *n);
+void store_conv_list_free(store_conv *c, size_t n);
+
+/* A conversation's messages in order (DOCENT_ENOTFOUND when there is no
+ * conversation `id`); caller frees with store_conv_messages_free(). */
+int store_conv_messages(store *s, int64_t id, store_conv_msg **out, size_t *n);
+void store_conv_messages_free(store_conv_msg *m, size_t n);
+
+/* Deletes a conversation and its messages; DOCENT_ENOTFOUND when none has
+ * that id. */
+int store_conv_delete(store *s, int64_t id);
 
 #endif

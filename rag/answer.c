@@ -48,8 +48,8 @@ answer_params answer_default_params(void)
 	p.retrieve.search.k = 50;
 	p.pack = pack_default_params();
 	p.gen = gen_default_options();
-	/* the prompt's item header: "[n] title > section (p. N)" */
-	p.pack.item_tokens = 16;
+	/* the prompt's item header, "[n] title", in tokens */
+	p.pack.item_tokens = 10;
 	p.min_coverage = PACK_COVERAGE_WEAK;
 	p.extractive_units = 3;
 	p.rerank_top = 20;
@@ -97,6 +97,11 @@ void answerer_close(answerer *a)
 		return;
 	retriever_close(a->ret);
 	free(a);
+}
+
+static size_t count_with_model(void *ctx, const char *text, size_t n)
+{
+	return generator_count_tokens(ctx, text, n);
 }
 
 /* ---- reranking ---- */
@@ -370,7 +375,16 @@ int answer_ask(answerer *a, const char *question, const char *retrieval_query,
 		out->reranked = 1;
 		t = now_ms();
 	}
-	rc = pack_evidence(retrieval_query, hits, nhits, &p->pack, &out->context, &out->ncontext);
+	{
+		/* the model's own tokenizer makes the budget exact */
+		pack_params pp = p->pack;
+		if (a->gen && generator_counts_tokens(a->gen) && !pp.count) {
+			pp.count = count_with_model;
+			pp.count_ctx = a->gen;
+		}
+		rc = pack_evidence(retrieval_query, hits, nhits, &pp, &out->context,
+				   &out->ncontext);
+	}
 	if (rc)
 		goto done;
 	out->coverage = pack_coverage(retrieval_query, out->context, out->ncontext);

@@ -11,6 +11,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* words of a document's title in an item's header */
+#define TITLE_WORDS 8
+
 typedef struct prompt_entry {
 	const char *name;
 	const char *text;
@@ -71,6 +74,25 @@ int prompt_render(const char *tmpl, const char *const *names, const char *const 
 	return rc ? docent_error_set(DOCENT_ENOMEM, "out of memory rendering a prompt") : 0;
 }
 
+/* The title, at most TITLE_WORDS words: it tells the model which document
+ * a passage is from; the section and page are for the reader's sources
+ * list, and every word of a header is read again for every item. */
+static int put_title(dbuf *b, const char *title)
+{
+	const char *p = title;
+	int words = 0, in_word = 0;
+
+	for (; *p; p++) {
+		int space = *p == ' ' || *p == '\n' || *p == '\t';
+		if (!space && !in_word && ++words > TITLE_WORDS)
+			break;
+		in_word = !space;
+	}
+	while (p > title && (p[-1] == ' ' || p[-1] == '\n' || p[-1] == '\t'))
+		p--;
+	return dbuf_putc(b, ' ') || dbuf_append(b, title, (size_t)(p - title));
+}
+
 int prompt_context(const pack_item *items, size_t n, char **out)
 {
 	dbuf b = DBUF_INIT;
@@ -79,29 +101,11 @@ int prompt_context(const pack_item *items, size_t n, char **out)
 	*out = NULL;
 	for (size_t i = 0; i < n && rc == 0; i++) {
 		const pack_item *it = &items[i];
-		const char *title = it->title && it->title[0] ? it->title : NULL;
-		const char *section = it->heading && it->heading[0] ? it->heading : NULL;
-		const char *last;
-
-		/* the document and the section are enough: the middle of a long
-		 * heading path costs prompt tokens and says little */
-		if (section && (last = strrchr(section, '>')) != NULL && last[1] == ' ')
-			section = last + 2;
-		if (title && section && strcmp(section, title) == 0)
-			section = NULL;
 		if (i > 0)
 			rc |= dbuf_puts(&b, "\n\n");
 		rc |= dbuf_printf(&b, "[%d]", it->n);
-		if (title)
-			rc |= dbuf_printf(&b, " %s", title);
-		if (title && section)
-			rc |= dbuf_puts(&b, " >");
-		if (section)
-			rc |= dbuf_printf(&b, " %s", section);
-		if (it->page_start > 0 && it->page_end > it->page_start)
-			rc |= dbuf_printf(&b, " (pp. %d-%d)", it->page_start, it->page_end);
-		else if (it->page_start > 0)
-			rc |= dbuf_printf(&b, " (p. %d)", it->page_start);
+		if (it->title && it->title[0])
+			rc |= put_title(&b, it->title);
 		rc |= dbuf_putc(&b, '\n');
 		rc |= dbuf_puts(&b, it->text ? it->text : "");
 	}

@@ -34,9 +34,10 @@ int prompt_render(const char *tmpl, const char *const *names, const char *const 
 		  size_t n, char **out);
 
 /*
- * The context as the model reads it: each item as "[n] title > section
- * (p. N)" on a line (the section: the last part of the heading path), then
- * its text, items separated by a blank line.
+ * The context as the model reads it: each item as "[n] title" on a line
+ * (at most 8 words of the title: every header is read with every item;
+ * the section and page are for the reader's sources list), then its
+ * text, items separated by a blank line.
  * Writes an allocated string to *out. Returns 0 or DOCENT_ENOMEM.
  */
 int prompt_context(const pack_item *items, size_t n, char **out);

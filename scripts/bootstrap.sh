@@ -19,6 +19,7 @@ pkg:inih:libinih-dev
 pkg:jansson:libjansson-dev
 pkg:libcrypto:libssl-dev
 pkg:libcurl:libcurl4-openssl-dev
+pkg:libedit:libedit-dev
 file:/usr/include/faiss/c_api/Index_c.h:libfaiss-dev
 file:/usr/lib/x86_64-linux-gnu/openblas-openmp/libblas.so.3:libopenblas0-openmp
 cmd:c++:g++

@@ -8,7 +8,9 @@ Each request's JSON body is appended to LOGFILE, one line per request.
     chat_server.py PORTFILE REPLYFILE LOGFILE
 
 When REPLYFILE.delay exists it holds the seconds to wait before each piece
-(a slow model, to test Ctrl-C).
+(a slow model, to test Ctrl-C). When REPLYFILE.rewrite exists, a request
+whose last message asks for a standalone search query (docent chat
+rewriting a follow-up) is answered with its text instead.
 
 Writes the port it listens on to PORTFILE; serves until killed.
 """
@@ -37,6 +39,10 @@ class Handler(http.server.BaseHTTPRequestHandler):
         with open(logfile, "a") as f:
             f.write(json.dumps(req) + "\n")
         reply = open(replyfile, encoding="utf-8").read()
+        msgs = req.get("messages") or [{}]
+        if (os.path.exists(replyfile + ".rewrite")
+                and "standalone search query" in (msgs[-1].get("content") or "")):
+            reply = open(replyfile + ".rewrite", encoding="utf-8").read()
         if not req.get("stream"):
             body = json.dumps({"choices": [{"message": {"role": "assistant", "content": reply},
                                             "finish_reason": "stop"}],

@@ -550,6 +550,11 @@ static void old_database(const char *path, int version)
 			"UPDATE collections SET embed_model = 'm.gguf', embed_dim = 1;"
 			"INSERT INTO embeddings VALUES (1, x'0000803f'), (2, x'00000040');",
 			NULL, NULL, NULL), SQLITE_OK);
+	if (version >= 4) /* the title is indexed with each chunk */
+		assert_int_equal(sqlite3_exec(h,
+			"UPDATE chunks SET context = 'Handbook';"
+			"INSERT INTO chunks_fts(chunks_fts) VALUES ('rebuild');",
+			NULL, NULL, NULL), SQLITE_OK);
 	if (version >= 3) /* vectors carry their collection */
 		assert_int_equal(sqlite3_exec(h,
 			"UPDATE collections SET embed_model = 'm.gguf', embed_dim = 1;"
