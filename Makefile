@@ -90,6 +90,24 @@ $(BUILD)/gen/catalogue.c: config/models.conf
 $(BUILD)/obj/catalogue.o: $(BUILD)/gen/catalogue.c
 	$(CC) $(CFLAGS) -c $< -o $@
 
+# The prompt templates (config/prompts/NAME.txt) are built into the library
+# as a table of { name, text } pairs (config/prompts.h).
+PROMPT_TXT := $(sort $(wildcard config/prompts/*.txt))
+LIB_OBJ += $(BUILD)/obj/prompts_gen.o
+$(BUILD)/gen/prompts.c: $(PROMPT_TXT)
+	@mkdir -p $(@D)
+	@{ echo '/* generated from config/prompts */'; \
+	   echo 'const char *const docent_prompts[][2] = {'; \
+	   for f in $(PROMPT_TXT); do \
+	     printf '{ "%s",\n' "$$(basename $$f .txt)"; \
+	     sed -e 's/\\/\\\\/g' -e 's/"/\\"/g' -e 's/^/"/' -e 's/$$/\\n"/' $$f; \
+	     echo '},'; \
+	   done; \
+	   echo '{ 0, 0 } };'; } >$@
+
+$(BUILD)/obj/prompts_gen.o: $(BUILD)/gen/prompts.c
+	$(CC) $(CFLAGS) -c $< -o $@
+
 $(LIB): $(LIB_OBJ)
 	@rm -f $@
 	ar rcs $@ $^

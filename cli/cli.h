@@ -81,6 +81,7 @@ int cmd_generate(cli *c, int argc, char **argv);
 int cmd_models(cli *c, int argc, char **argv);
 int cmd_pull(cli *c, int argc, char **argv);
 int cmd_reindex(cli *c, int argc, char **argv);
+int cmd_summarize(cli *c, int argc, char **argv);
 void help_init(FILE *out);
 void help_ingest(FILE *out);
 void help_search(FILE *out);
@@ -93,6 +94,7 @@ void help_generate(FILE *out);
 void help_models(FILE *out);
 void help_pull(FILE *out);
 void help_reindex(FILE *out);
+void help_summarize(FILE *out);
 
 /*
  * Ctrl-C for long work: after cli_interrupt_catch() the first Ctrl-C sets
