@@ -122,7 +122,8 @@ $(BIN): $(CLI_OBJ) $(LIB)
 # are looked up only when used, so `make clean` never builds llama.cpp.
 LLAMA_OBJ := $(addprefix $(BUILD)/obj/engine/,embed_llama.o gen_llama.o llama_common.o model_info.o)
 $(LLAMA_OBJ): override CFLAGS += $(LLAMA_CFLAGS)
-$(BUILD)/tests/engine/test_llama_embed $(BUILD)/tests/engine/test_llama_gen $(BUILD)/tests/engine/test_llama_server: $(TINY_MODELS)
+$(BUILD)/tests/engine/test_llama_embed $(BUILD)/tests/engine/test_llama_gen $(BUILD)/tests/engine/test_llama_server \
+	$(BUILD)/tests/rag/test_summarize: $(TINY_MODELS)
 
 $(BUILD)/tests/%: tests/%.c tests/testutil.h $(wildcard tests/*/*.h) $(LIB)
 	@mkdir -p $(@D)

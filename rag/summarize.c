@@ -282,11 +282,19 @@ static int call(job *j, int reduce, const prompts_var *vars, size_t nv, int max_
 		rc = docent_error_set(DOCENT_ECANCELLED, "summary stopped");
 	if (rc)
 		goto done;
-	if (stream && (rc = dbuf_append(&j->out, c.text.data ? c.text.data : "", c.text.len)))
-		goto done;
-	if (dbuf_puts(&c.text, "")) {
-		rc = docent_error_set(DOCENT_ENOMEM, "out of memory");
-		goto done;
+	/* a model may write bytes that are not UTF-8 (random weights do): the
+	 * kept text is clean, whatever was streamed */
+	{
+		dbuf clean = DBUF_INIT;
+		if (text_normalize(c.text.data ? c.text.data : "", c.text.len, &clean) ||
+		    dbuf_puts(&clean, "") ||
+		    (stream && dbuf_append(&j->out, clean.data, clean.len))) {
+			dbuf_free(&clean);
+			rc = docent_error_set(DOCENT_ENOMEM, "out of memory");
+			goto done;
+		}
+		dbuf_free(&c.text);
+		c.text = clean;
 	}
 	trim_buf(&c.text);
 	if (j->p->use_cache && j->s && c.text.len &&
@@ -1197,7 +1205,8 @@ int summarize_topic(store *s, retriever *r, generator *g, const char *topic,
 	for (size_t i = 0; i < n; i++) {
 		const store_hit *h = &hits[i];
 		const char *base = strrchr(h->path, '/');
-		const char *name = h->title && *h->title ? h->title : base ? base + 1 : h->path;
+		/* the file's name: titles repeat ("Introduction", "Report") */
+		const char *name = base && base[1] ? base + 1 : h->path;
 		if (!(labels[i] = strndup(name, 80))) {
 			rc = docent_error_set(DOCENT_ENOMEM, "out of memory");
 			goto done;
