@@ -500,6 +500,8 @@ static int reduce(job *j, item *it, size_t n)
 			free(it[i].ref);
 		}
 		memcpy(it, next, nn * sizeof *next);
+		/* the caller frees all the items it made: none twice */
+		memset(it + nn, 0, (n - nn) * sizeof *it);
 		free(next);
 		n = nn;
 	}
