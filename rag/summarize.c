@@ -833,8 +833,11 @@ static int run_extractive(job *j, passage *ps, size_t n)
 			while (len && strchr(" \t\r\n", *s))
 				s++, len--;
 			size_t nwords = text_count_words(s, len);
-			/* fragments and run-ons make poor summary sentences */
-			if (nwords < 5 || nwords > 80)
+			/* fragments and run-ons make poor summary sentences, and one
+			 * with an address is nearly always boilerplate ("available
+			 * from https://...") */
+			if (nwords < 5 || nwords > 80 || memmem(s, len, "://", 3) ||
+			    memmem(s, len, "www.", 4))
 				continue;
 			if (nss == cap) {
 				cap = cap ? cap * 2 : 256;
