@@ -130,6 +130,7 @@ $(LLAMA_OBJ): override CFLAGS += $(LLAMA_CFLAGS)
 $(BUILD)/tests/engine/test_llama_embed $(BUILD)/tests/engine/test_llama_gen $(BUILD)/tests/engine/test_llama_server $(BUILD)/tests/engine/test_chat_archs $(BUILD)/tests/engine/test_model_kinds: $(TINY_MODELS)
 $(BUILD)/tests/engine/test_reranker: $(TINY_MODELS)
 $(BUILD)/tests/rag/test_chat: $(TINY_MODELS)
+$(BUILD)/tests/rag/test_summarize: $(TINY_MODELS)
 
 $(BUILD)/tests/%: tests/%.c tests/testutil.h $(wildcard tests/*/*.h) $(LIB)
 	@mkdir -p $(@D)

@@ -30,6 +30,8 @@ static const cli_command COMMANDS[] = {
 	{ "stats", "counts and sizes", cmd_stats, help_stats, 0 },
 	{ "config", "show the effective configuration and where each value came from",
 	  cmd_config, help_config, 0 },
+	{ "summarize", "summarize a document, or what the documents say about a topic",
+	  cmd_summarize, help_summarize, 0 },
 	{ "generate", "stream text from the language model (checks a model setup)",
 	  cmd_generate, help_generate, 0 },
 	{ "models", "the configured models and the GGUF files in the models folder",

@@ -836,35 +836,13 @@ char *config_prompts_dir(const config *c)
 
 int config_prompt(const config *c, const char *name, char **out)
 {
-	char *dir = config_prompts_dir(c), *path = NULL;
-	const char *builtin = prompt_builtin(name);
-	FILE *f;
-	int rc = 0;
+	char *dir = config_prompts_dir(c);
+	int rc;
 
 	*out = NULL;
-	if (!dir || asprintf(&path, "%s/%s.txt", dir, name) < 0) {
-		free(dir);
+	if (!dir)
 		return docent_error_set(DOCENT_ENOMEM, "out of memory");
-	}
-	if ((f = fopen(path, "r")) != NULL) {
-		dbuf b = DBUF_INIT;
-		char buf[4096];
-		size_t n;
-		while ((n = fread(buf, 1, sizeof buf, f)) > 0 && rc == 0)
-			rc = dbuf_append(&b, buf, n);
-		if (ferror(f))
-			rc = docent_error_set(DOCENT_EIO, "cannot read the prompt template %s", path);
-		fclose(f);
-		if (rc == 0 && !(*out = dbuf_detach(&b, NULL)))
-			rc = DOCENT_ENOMEM;
-		dbuf_free(&b);
-	} else if (builtin) {
-		if (!(*out = strdup(builtin)))
-			rc = DOCENT_ENOMEM;
-	} else {
-		rc = docent_error_set(DOCENT_ENOTFOUND, "no prompt template named %s", name);
-	}
+	rc = prompt_load(name, dir, out, NULL);
 	free(dir);
-	free(path);
 	return rc;
 }

@@ -188,6 +188,19 @@ static const char *const migrations[] = {
 	"  citations TEXT,"
 	"  created_at INTEGER NOT NULL,"
 	"  UNIQUE(conversation_id, ordinal));",
+
+	/* version 6: partial summaries (rag/summarize.h), keyed by what was
+	 * summarized (a hash over the texts' hashes), the model, the prompt
+	 * template and the length asked for; not tied to any document, so an
+	 * edited document finds the parts it shares with its last version */
+	"CREATE TABLE summary_cache("
+	"  input_hash TEXT NOT NULL,"
+	"  model TEXT NOT NULL,"
+	"  prompt_hash TEXT NOT NULL,"
+	"  length TEXT NOT NULL,"
+	"  summary TEXT NOT NULL,"
+	"  created_at INTEGER NOT NULL,"
+	"  PRIMARY KEY(input_hash, model, prompt_hash, length)) WITHOUT ROWID;",
 };
 
 #define NMIGRATIONS ((int)(sizeof migrations / sizeof migrations[0]))

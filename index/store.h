@@ -20,6 +20,7 @@
  *                the text, but the text alone makes snippets and offsets).
  *   conversations, messages  stored chats (docent chat, the web UI): see
  *                "conversations" below.
+ *   summary_cache  partial summaries keyed by input, model, prompt, length.
  *
  * Writes of one document happen in one transaction (store_doc_put), so a
  * crash never leaves half a document. The database runs in WAL mode with
@@ -214,6 +215,48 @@ int store_doc_remove(store *s, const char *collection, const char *key, int *rem
 typedef int (*store_path_fn)(void *ctx, int64_t doc_id, const char *path);
 int store_doc_foreach(store *s, const char *collection, store_path_fn fn, void *ctx);
 int store_doc_remove_id(store *s, int64_t doc_id);
+
+/*
+ * Finds one document by `key`: a numeric id, or a path (absolute, or as
+ * given, resolved by the caller), in `collection` (NULL: any). On success
+ * *out is one store_doc the caller frees with store_doc_list_free(*out, 1).
+ * DOCENT_ENOTFOUND when nothing matches, DOCENT_EINVAL (naming the
+ * collections) when the path is in several and none was named.
+ */
+int store_doc_find(store *s, const char *collection, const char *key, store_doc **out);
+
+/* One stored chunk of a document, for reading it in order (summaries). */
+typedef struct store_chunk {
+	int64_t id;
+	int ordinal;             /* 0-based place in the document */
+	char *text;
+	size_t len;
+	int64_t start_byte, end_byte; /* range in the extracted text */
+	int page_start, page_end;     /* 0 when no pages */
+	char *heading;           /* may be NULL */
+	size_t ntokens;          /* as the chunker counted */
+} store_chunk;
+
+/* The chunks of a document's content in order; an error document (no
+ * content) has none. The caller frees with store_chunks_free(). */
+int store_doc_chunks(store *s, int64_t doc_id, store_chunk **out, size_t *n);
+void store_chunks_free(store_chunk *c, size_t n);
+
+/* ---- cached summaries (rag/summarize.h) ---- */
+
+/* What a cached summary is keyed by; all four are required. */
+typedef struct store_summary_key {
+	const char *input_hash;  /* SHA-256 hex over what was summarized */
+	const char *model;       /* generator_model_id() */
+	const char *prompt_hash; /* SHA-256 hex of the prompt template */
+	const char *length;      /* "short", "medium", "long" or a variant */
+} store_summary_key;
+
+/* The cached summary for key: *text is a copy the caller frees, or NULL
+ * (and 0 returned) when none is cached. */
+int store_summary_get(store *s, const store_summary_key *key, char **text);
+/* Caches (replacing) the summary for key. */
+int store_summary_put(store *s, const store_summary_key *key, const char *text);
 
 /*
  * Merges the keyword index's segments after a large write (an ingest that

@@ -281,8 +281,7 @@ static int generate_answer(answerer *a, const char *question, const chat_message
 {
 	const char *sys = p->system_prompt ? p->system_prompt : prompt_builtin("ask_system");
 	const char *usr = p->user_prompt ? p->user_prompt : prompt_builtin("ask_user");
-	const char *names[] = { "context", "question" };
-	const char *values[2];
+	prompt_var vars[2];
 	char *context = NULL, *user = NULL;
 	chat_message *msgs = NULL;
 	gen_ctx g = { 0 };
@@ -293,9 +292,9 @@ static int generate_answer(answerer *a, const char *question, const chat_message
 
 	if ((rc = prompt_context(r->context, r->ncontext, &context)) != 0)
 		return rc;
-	values[0] = context;
-	values[1] = question;
-	if ((rc = prompt_render(usr, names, values, 2, &user)) != 0)
+	vars[0] = (prompt_var){ "context", context };
+	vars[1] = (prompt_var){ "question", question };
+	if ((rc = prompt_render(usr, vars, 2, NULL, &user)) != 0)
 		goto done;
 	msgs = calloc(nhistory + 2, sizeof *msgs);
 	if (!msgs) {

@@ -452,8 +452,7 @@ static int rewrite_with_model(chat *c, const char *question, char **out)
 	const answer_params *ap = &c->p.answer;
 	const char *sys = ap->system_prompt ? ap->system_prompt : prompt_builtin("ask_system");
 	const char *tmpl = c->p.rewrite_prompt ? c->p.rewrite_prompt : prompt_builtin("chat_rewrite");
-	const char *names[] = { "history", "question" };
-	const char *values[2];
+	prompt_var vars[2];
 	chat_message *hist = NULL, *msgs = NULL;
 	size_t nhist = 0;
 	dbuf earlier = DBUF_INIT;
@@ -473,9 +472,9 @@ static int rewrite_with_model(chat *c, const char *question, char **out)
 		rc = docent_error_set(DOCENT_ENOMEM, "out of memory");
 		goto done;
 	}
-	values[0] = earlier.data;
-	values[1] = question;
-	if ((rc = prompt_render(tmpl ? tmpl : "{history}\n{question}", names, values, 2, &user)) != 0 ||
+	vars[0] = (prompt_var){ "history", earlier.data };
+	vars[1] = (prompt_var){ "question", question };
+	if ((rc = prompt_render(tmpl ? tmpl : "{{history}}\n{{question}}", vars, 2, NULL, &user)) != 0 ||
 	    (rc = history_build(c, question, &hist, &nhist)) != 0)
 		goto done;
 	if (!(msgs = calloc(nhist + 2, sizeof *msgs))) {

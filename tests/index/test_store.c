@@ -594,6 +594,7 @@ static void test_store__migrates(void **state)
 				 want);
 		assert_int_equal(q1(f->db, "SELECT vec_count FROM collections"), want);
 		assert_int_equal(q1(f->db, "SELECT vec_idsum FROM collections"), want ? 3 : 0);
+		assert_int_equal(q1(f->db, "SELECT count(*) FROM summary_cache"), 0);
 		/* replacing the document does not hand its chunk ids out again */
 		assert_int_equal(store_collection_id(f->s, "default", 0, &f->coll), 0);
 		assert_int_equal(put(f, "/a.txt", "h2", v2, 1, &r), 0);

@@ -238,14 +238,14 @@ static void test_answer__history_and_templates(void **state)
 
 	add_docs(f);
 	p.system_prompt = "SYSTEM";
-	p.user_prompt = "Q={question} C={context} {unknown}";
+	p.user_prompt = "Q={{question}} C={{context}} {{unknown}}";
 	a = open_answerer(f, g);
 	assert_int_equal(answer_ask(a, "can the parental leave be split?",
 				    "parental leave split", history, 2, &p, NULL, NULL, &r, NULL), 0);
 	assert_int_equal(s.nmsgs, 4);
 	assert_string_equal(s.system, "SYSTEM");
 	assert_memory_equal(s.user, "Q=can the parental leave be split? C=[1]", 40);
-	assert_non_null(strstr(s.user, "{unknown}"));
+	assert_non_null(strstr(s.user, "{{unknown}}"));
 	answer_result_free(&r);
 	answerer_close(a);
 	generator_free(g);
