@@ -237,6 +237,11 @@ static double now_ms(void)
 	return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
 }
 
+/* --weighted-coverage: pack_coverage_weighted instead of pack_coverage */
+static int weighted_coverage;
+/* --answer-rule: coverage is 1 or 0, as answer.c decides */
+static int answer_rule;
+
 static size_t count_tokens(void *ctx, const char *text, size_t n)
 {
 	return generator_count_tokens(ctx, text, n);
@@ -265,7 +270,18 @@ static result run_pack(const collection *c, const qrun *runs, size_t n, size_t n
 		}
 		r.items += (double)ni;
 		r.recall += found;
-		double cv = pack_coverage(runs[i].text, items, ni);
+		double cv = weighted_coverage
+			? pack_coverage_weighted(runs[i].text, runs[i].hits, nc, items, ni)
+			: pack_coverage(runs[i].text, items, ni);
+		/* --answer-rule: 1 when `docent ask` would answer, 0 when it says
+		 * the documents do not answer (both coverages, answer.c) */
+		if (answer_rule) {
+			size_t nt, absent = pack_absent_terms(runs[i].text, runs[i].hits, nc, &nt);
+			cv = pack_coverage(runs[i].text, items, ni) >= PACK_COVERAGE_WEAK &&
+			     pack_coverage_weighted(runs[i].text, runs[i].hits, nc, items, ni) >=
+				     PACK_COVERAGE_WEIGHTED_WEAK &&
+			     !(absent > 0 && nt <= 6);
+		}
 		r.coverage += cv;
 		if (cov)
 			cov[i] = cv;
@@ -323,6 +339,10 @@ int main(int argc, char **argv)
 			embed_model = argv[++i];
 		else if (strcmp(argv[i], "--budget") == 0 && i + 1 < argc)
 			budget = (size_t)atol(argv[++i]);
+		else if (strcmp(argv[i], "--weighted-coverage") == 0)
+			weighted_coverage = 1;
+		else if (strcmp(argv[i], "--answer-rule") == 0)
+			answer_rule = 1;
 		else if (strcmp(argv[i], "--count-model") == 0 && i + 1 < argc)
 			count_model = argv[++i];
 		else if (strcmp(argv[i], "--candidates") == 0 && i + 1 < argc)

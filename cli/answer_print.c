@@ -51,6 +51,7 @@ json_t *cli_answer_json(const char *question, const answer_result *r, const char
 		return NULL;
 	json_object_set_new(out, "model", model ? json_string(model) : json_null());
 	json_object_set_new(out, "reranked", json_boolean(r->reranked));
+	json_object_set_new(out, "weighted_coverage", json_real(r->weighted_coverage));
 	json_object_set_new(out, "timings", json_pack(
 		"{s:f, s:f, s:f, s:f, s:f, s:f, s:f}",
 		"retrieval_ms", r->timings.retrieve_ms, "rerank_ms", r->timings.rerank_ms,

@@ -106,6 +106,7 @@ typedef struct cli_wrap {
 	char word[256];
 	size_t nword;
 	int word_cols;
+	int in_escape;
 } cli_wrap;
 
 void cli_wrap_init(cli_wrap *w, FILE *out, int width, int indent);

@@ -45,12 +45,14 @@ static double now_ms(void)
 	return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
 }
 
-/* Snippets mark matches with ANSI bold on a terminal, brackets elsewhere. */
-static void print_hits(const store_hit *h, size_t n, int full)
+/* Snippets mark matches with ANSI bold on a terminal, brackets elsewhere;
+ * text is wrapped to the terminal's width. */
+static void print_hits(const cli_term *t, const store_hit *h, size_t n, int full)
 {
 	for (size_t i = 0; i < n; i++) {
 		printf("%d. ", h[i].rank);
-		cli_put_path(stdout, h[i].path ? h[i].path : "?");
+		cli_put_link(stdout, t, h[i].path ? h[i].path : "?", h[i].page_start,
+			     h[i].path ? h[i].path : "?");
 		if (h[i].page_start > 0) {
 			if (h[i].page_end > h[i].page_start)
 				printf("  pages %d-%d", h[i].page_start, h[i].page_end);
@@ -85,14 +87,11 @@ static void print_hits(const store_hit *h, size_t n, int full)
 		}
 		const char *body = full ? h[i].text : h[i].snippet;
 		if (body) {
-			printf("   ");
-			for (const char *p = body; *p; p++) {
-				if (*p == '\n')
-					fputs(full ? "\n   " : " ", stdout);
-				else
-					putchar(*p);
-			}
-			putchar('\n');
+			cli_wrap w;
+			cli_wrap_init(&w, stdout, t->width, 3);
+			for (const char *p = body; *p; p++)
+				cli_wrap_put(&w, *p == '\n' && !full ? " " : p, 1);
+			cli_wrap_end(&w);
 		}
 		putchar('\n');
 	}
@@ -148,6 +147,7 @@ int cmd_search(cli *c, int argc, char **argv)
 		{ "group", no_argument, NULL, 'g' },
 		{ NULL, 0, NULL, 0 },
 	};
+	cli_term term;
 	retrieve_params rp;
 	retrieve_info info;
 	vindex_params vp;
@@ -199,7 +199,8 @@ int cmd_search(cli *c, int argc, char **argv)
 			dbuf_putc(&q, ' ');
 		dbuf_puts(&q, argv[i]);
 	}
-	if (!json && isatty(STDOUT_FILENO)) {
+	cli_term_detect(&term);
+	if (!json && term.color) {
 		rp.search.mark_open = "\033[1m";
 		rp.search.mark_close = "\033[0m";
 	}
@@ -227,7 +228,7 @@ int cmd_search(cli *c, int argc, char **argv)
 	} else if (n == 0) {
 		printf("No results for \"%s\".\n", q.data);
 	} else {
-		print_hits(hits, n, full);
+		print_hits(&term, hits, n, full);
 	}
 	store_hits_free(hits, n);
 fail:

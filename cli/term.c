@@ -86,7 +86,13 @@ void cli_wrap_put(cli_wrap *w, const char *s, size_t n)
 			if (w->nword == sizeof w->word)
 				flush_word(w);
 			w->word[w->nword++] = (char)c;
-			if ((c & 0xC0) != 0x80) /* one column per character, roughly */
+			/* one column per character, roughly; none for the bytes of an
+			 * escape sequence (ESC [ ... letter: bold, dim) */
+			if (c == 0x1B)
+				w->in_escape = 1;
+			else if (w->in_escape)
+				w->in_escape = !((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z'));
+			else if ((c & 0xC0) != 0x80)
 				w->word_cols++;
 		}
 	}

@@ -56,6 +56,7 @@ static const keydef KEYS[] = {
 	{ "search.dense_weight", T_REAL, "1", "weight of the dense (embedding) list in fusion" },
 	{ "answer.passages", T_INT, "50", "passages retrieved for an answer, before packing" },
 	{ "answer.min_coverage", T_REAL, "0.4", "share of the question's content words one passage of the evidence must hold, else no answer" },
+	{ "answer.min_weighted_coverage", T_REAL, "0.25", "the same share with rare words weighing more (their idf among the passages), else no answer" },
 	{ "answer.extractive_sentences", T_INT, "3", "sentences in an answer made without a language model" },
 	{ "answer.rerank_passages", T_INT, "20", "passages the reranking model reorders (when one is set)" },
 	{ "answer.prompts_dir", T_STR, "", "folder of prompt templates that replace the built-in ones (default $XDG_CONFIG_HOME/docent/prompts)" },
@@ -68,8 +69,8 @@ static const keydef KEYS[] = {
 	{ "engine.temperature", T_REAL, "0.2", "sampling temperature (0: always the likeliest token)" },
 	{ "engine.max_tokens", T_INT, "512", "most tokens generated per answer" },
 	{ "engine.context", T_INT, "0", "in-process models: context window in tokens (0: the model's, at most 8192)" },
-	{ "answer.context_tokens", T_INT, "640",
-	  "tokens of evidence given to the language model (about 340 words)" },
+	{ "answer.context_tokens", T_INT, "480",
+	  "tokens of evidence given to the language model, by its tokenizer (about 300 words)" },
 	{ "vectors.index", T_STR, "", "FAISS index-factory string, e.g. \"IVF1024,Flat\" (empty: chosen by size)" },
 	{ "vectors.flat_max", T_INT, "20000", "collections up to this many vectors are searched exactly" },
 	{ "vectors.nprobe", T_INT, "0", "IVF lists probed per query (0: measured for recall@10 >= 0.95)" },
@@ -817,6 +818,7 @@ void config_answer_params(const config *c, answer_params *p)
 	config_generator_params(c, &gp, &go);
 	p->gen = go;
 	p->min_coverage = strtod(config_get(c, "answer.min_coverage"), NULL);
+	p->min_weighted_coverage = strtod(config_get(c, "answer.min_weighted_coverage"), NULL);
 	p->extractive_units = (int)get_int(c, "answer.extractive_sentences");
 	p->rerank_top = (size_t)get_int(c, "answer.rerank_passages");
 }

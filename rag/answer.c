@@ -15,6 +15,9 @@
 
 /* passages shown when the documents do not answer the question */
 #define NEAREST_SHOWN 3
+/* a question of at most this many content words is not answered when one
+ * of them is in none of the retrieved passages */
+#define SHORT_QUESTION_WORDS 6
 /* an extractive answer keeps units scoring at least this share of the best */
 #define EXTRACTIVE_KEEP 0.6
 
@@ -51,6 +54,7 @@ answer_params answer_default_params(void)
 	/* the prompt's item header, "[n] title", in tokens */
 	p.pack.item_tokens = 10;
 	p.min_coverage = PACK_COVERAGE_WEAK;
+	p.min_weighted_coverage = PACK_COVERAGE_WEIGHTED_WEAK;
 	p.extractive_units = 3;
 	p.rerank_top = 20;
 	return p;
@@ -387,9 +391,16 @@ int answer_ask(answerer *a, const char *question, const char *retrieval_query,
 	if (rc)
 		goto done;
 	out->coverage = pack_coverage(retrieval_query, out->context, out->ncontext);
+	out->weighted_coverage = pack_coverage_weighted(retrieval_query, hits, nhits,
+							out->context, out->ncontext);
 	out->timings.pack_ms = now_ms() - t;
 
-	if (out->ncontext == 0 || out->coverage < p->min_coverage) {
+	/* the evidence must hold enough of the question's words, and of its
+	 * unusual ones (docs/performance.md, "Context packing") */
+	size_t nterms, absent = pack_absent_terms(retrieval_query, hits, nhits, &nterms);
+	if (out->ncontext == 0 || out->coverage < p->min_coverage ||
+	    out->weighted_coverage < p->min_weighted_coverage ||
+	    (absent > 0 && nterms <= SHORT_QUESTION_WORDS)) {
 		pack_items_free(out->context, out->ncontext);
 		out->context = NULL;
 		out->ncontext = 0;

@@ -52,6 +52,8 @@ typedef struct answer_params {
 	gen_options gen;            /* sampling; max_tokens of the answer */
 	double min_coverage;        /* pack_coverage() below this: no_evidence
 	                               (default PACK_COVERAGE_WEAK) */
+	double min_weighted_coverage; /* pack_coverage_weighted() below this: no_evidence
+	                               too (default PACK_COVERAGE_WEIGHTED_WEAK) */
 	int extractive_units;       /* sentences in an extractive answer (default 3) */
 	const char *system_prompt;  /* template; NULL: the built-in "ask_system" */
 	const char *user_prompt;    /* template with {context}, {question}; NULL: "ask_user" */
@@ -84,6 +86,7 @@ typedef struct answer_result {
 	int *invalid;               /* numbers the model cited that name no passage */
 	size_t ninvalid;
 	double coverage;            /* pack_coverage() of the context */
+	double weighted_coverage;   /* pack_coverage_weighted() of the context */
 	int reranked;               /* the reranker reordered the passages */
 	int prompt_tokens, cached_tokens, completion_tokens;
 	int stopped_by;             /* GEN_STOP_* when generated */

@@ -872,6 +872,95 @@ done:
 	return cov;
 }
 
+/*
+ * As pack_coverage, each question word weighted by how rare it is among
+ * the retrieved passages (BM25's idf over hits): a question's unusual words
+ * ("dogs" in "may I bring dogs to the office?") decide whether the
+ * documents speak of it, while words every passage has ("office",
+ * "policy") say little. A word no passage has weighs most.
+ */
+double pack_coverage_weighted(const char *question, const store_hit *hits, size_t nhits,
+			      const pack_item *items, size_t n)
+{
+	stemmer st;
+	termset t = { .n = 0 };
+	double cov = 0, w[MAX_TERMS], top[MAX_TERMS], denom = 0;
+	size_t df[MAX_TERMS] = { 0 };
+
+	if (stemmer_init(&st))
+		return 0;
+	if (question_terms(&st, question, &t) || t.n == 0)
+		goto done;
+	for (size_t h = 0; h < nhits; h++) {
+		uint8_t found[MAX_TERMS] = { 0 };
+		const char *s = hits[h].text ? hits[h].text : "";
+		if (mark_terms(&st, &t, s, strlen(s), found) < 0)
+			goto done;
+		for (size_t k = 0; k < t.n; k++)
+			df[k] += found[k];
+	}
+	for (size_t k = 0; k < t.n; k++) {
+		w[k] = log(1 + ((double)nhits - (double)df[k] + 0.5) / ((double)df[k] + 0.5));
+		top[k] = w[k];
+	}
+	/* the heaviest COVER_WORDS make the whole (a long question's) */
+	for (size_t k = 0; k < t.n; k++)
+		for (size_t j = k + 1; j < t.n; j++)
+			if (top[j] > top[k]) {
+				double x = top[k];
+				top[k] = top[j];
+				top[j] = x;
+			}
+	for (size_t k = 0; k < t.n && k < COVER_WORDS; k++)
+		denom += top[k];
+	for (size_t i = 0; i < n && denom > 0; i++) {
+		uint8_t found[MAX_TERMS] = { 0 };
+		double got = 0;
+		if (items[i].text && mark_terms(&st, &t, items[i].text, strlen(items[i].text),
+						found) < 0) {
+			cov = 0;
+			break;
+		}
+		for (size_t k = 0; k < t.n; k++)
+			if (found[k])
+				got += w[k];
+		if (got / denom > cov)
+			cov = got / denom > 1 ? 1 : got / denom;
+	}
+done:
+	termset_free(&t);
+	stemmer_done(&st);
+	return cov;
+}
+
+size_t pack_absent_terms(const char *question, const store_hit *hits, size_t nhits,
+			 size_t *nterms)
+{
+	stemmer st;
+	termset t = { .n = 0 };
+	uint8_t seen[MAX_TERMS] = { 0 };
+	size_t absent = 0;
+
+	*nterms = 0;
+	if (stemmer_init(&st))
+		return 0;
+	if (question_terms(&st, question, &t) == 0) {
+		for (size_t h = 0; h < nhits; h++) {
+			const char *s = hits[h].text ? hits[h].text : "";
+			if (mark_terms(&st, &t, s, strlen(s), seen) < 0)
+				break;
+		}
+		/* a number is written many ways ("2000", "2,000", "2 000"): its
+		 * absence says little */
+		for (size_t k = 0; k < t.n; k++)
+			absent += !seen[k] && t.s[k][strspn(t.s[k], "0123456789.,")] != '\0';
+		*nterms = t.n;
+	}
+	termset_free(&t);
+	stemmer_done(&st);
+	return absent;
+}
+
 static int cmp_ref(const void *a, const void *b, void *ctx)
 {
 	const pack_item *items = ctx;

@@ -334,6 +334,40 @@ static void test_pack__custom_counter(void **state)
 	pack_items_free(items, n);
 }
 
+/* A question's unusual word decides: passages that share only its common
+ * words ("office", "policy") do not answer it. */
+static void test_pack__coverage_weighted(void **state)
+{
+	static const char *const texts[] = {
+		"The office policy covers desks and meeting rooms in the office.",
+		"Visitors to the office sign in at the front desk, as the policy says.",
+		"The travel policy covers trips; book them through the office.",
+		"Dogs are welcome in the office on Fridays, under the pet policy.",
+	};
+	store_hit hits[4];
+	pack_item *items;
+	size_t n;
+
+	(void)state;
+	for (size_t i = 0; i < 4; i++)
+		hits[i] = mkhit(texts[i], 1000 * (int64_t)i);
+	/* without the passage about dogs: the common words are all there is */
+	assert_int_equal(pack_evidence("office policy on dogs", hits, 3, NULL, &items, &n), 0);
+	assert_true(pack_coverage("office policy on dogs", items, n) >= PACK_COVERAGE_WEAK);
+	assert_true(pack_coverage_weighted("office policy on dogs", hits, 3, items, n) <
+		    PACK_COVERAGE_WEIGHTED_WEAK);
+	size_t nterms;
+	assert_int_equal(pack_absent_terms("office policy on dogs", hits, 3, &nterms), 1);
+	assert_int_equal(nterms, 3);
+	assert_int_equal(pack_absent_terms("office policy on dogs", hits, 4, &nterms), 0);
+	pack_items_free(items, n);
+	/* with it: the evidence answers */
+	assert_int_equal(pack_evidence("office policy on dogs", hits, 4, NULL, &items, &n), 0);
+	assert_true(pack_coverage_weighted("office policy on dogs", hits, 4, items, n) >=
+		    PACK_COVERAGE_WEIGHTED_WEAK);
+	pack_items_free(items, n);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -346,6 +380,7 @@ int main(void)
 		cmocka_unit_test(test_pack__no_overread),
 		cmocka_unit_test(test_pack__custom_counter),
 		cmocka_unit_test(test_pack__overlap_once),
+		cmocka_unit_test(test_pack__coverage_weighted),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
