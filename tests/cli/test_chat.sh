@@ -8,43 +8,31 @@
 # (libedit, its history file).
 . "$(dirname "$0")/lib.sh"
 
-# chat_ok TEXT INPUT ARGS...: `docent chat ARGS` reading INPUT exits 0,
-# prints TEXT, and no sanitizer report
+# chat_run INPUT ARGS...: `docent chat ARGS` reading INPUT (printf %b)
+chat_run() {
+	_in=$1
+	shift
+	printf '%b' "$_in" | "$DOCENT" chat "$@"
+}
+
+# chat_ok TEXT INPUT ARGS...: the chat exits 0, prints TEXT, no sanitizer report
 chat_ok() {
 	_text=$1
-	_in=$2
-	shift 2
-	_o=$(printf '%b' "$_in" | "$DOCENT" chat "$@" 2>&1)
-	_s=$?
-	printf '%s\n' "$_o"
-	[ "$_s" -eq 0 ] || { echo "exit status $_s"; return 1; }
-	if printf '%s' "$_o" | grep -E -q 'Sanitizer|runtime error:'; then echo "sanitizer report"; return 1; fi
-	printf '%s' "$_o" | grep -F -q -- "$_text" || { echo "output lacks: $_text"; return 1; }
+	shift
+	ok "$_text" chat_run "$@"
 }
 
 # chat_lacks TEXT INPUT ARGS...: as chat_ok, but TEXT must not be printed
 chat_lacks() {
 	_text=$1
-	_in=$2
-	shift 2
-	_o=$(printf '%b' "$_in" | "$DOCENT" chat "$@" 2>&1)
-	_s=$?
-	printf '%s\n' "$_o"
-	[ "$_s" -eq 0 ] || { echo "exit status $_s"; return 1; }
-	if printf '%s' "$_o" | grep -E -q 'Sanitizer|runtime error:'; then echo "sanitizer report"; return 1; fi
-	if printf '%s' "$_o" | grep -F -q -- "$_text"; then echo "output has: $_text"; return 1; fi
+	shift
+	ok_lacks "$_text" chat_run "$@"
 }
 
 # list_check PYTHON: `docent chat --list --json` exits 0, cleanly, and its
 # JSON (d) passes the assertions
 list_check() {
-	"$DOCENT" chat --list --json >"$TMP/.json" 2>"$TMP/.err"
-	_s=$?
-	cat "$TMP/.err"
-	[ "$_s" -eq 0 ] || { echo "exit status $_s"; return 1; }
-	if grep -E -q 'Sanitizer|runtime error:' "$TMP/.err"; then echo "sanitizer report"; return 1; fi
-	python3 -c "import json,sys; d=json.load(open(sys.argv[1])); $1" "$TMP/.json" ||
-		{ cat "$TMP/.json"; return 1; }
+	json_check "$1" "$DOCENT" chat --list --json
 }
 
 D="$TMP/docs"
