@@ -161,6 +161,25 @@ assert d['reranked'] is False
 " env DOCENT_RERANK_MODEL="$R" "$DOCENT" ask --json --no-rerank "$Q"
 	t "a chat model as reranker is a clear error" contains "rerank" \
 		env DOCENT_RERANK_MODEL="$T" "$DOCENT" ask "$Q"
+	# end to end through a real llama-server on the tiny model
+	LBIN=$("$SRC/scripts/llama.sh" --bin)
+	LPORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+	"$LBIN/llama-server" -m "$T" --host 127.0.0.1 --port "$LPORT" -t 2 -c 2048 --no-webui \
+		>"$TMP/llama-server.log" 2>&1 &
+	LSERVER=$!
+	trap 'kill $SERVER $LSERVER 2>/dev/null; rm -rf "$TMP"' EXIT
+	i=0
+	until python3 -c "import urllib.request,sys; urllib.request.urlopen('http://127.0.0.1:$LPORT/v1/models', timeout=1)" 2>/dev/null; do
+		i=$((i + 1))
+		[ $i -lt 300 ] || break
+		sleep 0.2
+	done
+	t "an answer through llama-server" json_check "
+assert d['mode'] == 'generated', d['mode']
+assert d['completion_tokens'] > 0
+assert all(1 <= c['n'] <= len(d['context']) for c in d['citations'])
+" "$DOCENT" ask --json -n 8 --model "http://127.0.0.1:$LPORT/v1#tiny-chat" "$Q"
+	kill $LSERVER 2>/dev/null
 	t "ask refuses an embedding model" contains "chat model" \
 		"$DOCENT" ask --model "$SRC/build/models/tiny-embed.gguf" "$Q"
 	t "... and fails" expect_status 1 "$DOCENT" ask --model "$SRC/build/models/tiny-embed.gguf" "$Q"
