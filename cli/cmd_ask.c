@@ -176,17 +176,10 @@ int cmd_ask(cli *c, int argc, char **argv)
 		goto done;
 	}
 
-	out.stream = !json && !no_stream;
+	/* without a model the answer comes whole: it is printed once its mode
+	 * (extractive, or no answer) is known, with the label that fits */
+	out.stream = !json && !no_stream && gen;
 	cli_wrap_init(&out.wrap, stdout, term.width, 0);
-	if (!json && !gen) {
-		if (term.color)
-			fputs("\033[2m", stdout);
-		fputs(extractive ? "Extractive answer (the sentences that best answer the question):\n" :
-		      "Extractive answer (no language model is set: `docent models pull "
-		      "qwen2.5-0.5b-instruct` gives written answers):\n", stdout);
-		if (term.color)
-			fputs("\033[0m", stdout);
-	}
 	cli_interrupt_catch();
 	rc = answer_ask(a, q.data, NULL, NULL, 0, &ap, on_piece, &out, &res, NULL);
 	cli_interrupt_release();
@@ -210,6 +203,16 @@ int cmd_ask(cli *c, int argc, char **argv)
 		status = cli_print_json(j);
 	} else {
 		if (!out.stream) {
+			if (res.mode == ANSWER_EXTRACTIVE) {
+				if (term.color)
+					fputs("\033[2m", stdout);
+				fputs(extractive ? "Extractive answer (the sentences that best answer "
+				      "the question):\n" : "Extractive answer (no language model is set: "
+				      "`docent models pull qwen2.5-0.5b-instruct` gives written "
+				      "answers):\n", stdout);
+				if (term.color)
+					fputs("\033[0m", stdout);
+			}
 			cli_wrap_put(&out.wrap, res.text, strlen(res.text));
 			cli_wrap_end(&out.wrap);
 		}

@@ -54,6 +54,7 @@ assert first in src, (first, src)
 " "$DOCENT" ask --json "$Q"
 
 t "a question the documents do not answer" ok "do not answer" "$DOCENT" ask "who won the chess tournament in Reykjavik last winter?"
+t "... is not called an extractive answer" ok_lacks "Extractive answer" "$DOCENT" ask "who won the chess tournament in Reykjavik last winter?"
 t "no_evidence in --json" json_check "
 assert d['mode'] == 'no_evidence', d['mode']
 assert d['citations'] == []
