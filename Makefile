@@ -136,7 +136,7 @@ $(BUILD)/tests/%: tests/%.c tests/testutil.h $(wildcard tests/*/*.h) $(LIB)
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) -DDOCENT_SRC_DIR='"$(CURDIR)"' $< $(LIB) $(LDLIBS) $(LLAMA_LIBS) -lcmocka $(LDFLAGS) -o $@
 
-$(BUILD)/bench/%: bench/%.c $(LIB)
+$(BUILD)/bench/%: bench/%.c $(wildcard bench/*.h) $(LIB)
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) $< $(LIB) $(LDLIBS) $(LLAMA_LIBS) $(LDFLAGS) -o $@
 

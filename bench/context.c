@@ -40,6 +40,8 @@
 #include "rag/pack.h"
 #include "rag/retrieve.h"
 
+#include "bench/evalset.h"
+
 #include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -50,9 +52,6 @@
 
 #define MAX_COLL 8
 #define MAX_CAND 100
-
-typedef struct qrel { char *qid, *did; int gain; } qrel;
-typedef struct query { char *id, *text; } query;
 
 typedef struct collection {
 	const char *name;
@@ -71,71 +70,6 @@ static void die(const char *what)
 	exit(1);
 }
 
-static void read_jsonl(const char *path, void (*fn)(void *, json_t *), void *ctx)
-{
-	FILE *f = fopen(path, "r");
-	char *line = NULL;
-	size_t cap = 0;
-
-	if (!f) {
-		fprintf(stderr, "context: cannot open %s\n", path);
-		exit(1);
-	}
-	while (getline(&line, &cap, f) > 0) {
-		json_error_t err;
-		json_t *o = json_loads(line, 0, &err);
-		if (o) {
-			fn(ctx, o);
-			json_decref(o);
-		}
-	}
-	free(line);
-	fclose(f);
-}
-
-static void write_doc(void *ctx, json_t *o)
-{
-	collection *c = ctx;
-	char path[1200];
-	const char *id = json_string_value(json_object_get(o, "id"));
-	const char *title = json_string_value(json_object_get(o, "title"));
-	const char *text = json_string_value(json_object_get(o, "text"));
-	FILE *f;
-
-	snprintf(path, sizeof path, "%s/%s.txt", c->dir, id);
-	f = fopen(path, "w");
-	if (!f)
-		die("cannot write a document");
-	fprintf(f, "%s\n\n%s\n", title ? title : "", text ? text : "");
-	fclose(f);
-}
-
-static void add_query(void *ctx, json_t *o)
-{
-	collection *c = ctx;
-	c->queries = realloc(c->queries, (c->nqueries + 1) * sizeof *c->queries);
-	c->queries[c->nqueries].id = strdup(json_string_value(json_object_get(o, "id")));
-	c->queries[c->nqueries].text = strdup(json_string_value(json_object_get(o, "text")));
-	c->nqueries++;
-}
-
-static void read_qrels(collection *c, const char *path)
-{
-	FILE *f = fopen(path, "r");
-	char q[64], d[64];
-	int g;
-
-	if (!f) {
-		fprintf(stderr, "context: cannot open %s\n", path);
-		exit(1);
-	}
-	while (fscanf(f, "%63s %63s %d", q, d, &g) == 3) {
-		c->qrels = realloc(c->qrels, (c->nqrels + 1) * sizeof *c->qrels);
-		c->qrels[c->nqrels++] = (qrel){ strdup(q), strdup(d), g };
-	}
-	fclose(f);
-}
-
 static void prepare(collection *c, const char *eval_dir, const char *tmp, embedder *e)
 {
 	char path[2048];
@@ -145,11 +79,11 @@ static void prepare(collection *c, const char *eval_dir, const char *tmp, embedd
 	snprintf(c->dir, sizeof c->dir, "%s/%s", tmp, c->name);
 	mkdir(c->dir, 0755);
 	snprintf(path, sizeof path, "%s/%s/docs.jsonl", eval_dir, c->name);
-	read_jsonl(path, write_doc, c);
+	evalset_write_docs(path, c->dir);
 	snprintf(path, sizeof path, "%s/%s/queries.jsonl", eval_dir, c->name);
-	read_jsonl(path, add_query, c);
+	evalset_read_queries(path, &c->queries, &c->nqueries);
 	snprintf(path, sizeof path, "%s/%s/qrels.tsv", eval_dir, c->name);
-	read_qrels(c, path);
+	evalset_read_qrels(path, &c->qrels, &c->nqrels);
 
 	snprintf(path, sizeof path, "%s/%s.db", tmp, c->name);
 	if (store_open(&c->st, path, NULL))

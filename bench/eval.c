@@ -23,6 +23,8 @@
 #include "index/store.h"
 #include "ingest/ingest.h"
 
+#include "bench/evalset.h"
+
 #include <jansson.h>
 #include <math.h>
 #include <stdio.h>
@@ -34,10 +36,6 @@
 
 /* documents ranked per query: MAP is average precision over the top 1000 */
 #define MAX_RESULTS 1000
-
-typedef struct qrel { char *qid, *did; int gain; } qrel;
-
-typedef struct query { char *id, *text; } query;
 
 typedef struct collection {
 	const char *name;
@@ -62,72 +60,6 @@ static void die(const char *what)
 {
 	fprintf(stderr, "eval: %s: %s\n", what, docent_error_message());
 	exit(1);
-}
-
-/* Reads a JSON-lines file, calling fn for each object. */
-static void read_jsonl(const char *path, void (*fn)(void *, json_t *), void *ctx)
-{
-	FILE *f = fopen(path, "r");
-	char *line = NULL;
-	size_t cap = 0;
-
-	if (!f) {
-		fprintf(stderr, "eval: cannot open %s\n", path);
-		exit(1);
-	}
-	while (getline(&line, &cap, f) > 0) {
-		json_error_t err;
-		json_t *o = json_loads(line, 0, &err);
-		if (o) {
-			fn(ctx, o);
-			json_decref(o);
-		}
-	}
-	free(line);
-	fclose(f);
-}
-
-static void write_doc(void *ctx, json_t *o)
-{
-	collection *c = ctx;
-	char path[1200];
-	const char *id = json_string_value(json_object_get(o, "id"));
-	const char *title = json_string_value(json_object_get(o, "title"));
-	const char *text = json_string_value(json_object_get(o, "text"));
-	FILE *f;
-
-	snprintf(path, sizeof path, "%s/%s.txt", c->dir, id);
-	f = fopen(path, "w");
-	if (!f)
-		die("cannot write a document");
-	fprintf(f, "%s\n\n%s\n", title ? title : "", text ? text : "");
-	fclose(f);
-}
-
-static void add_query(void *ctx, json_t *o)
-{
-	collection *c = ctx;
-	c->queries = realloc(c->queries, (c->nqueries + 1) * sizeof *c->queries);
-	c->queries[c->nqueries].id = strdup(json_string_value(json_object_get(o, "id")));
-	c->queries[c->nqueries].text = strdup(json_string_value(json_object_get(o, "text")));
-	c->nqueries++;
-}
-
-static void read_qrels(collection *c, const char *path)
-{
-	FILE *f = fopen(path, "r");
-	char q[64], d[64];
-	int g;
-
-	if (!f) {
-		fprintf(stderr, "eval: cannot open %s\n", path);
-		exit(1);
-	}
-	while (fscanf(f, "%63s %63s %d", q, d, &g) == 3) {
-		c->qrels = realloc(c->qrels, (c->nqrels + 1) * sizeof *c->qrels);
-		c->qrels[c->nqrels++] = (qrel){ strdup(q), strdup(d), g };
-	}
-	fclose(f);
 }
 
 static int gain_of(const collection *c, const char *qid, const char *did)
@@ -160,11 +92,11 @@ static void prepare(collection *c, const char *eval_dir, const char *tokenizer, 
 	snprintf(c->dir, sizeof c->dir, "%s/%s", tmp, c->name);
 	mkdir(c->dir, 0755);
 	snprintf(path, sizeof path, "%s/%s/docs.jsonl", eval_dir, c->name);
-	read_jsonl(path, write_doc, c);
+	evalset_write_docs(path, c->dir);
 	snprintf(path, sizeof path, "%s/%s/queries.jsonl", eval_dir, c->name);
-	read_jsonl(path, add_query, c);
+	evalset_read_queries(path, &c->queries, &c->nqueries);
 	snprintf(path, sizeof path, "%s/%s/qrels.tsv", eval_dir, c->name);
-	read_qrels(c, path);
+	evalset_read_qrels(path, &c->qrels, &c->nqrels);
 
 	snprintf(path, sizeof path, "%s/%s.db", tmp, c->name);
 	if (tokenizer)
