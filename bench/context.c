@@ -205,15 +205,16 @@ static result run_pack(const collection *c, const qrun *runs, size_t n, size_t n
 		r.items += (double)ni;
 		r.recall += found;
 		double cv = weighted_coverage
-			? pack_coverage_weighted(runs[i].text, runs[i].hits, nc, items, ni)
+			? pack_coverage_weighted(runs[i].text, runs[i].hits, nc, items, ni, NULL, NULL)
 			: pack_coverage(runs[i].text, items, ni);
 		/* --answer-rule: 1 when `docent ask` would answer, 0 when it says
 		 * the documents do not answer (both coverages, answer.c) */
 		if (answer_rule) {
-			size_t nt, absent = pack_absent_terms(runs[i].text, runs[i].hits, nc, &nt);
+			size_t nt, absent;
+			double wc = pack_coverage_weighted(runs[i].text, runs[i].hits, nc, items, ni,
+							   &absent, &nt);
 			cv = pack_coverage(runs[i].text, items, ni) >= PACK_COVERAGE_WEAK &&
-			     pack_coverage_weighted(runs[i].text, runs[i].hits, nc, items, ni) >=
-				     PACK_COVERAGE_WEIGHTED_WEAK &&
+			     wc >= PACK_COVERAGE_WEIGHTED_WEAK &&
 			     !(absent > 0 && nt <= 6);
 		}
 		r.coverage += cv;

@@ -391,13 +391,13 @@ int answer_ask(answerer *a, const char *question, const char *retrieval_query,
 	if (rc)
 		goto done;
 	out->coverage = pack_coverage(retrieval_query, out->context, out->ncontext);
-	out->weighted_coverage = pack_coverage_weighted(retrieval_query, hits, nhits,
-							out->context, out->ncontext);
+	size_t nterms, absent;
+	out->weighted_coverage = pack_coverage_weighted(retrieval_query, hits, nhits, out->context,
+							out->ncontext, &absent, &nterms);
 	out->timings.pack_ms = now_ms() - t;
 
 	/* the evidence must hold enough of the question's words, and of its
 	 * unusual ones (docs/performance.md, "Context packing") */
-	size_t nterms, absent = pack_absent_terms(retrieval_query, hits, nhits, &nterms);
 	if (out->ncontext == 0 || out->coverage < p->min_coverage ||
 	    out->weighted_coverage < p->min_weighted_coverage ||
 	    (absent > 0 && nterms <= SHORT_QUESTION_WORDS)) {

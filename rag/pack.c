@@ -880,13 +880,17 @@ done:
  * "policy") say little. A word no passage has weighs most.
  */
 double pack_coverage_weighted(const char *question, const store_hit *hits, size_t nhits,
-			      const pack_item *items, size_t n)
+			      const pack_item *items, size_t n, size_t *absent, size_t *nterms)
 {
 	stemmer st;
 	termset t = { .n = 0 };
 	double cov = 0, w[MAX_TERMS], top[MAX_TERMS], denom = 0;
 	size_t df[MAX_TERMS] = { 0 };
 
+	if (absent)
+		*absent = 0;
+	if (nterms)
+		*nterms = 0;
 	if (stemmer_init(&st))
 		return 0;
 	if (question_terms(&st, question, &t) || t.n == 0)
@@ -902,7 +906,13 @@ double pack_coverage_weighted(const char *question, const store_hit *hits, size_
 	for (size_t k = 0; k < t.n; k++) {
 		w[k] = log(1 + ((double)nhits - (double)df[k] + 0.5) / ((double)df[k] + 0.5));
 		top[k] = w[k];
+		/* a number is written many ways ("2000", "2,000", "2 000"): its
+		 * absence says little */
+		if (absent && df[k] == 0 && t.s[k][strspn(t.s[k], "0123456789.,")] != '\0')
+			(*absent)++;
 	}
+	if (nterms)
+		*nterms = t.n;
 	/* the heaviest COVER_WORDS make the whole (a long question's) */
 	for (size_t k = 0; k < t.n; k++)
 		for (size_t j = k + 1; j < t.n; j++)
@@ -931,34 +941,6 @@ done:
 	termset_free(&t);
 	stemmer_done(&st);
 	return cov;
-}
-
-size_t pack_absent_terms(const char *question, const store_hit *hits, size_t nhits,
-			 size_t *nterms)
-{
-	stemmer st;
-	termset t = { .n = 0 };
-	uint8_t seen[MAX_TERMS] = { 0 };
-	size_t absent = 0;
-
-	*nterms = 0;
-	if (stemmer_init(&st))
-		return 0;
-	if (question_terms(&st, question, &t) == 0) {
-		for (size_t h = 0; h < nhits; h++) {
-			const char *s = hits[h].text ? hits[h].text : "";
-			if (mark_terms(&st, &t, s, strlen(s), seen) < 0)
-				break;
-		}
-		/* a number is written many ways ("2000", "2,000", "2 000"): its
-		 * absence says little */
-		for (size_t k = 0; k < t.n; k++)
-			absent += !seen[k] && t.s[k][strspn(t.s[k], "0123456789.,")] != '\0';
-		*nterms = t.n;
-	}
-	termset_free(&t);
-	stemmer_done(&st);
-	return absent;
 }
 
 static int cmp_ref(const void *a, const void *b, void *ctx)

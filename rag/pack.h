@@ -124,23 +124,18 @@ double pack_coverage(const char *question, const pack_item *items, size_t n);
  * The same share with each question word weighted by its rarity among the
  * retrieved passages hits[0..nhits) (the ones the items were packed from):
  * a question's unusual words decide. Below PACK_COVERAGE_WEIGHTED_WEAK:
- * weak evidence.
+ * weak evidence. On the same pass (both may be NULL): *nterms, the
+ * question's content words, and *absent, how many of them (numbers left
+ * out) occur in no passage; in a short question such a word is usually
+ * what it is about ("dogs" in "may I bring dogs to the office?"), and then
+ * the documents do not answer it.
  */
 double pack_coverage_weighted(const char *question, const store_hit *hits, size_t nhits,
-			      const pack_item *items, size_t n);
+			      const pack_item *items, size_t n, size_t *absent, size_t *nterms);
 
 /* The proposed threshold: on the shared evaluation collections it turns
  * away 0.5-7% of the questions whose context holds a relevant document,
  * and 18-66% of questions put to another collection's documents. */
-/*
- * How many of the question's content words occur in none of the passages
- * hits[0..nhits), numbers left out (*nterms: how many words it has). In a short question such a
- * word is usually what it is about ("dogs" in "may I bring dogs to the
- * office?"), and then the documents do not answer it.
- */
-size_t pack_absent_terms(const char *question, const store_hit *hits, size_t nhits,
-			 size_t *nterms);
-
 #define PACK_COVERAGE_WEAK 0.4
 #define PACK_COVERAGE_WEIGHTED_WEAK 0.25
 
