@@ -461,6 +461,7 @@ int cmd_chat(cli *c, int argc, char **argv)
 	int opt, json = 0, list = 0, extractive = 0, rc, status = CLI_OK, m;
 	int64_t resume = 0, del = 0;
 	embedder *emb = NULL;
+	reranker *rr = NULL;
 	answerer *a = NULL;
 
 	memset(&s, 0, sizeof s);
@@ -536,6 +537,13 @@ int cmd_chat(cli *c, int argc, char **argv)
 		goto done;
 	if (!extractive && (s.gen = cli_generator(c, &status)) == NULL && status)
 		goto done;
+	/* the reranking model, as for `docent ask` */
+	if ((rr = cli_reranker(c, &status)) == NULL && status)
+		goto done;
+	if (rr) {
+		cp.answer.rerank = reranker_rank_cb;
+		cp.answer.rerank_ctx = rr;
+	}
 	if (s.gen)
 		cp.context_tokens = model_context(c);
 	if ((rc = answerer_open(&a, s.st, emb, s.gen, &vp)) != 0 ||
@@ -581,6 +589,7 @@ done:
 	chat_close(s.ch);
 	answerer_close(a);
 	generator_free(s.gen);
+	reranker_free(rr);
 	embedder_free(emb);
 	free(sys);
 	free(usr);

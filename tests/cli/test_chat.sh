@@ -177,6 +177,15 @@ t "... no sanitizer report" sh -c '! grep -E -q "Sanitizer|runtime error:" "$0"'
 T="$SRC/build/models/tiny-chat.gguf"
 if [ -f "$T" ]; then
 	t "a session with the in-process model" chat_ok "> $Q2" "$Q1\n$Q2\n" --model "$T"
+	# chat reranks as ask does: a reranking model is opened (and a wrong one said)
+	DOCENT_RERANK_MODEL="$SRC/build/models/tiny-rerank.gguf"
+	export DOCENT_RERANK_MODEL
+	t "chat answers with a reranking model set" chat_ok "45 working days" "$Q1\n" --extractive
+	unset DOCENT_RERANK_MODEL
+	t "... the wrong kind of model as reranker is a clear error" sh -c '
+printf "x\n" | DOCENT_RERANK_MODEL="$1" "$0" chat --extractive >"$2" 2>&1; s=$?
+cat "$2"; [ $s -eq 1 ] && grep -q rerank "$2" && ! grep -E -q "Sanitizer|runtime error:" "$2"' \
+		"$DOCENT" "$T" "$TMP/rr.out"
 else
 	echo "missing $T: run 'make tiny-models'"; exit 1
 fi
