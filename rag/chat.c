@@ -343,11 +343,15 @@ done:
 
 /* ---- the history as the model saw it ---- */
 
-/* Tokens of s, over-estimated (about 4 bytes a token in English; 3 leaves
- * room for other languages and numbers), plus a message's template tokens. */
-static size_t est_tokens(const char *s)
+/* Tokens of s by the model's own tokenizer when it has one, else
+ * over-estimated (about 4 bytes a token in English; 3 leaves room for
+ * other languages and numbers), plus a message's template tokens. */
+static size_t est_tokens(const chat *c, const char *s)
 {
-	return (s ? strlen(s) / 3 : 0) + 8;
+	size_t n = s ? strlen(s) : 0;
+	if (c->gen && generator_counts_tokens(c->gen))
+		return generator_count_tokens(c->gen, s ? s : "", n) + 8;
+	return n / 3 + 8;
 }
 
 /*
@@ -361,7 +365,7 @@ static int history_build(chat *c, const char *question, chat_message **out, size
 	const answer_params *ap = &c->p.answer;
 	const char *sys = ap->system_prompt ? ap->system_prompt : prompt_builtin("ask_system");
 	const char *usr = ap->user_prompt ? ap->user_prompt : prompt_builtin("ask_user");
-	size_t reserve = est_tokens(sys) + est_tokens(usr) + est_tokens(question) +
+	size_t reserve = est_tokens(c, sys) + est_tokens(c, usr) + est_tokens(c, question) +
 			 ap->pack.budget_tokens + (size_t)(ap->gen.max_tokens > 0 ? ap->gen.max_tokens : 512);
 	size_t budget = (size_t)c->p.context_tokens > reserve ? (size_t)c->p.context_tokens - reserve : 0;
 	size_t total = 0, first = 0, bare = 0; /* turns [first, bare) are sent without context */
@@ -370,16 +374,16 @@ static int history_build(chat *c, const char *question, chat_message **out, size
 	*out = NULL;
 	*n = 0;
 	for (size_t i = 0; i < c->nturns; i++)
-		total += est_tokens(c->turns[i].sent ? c->turns[i].sent : c->turns[i].question) +
-			 est_tokens(c->turns[i].answer);
+		total += est_tokens(c, c->turns[i].sent ? c->turns[i].sent : c->turns[i].question) +
+			 est_tokens(c, c->turns[i].answer);
 	while (total > budget && bare < c->nturns) {
 		const turn *t = &c->turns[bare++];
 		if (t->sent)
-			total -= est_tokens(t->sent) - est_tokens(t->question);
+			total -= est_tokens(c, t->sent) - est_tokens(c, t->question);
 	}
 	while (total > budget && first < c->nturns) {
 		const turn *t = &c->turns[first++];
-		total -= est_tokens(t->question) + est_tokens(t->answer);
+		total -= est_tokens(c, t->question) + est_tokens(c, t->answer);
 	}
 	if (first == c->nturns)
 		return 0;
