@@ -189,7 +189,8 @@ void help_summarize(FILE *out);
  * Ctrl-C for long work: after cli_interrupt_catch() the first Ctrl-C sets
  * the flag that cli_interrupt_flag() points to (the work stops cleanly and
  * keeps what is done); a second one ends the process at once.
- * cli_interrupt_release() restores the default.
+ * cli_interrupt_release() restores what was there before the catch (the
+ * default, or SIG_IGN at chat's prompt).
  */
 void cli_interrupt_catch(void);
 void cli_interrupt_release(void);

@@ -15,6 +15,7 @@
 #include "rag/chat.h"
 
 #include <getopt.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -41,7 +42,7 @@ void help_chat(FILE *out)
 		"  /reset              start a new conversation\n"
 		"  /help               these commands\n"
 		"  /quit               leave (also Ctrl-D)\n"
-		"Ctrl-C stops an answer; at the prompt it leaves.\n\n"
+		"Ctrl-C stops an answer; Ctrl-D or /quit leaves.\n\n"
 		"When standard input is not a terminal, questions are read from it one a\n"
 		"line (commands included) and each answer is printed.\n\n"
 		"Options:\n"
@@ -409,6 +410,9 @@ static void run_interactive(session *s)
 	dim(s, 1);
 	printf("Ask about your documents. /help lists commands; Ctrl-D leaves.\n");
 	dim(s, 0);
+	/* Ctrl-C stops an answer (ask() catches it); anywhere else, a stray or
+	 * second one must not end the session: Ctrl-D and /quit leave */
+	signal(SIGINT, SIG_IGN);
 	for (;;) {
 		int done;
 		if (!(line = readline("> "))) {
@@ -417,7 +421,7 @@ static void run_interactive(session *s)
 		}
 		if (line[0] && line[0] != ' ') {
 			add_history(line);
-			/* written at once: Ctrl-C at the prompt ends the process */
+			/* written at once: the history survives a kill */
 			if (have_hist)
 				write_history(hist.data);
 		}

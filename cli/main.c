@@ -61,6 +61,7 @@ static void usage(FILE *out)
 }
 
 static volatile int interrupted;
+static void (*before_catch)(int) = SIG_DFL;
 
 static void on_interrupt(int sig)
 {
@@ -71,13 +72,16 @@ static void on_interrupt(int sig)
 
 void cli_interrupt_catch(void)
 {
+	void (*prev)(int);
+
 	interrupted = 0;
-	signal(SIGINT, on_interrupt);
+	prev = signal(SIGINT, on_interrupt);
+	before_catch = prev == SIG_ERR || prev == on_interrupt ? SIG_DFL : prev;
 }
 
 void cli_interrupt_release(void)
 {
-	signal(SIGINT, SIG_DFL);
+	signal(SIGINT, before_catch);
 }
 
 volatile int *cli_interrupt_flag(void)

@@ -204,12 +204,13 @@ if command -v script >/dev/null 2>&1; then
 	# Ctrl-C during an answer returns to the prompt; Ctrl-D then leaves
 	printf 'A slow answer that goes on and on and on and on and on and on [1].' >"$TMP/reply"
 	printf '0.3' >"$TMP/reply.delay"
-	{ sleep 1; printf '%s\r' "$Q1"; sleep 2; printf '\003'; sleep 1; printf '\004'; sleep 1; } |
+	{ sleep 1; printf '%s\r' "$Q1"; sleep 2; printf '\003'; sleep 1; printf '\003'; sleep 1
+	  printf '\004'; sleep 1; } |
 		TERM=dumb script -qec "$DOCENT chat --model $M" /dev/null >"$TMP/tty2.out" 2>&1
 	status=$?
 	rm -f "$TMP/reply.delay"
 	cat "$TMP/tty2.out"
-	t "on a terminal Ctrl-C stops the answer, Ctrl-D leaves" sh -c \
+	t "on a terminal Ctrl-C stops the answer, at the prompt does nothing; Ctrl-D leaves" sh -c \
 		'[ "$0" -eq 0 ] && grep -q "docent: stopped" "$1" && [ "$(grep -c "^> " "$1")" -ge 2 ] &&
 		 ! grep -q "on and on and on and on and on and on" "$1" &&
 		 ! grep -E -q "Sanitizer|runtime error:" "$1"' "$status" "$TMP/tty2.out"
