@@ -14,7 +14,7 @@
 CC      ?= cc
 BUILD   ?= build
 SAN     ?=
-PKGS    := sqlite3 libpcre2-8 poppler-glib libzip libxml-2.0 md4c libutf8proc inih jansson libcrypto libcurl libedit
+PKGS    := sqlite3 libpcre2-8 poppler-glib libzip libxml-2.0 md4c libutf8proc inih jansson libcrypto libcurl libedit libmicrohttpd
 
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 # poppler-glib and libcurl are loaded when first needed (ingest/extract_pdf.c,

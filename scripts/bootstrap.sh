@@ -20,6 +20,7 @@ pkg:jansson:libjansson-dev
 pkg:libcrypto:libssl-dev
 pkg:libcurl:libcurl4-openssl-dev
 pkg:libedit:libedit-dev
+pkg:libmicrohttpd:libmicrohttpd-dev
 file:/usr/include/faiss/c_api/Index_c.h:libfaiss-dev
 file:/usr/lib/x86_64-linux-gnu/openblas-openmp/libblas.so.3:libopenblas0-openmp
 cmd:c++:g++
@@ -32,6 +33,10 @@ cmd:pkg-config:pkg-config
 cmd:python3:python3
 cmd:sqlite3:sqlite3
 cmd:zip:zip
+cmd:node:nodejs
+cmd:npm:npm
+cmd:chromium:chromium
+cmd:wrk:wrk
 cmd:pdftotext:poppler-utils
 "
 
@@ -46,7 +51,26 @@ for item in $need; do
 	case " $missing " in *" $deb "*) ;; *) missing="$missing $deb" ;; esac
 done
 
-[ -z "$missing" ] && exit 0
+# The page's libraries and bundler, and the API's test clients, from npm
+# (web/package.json, versions pinned by web/package-lock.json): installed
+# again only when the lock file changes.
+npm_modules() {
+	web=$(cd "$(dirname "$0")/../web" && pwd)
+	stamp="$web/node_modules/.docent-lock"
+	want=$(sha256sum "$web/package-lock.json" | cut -d' ' -f1)
+	[ -f "$stamp" ] && [ "$(cat "$stamp")" = "$want" ] && return 0
+	echo "bootstrap: installing the web page's npm packages (web/package-lock.json)"
+	(cd "$web" && npm ci --no-audit --no-fund --loglevel=error) || {
+		echo "bootstrap: npm ci failed in $web: is the npm registry reachable?" >&2
+		exit 1
+	}
+	echo "$want" >"$stamp"
+}
+
+if [ -z "$missing" ]; then
+	npm_modules
+	exit 0
+fi
 
 if [ "$(id -u)" -eq 0 ] && command -v apt-get >/dev/null 2>&1; then
 	echo "bootstrap: installing missing Debian packages:$missing"
@@ -55,6 +79,7 @@ if [ "$(id -u)" -eq 0 ] && command -v apt-get >/dev/null 2>&1; then
 	# shellcheck disable=SC2086
 	apt-get install -y -qq --no-install-recommends $missing >/dev/null
 	echo "bootstrap: done"
+	npm_modules
 else
 	echo "bootstrap: these Debian packages are missing:$missing" >&2
 	echo "bootstrap: install them with:  sudo apt-get install$missing" >&2
