@@ -63,6 +63,9 @@ $(BUILD)/obj/%.o: %.cpp
 	@mkdir -p $(@D)
 	$(CXX) $(CXXFLAGS_D) -MMD -MP -c $< -o $@
 CLI_OBJ  := $(CLI_SRC:%.c=$(BUILD)/obj/%.o)
+# the web face: the server's C files and the page, built into the binary
+WEB_SRC  := $(sort $(wildcard web/*.c))
+CLI_OBJ  += $(WEB_SRC:%.c=$(BUILD)/obj/%.o) $(BUILD)/obj/gen/web_assets.o
 # the catalogue is the engine's (engine/catalogue.c reads it)
 LIB_OBJ  += $(BUILD)/obj/catalogue.o
 TEST_BIN := $(TEST_SRC:%.c=$(BUILD)/%)
@@ -109,6 +112,25 @@ $(BUILD)/gen/prompts.c: $(PROMPTS)
 	   echo '{ 0, 0 } };'; } >$@
 
 $(BUILD)/obj/gen/prompts.o: $(BUILD)/gen/prompts.c
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) -c $< -o $@
+
+# The page: web/ui/app.js and the npm modules it imports bundled by esbuild
+# (web/node_modules, installed by scripts/bootstrap.sh), then every file
+# embedded in a C table (web/assets.c serves it).
+ESBUILD    := web/node_modules/.bin/esbuild
+WEB_UI     := $(sort $(wildcard web/ui/*))
+$(BUILD)/web/app.js: $(filter %.js,$(WEB_UI)) web/package-lock.json
+	@mkdir -p $(@D)
+	@test -x $(ESBUILD) || { echo "$(ESBUILD) is missing: run scripts/bootstrap.sh (npm ci in web/)"; exit 1; }
+	$(ESBUILD) web/ui/app.js --bundle --format=esm --minify --target=es2020 --log-level=warning --outfile=$@
+
+WEB_ASSETS := /index.html=web/ui/index.html /style.css=web/ui/style.css /app.js=$(BUILD)/web/app.js
+$(BUILD)/gen/web_assets.c: scripts/embed_files.py $(WEB_UI) $(BUILD)/web/app.js
+	@mkdir -p $(@D)
+	python3 scripts/embed_files.py $@ $(WEB_ASSETS)
+
+$(BUILD)/obj/gen/web_assets.o: $(BUILD)/gen/web_assets.c
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) -c $< -o $@
 
