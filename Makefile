@@ -154,9 +154,13 @@ $(BUILD)/tests/engine/test_reranker: $(TINY_MODELS)
 $(BUILD)/tests/rag/test_chat: $(TINY_MODELS)
 $(BUILD)/tests/rag/test_summarize: $(TINY_MODELS)
 
+# the web face's tests link the face's files they drive
+$(BUILD)/tests/web/test_mcp: TEST_OBJ := $(BUILD)/obj/web/mcp.o
+$(BUILD)/tests/web/test_mcp: $(BUILD)/obj/web/mcp.o
+
 $(BUILD)/tests/%: tests/%.c tests/testutil.h $(wildcard tests/*/*.h) $(LIB)
 	@mkdir -p $(@D)
-	$(CC) $(CFLAGS) -DDOCENT_SRC_DIR='"$(CURDIR)"' $< $(LIB) $(LDLIBS) $(LLAMA_LIBS) -lcmocka $(LDFLAGS) -o $@
+	$(CC) $(CFLAGS) -DDOCENT_SRC_DIR='"$(CURDIR)"' $< $(TEST_OBJ) $(LIB) $(LDLIBS) $(LLAMA_LIBS) -lcmocka $(LDFLAGS) -o $@
 
 $(BUILD)/bench/%: bench/%.c $(wildcard bench/*.h) $(LIB)
 	@mkdir -p $(@D)
