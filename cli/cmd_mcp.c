@@ -48,7 +48,10 @@ typedef struct mcp_models_ctx {
 
 static int status_error(int status, const char *what)
 {
-	const char *m = docent_error_message();
+	char m[1100];
+
+	/* a copy: the message is set again from the buffer it lives in */
+	snprintf(m, sizeof m, "%s", docent_error_message());
 	if (m[0])
 		return docent_error_set(DOCENT_ECONFIG, "%s", m);
 	return docent_error_set(DOCENT_ECONFIG, "%s (status %d; see the server's log)", what,

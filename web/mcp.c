@@ -707,6 +707,8 @@ static json_t *tool_ask(server *s, json_t *args, int version)
 		return tool_fail("cannot answer", rc);
 	if (ensure_models(s, &err) != 0)
 		return err;
+	if (s->cancel)
+		return NULL; /* while the model loaded */
 	if (!c->a && (rc = answerer_open(&c->a, s->p.store, c->emb, s->gen, &s->p.vindex)) != 0)
 		return tool_fail("cannot answer", rc);
 	ap.retrieve.search.collection = collection;
