@@ -51,6 +51,7 @@ typedef struct job {
 typedef struct coll_cache {
 	char *name;            /* NULL: all collections */
 	embedder *emb;
+	int owns_emb;          /* else another entry's, of the same model */
 	retriever *r;
 	answerer *a;
 	struct coll_cache *next;
@@ -242,7 +243,7 @@ static json_t *tools_list(server *s, int version)
 			      "How many passages to return (default 10).");
 	json_t *hit = json_pack(
 		"{s:s, s:{s:{s:s}, s:{s:s}, s:{s:s}, s:{s:s}, s:{s:s}, s:o, s:o, s:o, s:o,"
-		" s:{s:s}, s:{s:s}, s:{s:s}, s:{s:s}}, s:[s,s,s,s,s,s,s]}",
+		" s:{s:s}, s:{s:s}, s:{s:s}, s:{s:s}, s:{s:s}}, s:[s,s,s,s,s,s,s]}",
 		"type", "object", "properties",
 		"rank", "type", "integer", "document_id", "type", "integer",
 		"chunk_id", "type", "integer", "collection", "type", "string",
@@ -250,6 +251,7 @@ static json_t *tools_list(server *s, int version)
 		"page_start", nullable("integer"), "page_end", nullable("integer"),
 		"start_byte", "type", "integer", "end_byte", "type", "integer",
 		"snippet", "type", "string", "score", "type", "number",
+		"duplicates", "type", "integer",
 		"required", "rank", "document_id", "path", "collection", "start_byte", "end_byte",
 		"snippet");
 	json_t *source = json_pack(
@@ -470,11 +472,18 @@ static const char *arg_collection(server *s, json_t *args, json_t **err)
 
 static void colls_free(coll_cache *c)
 {
+	/* the retrievers and answerers first: they borrow the embedders,
+	 * which entries share */
+	for (coll_cache *i = c; i; i = i->next) {
+		answerer_close(i->a);
+		retriever_close(i->r);
+		i->a = NULL;
+		i->r = NULL;
+	}
 	while (c) {
 		coll_cache *next = c->next;
-		answerer_close(c->a);
-		retriever_close(c->r);
-		embedder_free(c->emb);
+		if (c->owns_emb)
+			embedder_free(c->emb);
 		free(c->name);
 		free(c);
 		c = next;
@@ -510,6 +519,15 @@ static int coll_get(server *s, const char *collection, coll_cache **out)
 	if (s->p.models.search_embedder &&
 	    (rc = s->p.models.search_embedder(s->p.models.ctx, collection, &c->emb)) != 0)
 		goto fail;
+	c->owns_emb = 1;
+	/* collections embedded by one model share it (a model is large) */
+	for (coll_cache *o = s->colls; c->emb && o; o = o->next)
+		if (o->emb && strcmp(embedder_model_id(o->emb), embedder_model_id(c->emb)) == 0) {
+			embedder_free(c->emb);
+			c->emb = o->emb;
+			c->owns_emb = 0;
+			break;
+		}
 	if ((rc = retriever_open(&c->r, s->p.store, c->emb, &s->p.vindex)) != 0)
 		goto fail;
 	c->next = s->colls;
@@ -533,6 +551,8 @@ static json_t *hit_json(const store_hit *h)
 		"page_end", jint_or_null(h->page_end), "start_byte", (json_int_t)h->start_byte,
 		"end_byte", (json_int_t)h->end_byte, "snippet", jstr(h->snippet ? h->snippet : ""),
 		"score", h->score);
+	if (o)
+		json_object_set_new(o, "duplicates", json_integer(h->duplicates));
 	return o;
 }
 
@@ -613,6 +633,9 @@ static json_t *tool_search(server *s, json_t *args, int version)
 			    s->p.collection ? "" : (h->collection ? h->collection : "?"));
 		for (const char *p = h->snippet ? h->snippet : ""; *p; p++)
 			dbuf_putc(&b, *p == '\n' ? ' ' : *p);
+		if (h->duplicates > 0)
+			dbuf_printf(&b, "\n   (and %d near-identical passage%s elsewhere)", h->duplicates,
+				    h->duplicates == 1 ? "" : "s");
 		dbuf_puts(&b, "\n\n");
 	}
 	if (info.note[0])

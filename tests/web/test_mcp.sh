@@ -138,6 +138,23 @@ assert r[4]["result"]["structuredContent"]["mode"] in ("generated", "no_evidence
 assert r[4]["result"]["structuredContent"]["model"]
 assert len(msgs) == 4
 ' exchange 2025-06-18
+	# two collections of one embedding model share it
+	t "ingest a second collection" expect_status 0 "$DOCENT" ingest -c second "$D/laptops.txt"
+	two_collections() {
+		for c in default second default; do
+			printf '{"jsonrpc":"2.0","id":"%s-%s","method":"tools/call","params":{"name":"search","arguments":{"query":"laptop","collection":"%s"}}}\n' "$c" "$(date +%N)" "$c"
+		done
+		printf '%s\n' '{"jsonrpc":"2.0","id":"all","method":"tools/call","params":{"name":"search","arguments":{"query":"laptop"}}}'
+	}
+	t "hybrid search in each collection, and in all" rpc_check '
+assert len(msgs) == 4, msgs
+for m in msgs:
+    st = m["result"]["structuredContent"]
+    assert st["mode"] == "hybrid", st
+    assert st["hits"][0]["path"].endswith("laptops.txt"), st
+# the copy in the other collection is collapsed into the first, and counted
+assert r["all"]["result"]["structuredContent"]["hits"][0]["duplicates"] == 1
+' two_collections
 	unset DOCENT_EMBED_MODEL DOCENT_CHAT_MODEL DOCENT_ENGINE_MAX_TOKENS
 else
 	echo "missing $M/tiny-chat.gguf: run 'make tiny-models'"; exit 1
