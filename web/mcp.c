@@ -12,6 +12,7 @@
 
 #include <errno.h>
 #include <jansson.h>
+#include <math.h>
 #include <pthread.h>
 #include <stdarg.h>
 #include <stdlib.h>
@@ -235,12 +236,23 @@ static json_t *tool_def(int version, const char *name, const char *title,
 	return t;
 }
 
+/* search's k when the call gives none: search.k, at most SEARCH_K_MAX */
+static int default_k(const server *s)
+{
+	size_t k = s->p.search.search.k;
+	return k == 0 ? 10 : k > SEARCH_K_MAX ? SEARCH_K_MAX : (int)k;
+}
+
 static json_t *tools_list(server *s, int version)
 {
 	json_t *tools = json_array();
-	json_t *k = json_pack("{s:s, s:i, s:i, s:s}", "type", "integer", "minimum", 1,
-			      "maximum", SEARCH_K_MAX, "description",
-			      "How many passages to return (default 10).");
+	char kdesc[80];
+	json_t *k;
+
+	snprintf(kdesc, sizeof kdesc, "How many passages to return (default %d).",
+		 default_k(s));
+	k = json_pack("{s:s, s:i, s:i, s:s}", "type", "integer", "minimum", 1,
+		      "maximum", SEARCH_K_MAX, "description", kdesc);
 	json_t *hit = json_pack(
 		"{s:s, s:{s:{s:s}, s:{s:s}, s:{s:s}, s:{s:s}, s:{s:s}, s:o, s:o, s:o, s:o,"
 		" s:{s:s}, s:{s:s}, s:{s:s}, s:{s:s}, s:{s:s}}, s:[s,s,s,s,s,s,s]}",
@@ -430,7 +442,8 @@ static int arg_int(json_t *args, const char *name, long long lo, long long hi, l
 		return 0;
 	if (json_is_integer(v)) {
 		x = json_integer_value(v);
-	} else if (json_is_real(v) && json_real_value(v) == (double)(long long)json_real_value(v)) {
+	} else if (json_is_real(v) && fabs(json_real_value(v)) < 1e15 &&
+		   json_real_value(v) == (double)(long long)json_real_value(v)) {
 		x = (long long)json_real_value(v);
 	} else if (json_is_string(v) && json_string_length(v) > 0 && json_string_length(v) < 19 &&
 		   strspn(json_string_value(v), "0123456789") == json_string_length(v)) {
@@ -584,7 +597,7 @@ static json_t *tool_search(server *s, json_t *args, int version)
 	static const char *const names[] = { "query", "k", "collection", NULL };
 	json_t *err = check_names(args, "search", names), *hits_j, *st;
 	const char *query, *collection;
-	long long k = s->p.search.search.k > 0 ? (long long)s->p.search.search.k : 10;
+	long long k = default_k(s);
 	retrieve_params rp = s->p.search;
 	retrieve_info info;
 	store_hit *hits = NULL;
@@ -593,8 +606,6 @@ static json_t *tool_search(server *s, json_t *args, int version)
 	dbuf b = DBUF_INIT;
 	int rc;
 
-	if (k > SEARCH_K_MAX)
-		k = SEARCH_K_MAX;
 	if (err)
 		return err;
 	query = arg_string(args, "query", 1, &err);
@@ -958,15 +969,22 @@ static void on_initialize(server *s, json_t *id, json_t *params)
 		logf_(s, "initialize: client %s, protocol %s (answered %s)", cn ? cn : "?",
 		      json_string_value(pv), versions[v]);
 	}
-	send_result(s, id, json_pack(
-		"{s:s, s:{s:{s:b}}, s:{s:s, s:s, s:s}, s:s}",
-		"protocolVersion", versions[v],
-		"capabilities", "tools", "listChanged", 0,
-		"serverInfo", "name", "docent", "title", "docent", "version", s->p.version,
-		"instructions",
-		"docent searches the user's own documents (files they indexed on this machine). "
-		"Use search to find passages, read_document to see a passage in its place, and "
-		"ask for an answer with cited sources. Cite the paths of the documents you use."));
+	{
+		json_t *r = json_pack("{s:s, s:{s:{s:b}}, s:{s:s, s:s}}",
+			"protocolVersion", versions[v], "capabilities", "tools", "listChanged", 0,
+			"serverInfo", "name", "docent", "version", s->p.version);
+		if (r && v <= V_2025_06_18)
+			json_object_set_new(json_object_get(r, "serverInfo"), "title",
+					    json_string("docent"));
+		/* what an agent should know before it calls anything */
+		if (r && v <= V_2025_03_26)
+			json_object_set_new(r, "instructions", json_string(
+				"docent searches the user's own documents (files they indexed on "
+				"this machine). Use search to find passages, read_document to see a "
+				"passage in its place, and ask for an answer with cited sources. "
+				"Cite the paths of the documents you use."));
+		send_result(s, id, r);
+	}
 }
 
 static void on_cancelled(server *s, json_t *params)

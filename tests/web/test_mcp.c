@@ -177,6 +177,10 @@ static void test_mcp__initialize_versions(void **state)
 		assert_string_equal(json_string_value(json_object_get(
 			json_object_get(r, "serverInfo"), "version")), "9.9");
 		assert_non_null(json_object_get(json_object_get(r, "capabilities"), "tools"));
+		/* fields of later versions only to their clients */
+		assert_true((json_object_get(r, "instructions") != NULL) == (i <= 2));
+		assert_true((json_object_get(json_object_get(r, "serverInfo"), "title") != NULL) ==
+			    (i <= 1));
 		json_decref(msgs);
 	}
 	{
@@ -271,6 +275,13 @@ static void test_mcp__search(void **state)
 		    json_integer_value(json_object_get(h, "start_byte")));
 	assert_true(json_integer_value(json_object_get(h, "document_id")) > 0);
 	assert_non_null(strstr(json_string_value(json_object_get(h, "snippet")), "**leave**"));
+	json_decref(msgs);
+
+	/* k defaults to search.k */
+	p.search.search.k = 1;
+	r = call_one(&p, "search", "{\"query\":\"leave laptop\"}", &msgs);
+	assert_int_equal(json_array_size(json_object_get(json_object_get(r, "structuredContent"),
+							 "hits")), 1);
 	json_decref(msgs);
 
 	/* nothing found is a result, not an error */
