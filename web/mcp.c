@@ -1057,7 +1057,7 @@ static void on_tools_call(server *s, json_t *id, json_t *params)
 static void on_message(server *s, const char *line, size_t len)
 {
 	json_error_t jerr;
-	json_t *msg = json_loadb(line, len, 0, &jerr), *id, *params;
+	json_t *msg = json_loadb(line, len, JSON_DECODE_ANY, &jerr), *id, *params;
 	const char *method, *version;
 
 	if (!msg) {
