@@ -51,8 +51,8 @@ typedef struct job {
 /* What a collection's searches and answers keep open between calls. */
 typedef struct coll_cache {
 	char *name;            /* NULL: all collections */
-	embedder *emb;
-	int owns_emb;          /* else another entry's, of the same model */
+	embedder *emb;         /* borrowed from the server's list; NULL: keywords */
+	int64_t stamp[3];      /* vectors_stamp() when r was opened */
 	retriever *r;
 	answerer *a;
 	struct coll_cache *next;
@@ -74,6 +74,8 @@ typedef struct server {
 
 	/* the worker's own */
 	coll_cache *colls;
+	embedder **embs;            /* every embedder opened, one per model */
+	size_t nembs;
 	generator *gen;
 	reranker *rr;
 	int gen_open, rr_open;      /* tried already (NULL then means none) */
@@ -483,24 +485,28 @@ static const char *arg_collection(server *s, json_t *args, json_t **err)
 
 /* ---- what stays open between calls ---- */
 
-static void colls_free(coll_cache *c)
+static void coll_free(coll_cache *c)
 {
-	/* the retrievers and answerers first: they borrow the embedders,
-	 * which entries share */
-	for (coll_cache *i = c; i; i = i->next) {
-		answerer_close(i->a);
-		retriever_close(i->r);
-		i->a = NULL;
-		i->r = NULL;
+	if (!c)
+		return;
+	answerer_close(c->a);
+	retriever_close(c->r);
+	free(c->name);
+	free(c);
+}
+
+static void colls_free(server *s)
+{
+	while (s->colls) {
+		coll_cache *next = s->colls->next;
+		coll_free(s->colls);
+		s->colls = next;
 	}
-	while (c) {
-		coll_cache *next = c->next;
-		if (c->owns_emb)
-			embedder_free(c->emb);
-		free(c->name);
-		free(c);
-		c = next;
-	}
+	for (size_t i = 0; i < s->nembs; i++)
+		embedder_free(s->embs[i]);
+	free(s->embs);
+	s->embs = NULL;
+	s->nembs = 0;
 }
 
 static int same_name(const char *a, const char *b)
@@ -508,48 +514,126 @@ static int same_name(const char *a, const char *b)
 	return (!a && !b) || (a && b && strcmp(a, b) == 0);
 }
 
-/* The embedder and retriever of `collection` (NULL: all), opened once. A
- * collection that does not exist is not kept. */
-static int coll_get(server *s, const char *collection, coll_cache **out)
+/* The embedding model a search of `collection` uses (NULL: keywords).
+ * Collections embedded by one model share it: a model is large. */
+static int embedder_for(server *s, const char *collection, embedder **out)
 {
-	coll_cache *c;
+	embedder *e = NULL, **grown;
 	int rc;
 
-	for (c = s->colls; c; c = c->next)
-		if (same_name(c->name, collection)) {
-			*out = c;
+	*out = NULL;
+	if (!s->p.models.search_embedder)
+		return 0;
+	if ((rc = s->p.models.search_embedder(s->p.models.ctx, collection, &e)) != 0 || !e)
+		return rc;
+	for (size_t i = 0; i < s->nembs; i++)
+		if (strcmp(embedder_model_id(s->embs[i]), embedder_model_id(e)) == 0) {
+			embedder_free(e);
+			*out = s->embs[i];
 			return 0;
 		}
-	if (collection) {
-		int64_t id;
-		if ((rc = store_collection_id(s->p.store, collection, 0, &id)) != 0)
-			return rc;
+	if (!(grown = realloc(s->embs, (s->nembs + 1) * sizeof *grown))) {
+		embedder_free(e);
+		return docent_error_set(DOCENT_ENOMEM, "out of memory");
 	}
-	if (!(c = calloc(1, sizeof *c)) || (collection && !(c->name = strdup(collection)))) {
+	s->embs = grown;
+	s->embs[s->nembs++] = e;
+	*out = e;
+	return 0;
+}
+
+/*
+ * What the vectors of `collection` (NULL: all) are now: count and id sum
+ * (chunk ids are never reused, so these tell two sets apart) and, for all,
+ * the sum of collection ids. It changes when an ingest, a reindex or a
+ * removal runs beside the server, whose FAISS indexes are then reopened:
+ * a server lives for days in an editor. DOCENT_ENOTFOUND for a collection
+ * that does not exist.
+ */
+static int vectors_stamp(server *s, const char *collection, int64_t stamp[3])
+{
+	store_collection *cs = NULL;
+	store_vec_totals t;
+	size_t n = 0;
+	int64_t id;
+	int rc;
+
+	memset(stamp, 0, 3 * sizeof *stamp);
+	if (collection) {
+		if ((rc = store_collection_id(s->p.store, collection, 0, &id)) != 0 ||
+		    (rc = store_vectors_totals(s->p.store, id, &t)) != 0)
+			return rc;
+		stamp[0] = t.count;
+		stamp[1] = t.idsum;
+		stamp[2] = id;
+		return 0;
+	}
+	if ((rc = store_collection_names(s->p.store, &cs, &n)) != 0)
+		return rc;
+	for (size_t i = 0; i < n && rc == 0; i++) {
+		if ((rc = store_vectors_totals(s->p.store, cs[i].id, &t)) != 0)
+			break;
+		stamp[0] += t.count;
+		stamp[1] += t.idsum;
+		stamp[2] += cs[i].id;
+	}
+	store_collection_list_free(cs, n);
+	return rc;
+}
+
+/* (Re)opens c's retriever for vectors as they are now; the answerer is
+ * opened by ask when it needs it. */
+static int coll_open(server *s, coll_cache *c, const int64_t stamp[3])
+{
+	int rc;
+
+	answerer_close(c->a);
+	retriever_close(c->r);
+	c->a = NULL;
+	c->r = NULL;
+	/* vectors that came since: the model they were made with */
+	if (!c->emb && (rc = embedder_for(s, c->name, &c->emb)) != 0)
+		return rc;
+	if ((rc = retriever_open(&c->r, s->p.store, c->emb, &s->p.vindex)) != 0)
+		return rc;
+	memcpy(c->stamp, stamp, sizeof c->stamp);
+	return 0;
+}
+
+/* The embedder and retriever of `collection` (NULL: all), kept between
+ * calls and reopened when the vectors changed. */
+static int coll_get(server *s, const char *collection, coll_cache **out)
+{
+	coll_cache *c, **pp;
+	int64_t stamp[3];
+	int rc;
+
+	if ((rc = vectors_stamp(s, collection, stamp)) != 0)
+		return rc;
+	for (pp = &s->colls; (c = *pp) != NULL; pp = &c->next)
+		if (same_name(c->name, collection))
+			break;
+	if (c && memcmp(c->stamp, stamp, sizeof stamp) == 0) {
+		*out = c;
+		return 0;
+	}
+	if (c) {
+		logf_(s, "the vectors of %s changed: reopening", collection ? collection :
+		      "the collections");
+		*pp = c->next; /* back in at the head once reopened */
+	} else if (!(c = calloc(1, sizeof *c)) ||
+		   (collection && !(c->name = strdup(collection)))) {
 		free(c);
 		return docent_error_set(DOCENT_ENOMEM, "out of memory");
 	}
-	if (s->p.models.search_embedder &&
-	    (rc = s->p.models.search_embedder(s->p.models.ctx, collection, &c->emb)) != 0)
-		goto fail;
-	c->owns_emb = 1;
-	/* collections embedded by one model share it (a model is large) */
-	for (coll_cache *o = s->colls; c->emb && o; o = o->next)
-		if (o->emb && strcmp(embedder_model_id(o->emb), embedder_model_id(c->emb)) == 0) {
-			embedder_free(c->emb);
-			c->emb = o->emb;
-			c->owns_emb = 0;
-			break;
-		}
-	if ((rc = retriever_open(&c->r, s->p.store, c->emb, &s->p.vindex)) != 0)
-		goto fail;
+	if ((rc = coll_open(s, c, stamp)) != 0) {
+		coll_free(c);
+		return rc;
+	}
 	c->next = s->colls;
 	s->colls = c;
 	*out = c;
 	return 0;
-fail:
-	colls_free(c);
-	return rc;
 }
 
 /* ---- search ---- */
@@ -1202,7 +1286,7 @@ int mcp_serve(FILE *in, FILE *out, const mcp_params *p)
 	if (!rc && s.write_failed)
 		rc = docent_error_set(DOCENT_EIO, "writing to the MCP client failed");
 done:
-	colls_free(s.colls);
+	colls_free(&s);
 	generator_free(s.gen);
 	reranker_free(s.rr);
 	dbuf_free(&line);

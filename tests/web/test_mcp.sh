@@ -155,6 +155,32 @@ for m in msgs:
 # the copy in the other collection is collapsed into the first, and counted
 assert r["all"]["result"]["structuredContent"]["hits"][0]["duplicates"] == 1
 ' two_collections
+	# a running server sees what an ingest beside it adds, vectors included
+	cat >"$TMP/live.py" <<'PY'
+import json, subprocess, sys
+docent, new_file = sys.argv[1], sys.argv[2]
+p = subprocess.Popen([docent, "mcp"], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                     stderr=open(sys.argv[3], "w"))
+def search(i, q):
+    p.stdin.write((json.dumps({"jsonrpc": "2.0", "id": i, "method": "tools/call", "params":
+        {"name": "search", "arguments": {"query": q}}}) + "\n").encode())
+    p.stdin.flush()
+    return json.loads(p.stdout.readline())["result"]["structuredContent"]
+before = search(1, "submarine periscope")
+assert all(h["path"] != new_file for h in before["hits"]), before
+open(new_file, "w").write("The submarine periscope is cleaned every Friday by the crew.\n")
+subprocess.run([docent, "ingest", "-q", new_file], check=True)
+after = search(2, "submarine periscope")
+assert after["mode"] == "hybrid", after
+assert after["hits"][0]["path"] == new_file, after
+p.stdin.close()
+assert p.wait() == 0
+PY
+	t "a running server sees a new ingest (vectors reopened)" sh -c '
+python3 "$0" "$2" "$1/live.txt" "$1/live.err" || { cat "$1/live.err"; exit 1; }
+cat "$1/live.err"
+grep -q "changed: reopening" "$1/live.err" || exit 1
+if grep -E -q "Sanitizer|runtime error:" "$1/live.err"; then exit 1; fi' "$TMP/live.py" "$TMP" "$DOCENT"
 	unset DOCENT_EMBED_MODEL DOCENT_CHAT_MODEL DOCENT_ENGINE_MAX_TOKENS
 else
 	echo "missing $M/tiny-chat.gguf: run 'make tiny-models'"; exit 1
