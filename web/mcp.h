@@ -26,7 +26,9 @@
  *
  * Models are opened by the face, on first use, through mcp_models; the
  * server owns what they return and frees it before mcp_serve() returns.
- * Everything else in mcp_params is borrowed for the call.
+ * Everything else in mcp_params is borrowed for the call. A collection's
+ * FAISS index stays open between calls and is reopened when its vectors
+ * changed (an ingest beside the server), so a server can run for days.
  */
 #ifndef DOCENT_WEB_MCP_H
 #define DOCENT_WEB_MCP_H
