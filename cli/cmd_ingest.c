@@ -32,7 +32,9 @@ void help_ingest(FILE *out)
 		"      --max-file-size SZ  skip files larger than SZ (e.g. 50MB)\n"
 		"      --hidden            include hidden files and folders\n"
 		"      --prune             remove documents whose files no longer exist\n"
-		"      --force             re-read files even when unchanged\n"
+		"      --force             re-extract and re-chunk files even when unchanged\n"
+		"                          (after changing cleaning, redaction or chunking\n"
+		"                          settings); unchanged chunks keep their vectors\n"
 		"  -j, --threads N         extraction threads (default: one per core)\n"
 		"      --no-embed          do not embed the new chunks now, even with an\n"
 		"                          embedding model set (`docent reindex` does it later)\n"
@@ -169,7 +171,11 @@ static void print_summary(run *r, const char *collection, const ingest_summary *
 	       (unsigned long long)s->skipped, (unsigned long long)s->failed);
 	if (s->pruned)
 		printf(", %llu pruned", (unsigned long long)s->pruned);
-	printf("; %llu chunks written\n", (unsigned long long)s->chunks);
+	printf("; %llu chunks written", (unsigned long long)s->chunks);
+	if (s->chunks_kept)
+		printf(", %llu unchanged kept (with their vectors)",
+		       (unsigned long long)s->chunks_kept);
+	putchar('\n');
 	if (r->dups.len)
 		printf("Stored once (identical content):\n%s", r->dups.data);
 	if (r->skips.len)
@@ -295,6 +301,8 @@ int cmd_ingest(cli *c, int argc, char **argv)
 			"skipped", (json_int_t)sum.skipped, "failed", (json_int_t)sum.failed,
 			"pruned", (json_int_t)sum.pruned, "chunks", (json_int_t)sum.chunks,
 			"events", r.events);
+		if (o)
+			json_object_set_new(o, "chunks_kept", json_integer((json_int_t)sum.chunks_kept));
 		if (o && emb)
 			json_object_set_new(o, "embedding", json_pack(
 				"{s:s, s:I, s:I, s:f, s:I, s:s, s:b}", "model", embedder_model_id(emb),

@@ -139,6 +139,11 @@ typedef struct store_doc_in {
 	int npages;
 	const store_chunk_in *chunks;
 	size_t nchunks;
+	/* With chunks: store them even when content with this hash is stored
+	 * (`ingest --force`: cleaning or chunking settings may have changed).
+	 * Stored chunks whose text and context are unchanged keep their row,
+	 * id and vector; the others are replaced, so only they need embedding. */
+	int refresh;
 } store_doc_in;
 
 typedef enum store_put_outcome {
@@ -150,6 +155,7 @@ typedef enum store_put_outcome {
 typedef struct store_put_result {
 	store_put_outcome outcome;
 	int64_t doc_id;
+	size_t chunks_kept; /* refresh: stored chunks kept as they were (with their vectors) */
 	char *duplicate_of; /* another path with the same content, or NULL; caller frees */
 } store_put_result;
 

@@ -130,6 +130,7 @@ typedef struct pending {
 	char *path, *detail;
 	const char *format;     /* static: the extractor's name */
 	size_t nchunks;
+	size_t kept;            /* of them, stored chunks kept (--force) */
 	int code;
 } pending;
 
@@ -150,7 +151,8 @@ static int note(batch_log *log, ingest_event_kind kind, const char *path, const 
 		log->cap = cap;
 	}
 	pending *e = &log->v[log->n];
-	*e = (pending){ kind, strdup(path), detail ? strdup(detail) : NULL, format, nchunks, code };
+	*e = (pending){ kind, strdup(path), detail ? strdup(detail) : NULL, format, nchunks, 0,
+			code };
 	if (!e->path || (detail && !e->detail)) {
 		free(e->path);
 		free(e->detail);
@@ -176,7 +178,11 @@ static void report_batch(batch_log *log, const ingest_params *p, ingest_summary 
 		}
 		switch (e->kind) {
 		case INGEST_ADDED: sum->added++; sum->chunks += e->nchunks; break;
-		case INGEST_UPDATED: sum->updated++; sum->chunks += e->nchunks; break;
+		case INGEST_UPDATED:
+			sum->updated++;
+			sum->chunks += e->nchunks - e->kept;
+			sum->chunks_kept += e->kept;
+			break;
 		case INGEST_DUPLICATE: sum->duplicates++; break;
 		case INGEST_UNCHANGED: sum->unchanged++; break;
 		default: sum->failed++; break;
@@ -507,6 +513,10 @@ static int store_job(store *s, int64_t coll, job *j, const ingest_params *p, ing
 		.title = j->doc.title, .format = j->format,
 		.text_bytes = (int64_t)j->doc.text.len, .npages = j->doc.npages,
 		.chunks = ch, .nchunks = j->chunks.n,
+		/* --force: extracted and chunked again even when the bytes are
+		 * the same, since settings may have changed; unchanged chunks
+		 * keep their vectors */
+		.refresh = p->force,
 	};
 	rc = store_doc_put_tokens(s, coll, &in, j->tokens.data, j->tokens.len, &res);
 	free(ch);
@@ -520,6 +530,8 @@ static int store_job(store *s, int64_t coll, job *j, const ingest_params *p, ing
 	else
 		rc = note(log, res.outcome == STORE_PUT_UPDATED ? INGEST_UPDATED : INGEST_ADDED,
 			  j->path, NULL, j->format, j->chunks.n, 0);
+	if (rc == 0 && res.chunks_kept && log->n)
+		log->v[log->n - 1].kept = res.chunks_kept;
 	free(res.duplicate_of);
 	return rc;
 }

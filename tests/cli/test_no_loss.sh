@@ -42,4 +42,50 @@ t "that says so" contains "not valid UTF-8" "$DOCENT" search --json "$(printf 'z
 t "and prints no JSON" sh -c 'test -z "$("$0" search --json "$(printf "ze\377bra")" 2>/dev/null)"' "$DOCENT"
 t "so is an invalid UTF-8 question" expect_status 2 "$DOCENT" ask "$(printf 'why ze\377bra')"
 
+# ---- ingest --force re-extracts, re-chunks, re-embeds only what changed ----
+M="$SRC/build/models/tiny-embed.gguf"
+F="$TMP/force"
+mkdir -p "$F"
+cat >"$F/handbook.md" <<'DOC'
+# Handbook
+
+## Leave
+
+Employees get twenty-five days of paid annual leave each year, booked in the
+staff portal at least two weeks ahead.
+
+## Contact
+
+Questions about payroll go to alice.payroll@example.com or the front desk.
+
+## Laptops
+
+Laptops are replaced every three years by the IT service desk.
+DOC
+export DOCENT_EMBED_MODEL="$M"
+t "ingest with vectors" json_check "assert d['chunks'] >= 3 and d['embedding']['chunks'] == d['chunks'], d" \
+	"$DOCENT" ingest --json -c force "$F"
+N=$("$DOCENT" docs --json -c force | python3 -c 'import json,sys; print(json.load(sys.stdin)[0]["chunks"])')
+t "a plain --force keeps every chunk and vector" json_check "
+assert d['updated'] == 1 and d['chunks'] == 0 and d['chunks_kept'] == $N, d
+assert d['embedding']['chunks'] == 0, d" \
+	"$DOCENT" ingest --json --force -c force "$F"
+t "without --force, new settings do not reach the stored text" json_check "
+assert d['unchanged'] == 1, d" env DOCENT_CLEAN_REDACT=email "$DOCENT" ingest --json -c force "$F"
+t "the address is still stored" ok "alice.payroll@example.com" "$DOCENT" search -c force --full payroll
+t "--force with redaction on re-chunks the document" json_check "
+assert d['updated'] == 1, d
+assert d['chunks'] == 1 and d['chunks_kept'] == $N - 1, d
+assert d['embedding']['chunks'] == 1, d" \
+	env DOCENT_CLEAN_REDACT=email "$DOCENT" ingest --json --force -c force "$F"
+t "the address is gone from the stored text" ok_lacks "alice.payroll@example.com" \
+	"$DOCENT" search -c force --full --mode bm25 payroll
+t "and redacted" ok "[REDACTED]" "$DOCENT" search -c force --full --mode bm25 payroll
+t "the vectors are in step (no rebuild), all chunks embedded" json_check "
+assert len(d['hits']) == $N, d
+assert all(h['dense_rank'] for h in d['hits']), d" \
+	"$DOCENT" search --json -c force --mode dense -k 50 leave laptops payroll
+t "stats --check is clean" ok "ok" "$DOCENT" stats --check -c force
+unset DOCENT_EMBED_MODEL
+
 finish
