@@ -245,6 +245,17 @@ int cmd_ingest(cli *c, int argc, char **argv)
 	config_ingest_params(c->cfg, &p);
 	p.prune = prune;
 	p.force = force;
+	{
+		/* a bad redaction setting stops the run before anything is read */
+		cleaner *cl = NULL;
+		int crc = cleaner_new(&cl, &p.clean);
+		cleaner_free(cl);
+		if (crc) {
+			free(excl);
+			fprintf(stderr, "docent ingest: %s\n", docent_error_message());
+			return CLI_USAGE;
+		}
+	}
 	if (nexcl) {
 		/* flags add to the configured patterns */
 		const char **all = calloc(p.walk.nexclude + nexcl, sizeof *all);

@@ -93,6 +93,11 @@ static const struct builtin {
 	 luhn_ok},
 };
 
+const char *clean_builtin_names(void)
+{
+	return "email apikey ipv4 card";
+}
+
 const char *clean_builtin_pattern(const char *name)
 {
 	for (size_t i = 0; name && i < sizeof builtins / sizeof *builtins; i++)
@@ -238,12 +243,20 @@ int cleaner_new(cleaner **out, const clean_params *p)
 			cleaner_free(c);
 			return docent_error_set(DOCENT_ECONFIG, "redaction pattern %zu is missing", i + 1);
 		}
-		src = clean_builtin_pattern(name);
-		for (size_t k = 0; src && k < sizeof builtins / sizeof *builtins; k++)
+		if (strncmp(name, CLEAN_REGEX_PREFIX, strlen(CLEAN_REGEX_PREFIX)) == 0) {
+			name += strlen(CLEAN_REGEX_PREFIX);
+			src = name;
+		} else if (!(src = clean_builtin_pattern(name))) {
+			cleaner_free(c);
+			return docent_error_set(DOCENT_ECONFIG,
+						"unknown redaction pattern name \"%s\" (clean.redact): the "
+						"names are %s; a regular expression goes in "
+						"clean.redact_pattern, or here as re:PATTERN",
+						name, clean_builtin_names());
+		}
+		for (size_t k = 0; k < sizeof builtins / sizeof *builtins; k++)
 			if (builtins[k].src == src)
 				r->accept = builtins[k].accept;
-		if (!src)
-			src = name;
 		r->re = compile(src, 0, &err, &at);
 		if (!r->re) {
 			PCRE2_UCHAR msg[160];
@@ -823,6 +836,32 @@ static pcre2_jit_stack *thread_stack(void)
 		st = NULL;
 	}
 	return st;
+}
+
+int cleaner_redact(const cleaner *c, const char *s, char **out)
+{
+	run_ctx x = {0};
+	size_t n = strlen(s);
+	int rc = DOCENT_ENOMEM;
+
+	*out = NULL;
+	x.md = pcre2_match_data_create(16, NULL);
+	x.mc = pcre2_match_context_create(NULL);
+	if (x.md && x.mc) {
+		x.stack = thread_stack();
+		if (x.stack)
+			pcre2_jit_stack_assign(x.mc, NULL, x.stack);
+		rc = redact(c, &x, &s, &n);
+		if (rc == 0 && !(*out = strndup(s, n)))
+			rc = DOCENT_ENOMEM;
+	}
+	pcre2_match_data_free(x.md);
+	pcre2_match_context_free(x.mc);
+	dbuf_free(&x.buf[0]);
+	dbuf_free(&x.buf[1]);
+	if (rc == DOCENT_ENOMEM)
+		return docent_error_set(rc, "out of memory redacting");
+	return rc;
 }
 
 int cleaner_run(const cleaner *c, const doc *in, doc *out)

@@ -365,6 +365,25 @@ static void tokenize(fts_tokenizer *tok, job *j)
 	}
 }
 
+/* An error message is stored and shown: it passes the redactor too, since
+ * it may quote the document (a parser's complaint about a line). */
+static void redact_error(const cleaner *c, char **msg)
+{
+	char *r = NULL;
+
+	if (!c || !*msg)
+		return;
+	if (cleaner_redact(c, *msg, &r) == 0) {
+		free(*msg);
+		*msg = r;
+	}
+	/* on failure the message cannot be checked: say what it was */
+	else {
+		free(*msg);
+		*msg = strdup("the error message could not be redacted");
+	}
+}
+
 static void process(pipeline *pl, job *j, fts_tokenizer *tok)
 {
 	const ingest_params *p = pl->p;
@@ -399,11 +418,13 @@ static void process(pipeline *pl, job *j, fts_tokenizer *tok)
 	rc = extract_file(&p->extract, j->path, data, n, &raw, &j->format);
 	if (rc)
 		goto done;
+	/* a title from the file name is set before cleaning, so that it
+	 * passes the redactor like everything else that is stored */
+	if (!raw.title && (rc = default_title(&raw, j->path)) != 0)
+		goto done;
 	rc = cleaner_run(pl->clean, &raw, &j->doc);
 	if (rc)
 		goto done;
-	if (!j->doc.title)
-		rc = default_title(&j->doc, j->path);
 	title_line(&j->doc, j->format);
 	if (rc == 0)
 		rc = chunk_doc(&p->chunk, &j->doc, &j->chunks);
@@ -423,6 +444,7 @@ done:
 	if (rc) {
 		const char *m = docent_error_message();
 		j->error = strdup(m[0] ? m : docent_strerror(rc));
+		redact_error(pl->clean, &j->error);
 	}
 }
 

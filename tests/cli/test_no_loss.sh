@@ -81,11 +81,28 @@ assert d['embedding']['chunks'] == 1, d" \
 t "the address is gone from the stored text" ok_lacks "alice.payroll@example.com" \
 	"$DOCENT" search -c force --full --mode bm25 payroll
 t "and redacted" ok "[REDACTED]" "$DOCENT" search -c force --full --mode bm25 payroll
-t "the vectors are in step (no rebuild), all chunks embedded" json_check "
+t "every chunk has its vector after --force" json_check "
 assert len(d['hits']) == $N, d
 assert all(h['dense_rank'] for h in d['hits']), d" \
 	"$DOCENT" search --json -c force --mode dense -k 50 leave laptops payroll
 t "stats --check is clean" ok "ok" "$DOCENT" stats --check -c force
 unset DOCENT_EMBED_MODEL
+
+# ---- redaction: names checked, titles from file names redacted ----
+R="$TMP/redact"
+mkdir -p "$R"
+printf 'Minutes of the budget meeting.\n' >"$R/jane.doe@example.com minutes.txt"
+t "an unknown redaction name is a usage error" expect_status 2 env DOCENT_CLEAN_REDACT=emails "$DOCENT" ingest -c red "$R"
+t "listing the valid names" contains "the names are email apikey ipv4 card" env DOCENT_CLEAN_REDACT=emails "$DOCENT" ingest -c red "$R"
+t "and nothing is ingested" sh -c 'test "$("$0" docs --json -c red 2>/dev/null | python3 -c "import json,sys; print(len(json.load(sys.stdin)))" 2>/dev/null || echo 0)" = 0' "$DOCENT"
+t "a title from the file name is redacted" json_check "
+assert [x['title'] for x in d] == ['[REDACTED] minutes'], d" \
+	sh -c 'DOCENT_CLEAN_REDACT=email "$0" ingest -q -c red "$1" >/dev/null && "$0" docs --json -c red' "$DOCENT" "$R"
+t "and so is the chunks' context" json_check "
+assert d['hits'] and all('example.com' not in h['title'] + (h['heading'] or '') for h in d['hits']), d" \
+	"$DOCENT" search --json -c red --mode bm25 budget
+t "a regex is explicit: re:PATTERN" json_check "
+assert 'Minutes of the [REDACTED]' in d['hits'][0]['text'], d" \
+	sh -c 'DOCENT_CLEAN_REDACT="email re:budget\\s+meeting" "$0" ingest -q --force -c red "$1" >/dev/null && "$0" search --json --full -c red --mode bm25 minutes' "$DOCENT" "$R"
 
 finish

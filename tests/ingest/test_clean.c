@@ -305,7 +305,7 @@ static void test_clean_furniture__numbers_must_follow_the_page(void **state)
 
 static void test_clean_redact__builtins_and_title(void **state)
 {
-	static const char *const names[] = {"email", "apikey", "ipv4", "card", "SECRET-[0-9]+"};
+	static const char *const names[] = {"email", "apikey", "ipv4", "card", "re:SECRET-[0-9]+"};
 	clean_params p = clean_default_params();
 	doc in, out;
 
@@ -346,6 +346,15 @@ static void test_clean_redact__builtins_and_title(void **state)
 	assert_string_equal(out.title, "Notes for ***");
 	doc_free(&out);
 	doc_free(&in);
+
+	/* a string alone: an error message quoting a document */
+	cleaner *c;
+	char *r;
+	assert_int_equal(cleaner_new(&c, &p), 0);
+	assert_int_equal(cleaner_redact(c, "line 3: bad row \"jane.doe@example.com\"", &r), 0);
+	assert_string_equal(r, "line 3: bad row \"***\"");
+	free(r);
+	cleaner_free(c);
 }
 
 static void test_clean_redact__builtin_names(void **state)
@@ -360,8 +369,9 @@ static void test_clean_redact__builtin_names(void **state)
 
 static void test_clean_redact__bad_pattern(void **state)
 {
-	static const char *const bad[] = {"email", "foo(bar"};
-	static const char *const empty[] = {"x*"};
+	static const char *const bad[] = {"email", "re:foo(bar"};
+	static const char *const empty[] = {"re:x*"};
+	static const char *const unknown[] = {"email", "emails"};
 	clean_params p = clean_default_params();
 	cleaner *c = (cleaner *)1;
 
@@ -379,6 +389,16 @@ static void test_clean_redact__bad_pattern(void **state)
 	assert_int_equal(cleaner_new(&c, &p), DOCENT_ECONFIG);
 	assert_non_null(strstr(docent_error_message(), "empty"));
 	cleaner_free(NULL);
+
+	/* a misspelt name is not a regex: an error that lists the names */
+	p.redact = unknown;
+	p.nredact = 2;
+	assert_int_equal(cleaner_new(&c, &p), DOCENT_ECONFIG);
+	assert_null(c);
+	msg = docent_error_message();
+	assert_non_null(strstr(msg, "\"emails\""));
+	assert_non_null(strstr(msg, "email apikey ipv4 card"));
+	assert_non_null(strstr(msg, "clean.redact_pattern"));
 }
 
 static void test_clean_run__empty_doc(void **state)
