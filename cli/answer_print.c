@@ -135,7 +135,8 @@ void cli_print_sources(const cli_term *t, const answer_result *r)
 void cli_print_answer_notes(const answer_result *r)
 {
 	if (r->retrieval.vectors_rebuilt)
-		fprintf(stderr, "docent: the vector index was out of date and was rebuilt\n");
+		fprintf(stderr, "docent: the vector index was %s and was rebuilt\n",
+			r->retrieval.vectors_rebuilt == 2 ? "damaged" : "out of date");
 	if (r->retrieval.note[0])
 		fprintf(stderr, "docent: keyword retrieval only: %s\n", r->retrieval.note);
 	if (r->ninvalid) {

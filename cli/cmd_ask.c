@@ -197,7 +197,8 @@ int cmd_ask(cli *c, int argc, char **argv)
 		cli_wrap_end(&out.wrap);
 	if (json) {
 		if (res.retrieval.vectors_rebuilt)
-			fprintf(stderr, "docent: the vector index was out of date and was rebuilt\n");
+			fprintf(stderr, "docent: the vector index was %s and was rebuilt\n",
+				res.retrieval.vectors_rebuilt == 2 ? "damaged" : "out of date");
 	} else {
 		cli_print_answer_notes(&res);
 	}

@@ -146,7 +146,8 @@ static void on_embed_progress(void *ctx, const embed_progress *p)
 static void print_embed_summary(const embed_summary *e, const char *model)
 {
 	if (e->rebuilt)
-		printf("  the vector index was out of date and was rebuilt from the database\n");
+		printf("  the vector index was %s and was rebuilt from the database\n",
+		       e->rebuilt == 2 ? "damaged" : "out of date");
 	if (e->embedded)
 		printf("Embedded %llu chunks with %s in %.1f s (%.1f chunks/s, %.0f tokens/s)\n",
 		       (unsigned long long)e->embedded, model, e->seconds,

@@ -233,7 +233,8 @@ int cmd_search(cli *c, int argc, char **argv)
 		goto fail;
 	}
 	if (info.vectors_rebuilt)
-		fprintf(stderr, "docent: the vector index was out of date and was rebuilt\n");
+		fprintf(stderr, "docent: the vector index was %s and was rebuilt\n",
+			info.vectors_rebuilt == 2 ? "damaged" : "out of date");
 	if (info.note[0] && !json)
 		fprintf(stderr, "docent: keyword search only: %s\n", info.note);
 	if (json) {

@@ -334,6 +334,9 @@ typedef struct store_vec_totals {
 } store_vec_totals;
 
 int store_vectors_totals(store *s, int64_t collection_id, store_vec_totals *out);
+/* The stored vector of one chunk into vec[dim]: 0, DOCENT_ENOTFOUND (no
+ * vector), or DOCENT_EFORMAT (another dimension). */
+int store_embedding_get(store *s, int64_t chunk_id, float *vec, int dim);
 /* Records what the collection's FAISS file holds now; count < 0 forgets it. */
 int store_vectors_saved(store *s, int64_t collection_id, int64_t count, int64_t idsum);
 /* The chunk ids of the collection's vectors this handle deleted since the

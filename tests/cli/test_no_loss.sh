@@ -86,6 +86,35 @@ assert len(d['hits']) == $N, d
 assert all(h['dense_rank'] for h in d['hits']), d" \
 	"$DOCENT" search --json -c force --mode dense -k 50 leave laptops payroll
 t "stats --check is clean" ok "ok" "$DOCENT" stats --check -c force
+
+# ---- a damaged vector index is verified at open and rebuilt ----
+IDX=$(ls "$DOCENT_HOME"/docent.vectors/*.faiss)
+# zero the vectors, keep the header and ids: FAISS still reads the file
+python3 - "$IDX" <<'PY'
+import sys
+p = sys.argv[1]
+d = bytearray(open(p, "rb").read())
+n = len(d)
+# zero the middle half of the file: the vectors of a small flat index
+d[n // 4: 3 * n // 4] = bytes(3 * n // 4 - n // 4)
+open(p, "wb").write(d)
+PY
+t "a damaged index is noticed and rebuilt" ok "the vector index was damaged and was rebuilt" \
+	"$DOCENT" search -c force --mode dense leave
+t "dense search is sound again" json_check "
+assert d['hits'] and all(0 < h['dense_score'] <= 1.0001 for h in d['hits']), d" \
+	"$DOCENT" search --json -c force --mode dense leave
+t "and stays so (no second rebuild)" ok_lacks "rebuilt" "$DOCENT" search -c force --mode dense leave
+rm -f "$IDX"
+mkdir "$IDX"
+t "an index path that is a folder: hybrid goes on with keywords" ok "keyword search only" \
+	"$DOCENT" search -c force --mode hybrid leave
+t "saying what to do" ok "move it away" "$DOCENT" search -c force --mode hybrid leave
+t "dense search fails, saying what to do" contains "is a folder, not the vector index file" \
+	"$DOCENT" search -c force --mode dense leave
+t "with exit status 1" expect_status 1 "$DOCENT" search -c force --mode dense leave
+rmdir "$IDX"
+t "once moved, the index is rebuilt" ok "rebuilt" "$DOCENT" search -c force --mode dense leave
 unset DOCENT_EMBED_MODEL
 
 # ---- redaction: names checked, titles from file names redacted ----
