@@ -10,15 +10,17 @@
 
 static json_t *item_json(const pack_item *it, int with_tokens)
 {
-	json_t *o = json_pack("{s:i, s:s, s:s?, s:s?, s:I, s:I, s:s, s:I}",
-			      "n", it->n, "path", it->path ? it->path : "",
-			      "title", it->title, "heading", it->heading,
+	json_t *o = json_pack("{s:i, s:o, s:o, s:I, s:I, s:o, s:I}",
+			      "n", it->n, "title", cli_json_text(it->title),
+			      "heading", cli_json_text(it->heading),
 			      "start_byte", (json_int_t)it->start_byte,
 			      "end_byte", (json_int_t)it->end_byte,
-			      "text", it->text ? it->text : "",
+			      "text", cli_json_text(it->text ? it->text : ""),
 			      "chunk_id", (json_int_t)it->chunk_id);
-	if (!o)
+	if (!o || cli_json_set_path(o, "path", it->path)) {
+		json_decref(o);
 		return NULL;
+	}
 	json_object_set_new(o, "page", it->page_start > 0 ? json_integer(it->page_start) : json_null());
 	if (it->page_end > it->page_start)
 		json_object_set_new(o, "page_end", json_integer(it->page_end));
@@ -133,7 +135,8 @@ void cli_print_sources(const cli_term *t, const answer_result *r)
 void cli_print_answer_notes(const answer_result *r)
 {
 	if (r->retrieval.vectors_rebuilt)
-		fprintf(stderr, "docent: the vector index was out of date and was rebuilt\n");
+		fprintf(stderr, "docent: the vector index was %s and was rebuilt\n",
+			r->retrieval.vectors_rebuilt == 2 ? "damaged" : "out of date");
 	if (r->retrieval.note[0])
 		fprintf(stderr, "docent: keyword retrieval only: %s\n", r->retrieval.note);
 	if (r->ninvalid) {

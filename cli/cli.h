@@ -148,6 +148,18 @@ void cli_put_path(FILE *out, const char *path);
 /* Prints a JSON value to stdout followed by a newline and frees it. */
 int cli_print_json(json_t *v);
 
+/*
+ * JSON strings that never fail on bytes that are not UTF-8 (jansson refuses
+ * them, and a refused value used to drop a whole result).
+ * cli_json_text: s itself when valid UTF-8, else with each invalid byte as
+ * U+FFFD; NULL gives null. cli_json_set_path: sets `key` to the path as
+ * cli_json_text and, only when the path is not valid UTF-8, `key`_bytes to
+ * its exact bytes in base64 (the README's "JSON output"). Returns 0, or -1
+ * out of memory.
+ */
+json_t *cli_json_text(const char *s);
+int cli_json_set_path(json_t *o, const char *key, const char *path);
+
 /* Option "--name VALUE" or "--name=VALUE" helpers for hand-written loops. */
 int cli_is_help(const char *arg);
 

@@ -6,6 +6,7 @@
 #include "cli/cli.h"
 #include "core/buf.h"
 #include "core/error.h"
+#include "core/text.h"
 #include "rag/answer.h"
 
 #include <getopt.h>
@@ -136,6 +137,11 @@ int cmd_ask(cli *c, int argc, char **argv)
 	for (int i = optind; i < argc; i++)
 		if ((i > optind && dbuf_putc(&q, ' ')) || dbuf_puts(&q, argv[i]))
 			return cli_fail(DOCENT_ENOMEM, NULL);
+	if (!text_utf8_valid(q.data, q.len)) {
+		dbuf_free(&q);
+		return cli_usage(c, "the question is not valid UTF-8 text (check the terminal's "
+				 "encoding, e.g. LANG=C.UTF-8)");
+	}
 
 	config_answer_params(c->cfg, &ap);
 	config_vindex_params(c->cfg, &vp);
@@ -191,7 +197,8 @@ int cmd_ask(cli *c, int argc, char **argv)
 		cli_wrap_end(&out.wrap);
 	if (json) {
 		if (res.retrieval.vectors_rebuilt)
-			fprintf(stderr, "docent: the vector index was out of date and was rebuilt\n");
+			fprintf(stderr, "docent: the vector index was %s and was rebuilt\n",
+				res.retrieval.vectors_rebuilt == 2 ? "damaged" : "out of date");
 	} else {
 		cli_print_answer_notes(&res);
 	}

@@ -32,7 +32,9 @@ void help_ingest(FILE *out)
 		"      --max-file-size SZ  skip files larger than SZ (e.g. 50MB)\n"
 		"      --hidden            include hidden files and folders\n"
 		"      --prune             remove documents whose files no longer exist\n"
-		"      --force             re-read files even when unchanged\n"
+		"      --force             re-extract and re-chunk files even when unchanged\n"
+		"                          (after changing cleaning, redaction or chunking\n"
+		"                          settings); unchanged chunks keep their vectors\n"
 		"  -j, --threads N         extraction threads (default: one per core)\n"
 		"      --no-embed          do not embed the new chunks now, even with an\n"
 		"                          embedding model set (`docent reindex` does it later)\n"
@@ -90,10 +92,10 @@ static void on_event(void *ctx, const ingest_event *e)
 		if (e->kind != INGEST_UNCHANGED) {
 			json_t *o = json_object();
 			json_object_set_new(o, "event", json_string(kind_name(e->kind)));
-			json_object_set_new(o, "path", json_string(e->path));
+			cli_json_set_path(o, "path", e->path);
 			if (e->detail)
 				json_object_set_new(o, e->kind == INGEST_DUPLICATE ? "duplicate_of" :
-						    "message", json_string(e->detail));
+						    "message", cli_json_text(e->detail));
 			if (e->format)
 				json_object_set_new(o, "format", json_string(e->format));
 			if (e->nchunks)
@@ -144,7 +146,8 @@ static void on_embed_progress(void *ctx, const embed_progress *p)
 static void print_embed_summary(const embed_summary *e, const char *model)
 {
 	if (e->rebuilt)
-		printf("  the vector index was out of date and was rebuilt from the database\n");
+		printf("  the vector index was %s and was rebuilt from the database\n",
+		       e->rebuilt == 2 ? "damaged" : "out of date");
 	if (e->embedded)
 		printf("Embedded %llu chunks with %s in %.1f s (%.1f chunks/s, %.0f tokens/s)\n",
 		       (unsigned long long)e->embedded, model, e->seconds,
@@ -169,7 +172,11 @@ static void print_summary(run *r, const char *collection, const ingest_summary *
 	       (unsigned long long)s->skipped, (unsigned long long)s->failed);
 	if (s->pruned)
 		printf(", %llu pruned", (unsigned long long)s->pruned);
-	printf("; %llu chunks written\n", (unsigned long long)s->chunks);
+	printf("; %llu chunks written", (unsigned long long)s->chunks);
+	if (s->chunks_kept)
+		printf(", %llu unchanged kept (with their vectors)",
+		       (unsigned long long)s->chunks_kept);
+	putchar('\n');
 	if (r->dups.len)
 		printf("Stored once (identical content):\n%s", r->dups.data);
 	if (r->skips.len)
@@ -239,6 +246,17 @@ int cmd_ingest(cli *c, int argc, char **argv)
 	config_ingest_params(c->cfg, &p);
 	p.prune = prune;
 	p.force = force;
+	{
+		/* a bad redaction setting stops the run before anything is read */
+		cleaner *cl = NULL;
+		int crc = cleaner_new(&cl, &p.clean);
+		cleaner_free(cl);
+		if (crc) {
+			free(excl);
+			fprintf(stderr, "docent ingest: %s\n", docent_error_message());
+			return CLI_USAGE;
+		}
+	}
 	if (nexcl) {
 		/* flags add to the configured patterns */
 		const char **all = calloc(p.walk.nexclude + nexcl, sizeof *all);
@@ -295,6 +313,8 @@ int cmd_ingest(cli *c, int argc, char **argv)
 			"skipped", (json_int_t)sum.skipped, "failed", (json_int_t)sum.failed,
 			"pruned", (json_int_t)sum.pruned, "chunks", (json_int_t)sum.chunks,
 			"events", r.events);
+		if (o)
+			json_object_set_new(o, "chunks_kept", json_integer((json_int_t)sum.chunks_kept));
 		if (o && emb)
 			json_object_set_new(o, "embedding", json_pack(
 				"{s:s, s:I, s:I, s:f, s:I, s:s, s:b}", "model", embedder_model_id(emb),

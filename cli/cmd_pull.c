@@ -33,8 +33,9 @@ void help_pull(FILE *out)
 		"Usage: docent models pull [--sha256 HEX] NAME|URL\n\n"
 		"Downloads a GGUF model into the models folder (engine.models_dir):\n"
 		"a name from the built-in catalogue, or the URL of a .gguf file. An\n"
-		"interrupted download resumes where it stopped when run again; the\n"
-		"SHA-256 is checked when known; the file appears only when complete.\n"
+		"interrupted download resumes where it stopped when run again (from\n"
+		"the same URL); the size, the SHA-256 when known, and the GGUF header\n"
+		"are checked, and the file appears only when complete and whole.\n"
 		"A name may be shortened while it stays unambiguous (bge-small).\n\n"
 		"When no model of its kind is configured yet, the pulled model becomes\n"
 		"the default (engine.chat_model, engine.embed_model or engine.rerank_model,\n"
@@ -138,6 +139,8 @@ int cmd_pull(cli *c, int argc, char **argv)
 		return cli_usage(c, "give one model name or URL (`docent models pull --help` "
 				 "lists the names)");
 	what = argv[optind];
+	if (download_sha256_check(sha) != 0)
+		return cli_usage(c, "--sha256: %s", docent_error_message());
 	if (strstr(what, "://")) {
 		snprintf(e.url, sizeof e.url, "%s", what);
 	} else {

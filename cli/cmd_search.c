@@ -4,6 +4,7 @@
  */
 #include "cli/cli.h"
 #include "core/error.h"
+#include "core/text.h"
 #include "rag/retrieve.h"
 
 #include <getopt.h>
@@ -108,17 +109,24 @@ static json_t *hits_json(const char *query, const store_hit *h, size_t n,
 {
 	json_t *arr = json_array();
 	for (size_t i = 0; i < n; i++) {
-		json_t *o = json_pack("{s:i, s:f, s:I, s:I, s:s, s:s?, s:s?, s:s?, s:s?, s:I, s:I}",
-			"rank", h[i].rank, "score", h[i].score,
-			"chunk_id", (json_int_t)h[i].chunk_id, "doc_id", (json_int_t)h[i].doc_id,
-			"path", h[i].path ? h[i].path : "", "collection", h[i].collection,
-			"title", h[i].title, "heading", h[i].heading, "snippet", h[i].snippet,
-			"start_byte", (json_int_t)h[i].start_byte, "end_byte", (json_int_t)h[i].end_byte);
-		if (!o)
-			continue;
+		/* strings through cli_json_text: a hit is never dropped for its bytes */
+		json_t *o = json_pack("{s:i, s:f, s:I, s:I}", "rank", h[i].rank, "score", h[i].score,
+				      "chunk_id", (json_int_t)h[i].chunk_id,
+				      "doc_id", (json_int_t)h[i].doc_id);
+		if (!o || cli_json_set_path(o, "path", h[i].path)) {
+			json_decref(o);
+			json_decref(arr);
+			return NULL;
+		}
+		json_object_set_new(o, "collection", cli_json_text(h[i].collection));
+		json_object_set_new(o, "title", cli_json_text(h[i].title));
+		json_object_set_new(o, "heading", cli_json_text(h[i].heading));
+		json_object_set_new(o, "snippet", cli_json_text(h[i].snippet));
+		json_object_set_new(o, "start_byte", json_integer((json_int_t)h[i].start_byte));
+		json_object_set_new(o, "end_byte", json_integer((json_int_t)h[i].end_byte));
 		json_object_set_new(o, "page_start", h[i].page_start > 0 ? json_integer(h[i].page_start) : json_null());
 		json_object_set_new(o, "page_end", h[i].page_end > 0 ? json_integer(h[i].page_end) : json_null());
-		json_object_set_new(o, "text", json_string(h[i].text ? h[i].text : ""));
+		json_object_set_new(o, "text", cli_json_text(h[i].text ? h[i].text : ""));
 		json_object_set_new(o, "keyword_rank", rank_json(h[i].keyword_rank));
 		json_object_set_new(o, "dense_rank", rank_json(h[i].dense_rank));
 		json_object_set_new(o, "keyword_score", h[i].keyword_rank ?
@@ -128,11 +136,11 @@ static json_t *hits_json(const char *query, const store_hit *h, size_t n,
 		json_object_set_new(o, "duplicates", json_integer(h[i].duplicates));
 		json_array_append_new(arr, o);
 	}
-	json_t *out = json_pack("{s:s, s:s, s:b, s:f, s:o}", "query", query,
+	json_t *out = json_pack("{s:o, s:s, s:b, s:f, s:o}", "query", cli_json_text(query),
 				"mode", retrieve_mode_name(info->mode), "grouped", grouped,
 				"took_ms", ms, "hits", arr);
 	if (out && info->note[0])
-		json_object_set_new(out, "note", json_string(info->note));
+		json_object_set_new(out, "note", cli_json_text(info->note));
 	return out;
 }
 
@@ -194,10 +202,15 @@ int cmd_search(cli *c, int argc, char **argv)
 		rp.search.k = (size_t)k;
 	rp.search.collection = collection;
 	rp.group_by_doc = group;
-	for (int i = optind; i < argc; i++) {
-		if (i > optind)
-			dbuf_putc(&q, ' ');
-		dbuf_puts(&q, argv[i]);
+	for (int i = optind; i < argc; i++)
+		if ((i > optind && dbuf_putc(&q, ' ')) || dbuf_puts(&q, argv[i])) {
+			dbuf_free(&q);
+			return cli_fail(DOCENT_ENOMEM, NULL);
+		}
+	if (!text_utf8_valid(q.data, q.len)) {
+		dbuf_free(&q);
+		return cli_usage(c, "the query is not valid UTF-8 text (check the terminal's "
+				 "encoding, e.g. LANG=C.UTF-8)");
 	}
 	cli_term_detect(&term);
 	if (!json && term.color) {
@@ -220,11 +233,12 @@ int cmd_search(cli *c, int argc, char **argv)
 		goto fail;
 	}
 	if (info.vectors_rebuilt)
-		fprintf(stderr, "docent: the vector index was out of date and was rebuilt\n");
+		fprintf(stderr, "docent: the vector index was %s and was rebuilt\n",
+			info.vectors_rebuilt == 2 ? "damaged" : "out of date");
 	if (info.note[0] && !json)
 		fprintf(stderr, "docent: keyword search only: %s\n", info.note);
 	if (json) {
-		cli_print_json(hits_json(q.data, hits, n, &info, group, now_ms() - t0));
+		status = cli_print_json(hits_json(q.data, hits, n, &info, group, now_ms() - t0));
 	} else if (n == 0) {
 		printf("No results for \"%s\".\n", q.data);
 	} else {

@@ -153,11 +153,13 @@ static json_t *result_json(const summarize_result *r, const store_doc *d, const 
 		"cached_parts", r->cached_parts,
 		"rounds", r->rounds,
 		"timings", "map_ms", r->map_ms, "reduce_ms", r->reduce_ms, "total_ms", r->total_ms);
-	if (o && d)
-		json_object_set_new(o, "document", json_pack("{s:I, s:s, s:o, s:s}",
-			"id", (json_int_t)d->id, "path", d->path,
-			"title", d->title ? json_string(d->title) : json_null(),
-			"collection", d->collection ? d->collection : ""));
+	if (o && d) {
+		json_t *dj = json_pack("{s:I, s:o, s:o}", "id", (json_int_t)d->id,
+				       "title", cli_json_text(d->title),
+				       "collection", cli_json_text(d->collection ? d->collection : ""));
+		cli_json_set_path(dj, "path", d->path);
+		json_object_set_new(o, "document", dj);
+	}
 	if (o && topic)
 		json_object_set_new(o, "topic", json_string(topic));
 	return o;

@@ -40,7 +40,7 @@ static const keydef KEYS[] = {
 	{ "clean.dehyphenate", T_BOOL, "true", "join words broken by a hyphen at a line end" },
 	{ "clean.collapse_whitespace", T_BOOL, "true", "collapse runs of white space in paragraphs" },
 	{ "clean.drop_page_furniture", T_BOOL, "true", "drop headers and footers repeated on most pages" },
-	{ "clean.redact", T_LIST, "", "built-in redaction patterns to apply: email apikey ipv4 card" },
+	{ "clean.redact", T_LIST, "", "built-in redaction patterns to apply: email apikey ipv4 card (re:PATTERN for a regex)" },
 	{ "clean.redact_pattern", T_LIST, "", "a PCRE2 pattern to redact (repeatable)" },
 	{ "clean.redact_replacement", T_STR, "[REDACTED]", "text that replaces redacted matches" },
 	{ "chunk.target_tokens", T_INT, "256", "target chunk size in tokens" },
@@ -716,7 +716,8 @@ void config_ingest_params(const config *c, ingest_params *p)
 	p->clean.collapse_whitespace = get_bool(c, "clean.collapse_whitespace");
 	p->clean.drop_page_furniture = get_bool(c, "clean.drop_page_furniture");
 	p->clean.redact_replacement = config_get(c, "clean.redact_replacement");
-	/* redaction: built-in names and raw patterns, in one array owned here */
+	/* redaction: built-in names and raw patterns, in one array owned here;
+	 * the patterns marked "re:" so that only they are read as regexes */
 	names = get_list(c, "clean.redact", &nnames);
 	pats = get_list(c, "clean.redact_pattern", &npat);
 	int k = find_key("clean.redact");
@@ -725,8 +726,12 @@ void config_ingest_params(const config *c, ingest_params *p)
 		if (all) {
 			for (size_t i = 0; i < nnames; i++)
 				all[i] = strdup(names[i]);
-			for (size_t i = 0; i < npat; i++)
-				all[nnames + i] = strdup(pats[i]);
+			for (size_t i = 0; i < npat; i++) {
+				size_t len = strlen(CLEAN_REGEX_PREFIX) + strlen(pats[i]) + 1;
+				if ((all[nnames + i] = malloc(len)))
+					snprintf(all[nnames + i], len, "%s%s", CLEAN_REGEX_PREFIX,
+						 pats[i]);
+			}
 			drop_list(m, k);
 			m->lists[k] = all;
 			m->nlist[k] = nnames + npat;

@@ -74,6 +74,10 @@ int gen_llama_open(generator **out, const model_spec *spec, const generator_para
  */
 int llama_common_load(const char *path, const char *what, struct llama_model **out);
 
+/* Starts llama.cpp and silences its logging (and ggml's), once per process;
+ * llama_common_load() calls it. */
+void llama_common_start(void);
+
 /* The thread count to use: `requested`, or all online cores when <= 0. */
 int llama_common_threads(int requested);
 

@@ -39,6 +39,11 @@ static void start_llama(void)
 	llama_backend_init();
 }
 
+void llama_common_start(void)
+{
+	pthread_once(&started, start_llama);
+}
+
 /* general.architecture of a GGUF file into arch[cap] ("" when unreadable),
  * read from the header alone. */
 static void file_arch(const char *path, char *arch, size_t cap)

@@ -26,4 +26,11 @@ const char *model_info_kind(const model_info *mi);
  * llama.cpp cannot load, with a message naming the file. */
 int model_info_read(const char *path, model_info *out);
 
+/* Checks that path holds a whole GGUF file without loading it: the magic,
+ * metadata that parses (with general.architecture), and tensor data that
+ * ends within the file (a truncated download does not). Reads only the
+ * header. 0, DOCENT_ENOTFOUND, DOCENT_EIO, or DOCENT_EFORMAT with a message
+ * that says what is wrong. */
+int model_info_check(const char *path);
+
 #endif

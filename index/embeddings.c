@@ -237,6 +237,35 @@ int store_vectors_totals(store *s, int64_t collection_id, store_vec_totals *out)
 	return rc;
 }
 
+int store_embedding_get(store *s, int64_t chunk_id, float *vec, int dim)
+{
+	sqlite3_stmt *st;
+	int rc = store_prep(s, ST_EMB_GET, "SELECT vec FROM embeddings WHERE chunk_id = ?1", &st);
+
+	if (rc)
+		return rc;
+	sqlite3_bind_int64(st, 1, chunk_id);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW) {
+		int bytes = sqlite3_column_bytes(st, 0);
+		if (dim <= 0 || bytes != dim * (int)sizeof(float)) {
+			rc = docent_error_set(DOCENT_EFORMAT, "the vector of chunk %lld has %d "
+					      "bytes, not %d dimensions", (long long)chunk_id,
+					      bytes, dim);
+		} else {
+			memcpy(vec, sqlite3_column_blob(st, 0), (size_t)bytes);
+			rc = 0;
+		}
+	} else if (rc == SQLITE_DONE) {
+		rc = docent_error_set(DOCENT_ENOTFOUND, "chunk %lld has no vector",
+				      (long long)chunk_id);
+	} else {
+		rc = store_err(s, rc, "reading a vector");
+	}
+	sqlite3_reset(st);
+	return rc;
+}
+
 int store_vectors_saved(store *s, int64_t collection_id, int64_t count, int64_t idsum)
 {
 	sqlite3_stmt *st;

@@ -116,6 +116,11 @@ int faiss_Index_search(const FaissIndex *index, idx_t n, const float *x, idx_t k
 	return guard([&] { ix(index)->search(n, x, k, distances, labels); });
 }
 
+int faiss_Index_reconstruct(const FaissIndex *index, idx_t key, float *recons)
+{
+	return guard([&] { ix(index)->reconstruct(key, recons); });
+}
+
 int faiss_Index_reset(FaissIndex *index)
 {
 	return guard([&] { ix(index)->reset(); });
@@ -166,6 +171,13 @@ int faiss_IndexIDMap_own_fields(const FaissIndexIDMap *obj)
 void faiss_IndexIDMap_set_own_fields(FaissIndexIDMap *obj, int own)
 {
 	reinterpret_cast<faiss::IndexIDMap *>(obj)->own_fields = own != 0;
+}
+
+void faiss_IndexIDMap_id_map(FaissIndexIDMap *index, idx_t **p_id_map, size_t *p_size)
+{
+	auto *m = reinterpret_cast<faiss::IndexIDMap *>(index);
+	*p_id_map = m->id_map.data();
+	*p_size = m->id_map.size();
 }
 
 FaissIndex *faiss_IndexIDMap_sub_index(FaissIndexIDMap *index)

@@ -1112,6 +1112,77 @@ static int fts_flush(store *s)
 	return rc;
 }
 
+/*
+ * Inserts the chunks of `in` into content_id, all of them or, with `skip`,
+ * those whose skip[i] is 0 (the others are kept rows), and queues their
+ * tokens for the keyword index: the ones made ahead when all are inserted,
+ * none (tokenized at the flush) otherwise.
+ */
+static int chunks_insert(store *s, int64_t collection_id, int64_t content_id,
+			 const store_doc_in *in, const unsigned char *skip)
+{
+	sqlite3_stmt *st;
+	size_t ninserted = 0;
+	int rc = store_prep(s, ST_CHUNK_INSERT,
+		"INSERT INTO chunks(content_id, ordinal, text, start_byte, end_byte, page_start, "
+		"page_end, heading, ntokens, nwords, context) "
+		"VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
+		&st);
+	if (rc)
+		return rc;
+	for (size_t i = 0; i < in->nchunks; i++) {
+		const store_chunk_in *c = &in->chunks[i];
+		size_t nwords;
+		char *context;
+		if (skip && skip[i])
+			continue;
+		nwords = c->nwords ? c->nwords : c->text ? text_count_words(c->text, c->len) : 0;
+		if (c->len > (size_t)INT32_MAX)
+			return docent_error_set(DOCENT_ETOOBIG, "chunk %zu of %s is too large", i,
+						in->path);
+		if (!(context = store_chunk_context(in->title, c->heading)))
+			return docent_error_set(DOCENT_ENOMEM, "out of memory writing %s", in->path);
+		sqlite3_bind_text(st, 11, context, -1, free);
+		sqlite3_bind_int64(st, 1, content_id);
+		sqlite3_bind_int64(st, 2, (int64_t)i);
+		if (c->text)
+			sqlite3_bind_text(st, 3, c->text, (int)c->len, SQLITE_STATIC);
+		else
+			sqlite3_bind_null(st, 3); /* refused by NOT NULL: the whole put fails */
+		sqlite3_bind_int64(st, 4, (int64_t)c->start_byte);
+		sqlite3_bind_int64(st, 5, (int64_t)c->end_byte);
+		sqlite3_bind_int(st, 6, c->page_start);
+		sqlite3_bind_int(st, 7, c->page_end);
+		bind_text_or_null(st, 8, c->heading);
+		sqlite3_bind_int64(st, 9, (int64_t)c->ntokens);
+		sqlite3_bind_int64(st, 10, (int64_t)nwords);
+		if ((rc = store_exec_stmt(s, st, "storing chunks")) != 0)
+			return rc;
+		s->chunks_written++;
+		ninserted++;
+		if (!s->fts_pending)
+			s->fts_pending = sqlite3_last_insert_rowid(s->db);
+		s->fts_pending_bytes += c->len;
+		/* a chunk with no words gets 1 so that its entry still marks a chunk */
+		rc = cstat_set(s, sqlite3_last_insert_rowid(s->db),
+			       CSTAT_PACK(nwords ? nwords : 1, (uint64_t)collection_id));
+		if (rc)
+			return rc;
+	}
+	/* their tokens, if made ahead, in insert order for fts_flush */
+	if (s->replay && fts_replay_queue(s->replay, skip ? NULL : s->doc_tokens,
+					  skip ? 0 : s->doc_tokens_len, 2 * ninserted) != 0)
+		return docent_error_set(DOCENT_ENOMEM, "out of memory writing %s", in->path);
+	if (s->in_batch && (rc = merge_pause(s)) != 0)
+		return rc;
+	/* in a batch, index every few MB, so that the indexing overlaps the
+	 * extraction of the next documents instead of waiting for the commit */
+	if (s->in_batch && s->fts_pending_bytes < (s->merge_paused ? FTS_FLUSH_BYTES_BULK
+								   : FTS_FLUSH_BYTES))
+		return 0;
+	return fts_flush(s);
+}
+
 static int content_insert(store *s, int64_t collection_id, const store_doc_in *in,
 			  int64_t *out)
 {
@@ -1131,62 +1202,183 @@ static int content_insert(store *s, int64_t collection_id, const store_doc_in *i
 	if ((rc = store_exec_stmt(s, st, "storing content")) != 0)
 		return rc;
 	*out = sqlite3_last_insert_rowid(s->db);
+	return chunks_insert(s, collection_id, *out, in, NULL);
+}
 
-	rc = store_prep(s, ST_CHUNK_INSERT,
-		"INSERT INTO chunks(content_id, ordinal, text, start_byte, end_byte, page_start, "
-		"page_end, heading, ntokens, nwords, context) "
-		"VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
-		&st);
+typedef struct old_chunk {
+	int64_t id;
+	char *text;
+	char *context;
+	int used;
+} old_chunk;
+
+static void old_chunks_free(old_chunk *o, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		free(o[i].text);
+		free(o[i].context);
+	}
+	free(o);
+}
+
+/* The chunks stored for content_id, in order. */
+static int old_chunks_load(store *s, int64_t content_id, old_chunk **out, size_t *nout)
+{
+	sqlite3_stmt *st;
+	old_chunk *o = NULL;
+	size_t n = 0, cap = 0;
+	int rc = store_prep(s, ST_CONTENT_CHUNKS,
+			    "SELECT id, text, context FROM chunks WHERE content_id = ?1 "
+			    "ORDER BY ordinal", &st);
+
+	*out = NULL;
+	*nout = 0;
 	if (rc)
 		return rc;
+	sqlite3_bind_int64(st, 1, content_id);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		if (n == cap) {
+			size_t c = cap ? 2 * cap : 64;
+			old_chunk *p = realloc(o, c * sizeof *p);
+			if (!p)
+				break;
+			o = p;
+			cap = c;
+		}
+		const char *t = (const char *)sqlite3_column_text(st, 1);
+		const char *x = (const char *)sqlite3_column_text(st, 2);
+		o[n] = (old_chunk){.id = sqlite3_column_int64(st, 0), .text = strdup(t ? t : ""),
+				   .context = strdup(x ? x : "")};
+		n++;
+		if (!o[n - 1].text || !o[n - 1].context)
+			break;
+	}
+	if (rc != SQLITE_DONE) {
+		rc = rc == SQLITE_ROW ? docent_error_set(DOCENT_ENOMEM, "out of memory writing %s",
+							 s->path)
+				      : store_err(s, rc, "reading stored chunks");
+		sqlite3_reset(st);
+		old_chunks_free(o, n);
+		return rc;
+	}
+	sqlite3_reset(st);
+	*out = o;
+	*nout = n;
+	return 0;
+}
+
+/* The stored chunk, not yet taken, with the same text and context as new
+ * chunk i (tried first where the previous match left off), or -1. */
+static long old_chunk_match(old_chunk *o, size_t n, size_t from, const store_chunk_in *c,
+			    const char *context)
+{
+	for (size_t k = 0; k < n; k++) {
+		size_t j = (from + k) % n;
+		if (!o[j].used && strlen(o[j].text) == c->len &&
+		    memcmp(o[j].text, c->text, c->len) == 0 && strcmp(o[j].context, context) == 0)
+			return (long)j;
+	}
+	return -1;
+}
+
+/*
+ * `ingest --force` of content already stored under its hash: the content's
+ * fields and chunks are replaced by the new extraction, but a stored chunk
+ * whose text and context (what is embedded) are unchanged keeps its row,
+ * id and vector, moved to its new place; the rest are deleted (their
+ * vectors with them: temp.vectors_removed tells the FAISS file) and the
+ * new ones inserted, to be embedded. *kept receives the chunks kept.
+ */
+static int content_refresh(store *s, int64_t collection_id, int64_t content_id,
+			   const store_doc_in *in, size_t *kept)
+{
+	sqlite3_stmt *st;
+	old_chunk *o = NULL;
+	unsigned char *skip = NULL;
+	long *match = NULL;
+	size_t n = 0, from = 0;
+	int rc;
+
+	*kept = 0;
+	rc = store_prep(s, ST_CONTENT_REFRESH,
+			"UPDATE contents SET title = ?2, format = ?3, text_bytes = ?4, npages = ?5 "
+			"WHERE id = ?1", &st);
+	if (rc)
+		return rc;
+	sqlite3_bind_int64(st, 1, content_id);
+	bind_text_or_null(st, 2, in->title);
+	bind_text_or_null(st, 3, in->format);
+	sqlite3_bind_int64(st, 4, in->text_bytes);
+	sqlite3_bind_int(st, 5, in->npages);
+	if ((rc = store_exec_stmt(s, st, "updating content")) != 0)
+		return rc;
+	if ((rc = old_chunks_load(s, content_id, &o, &n)) != 0)
+		return rc;
+	skip = calloc(in->nchunks ? in->nchunks : 1, 1);
+	match = calloc(in->nchunks ? in->nchunks : 1, sizeof *match);
+	if (!skip || !match) {
+		rc = docent_error_set(DOCENT_ENOMEM, "out of memory writing %s", in->path);
+		goto done;
+	}
 	for (size_t i = 0; i < in->nchunks; i++) {
 		const store_chunk_in *c = &in->chunks[i];
-		size_t nwords = c->nwords ? c->nwords :
-				c->text ? text_count_words(c->text, c->len) : 0;
-		char *context;
-		if (c->len > (size_t)INT32_MAX)
-			return docent_error_set(DOCENT_ETOOBIG, "chunk %zu of %s is too large", i,
-						in->path);
-		if (!(context = store_chunk_context(in->title, c->heading)))
-			return docent_error_set(DOCENT_ENOMEM, "out of memory writing %s", in->path);
-		sqlite3_bind_text(st, 11, context, -1, free);
-		sqlite3_bind_int64(st, 1, *out);
-		sqlite3_bind_int64(st, 2, (int64_t)i);
-		if (c->text)
-			sqlite3_bind_text(st, 3, c->text, (int)c->len, SQLITE_STATIC);
-		else
-			sqlite3_bind_null(st, 3); /* refused by NOT NULL: the whole put fails */
-		sqlite3_bind_int64(st, 4, (int64_t)c->start_byte);
-		sqlite3_bind_int64(st, 5, (int64_t)c->end_byte);
-		sqlite3_bind_int(st, 6, c->page_start);
-		sqlite3_bind_int(st, 7, c->page_end);
-		bind_text_or_null(st, 8, c->heading);
-		sqlite3_bind_int64(st, 9, (int64_t)c->ntokens);
-		sqlite3_bind_int64(st, 10, (int64_t)nwords);
-		if ((rc = store_exec_stmt(s, st, "storing chunks")) != 0)
-			return rc;
-		s->chunks_written++;
-		if (!s->fts_pending)
-			s->fts_pending = sqlite3_last_insert_rowid(s->db);
-		s->fts_pending_bytes += c->len;
-		/* a chunk with no words gets 1 so that its entry still marks a chunk */
-		rc = cstat_set(s, sqlite3_last_insert_rowid(s->db),
-			       CSTAT_PACK(nwords ? nwords : 1, (uint64_t)collection_id));
-		if (rc)
-			return rc;
+		char *context = store_chunk_context(in->title, c->heading);
+		if (!context) {
+			rc = docent_error_set(DOCENT_ENOMEM, "out of memory writing %s", in->path);
+			goto done;
+		}
+		match[i] = c->text && n ? old_chunk_match(o, n, from, c, context) : -1;
+		free(context);
+		if (match[i] >= 0) {
+			o[match[i]].used = 1;
+			skip[i] = 1;
+			from = (size_t)match[i] + 1;
+			(*kept)++;
+		}
 	}
-	/* their tokens, if made ahead, in insert order for fts_flush */
-	if (s->replay && fts_replay_queue(s->replay, s->doc_tokens, s->doc_tokens_len,
-					  2 * in->nchunks) != 0)
-		return docent_error_set(DOCENT_ENOMEM, "out of memory writing %s", in->path);
-	if (s->in_batch && (rc = merge_pause(s)) != 0)
-		return rc;
-	/* in a batch, index every few MB, so that the indexing overlaps the
-	 * extraction of the next documents instead of waiting for the commit */
-	if (s->in_batch && s->fts_pending_bytes < (s->merge_paused ? FTS_FLUSH_BYTES_BULK
-								   : FTS_FLUSH_BYTES))
-		return 0;
-	return fts_flush(s);
+	/* every stored chunk out of the way of the new ordinals (unique) */
+	if ((rc = bind_exec(s, ST_CHUNK_ORD_AWAY,
+			    "UPDATE chunks SET ordinal = -1 - ordinal WHERE content_id = ?1",
+			    content_id, "updating chunks")) != 0)
+		goto done;
+	rc = store_prep(s, ST_CHUNK_MOVE,
+			"UPDATE chunks SET ordinal = ?2, start_byte = ?3, end_byte = ?4, "
+			"page_start = ?5, page_end = ?6, heading = ?7, ntokens = ?8 WHERE id = ?1",
+			&st);
+	for (size_t i = 0; rc == 0 && i < in->nchunks; i++) {
+		const store_chunk_in *c = &in->chunks[i];
+		if (match[i] < 0)
+			continue;
+		sqlite3_bind_int64(st, 1, o[match[i]].id);
+		sqlite3_bind_int64(st, 2, (int64_t)i);
+		sqlite3_bind_int64(st, 3, (int64_t)c->start_byte);
+		sqlite3_bind_int64(st, 4, (int64_t)c->end_byte);
+		sqlite3_bind_int(st, 5, c->page_start);
+		sqlite3_bind_int(st, 6, c->page_end);
+		bind_text_or_null(st, 7, c->heading);
+		sqlite3_bind_int64(st, 8, (int64_t)c->ntokens);
+		rc = store_exec_stmt(s, st, "updating chunks");
+	}
+	if (rc)
+		goto done;
+	/* the stored chunks not kept go, as content_delete does it */
+	rc = store_prep(s, ST_CHUNK_STALE_IDS,
+			"SELECT id FROM chunks WHERE content_id = ?1 AND ordinal < 0", &st);
+	if (rc)
+		goto done;
+	sqlite3_bind_int64(st, 1, content_id);
+	if ((rc = cstat_clear_rows(s, st)) != 0 || (rc = fts_flush(s)) != 0)
+		goto done;
+	if ((rc = bind_exec(s, ST_CHUNK_DEL_STALE,
+			    "DELETE FROM chunks WHERE content_id = ?1 AND ordinal < 0", content_id,
+			    "removing old chunks")) != 0)
+		goto done;
+	rc = chunks_insert(s, collection_id, content_id, in, skip);
+done:
+	old_chunks_free(o, n);
+	free(skip);
+	free(match);
+	return rc;
 }
 
 /* Another ok path of the collection sharing content_id, or NULL. */
@@ -1267,7 +1459,7 @@ int store_doc_put(store *s, int64_t collection_id, const store_doc_in *in, store
 	if ((rc = doc_lookup(s, collection_id, in->path, in->hash, &row)) != 0)
 		goto done;
 
-	if (row.id && row.ok && row.same_hash) {
+	if (row.id && row.ok && row.same_hash && !(in->refresh && in->chunks)) {
 		rc = store_prep(s, ST_DOC_TOUCH,
 			"UPDATE documents SET size = ?2, mtime_ns = ?3 WHERE id = ?1", &st);
 		if (rc)
@@ -1289,8 +1481,14 @@ int store_doc_put(store *s, int64_t collection_id, const store_doc_in *in, store
 				"with its text", in->hash, in->path);
 			goto done;
 		}
-		if (!content_id && (rc = content_insert(s, collection_id, in, &content_id)) != 0)
+		if (!content_id) {
+			if ((rc = content_insert(s, collection_id, in, &content_id)) != 0)
+				goto done;
+		} else if (in->refresh && in->chunks &&
+			   (rc = content_refresh(s, collection_id, content_id, in,
+						 &out->chunks_kept)) != 0) {
 			goto done;
+		}
 		if (row.id) {
 			rc = store_prep(s, ST_DOC_UPDATE,
 				"UPDATE documents SET content_id = ?2, size = ?3, mtime_ns = ?4, "

@@ -139,6 +139,11 @@ typedef struct store_doc_in {
 	int npages;
 	const store_chunk_in *chunks;
 	size_t nchunks;
+	/* With chunks: store them even when content with this hash is stored
+	 * (`ingest --force`: cleaning or chunking settings may have changed).
+	 * Stored chunks whose text and context are unchanged keep their row,
+	 * id and vector; the others are replaced, so only they need embedding. */
+	int refresh;
 } store_doc_in;
 
 typedef enum store_put_outcome {
@@ -150,6 +155,7 @@ typedef enum store_put_outcome {
 typedef struct store_put_result {
 	store_put_outcome outcome;
 	int64_t doc_id;
+	size_t chunks_kept; /* refresh: stored chunks kept as they were (with their vectors) */
 	char *duplicate_of; /* another path with the same content, or NULL; caller frees */
 } store_put_result;
 
@@ -328,6 +334,9 @@ typedef struct store_vec_totals {
 } store_vec_totals;
 
 int store_vectors_totals(store *s, int64_t collection_id, store_vec_totals *out);
+/* The stored vector of one chunk into vec[dim]: 0, DOCENT_ENOTFOUND (no
+ * vector), or DOCENT_EFORMAT (another dimension). */
+int store_embedding_get(store *s, int64_t chunk_id, float *vec, int dim);
 /* Records what the collection's FAISS file holds now; count < 0 forgets it. */
 int store_vectors_saved(store *s, int64_t collection_id, int64_t count, int64_t idsum);
 /* The chunk ids of the collection's vectors this handle deleted since the

@@ -108,6 +108,63 @@ static int gather_one(void *ctx, int64_t id, const float *vec, int dim)
 
 static int save(vecset *vs, int may_rebuild);
 
+/*
+ * The open index against the store: the ids it holds (count and sum)
+ * against the store's totals, and the vectors at its first, middle and
+ * last positions against the stored ones. 0 when they agree,
+ * DOCENT_EFORMAT with a message saying what differs.
+ */
+static int verify(vecset *vs, const store_vec_totals *t)
+{
+	size_t n, pos[3];
+	const int64_t *ids = vindex_ids(vs->v, &n);
+	int64_t sum = 0;
+	float *vec;
+	int rc = 0;
+
+	if ((int64_t)n != t->count || (int64_t)vindex_count(vs->v) != t->count)
+		return docent_error_set(DOCENT_EFORMAT, "the vector index %s holds %zu vectors, the "
+					"database %lld", vs->path, n, (long long)t->count);
+	for (size_t i = 0; i < n; i++)
+		sum += ids[i];
+	if (sum != t->idsum)
+		return docent_error_set(DOCENT_EFORMAT, "the vector index %s holds other chunks "
+					"than the database (chunk-id sum %lld, expected %lld)",
+					vs->path, (long long)sum, (long long)t->idsum);
+	if (n == 0)
+		return 0;
+	if (!(vec = malloc((size_t)vs->dim * sizeof *vec)))
+		return docent_error_set(DOCENT_ENOMEM, "out of memory");
+	pos[0] = 0;
+	pos[1] = n / 2;
+	pos[2] = n - 1;
+	for (int k = 0; k < 3 && rc == 0; k++) {
+		if (k && pos[k] == pos[k - 1])
+			continue;
+		rc = store_embedding_get(vs->s, ids[pos[k]], vec, vs->dim);
+		if (rc == DOCENT_ENOTFOUND || rc == DOCENT_EFORMAT)
+			rc = docent_error_set(DOCENT_EFORMAT, "the vector index %s holds chunk %lld, "
+					      "whose vector is not in the database", vs->path,
+					      (long long)ids[pos[k]]);
+		else if (rc == 0)
+			rc = vindex_check_vector(vs->v, pos[k], vec);
+	}
+	free(vec);
+	return rc;
+}
+
+/* A folder where the index file should be: nothing docent can replace. */
+static int is_folder(const char *path)
+{
+	struct stat st;
+
+	if (stat(path, &st) != 0 || !S_ISDIR(st.st_mode))
+		return 0;
+	return docent_error_set(DOCENT_EIO, "%s is a folder, not the vector index file: move it "
+				"away (the index is rebuilt from the database there, at the next "
+				"search or `docent reindex`)", path);
+}
+
 int vecset_rebuild(vecset *vs)
 {
 	gathered g = { .dim = vs->dim };
@@ -140,7 +197,7 @@ int vecset_open(vecset **out, store *s, int64_t collection_id, const vindex_para
 	char *model = NULL;
 	store_vec_totals t;
 	struct stat st;
-	int dim, rc, stale;
+	int dim, rc, stale, damaged = 0;
 
 	*out = NULL;
 	if (rebuilt)
@@ -163,6 +220,8 @@ int vecset_open(vecset **out, store *s, int64_t collection_id, const vindex_para
 	vs->coll = collection_id;
 	vs->dim = dim;
 	vs->p = p ? *p : vindex_default_params();
+	if ((rc = is_folder(vs->path)) != 0)
+		goto fail;
 	stale = stat(vs->path, &st) != 0 || !t.saved;
 	rc = stale ? DOCENT_ENOTFOUND : vindex_open(&vs->v, vs->path, dim, &vs->p);
 	if (rc == 0) {
@@ -170,6 +229,13 @@ int vecset_open(vecset **out, store *s, int64_t collection_id, const vindex_para
 		vs->idsum = t.saved_idsum;
 		stale = t.count != t.saved_count || t.idsum != t.saved_idsum ||
 			(int64_t)vindex_count(vs->v) != t.saved_count;
+		/* the totals agree: the file itself may still be damaged */
+		if (!stale && (rc = verify(vs, &t)) != 0) {
+			if (rc != DOCENT_EFORMAT)
+				goto fail;
+			stale = damaged = 1;
+			docent_error_clear();
+		}
 	} else if (rc == DOCENT_EFORMAT || rc == DOCENT_ENOTFOUND) {
 		/* not a FAISS file, or another dimension: only a cache, rebuild it
 		 * (read and written, not mapped) */
@@ -197,7 +263,7 @@ int vecset_open(vecset **out, store *s, int64_t collection_id, const vindex_para
 		if ((rc = make_dir(vs->path)) != 0 || (rc = vecset_rebuild(vs)) != 0)
 			goto fail;
 		if (rebuilt) /* from vectors it did not hold: not for a new collection */
-			*rebuilt = t.count > 0;
+			*rebuilt = damaged ? 2 : t.count > 0;
 	}
 	*out = vs;
 	return 0;
@@ -315,4 +381,54 @@ int vecset_dim(const vecset *vs)
 const char *vecset_describe(const vecset *vs)
 {
 	return vindex_describe(vs->v);
+}
+
+int vecset_check(store *s, int64_t collection_id)
+{
+	vindex_params p = vindex_default_params();
+	store_vec_totals t;
+	vecset vs = {.s = s, .coll = collection_id};
+	char *model = NULL;
+	struct stat st;
+	int rc;
+
+	if ((rc = store_collection_model(s, collection_id, &model, &vs.dim)) != 0)
+		return rc;
+	free(model);
+	if (!model || vs.dim <= 0)
+		return 0; /* nothing embedded: no index to check */
+	if ((rc = store_vectors_totals(s, collection_id, &t)) != 0)
+		return rc;
+	if (!(vs.path = vecset_path(s, collection_id)))
+		return docent_error_set(DOCENT_ENOMEM, "out of memory");
+	if ((rc = is_folder(vs.path)) != 0)
+		goto done;
+	if (stat(vs.path, &st) != 0) {
+		if (t.count > 0)
+			rc = docent_error_set(DOCENT_ENOTFOUND, "the vector index %s is missing (%lld "
+					      "vectors in the database): it is rebuilt at the next "
+					      "search, or by `docent reindex`", vs.path,
+					      (long long)t.count);
+		goto done;
+	}
+	/* read only: a check changes nothing */
+	p.mmap = 1;
+	if ((rc = vindex_open(&vs.v, vs.path, vs.dim, &p)) != 0)
+		goto done;
+	if (!t.saved || t.count != t.saved_count || t.idsum != t.saved_idsum)
+		rc = docent_error_set(DOCENT_EFORMAT, "the vector index %s is out of date (the "
+				      "database has %lld vectors, the file was saved with %lld)",
+				      vs.path, (long long)t.count, (long long)t.saved_count);
+	else
+		rc = verify(&vs, &t);
+	if (rc == DOCENT_EFORMAT && !strstr(docent_error_message(), "rebuilt")) {
+		char msg[700];
+		snprintf(msg, sizeof msg, "%s", docent_error_message());
+		docent_error_set(rc, "%s; it is rebuilt from the database at the next search, or "
+				 "by `docent reindex`", msg);
+	}
+done:
+	vindex_close(vs.v);
+	free(vs.path);
+	return rc;
 }

@@ -9,7 +9,11 @@
  * a missing or unreadable file, another dimension, or totals that differ
  * (a crash between a database write and the file's save, another
  * process's write, a deleted file) make vecset_open rebuild the index from
- * the store and save it, and say so in *rebuilt.
+ * the store and save it, and say so in *rebuilt. The file's own content is
+ * verified too (vecset_verify): the count and chunk-id sum of the ids it
+ * holds against the store's totals, and a few of its vectors, first,
+ * middle and last, against the stored ones; a damaged file is rebuilt the
+ * same way. (A damage confined to vectors not sampled goes unnoticed.)
  *
  * Writers change the store first, then call vecset_add for the vectors
  * they stored and vecset_save, which also drops the vectors the store
@@ -33,8 +37,10 @@ typedef struct vecset vecset;
 
 /*
  * Opens the collection's index, repairing it when stale. DOCENT_ENOTFOUND
- * when the collection has no embedding model yet (nothing was embedded).
- * *rebuilt (may be NULL) is set to 1 when the index was rebuilt.
+ * when the collection has no embedding model yet (nothing was embedded);
+ * DOCENT_EIO when the index path is a folder (the message says to move it).
+ * *rebuilt (may be NULL) is set to 1 when the index was rebuilt because it
+ * was out of date, 2 when because it was damaged.
  */
 int vecset_open(vecset **out, store *s, int64_t collection_id, const vindex_params *p,
 		int *rebuilt);
@@ -46,6 +52,16 @@ int vecset_add(vecset *vs, const int64_t *ids, const float *vecs, size_t n);
 /* Drops the vectors the store handle deleted, saves the file atomically and
  * records its totals in the store. */
 int vecset_save(vecset *vs);
+
+/*
+ * Checks the collection's index file against the store without changing
+ * anything (for `docent stats --check`): 0 when it is sound, or when the
+ * collection has no vectors; otherwise DOCENT_EFORMAT (damaged or out of
+ * date), DOCENT_ENOTFOUND (missing while the store has vectors) or
+ * DOCENT_EIO (unreadable, or a folder), with a message naming the file,
+ * what is wrong, and that the next search or `docent reindex` rebuilds it.
+ */
+int vecset_check(store *s, int64_t collection_id);
 
 /* Rebuilds the index from the store's vectors and saves it. */
 int vecset_rebuild(vecset *vs);

@@ -516,6 +516,66 @@ int vindex_remove(vindex *v, const int64_t *ids, size_t n)
 	return rc;
 }
 
+const int64_t *vindex_ids(vindex *v, size_t *n)
+{
+	FaissIndexIDMap *map = faiss_IndexIDMap_cast(v->idx);
+	idx_t *ids = NULL;
+	size_t size = 0;
+
+	if (map)
+		faiss_IndexIDMap_id_map(map, &ids, &size);
+	*n = size;
+	return (const int64_t *)ids;
+}
+
+int vindex_check_vector(vindex *v, size_t pos, const float *expect)
+{
+	FaissIndexIDMap *map = faiss_IndexIDMap_cast(v->idx);
+	float *got = NULL, self = 0, score = 0;
+	int64_t id = -1;
+	size_t n = 0;
+	int rc = 0;
+
+	if (!map || pos >= vindex_count(v))
+		return docent_error_set(DOCENT_EFORMAT, "the vector index %s has no vector at "
+					"position %zu", v->path, pos);
+	if (v->factory) {
+		/* a configured type may quantise (PQ, SQ) or approximate (HNSW):
+		 * only exact storage can be compared with the database */
+		size_t nlist;
+		char tail[8] = "";
+		if (strcmp(v->factory, "IDMap,Flat") != 0 &&
+		    !(sscanf(v->factory, "IDMap,IVF%zu,%7s", &nlist, tail) == 2 &&
+		      strcmp(tail, "Flat") == 0))
+			return 0;
+	}
+	for (int i = 0; i < v->dim; i++)
+		self += expect[i] * expect[i];
+	if (!inner_ivf(v->idx)) {
+		if (!(got = malloc((size_t)v->dim * sizeof *got)))
+			return docent_error_set(DOCENT_ENOMEM, "out of memory");
+		if (faiss_Index_reconstruct(faiss_IndexIDMap_sub_index(map), (idx_t)pos, got) != 0) {
+			free(got);
+			return faiss_err(v, DOCENT_EFORMAT, "reading a vector back");
+		}
+		for (int i = 0; i < v->dim; i++)
+			score += got[i] * expect[i];
+		free(got);
+	} else if ((rc = vindex_search(v, expect, 1, &id, &score, &n)) != 0) {
+		return rc;
+	} else if (n == 0) {
+		score = 0;
+	}
+	/* the same vector gives its own squared norm (1 for the normalised
+	 * vectors docent stores); a damaged one gives anything else */
+	if (!(score > self - 1e-3f * (self > 1 ? self : 1) &&
+	      score < self + 1e-3f * (self > 1 ? self : 1)))
+		return docent_error_set(DOCENT_EFORMAT, "the vector index %s holds a vector that "
+					"differs from the database's (similarity %g to itself, "
+					"expected %g)", v->path, (double)score, (double)self);
+	return 0;
+}
+
 int vindex_search(vindex *v, const float *q, size_t k, int64_t *ids, float *scores, size_t *n)
 {
 	size_t i;

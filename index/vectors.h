@@ -79,6 +79,18 @@ int vindex_rebuild(vindex *v, const int64_t *ids, const float *vecs, size_t n);
 int vindex_save(vindex *v);
 
 size_t vindex_count(const vindex *v);
+
+/* The chunk ids the index holds, in its internal order (*n of them);
+ * borrowed until the next change to v. */
+const int64_t *vindex_ids(vindex *v, size_t *n);
+
+/*
+ * Checks that the vector at internal position `pos` is `expect` (dim
+ * floats, as stored): read back from an exact (flat) index, or, when the
+ * index cannot give vectors back (IVF), searched for, which must find an
+ * identical one. 0 when it is, DOCENT_EFORMAT (with a message) when not.
+ */
+int vindex_check_vector(vindex *v, size_t pos, const float *expect);
 int vindex_dim(const vindex *v);
 /* A description such as "IDMap,Flat" or "IDMap,IVF1024,Flat nprobe=16". */
 const char *vindex_describe(const vindex *v);

@@ -93,6 +93,11 @@ static const struct builtin {
 	 luhn_ok},
 };
 
+const char *clean_builtin_names(void)
+{
+	return "email apikey ipv4 card";
+}
+
 const char *clean_builtin_pattern(const char *name)
 {
 	for (size_t i = 0; name && i < sizeof builtins / sizeof *builtins; i++)
@@ -238,12 +243,20 @@ int cleaner_new(cleaner **out, const clean_params *p)
 			cleaner_free(c);
 			return docent_error_set(DOCENT_ECONFIG, "redaction pattern %zu is missing", i + 1);
 		}
-		src = clean_builtin_pattern(name);
-		for (size_t k = 0; src && k < sizeof builtins / sizeof *builtins; k++)
+		if (strncmp(name, CLEAN_REGEX_PREFIX, strlen(CLEAN_REGEX_PREFIX)) == 0) {
+			name += strlen(CLEAN_REGEX_PREFIX);
+			src = name;
+		} else if (!(src = clean_builtin_pattern(name))) {
+			cleaner_free(c);
+			return docent_error_set(DOCENT_ECONFIG,
+						"unknown redaction pattern name \"%s\" (clean.redact): the "
+						"names are %s; a regular expression goes in "
+						"clean.redact_pattern, or here as re:PATTERN",
+						name, clean_builtin_names());
+		}
+		for (size_t k = 0; k < sizeof builtins / sizeof *builtins; k++)
 			if (builtins[k].src == src)
 				r->accept = builtins[k].accept;
-		if (!src)
-			src = name;
 		r->re = compile(src, 0, &err, &at);
 		if (!r->re) {
 			PCRE2_UCHAR msg[160];
@@ -424,12 +437,14 @@ typedef struct span {
 
 /* One page's first (or last) line, normalised for comparison. */
 typedef struct edge_line {
-	const char *norm; /* into the arena, NUL-terminated */
-	size_t norm_off;
+	const char *norm;  /* digit runs as '#'; into the arena, NUL-terminated */
+	const char *exact; /* the same with its digits */
+	size_t norm_off, exact_off;
 	size_t block;
-	size_t a, b;      /* the line in the doc text */
+	size_t a, b;       /* the line in the doc text */
 	int page;
-	int removable;    /* 0 for a page-number block, already dropped */
+	int removable;     /* 0 for a page-number block, already dropped */
+	int repeat;        /* found to be running furniture */
 } edge_line;
 
 
@@ -480,19 +495,20 @@ static int cmp_edge(const void *pa, const void *pb)
 {
 	const edge_line *a = pa, *b = pb;
 	int c = strcmp(a->norm, b->norm);
+	if (!c)
+		c = strcmp(a->exact, b->exact);
 	return c ? c : (a->page > b->page) - (a->page < b->page);
 }
 
-/* Appends the normalised form of text[a, b) (white space collapsed and
- * trimmed, digit runs as '#' unless `digits`) to the arena as an edge line. */
-static int add_edge(const doc *d, run_ctx *x, size_t block, size_t a, size_t b, int removable,
-		    int digits, edge_line *lines, size_t *n, dbuf *arena)
+/* Appends text[a, b) with white space collapsed and trimmed, and digit runs
+ * as '#' unless `digits`, to the arena, NUL-terminated; sets *len to 0 for a
+ * blank line. */
+static int put_norm(run_ctx *x, const char *s, size_t len, int digits, dbuf *arena,
+		    size_t *out_len)
 {
 	static const char *const hash[2] = {"#", " "}, *const keep[2] = {NULL, " "};
-	const char *const *repl = digits ? keep : hash;
-	const char *s = d->text.data + a;
-	size_t len = b - a;
-	int rc = rewrite(x, re_norm, repl, 2, NULL, NULL, "the furniture pattern", s, len, &x->buf[0]);
+	int rc = rewrite(x, re_norm, digits ? keep : hash, 2, NULL, NULL, "the furniture pattern",
+			 s, len, &x->buf[0]);
 
 	if (rc < 0)
 		return rc;
@@ -504,12 +520,28 @@ static int add_edge(const doc *d, run_ctx *x, size_t block, size_t a, size_t b, 
 		s++, len--;
 	while (len && s[len - 1] == ' ')
 		len--;
-	if (!len)
-		return 0;
-	lines[*n] = (edge_line){.norm_off = arena->len, .block = block, .a = a, .b = b,
-				.page = d->blocks[block].page, .removable = removable};
-	if (dbuf_append(arena, s, len) || dbuf_putc(arena, '\0'))
+	*out_len = len;
+	if (len && (dbuf_append(arena, s, len) || dbuf_putc(arena, '\0')))
 		return DOCENT_ENOMEM;
+	return 0;
+}
+
+/* Appends text[a, b) to lines as an edge line, in two normalised forms:
+ * digit runs as '#', and with its digits. */
+static int add_edge(const doc *d, run_ctx *x, size_t block, size_t a, size_t b, int removable,
+		    edge_line *lines, size_t *n, dbuf *arena)
+{
+	size_t norm_off = arena->len, exact_off, len;
+	int rc = put_norm(x, d->text.data + a, b - a, 0, arena, &len);
+
+	if (rc || !len)
+		return rc;
+	exact_off = arena->len;
+	if ((rc = put_norm(x, d->text.data + a, b - a, 1, arena, &len)))
+		return rc;
+	lines[*n] = (edge_line){.norm_off = norm_off, .exact_off = exact_off, .block = block,
+				.a = a, .b = b, .page = d->blocks[block].page,
+				.removable = removable};
 	(*n)++;
 	return 0;
 }
@@ -517,7 +549,7 @@ static int add_edge(const doc *d, run_ctx *x, size_t block, size_t a, size_t b, 
 /* Collects each page's first (top) or last line, and the page-number
  * blocks dropped at that edge, normalised and sorted. */
 static int collect_edges(const doc *d, run_ctx *x, const span *sp, const long *edge, int top,
-			 int digits, edge_line *lines, size_t *nlines, dbuf *arena)
+			 edge_line *lines, size_t *nlines, dbuf *arena)
 {
 	const char *t = d->text.data;
 	size_t n = 0;
@@ -534,33 +566,138 @@ static int collect_edges(const doc *d, run_ctx *x, const span *sp, const long *e
 			b = (size_t)(nl - t);
 		else if (nl)
 			a = (size_t)(nl - t) + 1;
-		if ((rc = add_edge(d, x, (size_t)i, a, b, 1, digits, lines, &n, arena)))
+		if ((rc = add_edge(d, x, (size_t)i, a, b, 1, lines, &n, arena)))
 			return rc;
 	}
 	for (size_t i = 0; i < d->nblocks; i++)
 		if (sp[i].pageno == (top ? 1 : 2) &&
-		    (rc = add_edge(d, x, i, sp[i].a, sp[i].b, 0, digits, lines, &n, arena)))
+		    (rc = add_edge(d, x, i, sp[i].a, sp[i].b, 0, lines, &n, arena)))
 			return rc;
-	for (size_t k = 0; k < n; k++)
+	for (size_t k = 0; k < n; k++) {
 		lines[k].norm = arena->data + lines[k].norm_off;
+		lines[k].exact = arena->data + lines[k].exact_off;
+		lines[k].repeat = 0;
+	}
 	qsort(lines, n, sizeof *lines, cmp_edge);
 	*nlines = n;
 	return 0;
 }
 
-/* Marks, in cut[block], the line to remove when its normalised form is at
- * that edge on `need` pages or more. */
-static void find_repeats(const edge_line *lines, size_t n, size_t need, int top, span *cut)
+/* The number of distinct pages among lines[0..n), sorted by page within
+ * runs of equal `key`; counts from lines with key equal to lines[0]'s. */
+static size_t distinct_pages(const edge_line *lines, size_t n)
+{
+	size_t pages = n ? 1 : 0;
+
+	for (size_t j = 1; j < n; j++)
+		pages += lines[j].page != lines[j - 1].page;
+	return pages;
+}
+
+/* The value of the k-th digit run of s, or -1 when it has fewer runs or the
+ * run is too long to be a page number. */
+static long long digit_run(const char *s, int k)
+{
+	for (int i = 0; *s; i++) {
+		while (*s && !(*s >= '0' && *s <= '9'))
+			s++;
+		if (!*s)
+			break;
+		const char *e = s;
+		long long v = 0;
+		while (*e >= '0' && *e <= '9') {
+			if (e - s < 9)
+				v = v * 10 + (*e - '0');
+			e++;
+		}
+		if (i == k)
+			return e - s > 9 ? -1 : v;
+		s = e;
+	}
+	return -1;
+}
+
+typedef struct page_offset {
+	long long off; /* the number minus the page */
+	int page;
+	size_t line;
+} page_offset;
+
+static int cmp_offset(const void *pa, const void *pb)
+{
+	const page_offset *a = pa, *b = pb;
+
+	if (a->off != b->off)
+		return a->off < b->off ? -1 : 1;
+	return (a->page > b->page) - (a->page < b->page);
+}
+
+#define MAX_NUMBERS 8
+
+/* lines[0..n) are equal but for their digits. Marks those whose k-th number
+ * follows the page (number = page + a fixed offset) when such lines are on
+ * `need` pages or more: "Page 3", "Report - 12" with the page number. A
+ * number that does not follow the page ("Step 3", "Section 7" at the top
+ * of pages) is the page's content. */
+static int mark_page_numbered(edge_line *lines, size_t n, size_t need)
+{
+	page_offset *po = malloc(n * sizeof *po);
+
+	if (!po)
+		return DOCENT_ENOMEM;
+	for (int k = 0; k < MAX_NUMBERS; k++) {
+		size_t m = 0;
+		for (size_t j = 0; j < n; j++) {
+			long long v = digit_run(lines[j].exact, k);
+			if (v >= 0)
+				po[m++] = (page_offset){.off = v - lines[j].page,
+							.page = lines[j].page, .line = j};
+		}
+		if (m < need)
+			break;
+		qsort(po, m, sizeof *po, cmp_offset);
+		for (size_t a = 0, b; a < m; a = b) {
+			size_t pages = 1;
+			for (b = a + 1; b < m && po[b].off == po[a].off; b++)
+				pages += po[b].page != po[b - 1].page;
+			if (pages < need)
+				continue;
+			for (size_t j = a; j < b; j++)
+				lines[po[j].line].repeat = 1;
+		}
+	}
+	free(po);
+	return 0;
+}
+
+/* Marks, in cut[block], the lines to remove: those at that edge on `need`
+ * pages or more, identical or (when `numbered`) with a number that follows
+ * the page. */
+static int find_repeats(edge_line *lines, size_t n, size_t need, int top, int numbered,
+			span *cut)
 {
 	for (size_t k = 0, run; k < n; k += run) {
-		size_t pages = 1;
 		for (run = 1; k + run < n && strcmp(lines[k].norm, lines[k + run].norm) == 0; run++)
-			pages += lines[k + run].page != lines[k + run - 1].page;
-		if (pages < need)
+			;
+		if (distinct_pages(lines + k, run) < need)
 			continue;
+		/* identical lines, digits and all ("FIELD SERIES 12 REV. 3") */
+		for (size_t j = k, sub; j < k + run; j += sub) {
+			for (sub = 1; j + sub < k + run && strcmp(lines[j].exact, lines[j + sub].exact) == 0;
+			     sub++)
+				;
+			if (distinct_pages(lines + j, sub) >= need)
+				for (size_t i = j; i < j + sub; i++)
+					lines[i].repeat = 1;
+		}
+		if (numbered && strchr(lines[k].norm, '#')) {
+			int rc = mark_page_numbered(lines + k, run, need);
+			if (rc)
+				return rc;
+		}
 		for (size_t j = k; j < k + run; j++) {
 			span *c = &cut[lines[j].block];
-			if (!lines[j].removable)
+			if (!lines[j].repeat || !lines[j].removable)
 				continue;
 			if (top)
 				c->a = lines[j].b; /* keep from the end of the header line */
@@ -568,6 +705,7 @@ static void find_repeats(const edge_line *lines, size_t n, size_t need, int top,
 				c->b = lines[j].a; /* keep up to the footer line */
 		}
 	}
+	return 0;
 }
 
 #define FURNITURE_ROUNDS 4
@@ -605,17 +743,19 @@ static int drop_furniture(const doc *d, run_ctx *x, span *sp)
 		need = 3;
 	/* A header can take two or three lines (series, then title): once one
 	 * line goes, the next one is at the edge. Those title lines are the same
-	 * on every page, so later rounds compare digits too: body lines that
-	 * differ only in numbers ("Section 3 opens") must not pass for them. */
+	 * on every page, so later rounds take identical lines only: a body line
+	 * now at the edge whose number happens to follow the page ("Section 3
+	 * opens" on page 3) must not pass for a page number. */
 	for (int round = 0, changed = 1; changed && round < FURNITURE_ROUNDS; round++) {
 		changed = 0;
 		memcpy(cut, sp, d->nblocks * sizeof *cut);
 		for (int top = 1; top >= 0; top--) {
-			rc = collect_edges(d, x, sp, top ? first : last, top, round > 0, lines,
-					   &nlines, &arena);
+			rc = collect_edges(d, x, sp, top ? first : last, top, lines, &nlines,
+					   &arena);
+			if (!rc)
+				rc = find_repeats(lines, nlines, need, top, round == 0, cut);
 			if (rc)
 				goto done;
-			find_repeats(lines, nlines, need, top, cut);
 		}
 		for (size_t i = 0; i < d->nblocks; i++) {
 			if (cut[i].a == sp[i].a && cut[i].b == sp[i].b)
@@ -696,6 +836,32 @@ static pcre2_jit_stack *thread_stack(void)
 		st = NULL;
 	}
 	return st;
+}
+
+int cleaner_redact(const cleaner *c, const char *s, char **out)
+{
+	run_ctx x = {0};
+	size_t n = strlen(s);
+	int rc = DOCENT_ENOMEM;
+
+	*out = NULL;
+	x.md = pcre2_match_data_create(16, NULL);
+	x.mc = pcre2_match_context_create(NULL);
+	if (x.md && x.mc) {
+		x.stack = thread_stack();
+		if (x.stack)
+			pcre2_jit_stack_assign(x.mc, NULL, x.stack);
+		rc = redact(c, &x, &s, &n);
+		if (rc == 0 && !(*out = strndup(s, n)))
+			rc = DOCENT_ENOMEM;
+	}
+	pcre2_match_data_free(x.md);
+	pcre2_match_context_free(x.mc);
+	dbuf_free(&x.buf[0]);
+	dbuf_free(&x.buf[1]);
+	if (rc == DOCENT_ENOMEM)
+		return docent_error_set(rc, "out of memory redacting");
+	return rc;
 }
 
 int cleaner_run(const cleaner *c, const doc *in, doc *out)

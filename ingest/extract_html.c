@@ -20,8 +20,6 @@
 #include <libxml/HTMLparser.h>
 #include <libxml/tree.h>
 
-#define MAX_DEPTH 1000
-
 typedef struct walker {
 	doc *d;
 	dbuf cur;             /* the pending block's text */
@@ -159,27 +157,73 @@ static void flush(walker *w)
 	w->space = 1;
 }
 
-/* All the text under n, flattened to one line (table cells, titles). */
-static int flat_text(const xmlNode *n, dbuf *b, int *space, int depth)
+/*
+ * The tree is walked without recursion: a page may nest elements 100,000
+ * deep (unclosed <font> tags do it), and a recursive walk would either
+ * overflow the stack or, cut at some depth, lose text silently. next_node()
+ * moves in document order using the nodes' parent links; `leave` is called
+ * on each element whose children were entered, after them.
+ */
+
+/* The node after n's subtree (its next sibling, else an ancestor's), calling
+ * leave(ctx, parent) on each ancestor left on the way; NULL after root. */
+static const xmlNode *climb(const xmlNode *n, const xmlNode *root,
+			    void (*leave)(void *, const xmlNode *), void *ctx)
 {
-	for (const xmlNode *c = n->children; c; c = c->next) {
-		if (c->type == XML_TEXT_NODE || c->type == XML_CDATA_SECTION_NODE) {
-			if (c->content && put_text(b, space, (const char *)c->content,
-						   strlen((const char *)c->content), 0))
-				return DOCENT_ENOMEM;
-		} else if (c->type == XML_ELEMENT_NODE && c->name && depth < MAX_DEPTH &&
-			   !is_skipped(c)) {
-			int sep = strcmp((const char *)c->name, "br") == 0 ||
-				  in_list((const char *)c->name, blocks);
-			if (sep && put_text(b, space, " ", 1, 0))
-				return DOCENT_ENOMEM;
-			if (flat_text(c, b, space, depth + 1))
-				return DOCENT_ENOMEM;
-			if (sep && put_text(b, space, " ", 1, 0))
-				return DOCENT_ENOMEM;
-		}
+	while (n && n != root) {
+		if (n->next)
+			return n->next;
+		n = n->parent;
+		if (!n || n == root)
+			return NULL;
+		if (leave)
+			leave(ctx, n);
 	}
-	return 0;
+	return NULL;
+}
+
+static int is_sep(const xmlNode *c)
+{
+	return strcmp((const char *)c->name, "br") == 0 || in_list((const char *)c->name, blocks);
+}
+
+typedef struct flat_ctx {
+	dbuf *b;
+	int *space;
+	int rc;
+} flat_ctx;
+
+static void flat_leave(void *arg, const xmlNode *c)
+{
+	flat_ctx *f = arg;
+
+	if (!f->rc && is_sep(c))
+		f->rc = put_text(f->b, f->space, " ", 1, 0);
+}
+
+/* All the text under n, flattened to one line (table cells, titles). */
+static int flat_text(const xmlNode *n, dbuf *b, int *space)
+{
+	flat_ctx f = {.b = b, .space = space};
+	const xmlNode *c = n->children;
+
+	while (c && !f.rc) {
+		if (c->type == XML_TEXT_NODE || c->type == XML_CDATA_SECTION_NODE) {
+			if (c->content)
+				f.rc = put_text(b, space, (const char *)c->content,
+						strlen((const char *)c->content), 0);
+		} else if (c->type == XML_ELEMENT_NODE && c->name && !is_skipped(c)) {
+			if (is_sep(c))
+				f.rc = put_text(b, space, " ", 1, 0);
+			if (c->children) {
+				c = c->children;
+				continue;
+			}
+			flat_leave(&f, c);
+		}
+		c = climb(c, n, flat_leave, &f);
+	}
+	return f.rc ? DOCENT_ENOMEM : 0;
 }
 
 static int is_name(const xmlNode *n, const char *name)
@@ -188,31 +232,39 @@ static int is_name(const xmlNode *n, const char *name)
 }
 
 /* Does the table hold things a data table does not (headings, tables)? */
-static int looks_like_layout(const xmlNode *n, int depth)
+static int looks_like_layout(const xmlNode *t)
 {
-	for (const xmlNode *c = n->children; c; c = c->next) {
-		if (c->type != XML_ELEMENT_NODE || !c->name)
-			continue;
-		const char *name = (const char *)c->name;
-		if (strcmp(name, "table") == 0 || strcmp(name, "pre") == 0 ||
-		    (name[0] == 'h' && name[1] >= '1' && name[1] <= '6' && !name[2]))
-			return 1;
-		if (depth < MAX_DEPTH && looks_like_layout(c, depth + 1))
-			return 1;
+	const xmlNode *c = t->children;
+
+	while (c) {
+		if (c->type == XML_ELEMENT_NODE && c->name) {
+			const char *name = (const char *)c->name;
+			if (strcmp(name, "table") == 0 || strcmp(name, "pre") == 0 ||
+			    (name[0] == 'h' && name[1] >= '1' && name[1] <= '6' && !name[2]))
+				return 1;
+			if (c->children) {
+				c = c->children;
+				continue;
+			}
+		}
+		c = climb(c, t, NULL, NULL);
 	}
 	return 0;
 }
 
-/* Calls f on each row of table t (tr directly or in thead/tbody/tfoot). */
-static void table_rows(const xmlNode *t, const xmlNode **rows, size_t *nrows, size_t max)
+/* Counts the rows of table t (tr directly or in thead/tbody/tfoot) and
+ * keeps the first `max` of them. */
+static void table_rows(const xmlNode *t, const xmlNode **rows, size_t *nrows, size_t max,
+		       int depth)
 {
 	for (const xmlNode *c = t->children; c; c = c->next) {
 		if (is_name(c, "tr")) {
 			if (*nrows < max)
 				rows[*nrows] = c;
 			(*nrows)++;
-		} else if (is_name(c, "thead") || is_name(c, "tbody") || is_name(c, "tfoot")) {
-			table_rows(c, rows, nrows, max);
+		} else if (depth < 8 &&
+			   (is_name(c, "thead") || is_name(c, "tbody") || is_name(c, "tfoot"))) {
+			table_rows(c, rows, nrows, max, depth + 1);
 		}
 	}
 }
@@ -227,14 +279,6 @@ static size_t count_cells(const xmlNode *tr)
 	return k;
 }
 
-static void walk(walker *w, const xmlNode *n, int depth);
-
-static void walk_children(walker *w, const xmlNode *n, int depth)
-{
-	for (const xmlNode *c = n->children; c && !w->rc; c = c->next)
-		walk(w, c, depth + 1);
-}
-
 static int is_cell(const xmlNode *n)
 {
 	return is_name(n, "td") || is_name(n, "th");
@@ -244,8 +288,7 @@ static int is_cell(const xmlNode *n)
  * of them for a <tr>'s children, or only the run of cells at `first` when
  * broken markup left cells outside any row. Returns the node after the
  * cells used. */
-static const xmlNode *table_row(walker *w, const xmlNode *first, int run_only, dbuf *tab,
-				int depth)
+static const xmlNode *table_row(walker *w, const xmlNode *first, int run_only, dbuf *tab)
 {
 	size_t row_start = tab->len, cells = 0;
 	int nonempty = 0;
@@ -263,7 +306,7 @@ static const xmlNode *table_row(walker *w, const xmlNode *first, int run_only, d
 			break;
 		size_t at = tab->len;
 		int space = 1;
-		if ((w->rc = flat_text(c, tab, &space, depth)))
+		if ((w->rc = flat_text(c, tab, &space)))
 			break;
 		while (tab->len > at && tab->data[tab->len - 1] == ' ')
 			dbuf_truncate(tab, tab->len - 1);
@@ -277,100 +320,161 @@ static const xmlNode *table_row(walker *w, const xmlNode *first, int run_only, d
 	return c;
 }
 
-static void walk_rows(walker *w, const xmlNode *t, dbuf *tab, int depth)
+/* The rows of t and of its thead/tbody/tfoot (nested a few levels at most:
+ * the parser does not nest those in practice). */
+static void walk_rows(walker *w, const xmlNode *t, dbuf *tab, int group)
 {
 	const xmlNode *r = t->children;
 
 	while (r && !w->rc) {
-		if (is_name(r, "thead") || is_name(r, "tbody") || is_name(r, "tfoot")) {
-			walk_rows(w, r, tab, depth + 1);
+		if (group < 8 && (is_name(r, "thead") || is_name(r, "tbody") || is_name(r, "tfoot"))) {
+			walk_rows(w, r, tab, group + 1);
 		} else if (is_name(r, "tr")) {
-			table_row(w, r->children, 0, tab, depth);
+			table_row(w, r->children, 0, tab);
 		} else if (is_cell(r)) {
-			r = table_row(w, r, 1, tab, depth);
+			r = table_row(w, r, 1, tab);
 			continue;
 		}
 		r = r->next;
 	}
 }
 
-static void walk_table(walker *w, const xmlNode *t, int depth)
+/* What to do on leaving an element whose children were walked. */
+enum {
+	LEAVE_NONE = 0,
+	LEAVE_FLUSH,     /* a block, heading or layout table */
+	LEAVE_PRE,       /* <pre>: one level less, then flush */
+};
+
+static void walk_tree(walker *w, const xmlNode *root, int nest);
+
+/* A data table: its captions as blocks, then one DOC_TABLE of its rows.
+ * `nest` counts data tables inside captions, the only recursion left. */
+static void walk_data_table(walker *w, const xmlNode *t, int nest)
 {
-	const xmlNode *rows[2];
-	size_t nrows = 0;
 	dbuf tab = DBUF_INIT;
 
-	table_rows(t, rows, &nrows, 2);
-	if (nrows == 0 || (nrows == 1 && count_cells(rows[0]) <= 1) || looks_like_layout(t, depth)) {
-		flush(w);
-		walk_children(w, t, depth);
-		flush(w);
-		return;
-	}
 	flush(w);
-	for (const xmlNode *c = t->children; c; c = c->next) {
+	for (const xmlNode *c = t->children; c && !w->rc; c = c->next) {
 		if (is_name(c, "caption")) {
-			walk(w, c, depth + 1);
+			if (nest < 8) {
+				walk_tree(w, c, nest + 1);
+			} else {
+				int space = 1;
+				w->rc = flat_text(c, &w->cur, &space);
+			}
 			flush(w);
 		}
 	}
-	walk_rows(w, t, &tab, depth);
+	walk_rows(w, t, &tab, 0);
 	if (!w->rc && tab.len)
 		w->rc = doc_add(w->d, DOC_TABLE, 0, 0, tab.data, tab.len);
 	dbuf_free(&tab);
 }
 
-static void walk(walker *w, const xmlNode *n, int depth)
+/* Enters n: handles it and returns the LEAVE_ action for after its
+ * children, or -1 when its children are not to be walked. */
+static int enter(walker *w, const xmlNode *n, int nest)
 {
 	const char *name;
 
-	if (w->rc || depth > MAX_DEPTH)
-		return;
 	if (n->type == XML_TEXT_NODE || n->type == XML_CDATA_SECTION_NODE) {
 		if (n->content)
 			w->rc = put_text(&w->cur, &w->space, (const char *)n->content,
 					 strlen((const char *)n->content), w->pre);
-		return;
+		return -1;
 	}
-	if (n->type != XML_ELEMENT_NODE || !n->name) {
-		if (n->type == XML_DOCUMENT_NODE || n->type == XML_HTML_DOCUMENT_NODE)
-			walk_children(w, n, depth);
-		return;
-	}
+	if (n->type == XML_DOCUMENT_NODE || n->type == XML_HTML_DOCUMENT_NODE)
+		return LEAVE_NONE;
+	if (n->type != XML_ELEMENT_NODE || !n->name || is_skipped(n))
+		return -1;
 	name = (const char *)n->name;
-	if (is_skipped(n))
-		return;
 	if (name[0] == 'h' && name[1] >= '1' && name[1] <= '6' && !name[2]) {
 		flush(w);
 		w->kind = DOC_HEADING;
 		w->level = name[1] - '0';
-		walk_children(w, n, depth);
-		flush(w);
-	} else if (strcmp(name, "pre") == 0 || strcmp(name, "listing") == 0 ||
-		   strcmp(name, "xmp") == 0) {
+		return LEAVE_FLUSH;
+	}
+	if (strcmp(name, "pre") == 0 || strcmp(name, "listing") == 0 || strcmp(name, "xmp") == 0) {
 		flush(w);
 		w->kind = DOC_PRE;
 		w->pre++;
-		walk_children(w, n, depth);
-		w->pre--;
-		flush(w);
-	} else if (strcmp(name, "table") == 0) {
-		if (w->pre) {
-			walk_children(w, n, depth);
-			return;
-		}
-		walk_table(w, n, depth);
-	} else if (strcmp(name, "br") == 0) {
-		if (!w->rc)
-			w->rc = dbuf_putc(&w->cur, '\n');
-		w->space = 1;
-	} else if (!w->pre && in_list(name, blocks)) {
-		flush(w);
-		walk_children(w, n, depth);
-		flush(w);
-	} else {
-		walk_children(w, n, depth);
+		return LEAVE_PRE;
 	}
+	if (strcmp(name, "table") == 0) {
+		const xmlNode *rows[2];
+		size_t nrows = 0;
+
+		if (w->pre)
+			return LEAVE_NONE;
+		table_rows(n, rows, &nrows, 2, 0);
+		if (nrows == 0 || (nrows == 1 && count_cells(rows[0]) <= 1) ||
+		    looks_like_layout(n)) {
+			flush(w);
+			return LEAVE_FLUSH;
+		}
+		walk_data_table(w, n, nest);
+		return -1;
+	}
+	if (strcmp(name, "br") == 0) {
+		w->rc = dbuf_putc(&w->cur, '\n');
+		w->space = 1;
+		return -1;
+	}
+	if (!w->pre && in_list(name, blocks)) {
+		flush(w);
+		return LEAVE_FLUSH;
+	}
+	return LEAVE_NONE;
+}
+
+typedef struct leave_ctx {
+	walker *w;
+	dbuf *stack; /* one LEAVE_ byte per entered element, innermost last */
+} leave_ctx;
+
+static void leave_now(walker *w, int act)
+{
+	if (act == LEAVE_PRE)
+		w->pre--;
+	if (act != LEAVE_NONE)
+		flush(w);
+}
+
+static void do_leave(void *arg, const xmlNode *n)
+{
+	leave_ctx *l = arg;
+
+	(void)n;
+	leave_now(l->w, l->stack->len ? l->stack->data[--l->stack->len] : LEAVE_NONE);
+}
+
+/* Walks root and everything under it, in document order. */
+static void walk_tree(walker *w, const xmlNode *root, int nest)
+{
+	dbuf stack = DBUF_INIT;
+	leave_ctx l = {.w = w, .stack = &stack};
+	int root_act = enter(w, root, nest);
+	const xmlNode *n;
+
+	if (root_act < 0 || w->rc)
+		return;
+	n = root->children;
+	while (n && !w->rc) {
+		int act = enter(w, n, nest);
+		if (act >= 0 && n->children && !w->rc) {
+			if ((w->rc = dbuf_putc(&stack, (char)act)))
+				break;
+			n = n->children;
+			continue;
+		}
+		if (act >= 0 && !w->rc)
+			leave_now(w, act);
+		n = climb(n, root, do_leave, &l);
+	}
+	if (!w->rc)
+		leave_now(w, root_act);
+	dbuf_free(&stack);
 }
 
 /* The text of the first <title> element (in <head>), or NULL. */
@@ -415,8 +519,12 @@ int extract_html_blocks(const char *html, size_t n, const char *encoding, doc *d
 	walker w = {.d = d, .kind = DOC_PARA, .space = 1};
 	htmlDocPtr hd;
 	xml_quiet q;
+	/* XML_PARSE_HUGE lifts libxml2's nesting limit (256: 400 unclosed
+	 * <font> tags reach it, and the parser then drops the rest of the page)
+	 * and its 10 MB cap on a text node; the input is bounded by the file
+	 * size limit and entities cannot expand in the HTML parser. */
 	int opts = HTML_PARSE_RECOVER | HTML_PARSE_NOERROR | HTML_PARSE_NOWARNING |
-		   HTML_PARSE_NONET;
+		   HTML_PARSE_NONET | XML_PARSE_HUGE;
 
 	if (title)
 		*title = NULL;
@@ -430,14 +538,14 @@ int extract_html_blocks(const char *html, size_t n, const char *encoding, doc *d
 	xml_quiet_end(&q);
 	if (!hd)
 		return docent_error_set(DOCENT_EFORMAT, "HTML could not be parsed");
-	walk(&w, (const xmlNode *)hd, 0);
+	walk_tree(&w, (const xmlNode *)hd, 0);
 	flush(&w);
 	if (!w.rc && title) {
 		const xmlNode *t = find_title(hd->children, 0);
 		dbuf tb = DBUF_INIT;
 		int space = 1;
 		if (t)
-			w.rc = flat_text(t, &tb, &space, 0);
+			w.rc = flat_text(t, &tb, &space);
 		if (!w.rc && tb.len == 0 && w.h1.len)
 			w.rc = dbuf_append(&tb, w.h1.data, w.h1.len);
 		if (!w.rc && tb.len)

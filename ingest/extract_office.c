@@ -237,9 +237,13 @@ static int open_reader(xmlTextReaderPtr *out, const archive *a, const char *part
 	if (xml->len > INT_MAX)
 		return docent_error_set(DOCENT_ETOOBIG, "%s part %s is over 2 GiB", a->what, part);
 	extract_xml_init();
+	/* XML_PARSE_HUGE: a valid document may hold a text run over libxml2's
+	 * 10 MB node limit or nest deeper than 256. What bounds the parse is
+	 * the unpack budget (max_unpacked_bytes) already spent on this part,
+	 * and a DTD, the only way to expand entities, was refused above. */
 	r = xmlReaderForMemory(xml->data ? xml->data : "", (int)xml->len, part, NULL,
 			       XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING |
-				       XML_PARSE_NOCDATA);
+				       XML_PARSE_NOCDATA | XML_PARSE_HUGE);
 	if (!r)
 		return docent_error_set(DOCENT_ENOMEM, "out of memory reading the %s", a->what);
 	memset(err, 0, sizeof *err);

@@ -130,6 +130,7 @@ typedef struct pending {
 	char *path, *detail;
 	const char *format;     /* static: the extractor's name */
 	size_t nchunks;
+	size_t kept;            /* of them, stored chunks kept (--force) */
 	int code;
 } pending;
 
@@ -150,7 +151,8 @@ static int note(batch_log *log, ingest_event_kind kind, const char *path, const 
 		log->cap = cap;
 	}
 	pending *e = &log->v[log->n];
-	*e = (pending){ kind, strdup(path), detail ? strdup(detail) : NULL, format, nchunks, code };
+	*e = (pending){ kind, strdup(path), detail ? strdup(detail) : NULL, format, nchunks, 0,
+			code };
 	if (!e->path || (detail && !e->detail)) {
 		free(e->path);
 		free(e->detail);
@@ -176,7 +178,11 @@ static void report_batch(batch_log *log, const ingest_params *p, ingest_summary 
 		}
 		switch (e->kind) {
 		case INGEST_ADDED: sum->added++; sum->chunks += e->nchunks; break;
-		case INGEST_UPDATED: sum->updated++; sum->chunks += e->nchunks; break;
+		case INGEST_UPDATED:
+			sum->updated++;
+			sum->chunks += e->nchunks - e->kept;
+			sum->chunks_kept += e->kept;
+			break;
 		case INGEST_DUPLICATE: sum->duplicates++; break;
 		case INGEST_UNCHANGED: sum->unchanged++; break;
 		default: sum->failed++; break;
@@ -359,6 +365,25 @@ static void tokenize(fts_tokenizer *tok, job *j)
 	}
 }
 
+/* An error message is stored and shown: it passes the redactor too, since
+ * it may quote the document (a parser's complaint about a line). */
+static void redact_error(const cleaner *c, char **msg)
+{
+	char *r = NULL;
+
+	if (!c || !*msg)
+		return;
+	if (cleaner_redact(c, *msg, &r) == 0) {
+		free(*msg);
+		*msg = r;
+	}
+	/* on failure the message cannot be checked: say what it was */
+	else {
+		free(*msg);
+		*msg = strdup("the error message could not be redacted");
+	}
+}
+
 static void process(pipeline *pl, job *j, fts_tokenizer *tok)
 {
 	const ingest_params *p = pl->p;
@@ -393,11 +418,13 @@ static void process(pipeline *pl, job *j, fts_tokenizer *tok)
 	rc = extract_file(&p->extract, j->path, data, n, &raw, &j->format);
 	if (rc)
 		goto done;
+	/* a title from the file name is set before cleaning, so that it
+	 * passes the redactor like everything else that is stored */
+	if (!raw.title && (rc = default_title(&raw, j->path)) != 0)
+		goto done;
 	rc = cleaner_run(pl->clean, &raw, &j->doc);
 	if (rc)
 		goto done;
-	if (!j->doc.title)
-		rc = default_title(&j->doc, j->path);
 	title_line(&j->doc, j->format);
 	if (rc == 0)
 		rc = chunk_doc(&p->chunk, &j->doc, &j->chunks);
@@ -417,6 +444,7 @@ done:
 	if (rc) {
 		const char *m = docent_error_message();
 		j->error = strdup(m[0] ? m : docent_strerror(rc));
+		redact_error(pl->clean, &j->error);
 	}
 }
 
@@ -507,6 +535,10 @@ static int store_job(store *s, int64_t coll, job *j, const ingest_params *p, ing
 		.title = j->doc.title, .format = j->format,
 		.text_bytes = (int64_t)j->doc.text.len, .npages = j->doc.npages,
 		.chunks = ch, .nchunks = j->chunks.n,
+		/* --force: extracted and chunked again even when the bytes are
+		 * the same, since settings may have changed; unchanged chunks
+		 * keep their vectors */
+		.refresh = p->force,
 	};
 	rc = store_doc_put_tokens(s, coll, &in, j->tokens.data, j->tokens.len, &res);
 	free(ch);
@@ -520,6 +552,8 @@ static int store_job(store *s, int64_t coll, job *j, const ingest_params *p, ing
 	else
 		rc = note(log, res.outcome == STORE_PUT_UPDATED ? INGEST_UPDATED : INGEST_ADDED,
 			  j->path, NULL, j->format, j->chunks.n, 0);
+	if (rc == 0 && res.chunks_kept && log->n)
+		log->v[log->n - 1].kept = res.chunks_kept;
 	free(res.duplicate_of);
 	return rc;
 }

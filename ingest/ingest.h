@@ -68,6 +68,7 @@ typedef struct ingest_summary {
 	uint64_t files;        /* files considered (all outcomes but skips) */
 	uint64_t bytes;        /* bytes of files read */
 	uint64_t chunks;       /* chunks written */
+	uint64_t chunks_kept;  /* --force: stored chunks unchanged, kept with their vectors */
 	double seconds;
 	embed_summary embed;   /* the embedding step, when there is an embedder */
 } ingest_summary;
@@ -79,7 +80,8 @@ typedef struct ingest_params {
 	clean_params clean;
 	chunk_params chunk;
 	int prune;                /* remove documents whose files are gone */
-	int force;                /* re-ingest even unchanged files */
+	int force;                /* re-extract and re-chunk even unchanged files;
+	                             chunks that come out the same keep their vectors */
 	unsigned threads;         /* extraction threads; 0: one per core */
 	double commit_seconds;    /* documents saved per transaction: about this
 	                             much work (default 1; see store_batch_begin) */

@@ -110,7 +110,7 @@ static int get_set(retriever *r, int64_t coll, vecset **out, retrieve_info *info
 	if ((rc = vecset_open(out, r->s, coll, &r->vp, &rebuilt)) != 0)
 		return rc;
 	if (rebuilt)
-		info->vectors_rebuilt = 1;
+		info->vectors_rebuilt = rebuilt;
 	r->sets[r->nsets++] = (open_set){ coll, *out };
 	return 0;
 }
@@ -519,8 +519,11 @@ int retrieve(retriever *r, const char *query, const retrieve_params *params, sto
 	if (cand < kk)
 		cand = kk;
 	rc = dense_search(r, query, p.search.collection, cand, &d, info);
-	if (rc && p.mode == RETRIEVE_HYBRID && (rc == DOCENT_ENOTFOUND || rc == DOCENT_EINVAL)) {
-		/* no usable vectors: keywords alone, and say why */
+	if (rc && p.mode == RETRIEVE_HYBRID &&
+	    (rc == DOCENT_ENOTFOUND || rc == DOCENT_EINVAL || rc == DOCENT_EIO ||
+	     rc == DOCENT_EPERM || rc == DOCENT_EFORMAT)) {
+		/* no usable vectors (none, another model, an index that cannot be
+		 * read or rebuilt): keywords alone, and say why */
 		snprintf(info->note, sizeof info->note, "%s", docent_error_message());
 		info->mode = RETRIEVE_BM25;
 		docent_error_clear();

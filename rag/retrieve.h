@@ -65,7 +65,7 @@ retrieve_params retrieve_default_params(void);
 
 typedef struct retrieve_info {
 	retrieve_mode mode;         /* the mode that ran */
-	int vectors_rebuilt;        /* a stale FAISS index was rebuilt first */
+	int vectors_rebuilt;        /* the FAISS index was rebuilt first: 1 stale, 2 damaged */
 	char note[256];             /* why hybrid fell back to keywords; "" otherwise */
 } retrieve_info;
 

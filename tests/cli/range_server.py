@@ -1,9 +1,10 @@
 #!/usr/bin/env python3
 """A file server on 127.0.0.1 for the download tests: honours Range
 requests, logs each request's Range header, and can cut the first transfer
-of a file after N bytes (to test resuming).
+of a file after N bytes (to test resuming). With "norange" it ignores Range
+headers and always sends the whole file, as some servers do.
 
-    range_server.py DIR PORTFILE LOGFILE [CUT_BYTES]
+    range_server.py DIR PORTFILE LOGFILE [CUT_BYTES [norange]]
 
 Writes the port it listens on to PORTFILE; serves until killed.
 """
@@ -11,6 +12,7 @@ import http.server, os, sys
 
 root, portfile, logfile = sys.argv[1], sys.argv[2], sys.argv[3]
 cut = int(sys.argv[4]) if len(sys.argv) > 4 else 0
+norange = len(sys.argv) > 5 and sys.argv[5] == "norange"
 served = set()
 
 
@@ -28,7 +30,7 @@ class Handler(http.server.BaseHTTPRequestHandler):
             return
         data = open(path, "rb").read()
         start = 0
-        if rng and rng.startswith("bytes="):
+        if rng and rng.startswith("bytes=") and not norange:
             start = int(rng[6:].split("-")[0])
             if start >= len(data):
                 self.send_response(416)

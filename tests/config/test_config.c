@@ -61,7 +61,7 @@ static void test_config__layers(void **state)
 	assert_string_equal(ip.walk.exclude[2], "drafts/*");
 	assert_int_equal(ip.clean.nredact, 3);
 	assert_string_equal(ip.clean.redact[0], "email");
-	assert_string_equal(ip.clean.redact[2], "\\bPRJ-[0-9]{4}\\b");
+	assert_string_equal(ip.clean.redact[2], "re:\\bPRJ-[0-9]{4}\\b");
 	config_free(c);
 	unsetenv("DOCENT_CHUNK_TARGET_TOKENS");
 }

@@ -35,9 +35,18 @@ static int64_t fts_count(const char *db, const char *word)
 	return q1(db, sql);
 }
 
+static int put_refresh(fx *f, const char *path, const char *hash, const char *const *texts,
+		       size_t n, int refresh, store_put_result *res);
+
 /* Puts a document whose chunks are the given NUL-separated texts. */
 static int put(fx *f, const char *path, const char *hash, const char *const *texts, size_t n,
 	       store_put_result *res)
+{
+	return put_refresh(f, path, hash, texts, n, 0, res);
+}
+
+static int put_refresh(fx *f, const char *path, const char *hash, const char *const *texts,
+		       size_t n, int refresh, store_put_result *res)
 {
 	store_chunk_in ch[8];
 	size_t off = 0;
@@ -52,7 +61,8 @@ static int put(fx *f, const char *path, const char *hash, const char *const *tex
 	}
 	store_doc_in in = { .path = path, .size = 100, .mtime_ns = 5, .hash = hash,
 			    .title = "A title", .format = "text", .text_bytes = (int64_t)off,
-			    .npages = (int)n, .chunks = n ? ch : NULL, .nchunks = n };
+			    .npages = (int)n, .chunks = n ? ch : NULL, .nchunks = n,
+			    .refresh = refresh };
 	return store_doc_put(f->s, f->coll, &in, res);
 }
 
@@ -233,6 +243,51 @@ static void test_store__put_unchanged_update(void **state)
 	store_doc_in ghost = { .path = "/g.txt", .hash = "nothing" };
 	assert_int_equal(store_doc_put(f->s, f->coll, &ghost, &r), DOCENT_ENOTFOUND);
 	assert_int_equal(q1(f->db, "SELECT count(*) FROM documents"), 1);
+}
+
+/* `ingest --force`: the same hash with refresh replaces the chunks, keeping
+ * the rows (ids, vectors) of those whose text and context did not change. */
+static void test_store__refresh_keeps_unchanged_chunks(void **state)
+{
+	static const char *const a[] = { "first part about leave", "second part with a secret",
+					 "third part about laptops" };
+	static const char *const b[] = { "first part about leave", "second part with [REDACTED]",
+					 "third part about laptops", "a fourth part" };
+	fx *f = *state;
+	store_put_result r;
+	int64_t first, third, second;
+
+	assert_int_equal(put(f, "/r.txt", "hr", a, 3, &r), 0);
+	first = q1(f->db, "SELECT id FROM chunks WHERE ordinal = 0");
+	second = q1(f->db, "SELECT id FROM chunks WHERE ordinal = 1");
+	third = q1(f->db, "SELECT id FROM chunks WHERE ordinal = 2");
+	int64_t ids[3] = {first, second, third};
+	float vecs[6] = {1, 0, 0, 1, 1, 1};
+	assert_int_equal(store_collection_set_model(f->s, f->coll, "m", 2), 0);
+	assert_int_equal(store_embeddings_put(f->s, ids, vecs, 3, 2), 0);
+
+	/* without refresh, the same hash is unchanged whatever the chunks */
+	assert_int_equal(put(f, "/r.txt", "hr", b, 4, &r), 0);
+	assert_int_equal(r.outcome, STORE_PUT_UNCHANGED);
+	assert_int_equal(fts_count(f->db, "secret"), 1);
+
+	assert_int_equal(put_refresh(f, "/r.txt", "hr", b, 4, 1, &r), 0);
+	assert_int_equal(r.outcome, STORE_PUT_UPDATED);
+	assert_int_equal(r.chunks_kept, 2);
+	assert_int_equal(q1(f->db, "SELECT count(*) FROM chunks"), 4);
+	assert_int_equal(q1(f->db, "SELECT count(*) FROM contents"), 1);
+	/* kept: same ids, same ordinals, vectors still there */
+	assert_int_equal(q1(f->db, "SELECT id FROM chunks WHERE ordinal = 0"), first);
+	assert_int_equal(q1(f->db, "SELECT id FROM chunks WHERE ordinal = 2"), third);
+	assert_int_equal(q1(f->db, "SELECT count(*) FROM embeddings"), 2);
+	/* replaced: a new id without a vector; the keyword index follows */
+	assert_true(q1(f->db, "SELECT id FROM chunks WHERE ordinal = 1") > third);
+	assert_int_equal(fts_count(f->db, "secret"), 0);
+	assert_int_equal(fts_count(f->db, "redacted"), 1);
+	assert_int_equal(fts_count(f->db, "fourth"), 1);
+	assert_int_equal(fts_count(f->db, "leave"), 1);
+	assert_int_equal(fts_count(f->db, "laptops"), 1);
+	assert_int_equal(q1(f->db, "SELECT count(*) FROM chunks_fts"), 4);
 }
 
 static void test_store__duplicates(void **state)
@@ -658,6 +713,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_store__not_a_database, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_store__collections, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_store__put_unchanged_update, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_store__refresh_keeps_unchanged_chunks, setup,
+						teardown),
 		cmocka_unit_test_setup_teardown(test_store__duplicates, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_store__fail_keeps_content, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_store__remove, setup, teardown),

@@ -10,6 +10,7 @@
 #include "index/vecset.h"
 
 #include <sqlite3.h>
+#include <sys/stat.h>
 
 #define DIM 4
 
@@ -146,12 +147,94 @@ static void test_vecset__repairs(void **state)
 	free(path);
 }
 
+/* Overwrites n bytes of the file at `at` (from the end when at < 0). */
+static void damage(const char *path, long at, size_t n, int byte)
+{
+	FILE *fp = fopen(path, "r+b");
+	long size;
+
+	assert_non_null(fp);
+	assert_int_equal(fseek(fp, 0, SEEK_END), 0);
+	size = ftell(fp);
+	assert_true(size > (long)n);
+	assert_int_equal(fseek(fp, at < 0 ? size + at : at, SEEK_SET), 0);
+	for (size_t i = 0; i < n; i++)
+		fputc(byte, fp);
+	fclose(fp);
+}
+
+/* A file FAISS still reads, with the right count, but damaged inside:
+ * vectors zeroed, or ids changed. Verified at open against the store and
+ * rebuilt (*rebuilt 2); vecset_check reports it without changing it. */
+static void test_vecset__verified_on_open(void **state)
+{
+	fx *f = *state;
+	vecset *vs;
+	char *path = vecset_path(f->s, f->coll), *data;
+	int64_t b;
+	size_t size;
+	long first = -1;
+
+	assert_int_equal(store_collection_set_model(f->s, f->coll, "m.gguf", DIM), 0);
+	doc_with_vector(f, "/a.txt", "alpha words", 0);
+	b = doc_with_vector(f, "/b.txt", "beta words", 1);
+	doc_with_vector(f, "/c.txt", "gamma words", 2);
+	open_set(f, &vs, 1);
+	vecset_close(vs);
+	assert_int_equal(vecset_check(f->s, f->coll), 0);
+	/* the vectors zeroed (the ids at the end of the file kept): they start
+	 * with the first 1.0f, the unit vector on axis 0 */
+	data = slurp(path, &size);
+	for (size_t i = 0; i + 4 <= size && first < 0; i++)
+		if (memcmp(data + i, "\x00\x00\x80\x3f", 4) == 0)
+			first = (long)i;
+	free(data);
+	assert_true(first > 0);
+	damage(path, first, 3 * DIM * sizeof(float), 0);
+	assert_int_equal(vecset_check(f->s, f->coll), DOCENT_EFORMAT);
+	assert_non_null(strstr(docent_error_message(), "differs from the database"));
+	assert_non_null(strstr(docent_error_message(), path));
+	assert_non_null(strstr(docent_error_message(), "rebuilt"));
+	assert_int_equal(vecset_check(f->s, f->coll), DOCENT_EFORMAT); /* nothing changed */
+	open_set(f, &vs, 2);
+	assert_int_equal(nearest(vs, 1), b);
+	vecset_close(vs);
+	assert_int_equal(vecset_check(f->s, f->coll), 0);
+	open_set(f, &vs, 0);
+	vecset_close(vs);
+
+	/* the ids changed: same count, other chunks */
+	damage(path, -8, 8, 0x7f);
+	assert_int_equal(vecset_check(f->s, f->coll), DOCENT_EFORMAT);
+	assert_non_null(strstr(docent_error_message(), "other chunks"));
+	open_set(f, &vs, 2);
+	assert_int_equal(vecset_count(vs), 3);
+	vecset_close(vs);
+
+	/* a folder where the file should be: an error saying what to do */
+	assert_int_equal(remove(path), 0);
+	assert_int_equal(mkdir(path, 0700), 0);
+	assert_int_equal(vecset_open(&vs, f->s, f->coll, NULL, NULL), DOCENT_EIO);
+	assert_non_null(strstr(docent_error_message(), "is a folder"));
+	assert_non_null(strstr(docent_error_message(), "move it away"));
+	assert_int_equal(vecset_check(f->s, f->coll), DOCENT_EIO);
+	assert_int_equal(rmdir(path), 0);
+	/* a missing file is reported by the check, rebuilt by the open */
+	assert_int_equal(vecset_check(f->s, f->coll), DOCENT_ENOTFOUND);
+	assert_non_null(strstr(docent_error_message(), "missing"));
+	open_set(f, &vs, 1);
+	vecset_close(vs);
+	assert_int_equal(vecset_check(f->s, f->coll), 0);
+	free(path);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_vecset__no_model, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_vecset__in_step, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_vecset__repairs, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_vecset__verified_on_open, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -257,9 +257,55 @@ static void test_clean_furniture__multi_line_header(void **state)
 	doc_free(&in);
 }
 
+/* A line at the top of most pages whose number does not follow the page
+ * ("Step 3", "Section 7") is content; one whose number is the page plus a
+ * fixed offset ("Harbour Review 12" on page 2, 13 on page 3) is a running
+ * header, and an identical line without numbers a running footer. */
+static void test_clean_furniture__numbers_must_follow_the_page(void **state)
+{
+	static const int steps[6] = {3, 7, 4, 9, 12, 2};
+	char buf[128];
+	doc in, out;
+
+	(void)state;
+	doc_init(&in);
+	for (int p = 1; p <= 6; p++) {
+		snprintf(buf, sizeof buf, "Harbour Review %d", p + 10);
+		add(&in, DOC_PARA, p, buf);
+		snprintf(buf, sizeof buf, p % 2 ? "Step %d" : "Section %d", steps[p - 1]);
+		add(&in, DOC_PARA, p, buf);
+		add(&in, DOC_PARA, p, bodies[p - 1]);
+		add(&in, DOC_PARA, p, "Prepared for the board");
+	}
+	clean(NULL, &in, &out);
+	for (int p = 1; p <= 6; p++) {
+		snprintf(buf, sizeof buf, p % 2 ? "Step %d" : "Section %d", steps[p - 1]);
+		assert_true(contains(&out, buf));
+		assert_true(contains(&out, bodies[p - 1]));
+	}
+	assert_false(contains(&out, "Harbour Review"));
+	assert_false(contains(&out, "Prepared for the board"));
+	doc_free(&out);
+	doc_free(&in);
+
+	/* "Step N" alone at the top of every page, numbers not following it */
+	doc_init(&in);
+	for (int p = 1; p <= 6; p++) {
+		snprintf(buf, sizeof buf, "Step %d\n%s", steps[p - 1], bodies[p - 1]);
+		add(&in, DOC_PARA, p, buf);
+	}
+	clean(NULL, &in, &out);
+	for (int p = 1; p <= 6; p++) {
+		snprintf(buf, sizeof buf, "Step %d %s", steps[p - 1], bodies[p - 1]);
+		assert_true(contains(&out, buf));
+	}
+	doc_free(&out);
+	doc_free(&in);
+}
+
 static void test_clean_redact__builtins_and_title(void **state)
 {
-	static const char *const names[] = {"email", "apikey", "ipv4", "card", "SECRET-[0-9]+"};
+	static const char *const names[] = {"email", "apikey", "ipv4", "card", "re:SECRET-[0-9]+"};
 	clean_params p = clean_default_params();
 	doc in, out;
 
@@ -300,6 +346,15 @@ static void test_clean_redact__builtins_and_title(void **state)
 	assert_string_equal(out.title, "Notes for ***");
 	doc_free(&out);
 	doc_free(&in);
+
+	/* a string alone: an error message quoting a document */
+	cleaner *c;
+	char *r;
+	assert_int_equal(cleaner_new(&c, &p), 0);
+	assert_int_equal(cleaner_redact(c, "line 3: bad row \"jane.doe@example.com\"", &r), 0);
+	assert_string_equal(r, "line 3: bad row \"***\"");
+	free(r);
+	cleaner_free(c);
 }
 
 static void test_clean_redact__builtin_names(void **state)
@@ -314,8 +369,9 @@ static void test_clean_redact__builtin_names(void **state)
 
 static void test_clean_redact__bad_pattern(void **state)
 {
-	static const char *const bad[] = {"email", "foo(bar"};
-	static const char *const empty[] = {"x*"};
+	static const char *const bad[] = {"email", "re:foo(bar"};
+	static const char *const empty[] = {"re:x*"};
+	static const char *const unknown[] = {"email", "emails"};
 	clean_params p = clean_default_params();
 	cleaner *c = (cleaner *)1;
 
@@ -333,6 +389,16 @@ static void test_clean_redact__bad_pattern(void **state)
 	assert_int_equal(cleaner_new(&c, &p), DOCENT_ECONFIG);
 	assert_non_null(strstr(docent_error_message(), "empty"));
 	cleaner_free(NULL);
+
+	/* a misspelt name is not a regex: an error that lists the names */
+	p.redact = unknown;
+	p.nredact = 2;
+	assert_int_equal(cleaner_new(&c, &p), DOCENT_ECONFIG);
+	assert_null(c);
+	msg = docent_error_message();
+	assert_non_null(strstr(msg, "\"emails\""));
+	assert_non_null(strstr(msg, "email apikey ipv4 card"));
+	assert_non_null(strstr(msg, "clean.redact_pattern"));
 }
 
 static void test_clean_run__empty_doc(void **state)
@@ -407,6 +473,7 @@ int main(void)
 		cmocka_unit_test(test_clean_furniture__needs_three_pages),
 		cmocka_unit_test(test_clean_furniture__keeps_page_count),
 		cmocka_unit_test(test_clean_furniture__multi_line_header),
+		cmocka_unit_test(test_clean_furniture__numbers_must_follow_the_page),
 		cmocka_unit_test(test_clean_redact__builtins_and_title),
 		cmocka_unit_test(test_clean_redact__builtin_names),
 		cmocka_unit_test(test_clean_redact__bad_pattern),

@@ -9,6 +9,8 @@
 #include <pthread.h>
 #include <time.h>
 
+#include <zip.h>
+
 #include "core/error.h"
 #include "core/text.h"
 #include "ingest/extract.h"
@@ -407,6 +409,162 @@ static void test_extract_markdown_front_matter_title(void **state)
 	doc_free(&d);
 }
 
+/* ---- limits of the XML parsers: nothing may be lost silently ---- */
+
+/* Text of n bytes: "fill " repeated, then " " tail. Caller frees. */
+static char *filled(const char *head, size_t n, const char *tail, size_t *len)
+{
+	size_t h = strlen(head), t = strlen(tail);
+	char *s = malloc(h + n + t + 1);
+
+	assert_non_null(s);
+	memcpy(s, head, h);
+	for (size_t i = 0; i < n; i++)
+		s[h + i] = "fill "[i % 5];
+	memcpy(s + h + n, tail, t + 1);
+	*len = h + n + t;
+	return s;
+}
+
+static void test_extract_html_deep_and_huge(void **state)
+{
+	dbuf b = DBUF_INIT;
+	doc d;
+	size_t n;
+	char *s;
+
+	(void)state;
+	/* 400 unclosed <font> tags pass libxml2's default nesting limit (256) */
+	assert_int_equal(dbuf_puts(&b, "<html><body><p>first words</p>"), 0);
+	for (int i = 0; i < 400; i++)
+		assert_int_equal(dbuf_puts(&b, "<font size=2>"), 0);
+	assert_int_equal(dbuf_puts(&b, "<p>after the fonts</p><p>last paragraph</p></body></html>"), 0);
+	assert_int_equal(run_bytes("f.html", b.data, b.len, NULL, &d, NULL), 0);
+	assert_true(has(&d, "first words"));
+	assert_true(has(&d, "after the fonts"));
+	assert_true(has(&d, "last paragraph"));
+	doc_free(&d);
+
+	/* 100,000 nested elements: read whole, without a recursive walk */
+	dbuf_reset(&b);
+	assert_int_equal(dbuf_puts(&b, "<html><body>"), 0);
+	for (int i = 0; i < 100000; i++)
+		assert_int_equal(dbuf_puts(&b, i % 2 ? "<div>" : "<span>"), 0);
+	assert_int_equal(dbuf_puts(&b, "deepest text here</body></html>"), 0);
+	assert_int_equal(run_bytes("deep.html", b.data, b.len, NULL, &d, NULL), 0);
+	assert_true(has(&d, "deepest text here"));
+	doc_free(&d);
+
+	/* a data table and a heading 100,000 levels down keep their kinds */
+	dbuf_reset(&b);
+	assert_int_equal(dbuf_puts(&b, "<html><body>"), 0);
+	for (int i = 0; i < 100000; i++)
+		assert_int_equal(dbuf_puts(&b, "<div>"), 0);
+	assert_int_equal(dbuf_puts(&b, "<h2>Deep heading</h2><table><tr><th>a</th><th>b</th></tr>"
+				       "<tr><td>1</td><td>2</td></tr></table></body></html>"),
+			 0);
+	assert_int_equal(run_bytes("deep2.html", b.data, b.len, NULL, &d, NULL), 0);
+	assert_true(find_block(&d, DOC_HEADING, "Deep heading") >= 0);
+	assert_true(find_block(&d, DOC_TABLE, "a | b\n1 | 2") >= 0);
+	doc_free(&d);
+	dbuf_free(&b);
+
+	/* a text node over libxml2's 10 MB limit is kept whole */
+	s = filled("<html><body><p>", 11u << 20, " the final words</p></body></html>", &n);
+	assert_int_equal(run_bytes("big.html", s, n, NULL, &d, NULL), 0);
+	assert_true(has(&d, "the final words"));
+	assert_true(d.text.len > (11u << 20) - 16);
+	doc_free(&d);
+	free(s);
+}
+
+/* A zip of the given entries, in memory. Caller frees. */
+static char *zip_of(const char *const *names, char *const *data, const size_t *lens, int k,
+		    size_t *out_n)
+{
+	zip_error_t ze;
+	zip_source_t *src;
+	zip_t *z;
+	zip_int64_t size;
+	char *out;
+
+	zip_error_init(&ze);
+	src = zip_source_buffer_create(NULL, 0, 0, &ze);
+	assert_non_null(src);
+	zip_source_keep(src);
+	z = zip_open_from_source(src, ZIP_TRUNCATE, &ze);
+	assert_non_null(z);
+	for (int i = 0; i < k; i++) {
+		zip_source_t *e = zip_source_buffer(z, data[i], lens[i], 0);
+		assert_non_null(e);
+		assert_true(zip_file_add(z, names[i], e, ZIP_FL_OVERWRITE) >= 0);
+	}
+	assert_int_equal(zip_close(z), 0);
+	assert_int_equal(zip_source_open(src), 0);
+	assert_int_equal(zip_source_seek(src, 0, SEEK_END), 0);
+	size = zip_source_tell(src);
+	assert_true(size > 0);
+	assert_int_equal(zip_source_seek(src, 0, SEEK_SET), 0);
+	out = malloc((size_t)size);
+	assert_non_null(out);
+	assert_int_equal(zip_source_read(src, out, (zip_uint64_t)size), size);
+	zip_source_close(src);
+	zip_source_free(src);
+	*out_n = (size_t)size;
+	return out;
+}
+
+static void test_extract_office_huge_run(void **state)
+{
+	const char *docx_names[] = {"[Content_Types].xml", "word/document.xml"};
+	const char *odt_names[] = {"mimetype", "content.xml"};
+	char *data[2];
+	size_t lens[2], n;
+	extract_params p = extract_default_params();
+	doc d;
+	const char *fmt;
+	char *z;
+
+	(void)state;
+	/* DOCX: one 15 MB run */
+	data[0] = strdup("<?xml version=\"1.0\"?><Types xmlns=\"http://schemas.openxmlformats.org/"
+			 "package/2006/content-types\"/>");
+	lens[0] = strlen(data[0]);
+	data[1] = filled("<?xml version=\"1.0\"?><w:document xmlns:w=\"http://schemas.openxmlformats"
+			 ".org/wordprocessingml/2006/main\"><w:body><w:p><w:r><w:t>",
+			 15u << 20, " closing words</w:t></w:r></w:p></w:body></w:document>", &lens[1]);
+	z = zip_of(docx_names, data, lens, 2, &n);
+	assert_int_equal(run_bytes("big.docx", z, n, NULL, &d, &fmt), 0);
+	assert_string_equal(fmt, "docx");
+	assert_true(has(&d, "closing words"));
+	doc_free(&d);
+	/* the zip-bomb limit still holds */
+	p.max_unpacked_bytes = 4u << 20;
+	assert_int_equal(run_bytes("big.docx", z, n, &p, &d, NULL), DOCENT_ETOOBIG);
+	assert_non_null(strstr(docent_error_message(), "max_unpacked_bytes"));
+	doc_free(&d);
+	free(z);
+	free(data[0]);
+	free(data[1]);
+
+	/* ODT: one 15 MB paragraph */
+	data[0] = strdup("application/vnd.oasis.opendocument.text");
+	lens[0] = strlen(data[0]);
+	data[1] = filled("<?xml version=\"1.0\"?><office:document-content xmlns:office=\"urn:oasis:"
+			 "names:tc:opendocument:xmlns:office:1.0\" xmlns:text=\"urn:oasis:names:tc:"
+			 "opendocument:xmlns:text:1.0\"><office:body><office:text><text:p>",
+			 15u << 20, " closing words</text:p></office:text></office:body>"
+			 "</office:document-content>", &lens[1]);
+	z = zip_of(odt_names, data, lens, 2, &n);
+	assert_int_equal(run_bytes("big.odt", z, n, NULL, &d, &fmt), 0);
+	assert_string_equal(fmt, "odt");
+	assert_true(has(&d, "closing words"));
+	doc_free(&d);
+	free(z);
+	free(data[0]);
+	free(data[1]);
+}
+
 /* ---- HTML ---- */
 
 static void test_extract_html(void **state)
@@ -801,6 +959,8 @@ int main(void)
 		cmocka_unit_test(test_extract_markdown_front_matter_title),
 		cmocka_unit_test(test_extract_html),
 		cmocka_unit_test(test_extract_html_encoding_and_title),
+		cmocka_unit_test(test_extract_html_deep_and_huge),
+		cmocka_unit_test(test_extract_office_huge_run),
 		cmocka_unit_test(test_extract_text_encodings),
 		cmocka_unit_test(test_extract_text_bad),
 		cmocka_unit_test(test_extract_code),
