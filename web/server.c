@@ -60,6 +60,7 @@ struct web_server {
 	config *cfg;
 	char *db_path;
 	vindex_params vp;
+	retrieve_params rp;
 	pthread_mutex_t lock;   /* the pool, the models, the request count */
 	pthread_cond_t idle;
 	web_slot *free_slots, *all_slots;
@@ -145,6 +146,11 @@ const char *web_server_data_dir(const web_server *s)
 int web_server_stopping(const web_server *s)
 {
 	return s->stopping;
+}
+
+void web_server_retrieve_params(const web_server *s, retrieve_params *out)
+{
+	*out = s->rp;
 }
 
 web_jobs *web_server_jobs(web_server *s)
@@ -1211,6 +1217,7 @@ int web_server_start(web_server **out, config *cfg, const web_server_params *p)
 	s->p.version = s->version;
 	config_vindex_params(cfg, &s->vp);
 	s->vp.mmap = 1; /* only searching: a large IVF index opens in milliseconds */
+	config_retrieve_params(cfg, &s->rp);
 	if (stat(s->db_path, &st) != 0) {
 		rc = docent_error_set(DOCENT_ENOTFOUND, "no database at %s yet: run `docent "
 				      "ingest PATH` to add documents (or `docent init`)", s->db_path);
