@@ -67,6 +67,10 @@ struct web_server {
 	web_slot *free_slots, *all_slots;
 	shared_emb *embs;
 	int active;             /* requests being handled */
+	/* the gate: handlers run at most `workers` at once, in arrival order */
+	pthread_cond_t gate_cond;
+	unsigned long tickets, finished;
+	int workers;
 	volatile int stopping;
 	web_jobs *jobs;
 	pthread_mutex_t log_lock;
@@ -967,6 +971,33 @@ static void consume(web_server *s, req_state *q, const char *data, size_t size)
 		reply_error_q(q, 500, "internal", "out of memory");
 }
 
+/*
+ * The gate. With a thread per connection, 64 clients would be 64 searches
+ * at once on two cores: each slower, the last ones very late, and SQLite's
+ * shared mutexes held by threads the scheduler has put aside. So handlers
+ * take tickets and run `workers` at a time (one per core by default) in
+ * the order requests came; the rest wait, costing nothing. A streamed reply
+ * runs its producer outside the gate (generations have their own queue).
+ */
+static void gate_enter(web_server *s)
+{
+	unsigned long mine;
+
+	pthread_mutex_lock(&s->lock);
+	mine = s->tickets++;
+	while (mine >= s->finished + (unsigned long)s->workers)
+		pthread_cond_wait(&s->gate_cond, &s->lock);
+	pthread_mutex_unlock(&s->lock);
+}
+
+static void gate_leave(web_server *s)
+{
+	pthread_mutex_lock(&s->lock);
+	s->finished++;
+	pthread_cond_broadcast(&s->gate_cond);
+	pthread_mutex_unlock(&s->lock);
+}
+
 static void finish(web_server *s, req_state *q)
 {
 	web_request *r = &q->r;
@@ -1003,13 +1034,23 @@ static void finish(web_server *s, req_state *q)
 		r->body = q->body.data ? q->body.data : "";
 		r->body_len = q->body.len;
 	}
+	/* the store connection is taken inside the gate and given back as soon
+	 * as the reply is made, so that a few connections, warm, serve everyone */
+	gate_enter(s);
 	if ((rc = web_pool_acquire(s, &q->slot)) != 0) {
+		gate_leave(s);
 		web_reply_rc(r, rc);
 		return;
 	}
 	r->st = q->slot->st;
 	docent_error_clear();
 	q->route->fn(r);
+	if (!q->sse) {
+		web_pool_release(s, q->slot);
+		q->slot = NULL;
+		r->st = NULL;
+	}
+	gate_leave(s);
 	if (!q->replied)
 		reply_error_q(q, 500, "internal", "the endpoint gave no reply");
 }
@@ -1182,6 +1223,7 @@ static void server_free(web_server *s)
 	pthread_mutex_destroy(&s->lock);
 	pthread_mutex_destroy(&s->log_lock);
 	pthread_cond_destroy(&s->idle);
+	pthread_cond_destroy(&s->gate_cond);
 	free(s);
 }
 
@@ -1214,7 +1256,11 @@ int web_server_start(web_server **out, config *cfg, const web_server_params *p)
 	pthread_mutex_init(&s->lock, NULL);
 	pthread_mutex_init(&s->log_lock, NULL);
 	pthread_cond_init(&s->idle, NULL);
+	pthread_cond_init(&s->gate_cond, NULL);
 	s->p = *p;
+	s->workers = p->workers > 0 ? p->workers : (int)sysconf(_SC_NPROCESSORS_ONLN);
+	if (s->workers < 1)
+		s->workers = 1;
 	s->fd = -1;
 	s->cfg = cfg;
 	s->host = strdup(p->host && p->host[0] ? p->host : "127.0.0.1");
