@@ -112,6 +112,7 @@ typedef struct req_state {
 	FILE *cur;
 	int pp_error;
 	int too_large;
+	int in_gate;
 	int replied, status;
 	hdr *headers;
 	web_slot *slot;
@@ -998,6 +999,16 @@ static void gate_leave(web_server *s)
 	pthread_mutex_unlock(&s->lock);
 }
 
+void web_leave_gate(web_request *r)
+{
+	req_state *q = r->priv;
+
+	if (q->in_gate) {
+		q->in_gate = 0;
+		gate_leave(r->server);
+	}
+}
+
 static void finish(web_server *s, req_state *q)
 {
 	web_request *r = &q->r;
@@ -1037,8 +1048,9 @@ static void finish(web_server *s, req_state *q)
 	/* the store connection is taken inside the gate and given back as soon
 	 * as the reply is made, so that a few connections, warm, serve everyone */
 	gate_enter(s);
+	q->in_gate = 1;
 	if ((rc = web_pool_acquire(s, &q->slot)) != 0) {
-		gate_leave(s);
+		web_leave_gate(r);
 		web_reply_rc(r, rc);
 		return;
 	}
@@ -1050,7 +1062,7 @@ static void finish(web_server *s, req_state *q)
 		q->slot = NULL;
 		r->st = NULL;
 	}
-	gate_leave(s);
+	web_leave_gate(r);
 	if (!q->replied)
 		reply_error_q(q, 500, "internal", "the endpoint gave no reply");
 }
@@ -1334,8 +1346,9 @@ void web_server_stop(web_server *s, int wait_ms)
 		if (pthread_cond_timedwait(&s->idle, &s->lock, &until) != 0)
 			break;
 	pthread_mutex_unlock(&s->lock);
-	web_jobs_free(s->jobs);
+	/* connection threads first: a late handler may still queue a job */
 	MHD_stop_daemon(s->d);
+	web_jobs_free(s->jobs);
 	if (fd >= 0)
 		close(fd);
 	server_free(s);

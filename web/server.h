@@ -168,6 +168,13 @@ void web_reply_rc(web_request *r, int rc);
 /* Adds a response header to the reply that follows (e.g. Location). */
 void web_reply_header(web_request *r, const char *name, const char *value);
 
+/* Handlers run at most server.workers at a time (the others wait their
+ * turn). A handler about to wait a long time without using the cores (a
+ * generation replied as one JSON object, a model server's answer) leaves
+ * the turn first, keeping its store connection. Once per request; a no-op
+ * after the first call. */
+void web_leave_gate(web_request *r);
+
 /* The server's version string and settings, for handlers. */
 const web_server_params *web_server_settings(const web_server *s);
 

@@ -102,6 +102,7 @@ assert h["content-type"].startswith("application/json")' GET /api/health
 t "the page is served at /" http 200 GET / 
 t "... as HTML with a Cache-Control and the CSP" sh -c 'grep -qi "^content-type: text/html" "$0" &&
 	grep -qi "^cache-control:" "$0" && grep -qi "^content-security-policy:" "$0"' "$TMP/headers"
+t "HEAD of the page" sh -c 'curl -s -I "$0/" | grep -q "^HTTP/1.1 200"' "$B"
 t "an asset that does not exist is a plain 404" http 404 GET /nothing.js
 t "... not JSON" sh -c '! grep -q "{" "$0"' "$TMP/body"
 t "an asset takes GET and HEAD only" http 405 POST /index.html
@@ -219,6 +220,11 @@ t "uploaded text is searchable" hjson 200 'assert d["results"][0]["path"].endswi
 open(sys.argv[1] + ".doc", "w").write(str(d["results"][0]["document_id"]))' \
 	GET '/api/search?q=zorblax&collection=up'
 UPDOC=$(cat "$TMP/body.doc")
+printf 'first copy\n' >"$TMP/dup1.txt"
+printf 'second copy\n' >"$TMP/dup2.txt"
+t "two parts with one name are both kept" hjson 202 'assert d["files"] == ["dup.txt", "dup-2.txt"], d' \
+	POST '/api/documents?collection=up' -F "file=@$TMP/dup1.txt;filename=dup.txt" \
+	-F "file=@$TMP/dup2.txt;filename=dup.txt"
 t "an upload that is not multipart is a 415" hjson 415 \
 	'assert d["error"]["code"] == "unsupported_media_type"' POST /api/documents \
 	-H 'Content-Type: application/json' -d '{}'
