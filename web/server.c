@@ -48,6 +48,7 @@ struct web_slot {
 	store *st;
 	retriever *ret;         /* cached for ret_spec (NULL: keyword only) */
 	char *ret_spec;
+	uint64_t ret_sig;       /* vectors_signature() when it was opened */
 	embedder *wrap;         /* the locked view of a shared embedder */
 	web_slot *next_free, *next_all;
 };
@@ -511,6 +512,36 @@ static int shared_embedder(web_server *s, const char *spec, embedder **out)
 			     embedder_model_id(se->e));
 }
 
+/*
+ * What the searched collections' vectors are now, folded into one number:
+ * the retriever keeps FAISS indexes open between searches, and another
+ * connection (an upload job, `docent ingest`, a removal) may have changed
+ * them since; a different signature opens them afresh (which rebuilds a
+ * stale file). A few small reads of the collections' vector totals.
+ */
+static int vectors_signature(store *st, const char *collection, uint64_t *out)
+{
+	store_collection *c = NULL;
+	size_t n = 0;
+	uint64_t h = 1469598103934665603ull;
+	int rc = store_collection_names(st, &c, &n);
+
+	for (size_t i = 0; rc == 0 && i < n; i++) {
+		store_vec_totals t;
+		if (collection && strcmp(c[i].name, collection) != 0)
+			continue;
+		if ((rc = store_vectors_totals(st, c[i].id, &t)) != 0)
+			break;
+		uint64_t v[5] = { (uint64_t)c[i].id, (uint64_t)t.count, (uint64_t)t.idsum,
+				  (uint64_t)t.saved_count, (uint64_t)t.saved_idsum };
+		for (int k = 0; k < 5; k++)
+			h = (h ^ v[k]) * 1099511628211ull;
+	}
+	store_collection_list_free(c, n);
+	*out = h;
+	return rc;
+}
+
 static int same_spec(const char *a, const char *b)
 {
 	return (!a && !b) || (a && b && strcmp(a, b) == 0);
@@ -523,6 +554,7 @@ int web_retriever(web_request *r, const char *collection, retrieve_mode mode, re
 	web_server *s = r->server;
 	embedder *wrap = NULL;
 	char *spec = NULL;
+	uint64_t sig = 0;
 	int rc;
 
 	if (mode != RETRIEVE_BM25 && (rc = config_search_model(s->cfg, r->st, collection, &spec)))
@@ -531,7 +563,11 @@ int web_retriever(web_request *r, const char *collection, retrieve_mode mode, re
 		return docent_error_set(DOCENT_EINVAL, "mode %s needs an embedding model: ingest "
 					"with one (engine.embed_model), or use mode bm25",
 					retrieve_mode_name(mode));
-	if (slot->ret && same_spec(spec, slot->ret_spec)) {
+	if ((rc = vectors_signature(r->st, collection, &sig)) != 0) {
+		free(spec);
+		return rc;
+	}
+	if (slot->ret && same_spec(spec, slot->ret_spec) && sig == slot->ret_sig) {
 		free(spec);
 		*out = slot->ret;
 		return 0;
@@ -560,6 +596,7 @@ int web_retriever(web_request *r, const char *collection, retrieve_mode mode, re
 	}
 	slot->wrap = wrap;
 	slot->ret_spec = spec;
+	slot->ret_sig = sig;
 	*out = slot->ret;
 	return 0;
 }

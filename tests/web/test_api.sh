@@ -304,6 +304,53 @@ t "the access log has method, path (no query), status and time" \
 t "SIGTERM stops the server with status 0" stop_server
 t "... after saying so" contains "stopped" cat "$TMP/serve.log"
 
+# ---- a collection with vectors: hybrid search with its own model ----
+
+M="$SRC/build/models/tiny-embed.gguf"
+[ -f "$M" ] || { echo "missing $M: run 'make tiny-models'"; exit 1; }
+mkdir -p "$DOCENT_HOME/models" "$TMP/vec"
+cp "$M" "$DOCENT_HOME/models/tiny-embed.gguf"
+printf 'Employees get twenty-five days of paid annual leave each year.\n' >"$TMP/vec/leave.txt"
+printf 'Laptops are replaced every three years by the IT service desk.\n' >"$TMP/vec/laptops.txt"
+t "ingest a collection with embeddings" ok "Embedded" \
+	env DOCENT_EMBED_MODEL="$DOCENT_HOME/models/tiny-embed.gguf" "$DOCENT" ingest -c vec "$TMP/vec"
+start_server
+t "the collection's model is listed" hjson 200 'c = [c for c in d["collections"] if c["name"] == "vec"][0]
+assert c["vectors"] == 2 and c["embedding_model"] == "tiny-embed.gguf", c' GET /api/collections
+t "search of it is hybrid, with the collection's own model" hjson 200 'assert d["mode"] == "hybrid", d
+assert d["results"][0]["path"].endswith("leave.txt")' GET '/api/search?q=annual+leave&collection=vec'
+t "dense search" hjson 200 'assert d["mode"] == "dense" and len(d["results"]) == 2' \
+	GET '/api/search?q=laptops&collection=vec&mode=dense'
+# many at once: one model shared by the connections, a call at a time
+pids=""
+for i in $(seq 1 16); do
+	curl -s -o /dev/null -w '%{http_code}\n' "$B/api/search?q=leave+$i&collection=vec&mode=hybrid" \
+		>"$TMP/par.$i" &
+	pids="$pids $!"
+done
+wait $pids
+t "sixteen hybrid searches at once all answer" sh -c 'cat "$0"/par.* | sort | uniq -c; [ "$(cat "$0"/par.* | grep -c "^200$")" -eq 16 ]' "$TMP"
+printf 'The quarterly offsite is in the mountains this spring.\n' >"$TMP/offsite.txt"
+t "an upload into it" hjson 202 'assert d["files"] == ["offsite.txt"]
+open(sys.argv[1] + ".job", "w").write(str(d["job"]))' POST '/api/documents?collection=vec' \
+	-F "file=@$TMP/offsite.txt"
+JOB=$(cat "$TMP/body.job")
+i=0
+while [ $i -lt 100 ]; do
+	curl -s "$B/api/jobs/$JOB" | grep -q '"state":"done"' && break
+	sleep 0.1
+	i=$((i + 1))
+done
+t "... is embedded with the collection's model" hjson 200 'c = [c for c in d["collections"] if c["name"] == "vec"][0]
+assert c["vectors"] == 3, c' GET /api/collections
+t "... and found by meaning" hjson 200 'assert len(d["results"]) == 3' \
+	GET '/api/search?q=mountains&collection=vec&mode=dense'
+t "remove a document with vectors" hjson 200 'assert "removed" in d' \
+	DELETE "/api/documents/$(curl -s "$B/api/documents?collection=vec" | python3 -c 'import json,sys; print([x["id"] for x in json.load(sys.stdin)["documents"] if x["path"].endswith("laptops.txt")][0])')"
+t "... its vector goes too" hjson 200 'assert d["mode"] == "dense" and len(d["results"]) == 2, d' \
+	GET '/api/search?q=laptops&collection=vec&mode=dense'
+t "stop" stop_server
+
 # ---- the token ----
 
 start_server DOCENT_TOKEN=s3cret-token
