@@ -69,13 +69,19 @@ struct web_server {
 	shared_emb *embs;
 	int active;             /* requests being handled */
 	/* the gate: handlers run at most `workers` at once, in arrival order */
-	pthread_cond_t gate_cond;
-	unsigned long tickets, finished;
-	int workers;
+	pthread_mutex_t gate_lock;
+	struct gate_waiter *gate_head, *gate_tail;
+	int running, workers;
 	volatile int stopping;
 	web_jobs *jobs;
 	pthread_mutex_t log_lock;
 };
+
+typedef struct gate_waiter {
+	pthread_cond_t cond;
+	int go;
+	struct gate_waiter *next;
+} gate_waiter;
 
 typedef struct hdr {
 	char *name, *value;
@@ -1013,27 +1019,49 @@ static void consume(web_server *s, req_state *q, const char *data, size_t size)
  * The gate. With a thread per connection, 64 clients would be 64 searches
  * at once on two cores: each slower, the last ones very late, and SQLite's
  * shared mutexes held by threads the scheduler has put aside. So handlers
- * take tickets and run `workers` at a time (one per core by default) in
- * the order requests came; the rest wait, costing nothing. A streamed reply
+ * run `workers` at a time (one per core by default) in the order requests
+ * came; the rest wait in a queue, costing nothing. A streamed reply
  * runs its producer outside the gate (generations have their own queue).
  */
 static void gate_enter(web_server *s)
 {
-	unsigned long mine;
+	gate_waiter w = { .go = 0, .next = NULL };
 
-	pthread_mutex_lock(&s->lock);
-	mine = s->tickets++;
-	while (mine >= s->finished + (unsigned long)s->workers)
-		pthread_cond_wait(&s->gate_cond, &s->lock);
-	pthread_mutex_unlock(&s->lock);
+	pthread_mutex_lock(&s->gate_lock);
+	if (s->running < s->workers && !s->gate_head) {
+		s->running++;
+		pthread_mutex_unlock(&s->gate_lock);
+		return;
+	}
+	/* each waiter sleeps on its own condition: a leaving handler wakes
+	 * exactly the next one, not all of them */
+	pthread_cond_init(&w.cond, NULL);
+	if (s->gate_tail)
+		s->gate_tail->next = &w;
+	else
+		s->gate_head = &w;
+	s->gate_tail = &w;
+	while (!w.go)
+		pthread_cond_wait(&w.cond, &s->gate_lock);
+	pthread_mutex_unlock(&s->gate_lock);
+	pthread_cond_destroy(&w.cond);
 }
 
 static void gate_leave(web_server *s)
 {
-	pthread_mutex_lock(&s->lock);
-	s->finished++;
-	pthread_cond_broadcast(&s->gate_cond);
-	pthread_mutex_unlock(&s->lock);
+	pthread_mutex_lock(&s->gate_lock);
+	gate_waiter *w = s->gate_head;
+	if (w) {
+		/* the turn passes on: running stays the same */
+		s->gate_head = w->next;
+		if (!s->gate_head)
+			s->gate_tail = NULL;
+		w->go = 1;
+		pthread_cond_signal(&w->cond);
+	} else {
+		s->running--;
+	}
+	pthread_mutex_unlock(&s->gate_lock);
 }
 
 void web_leave_gate(web_request *r)
@@ -1272,7 +1300,7 @@ static void server_free(web_server *s)
 	pthread_mutex_destroy(&s->lock);
 	pthread_mutex_destroy(&s->log_lock);
 	pthread_cond_destroy(&s->idle);
-	pthread_cond_destroy(&s->gate_cond);
+	pthread_mutex_destroy(&s->gate_lock);
 	free(s);
 }
 
@@ -1305,7 +1333,7 @@ int web_server_start(web_server **out, config *cfg, const web_server_params *p)
 	pthread_mutex_init(&s->lock, NULL);
 	pthread_mutex_init(&s->log_lock, NULL);
 	pthread_cond_init(&s->idle, NULL);
-	pthread_cond_init(&s->gate_cond, NULL);
+	pthread_mutex_init(&s->gate_lock, NULL);
 	s->p = *p;
 	s->workers = p->workers > 0 ? p->workers : (int)sysconf(_SC_NPROCESSORS_ONLN);
 	if (s->workers < 1)
