@@ -145,12 +145,16 @@ name, ingest, rss, locked = sys.argv[2], sys.argv[3] == "1", float(sys.argv[4]),
 def ms(s):
     v, u = re.match(r"([\d.]+)(us|ms|s)", s).groups()
     return float(v) * {"us": 0.001, "ms": 1, "s": 1000}[u]
-rate = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))
+m = re.search(r"Requests/sec:\s+([\d.]+)", out)
+rate = float(m.group(1)) if m else 0.0
 lat = dict(re.findall(r"^\s+(50|99)%\s+(\S+)", out, re.M))
+lat.setdefault("50", "0us")
+lat.setdefault("99", "0us")
 non2xx = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
 sock = re.search(r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)", out)
 errors = (int(non2xx.group(1)) if non2xx else 0) + (sum(map(int, sock.groups())) if sock else 0)
-total = int(re.search(r"(\d+) requests in", out).group(1))
+m = re.search(r"(\d+) requests in", out)
+total = int(m.group(1)) if m else 0
 cpu = int(sys.argv[6]) / int(sys.argv[7]) * 1000 / max(total, 1)
 print(f"http {name}{' +ingest' if ingest else ''}: {rate:.1f} searches/s ({total} in all), "
       f"p50 {ms(lat['50']):.1f} ms, p99 {ms(lat['99']):.1f} ms, errors {errors}, "
