@@ -186,6 +186,11 @@ assert d['before'] or d['after']
 assert 'heading' in d and 'page' in d" GET "/api/documents/$DOC/text?start=$START&end=$END&context=200"
 t "the text with no context" hjson 200 'assert d["before"] == "" and d["after"] == ""' \
 	GET "/api/documents/$DOC/text?start=$START&end=$END&context=0"
+t "without an end, the passage the start is in" hjson 200 "assert d['start_byte'] == $START and d['end_byte'] == $END" \
+	GET "/api/documents/$DOC/text?start=$START"
+t "without a span, the first passage" hjson 200 'assert d["end_byte"] > d["start_byte"] and d["text"].startswith("Annual leave")
+assert d["before"] == "" and d["after"].startswith("\n\nSick leave"), d' \
+	GET "/api/documents/$DOC/text"
 t "a span beyond the text is a 400" hjson 400 'assert d["error"]["code"] == "bad_request"' \
 	GET "/api/documents/$DOC/text?start=0&end=99999999"
 t "the text of a missing document is a 404" hjson 404 'assert d["error"]["code"] == "not_found"' \
