@@ -354,7 +354,20 @@ t "remove a document with vectors" hjson 200 'assert "removed" in d' \
 	DELETE "/api/documents/$(curl -s "$B/api/documents?collection=vec" | python3 -c 'import json,sys; print([x["id"] for x in json.load(sys.stdin)["documents"] if x["path"].endswith("laptops.txt")][0])')"
 t "... its vector goes too" hjson 200 'assert d["mode"] == "dense" and len(d["results"]) == 2, d' \
 	GET '/api/search?q=laptops&collection=vec&mode=dense'
-t "stop" stop_server
+# a client stalled in the middle of its body does not hold the shutdown up
+python3 - "$PORT" <<'EOF' &
+import socket, sys, time
+s = socket.create_connection(("127.0.0.1", int(sys.argv[1])))
+s.sendall(b"POST /api/collections HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+          b"Content-Length: 1000\r\n\r\n{\"name\":")
+time.sleep(20)
+EOF
+STALL=$!
+sleep 0.5
+t0=$(date +%s)
+t "SIGTERM with a client stalled mid-body: status 0" stop_server
+t "... at once, not after the wait for requests in progress" sh -c 'echo "$(( $(date +%s) - $0 )) s"; [ $(( $(date +%s) - $0 )) -le 3 ]' "$t0"
+kill $STALL 2>/dev/null
 
 # ---- the token ----
 
