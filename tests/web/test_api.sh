@@ -18,7 +18,7 @@ start_server() {
 	env $_env "$DOCENT" serve --port 0 "$@" 2>"$TMP/serve.log" &
 	PID=$!
 	_i=0
-	while ! grep -q 'serving http' "$TMP/serve.log" && [ $_i -lt 100 ]; do
+	while ! grep -q 'serving http' "$TMP/serve.log" && [ $_i -lt 300 ]; do
 		sleep 0.1
 		_i=$((_i + 1))
 	done
