@@ -35,6 +35,7 @@ static const cli_command COMMANDS[] = {
 	  cmd_config, help_config, 0 },
 	{ "summarize", "summarize a document, or what the documents say about a topic",
 	  cmd_summarize, help_summarize, 0 },
+	{ "serve", "the web page and the JSON API over HTTP", cmd_serve, help_serve, 0 },
 	{ "mcp", "serve the documents to AI agents (Model Context Protocol on stdio)",
 	  cmd_mcp, help_mcp, 0 },
 	{ "generate", "stream text from the language model (checks a model setup)",
