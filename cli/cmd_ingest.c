@@ -236,6 +236,14 @@ int cmd_ingest(cli *c, int argc, char **argv)
 		free(excl);
 		return cli_usage(c, "give at least one file or folder to ingest");
 	}
+	/* "" would resolve to the current folder: a variable left empty in a
+	 * script must not ingest whatever folder the script runs in */
+	for (int i = optind; i < argc; i++)
+		if (!argv[i][0]) {
+			free(excl);
+			return cli_usage(c, "an empty path; give a file or folder (\".\" for "
+					 "the current folder)");
+		}
 	config_ingest_params(c->cfg, &p);
 	p.prune = prune;
 	p.force = force;

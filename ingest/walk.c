@@ -227,7 +227,10 @@ static int walk_dir(walker *w, const char *dir)
 		}
 		n++;
 	}
-	qsort(names, n, sizeof *names, cmp_names);
+	/* qsort's pointer must be valid even for no elements: an empty folder
+	 * leaves names NULL */
+	if (n > 1)
+		qsort(names, n, sizeof *names, cmp_names);
 	for (size_t i = 0; i < n && rc == 0; i++) {
 		dbuf_reset(&path);
 		if (dbuf_puts(&path, dir) ||
