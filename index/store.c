@@ -492,6 +492,28 @@ static int pragma(store *s, const char *sql)
 	return rc == SQLITE_OK ? 0 : store_err(s, rc, sql);
 }
 
+/*
+ * Switches the database to WAL. Changing the journal mode needs the
+ * database to itself, and SQLite answers "database is locked" at once
+ * instead of calling the busy handler: two processes creating a new
+ * database together (two `docent ingest` started at once) collided here.
+ * Retried every 10 ms up to the busy timeout, as any other lock would wait.
+ */
+static int set_wal(store *s, int timeout_ms)
+{
+	struct timespec pause = { 0, 10 * 1000 * 1000 };
+	int rc;
+
+	for (int waited = 0;; waited += 10) {
+		rc = sqlite3_exec(s->db, "PRAGMA journal_mode = WAL", NULL, NULL, NULL);
+		if (((rc & 0xff) != SQLITE_BUSY && (rc & 0xff) != SQLITE_LOCKED) ||
+		    waited >= timeout_ms)
+			break;
+		nanosleep(&pause, NULL);
+	}
+	return rc == SQLITE_OK ? 0 : store_err(s, rc, "PRAGMA journal_mode = WAL");
+}
+
 const char *store_path(const store *s)
 {
 	return s->path;
@@ -567,7 +589,7 @@ int store_open(store **out, const char *path, const store_params *params)
 			"knows up to %d); upgrade docent", path, version, store_schema_version());
 		goto fail;
 	}
-	if (!p.readonly && (rc = pragma(s, "PRAGMA journal_mode = WAL")) != 0)
+	if (!p.readonly && (rc = set_wal(s, p.busy_timeout_ms)) != 0)
 		goto fail;
 	if ((rc = pragma(s, "PRAGMA synchronous = NORMAL")) != 0 ||
 	    (rc = pragma(s, "PRAGMA foreign_keys = ON")) != 0 ||

@@ -60,7 +60,7 @@ t "chat --help" chat_ok "Usage: docent chat" "" --help
 t "an argument is a usage error" expect_status 2 "$DOCENT" chat "a question"
 t "--json without --list is a usage error" expect_status 2 "$DOCENT" chat --json
 t "--resume takes an id" expect_status 2 "$DOCENT" chat --resume abc
-t "no database says how to make one" contains "docent ingest" "$DOCENT" chat --list
+t "no database says how to make one" expect_error 1 "docent ingest" "$DOCENT" chat --list
 t "ingest" expect_status 0 "$DOCENT" ingest --no-embed "$D/leave.md"
 t "ingest another collection" expect_status 0 "$DOCENT" ingest --no-embed -c garden "$D/other"
 

@@ -80,6 +80,7 @@ t "vector totals agree with the vectors" sh -c \
 t "dense search works on what was embedded" expect_status 0 "$DOCENT" search --mode dense robot
 t "the next ingest embeds the rest" sh -c '"$0" ingest -q "$1" && [ "$(sqlite3 "$2" "select count(*) from embeddings")" = "$(sqlite3 "$2" "select count(*) from chunks")" ]' \
 	"$DOCENT" "$E" "$db"
-t "and the index holds them all" lacks "rebuilt" "$DOCENT" search --mode dense robot
+t "and the index holds them all (no rebuild)" json_check \
+	'assert d["vectors_rebuilt"] is False and d["hits"], d' "$DOCENT" search --json --mode dense robot
 
 finish
