@@ -12,6 +12,7 @@
  */
 #include "index/store_int.h"
 #include "index/fts_tokens.h"
+#include "core/buf.h"
 #include "core/error.h"
 #include "core/text.h"
 
@@ -669,27 +670,54 @@ int store_optimize(store *s)
 	return 0;
 }
 
-int store_check(store *s)
+int store_check_database(store *s)
 {
 	sqlite3_stmt *st = NULL;
-	char first[512] = "";
-	int rc = sqlite3_prepare_v2(s->db, "PRAGMA quick_check", -1, &st, NULL);
+	dbuf found = DBUF_INIT;
+	int rows = 0, step;
+	int rc = sqlite3_prepare_v2(s->db, "PRAGMA integrity_check(20)", -1, &st, NULL);
 
-	if (rc == SQLITE_OK && sqlite3_step(st) == SQLITE_ROW)
-		snprintf(first, sizeof first, "%s", (const char *)sqlite3_column_text(st, 0));
-	sqlite3_finalize(st);
 	if (rc != SQLITE_OK)
 		return store_err(s, rc, "checking");
-	if (strcmp(first, "ok") != 0)
-		return docent_error_set(DOCENT_EDB, "%s is damaged (%s); restore it from a "
-					"backup, or delete it and ingest again", s->path, first);
-	rc = sqlite3_exec(s->db, "INSERT INTO chunks_fts(chunks_fts, rank) "
-			  "VALUES ('integrity-check', 1)", NULL, NULL, NULL);
+	/* "ok" alone, or one row per problem: the first three are quoted */
+	while ((step = sqlite3_step(st)) == SQLITE_ROW) {
+		const char *row = (const char *)sqlite3_column_text(st, 0);
+		if (row && strcmp(row, "ok") == 0 && rows == 0)
+			break;
+		if (rows < 3)
+			dbuf_printf(&found, "%s%s", rows ? "; " : "", row ? row : "?");
+		rows++;
+	}
+	if (step != SQLITE_ROW && step != SQLITE_DONE) {
+		rc = store_err(s, step, "checking");
+		goto done;
+	}
+	if (rows)
+		rc = docent_error_set(DOCENT_EDB, "%s is damaged (%s%s); restore it from a "
+				      "backup, or delete it and ingest again", s->path,
+				      found.data ? found.data : "", rows > 3 ? "; ..." : "");
+done:
+	sqlite3_finalize(st);
+	dbuf_free(&found);
+	return rc;
+}
+
+int store_check_keywords(store *s)
+{
+	/* rank 1: also compare the index with the chunk texts it was made from */
+	int rc = sqlite3_exec(s->db, "INSERT INTO chunks_fts(chunks_fts, rank) "
+			      "VALUES ('integrity-check', 1)", NULL, NULL, NULL);
 	if (rc != SQLITE_OK)
 		return docent_error_set(DOCENT_EDB, "the keyword index of %s does not match its "
 					"chunks (%s); delete the database and ingest again", s->path,
 					sqlite3_errmsg(s->db));
 	return 0;
+}
+
+int store_check(store *s)
+{
+	int rc = store_check_database(s);
+	return rc ? rc : store_check_keywords(s);
 }
 
 void store_close(store *s)
