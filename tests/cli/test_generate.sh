@@ -73,4 +73,54 @@ t "gemma2: the system message opens the user turn" sh -c \
 	"$TMP/tiny-gemma2.out"
 t "--system needs --chat" expect_status 2 "$DOCENT" generate -m "$M" --system x hi
 
+# ---- settings that are not numbers ----
+for x in nan inf -inf -1 1e999; do
+	t "-t $x is a usage error" expect_error 2 "expected a finite number >= 0" \
+		"$DOCENT" generate -m "$M" -t "$x" hi
+done
+t "DOCENT_ENGINE_TEMPERATURE=nan is refused" expect_error 1 "DOCENT_ENGINE_TEMPERATURE" \
+	env DOCENT_ENGINE_TEMPERATURE=nan "$DOCENT" generate -m "$M" hi
+
+# ---- servers that do not do as asked (tests/cli/odd_server.py) ----
+python3 "$SRC/tests/cli/odd_server.py" "$TMP/port" &
+server=$!
+trap 'kill $server 2>/dev/null; rm -rf "$TMP"' EXIT
+for _ in $(seq 1 50); do [ -s "$TMP/port" ] && break; sleep 0.1; done
+U="http://127.0.0.1:$(cat "$TMP/port")"
+t "--chat: a plain JSON reply to a streamed request is printed" \
+	ok "A plain reply that was not streamed." "$DOCENT" generate --chat -m "$U/plain/v1#x" hi
+t "... also spread over many lines" \
+	ok "A plain reply that was not streamed." "$DOCENT" generate --chat -m "$U/pretty/v1#x" hi
+t "... and without --chat" \
+	ok "A plain reply that was not streamed." "$DOCENT" generate -m "$U/pretty/v1#x" hi
+# n_words N COMMAND...: COMMAND exits 0 and prints exactly N words on stdout
+n_words() {
+	_n=$1
+	shift
+	"$@" >"$TMP/w.out" 2>"$TMP/w.err" || { cat "$TMP/w.err"; return 1; }
+	cat "$TMP/w.out" "$TMP/w.err"
+	[ "$(wc -w <"$TMP/w.out")" -eq "$_n" ]
+}
+t "-n is kept when the server ignores max_tokens" n_words 5 "$DOCENT" generate -n 5 -m "$U/ignore/v1#x" hi
+t "... with --chat too" n_words 7 "$DOCENT" generate --chat -n 7 -m "$U/ignore/v1#x" hi
+t "... and counted as 5 generated" ok "5 generated" "$DOCENT" generate --stats -n 5 -m "$U/ignore/v1#x" hi
+# ctrl_c MODE: Ctrl-C one second into a generation from a server that has
+# stopped sending (stall: after the headers; silent: before them) ends
+# docent within a second, with status 130
+ctrl_c() {
+	"$DOCENT" generate -m "$U/$1/v1#x" hi >"$TMP/int.out" 2>&1 &
+	_pid=$!
+	sleep 1
+	kill -INT $_pid
+	_t0=$(date +%s%N)
+	wait $_pid
+	_st=$?
+	_ms=$(( ($(date +%s%N) - _t0) / 1000000 ))
+	cat "$TMP/int.out"
+	echo "status $_st after $_ms ms"
+	[ $_st -eq 130 ] && [ $_ms -lt 1000 ] && grep -q "docent: stopped" "$TMP/int.out"
+}
+t "Ctrl-C while a server stalls mid-stream: exit 130 within a second" ctrl_c stall
+t "Ctrl-C while a server says nothing at all: exit 130 within a second" ctrl_c silent
+
 finish

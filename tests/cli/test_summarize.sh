@@ -115,13 +115,14 @@ ctrl_c() {
 	pid=$!
 	for _ in 1 2 3 4 5 6 7 8 9 10; do [ -s "$TMP/calls2" ] && break; sleep 0.2; done
 	kill -INT $pid
-	start=$(date +%s)
+	start=$(date +%s%N)
 	wait $pid
 	st=$?
-	took=$(( $(date +%s) - start ))
+	took=$(( ($(date +%s%N) - start) / 1000000 ))
 	cat "$TMP/int.out"
 	[ $st -eq 130 ] || { echo "exit status $st, expected 130"; return 1; }
-	[ $took -le 2 ] || { echo "took $took s"; return 1; }
+	# the model's request is stopped, not left to the 1 s fallback alarm
+	[ $took -lt 900 ] || { echo "took $took ms"; return 1; }
 	! grep -q -e "Sanitizer" -e "runtime error" "$TMP/int.out"
 }
 t "Ctrl-C stops within a second, exit 130" ctrl_c
