@@ -22,6 +22,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <time.h>
+#include <unistd.h>
 
 store_params store_default_params(void)
 {
@@ -515,6 +516,47 @@ static int set_wal(store *s, int timeout_ms)
 	return rc == SQLITE_OK ? 0 : store_err(s, rc, "PRAGMA journal_mode = WAL");
 }
 
+/*
+ * For a read-only open: "file:PATH?immutable=1" when SQLite could not read
+ * the database otherwise, else NULL. A WAL database is read through its
+ * -shm file; when none exists (no writer has it open) and the folder
+ * cannot be written (read-only media, another user's data), SQLite cannot
+ * make one and refuses to read. Without a writer the file does not change,
+ * which is what immutable tells SQLite. Caller frees.
+ */
+static char *immutable_uri(const char *path)
+{
+	dbuf b = DBUF_INIT;
+	char *dir = strdup(path), *slash;
+	int writable;
+
+	if (!dir)
+		return NULL;
+	slash = strrchr(dir, '/');
+	if (slash)
+		*(slash == dir ? slash + 1 : slash) = '\0';
+	writable = access(slash ? dir : ".", W_OK) == 0;
+	free(dir);
+	dbuf_printf(&b, "%s-shm", path);
+	if (writable || !b.data || access(b.data, F_OK) == 0) {
+		dbuf_free(&b);
+		return NULL;
+	}
+	dbuf_reset(&b);
+	dbuf_puts(&b, "file:");
+	for (const unsigned char *p = (const unsigned char *)path; *p; p++) {
+		if (*p == '%' || *p == '?' || *p == '#' || *p <= ' ' || *p >= 0x7f)
+			dbuf_printf(&b, "%%%02X", *p);
+		else
+			dbuf_putc(&b, (char)*p);
+	}
+	if (dbuf_puts(&b, "?immutable=1")) {
+		dbuf_free(&b);
+		return NULL;
+	}
+	return b.data;
+}
+
 const char *store_path(const store *s)
 {
 	return s->path;
@@ -573,7 +615,10 @@ int store_open(store **out, const char *path, const store_params *params)
 	snprintf(s->tokenizer, sizeof s->tokenizer, "%s", p.tokenizer);
 	flags = p.readonly ? SQLITE_OPEN_READONLY
 			   : SQLITE_OPEN_READWRITE | (p.create ? SQLITE_OPEN_CREATE : 0);
-	rc = sqlite3_open_v2(path, &s->db, flags | SQLITE_OPEN_NOMUTEX, NULL);
+	char *uri = p.readonly ? immutable_uri(path) : NULL;
+	rc = sqlite3_open_v2(uri ? uri : path, &s->db,
+			     flags | SQLITE_OPEN_NOMUTEX | (uri ? SQLITE_OPEN_URI : 0), NULL);
+	free(uri);
 	if (rc != SQLITE_OK) {
 		rc = store_err(s, rc, "opening");
 		goto fail;
@@ -707,6 +752,12 @@ int store_check_keywords(store *s)
 	/* rank 1: also compare the index with the chunk texts it was made from */
 	int rc = sqlite3_exec(s->db, "INSERT INTO chunks_fts(chunks_fts, rank) "
 			      "VALUES ('integrity-check', 1)", NULL, NULL, NULL);
+	/* FTS5's check is a command written as an INSERT: a database open
+	 * read-only cannot run it, which says nothing about the index */
+	if ((rc & 0xff) == SQLITE_READONLY)
+		return docent_error_set(DOCENT_EPERM, "the keyword index of %s cannot be checked "
+					"without write access to it (%s)", s->path,
+					sqlite3_errmsg(s->db));
 	if (rc != SQLITE_OK)
 		return docent_error_set(DOCENT_EDB, "the keyword index of %s does not match its "
 					"chunks (%s); delete the database and ingest again", s->path,

@@ -1,9 +1,9 @@
 #!/bin/sh
 # test_ingest.sh - what `docent init` and `docent ingest` promise around
 # the edges: init (twice, on a fresh folder), --exclude, --hidden, --force,
-# an empty folder, an empty path, a file that cannot be read (as an
-# unprivileged user: root reads everything), and two processes creating a
-# new database at once.
+# an empty folder, an empty path, a file that cannot be read and a data
+# directory that may only be read (as an unprivileged user: root reads and
+# writes everything), and two processes creating a new database at once.
 . "$(dirname "$0")/lib.sh"
 
 # ---- init ----
@@ -83,13 +83,31 @@ if [ "$as_user" = none ]; then
 fi
 # as_docent ARGS...: docent as the unprivileged user (or as we are)
 as_docent() {
-	$as_user env DOCENT_HOME="$P/home" "$DOCENT" "$@"
+	$as_user env HOME="$P" DOCENT_HOME="$P/home" "$DOCENT" "$@"
+}
+# as_reader ARGS...: the same on the read-only data directory $R
+as_reader() {
+	$as_user env HOME="$P" DOCENT_HOME="$R" "$DOCENT" "$@"
 }
 t "an unreadable file fails the ingest (exit 1)" expect_error 1 "locked.txt: cannot open: Permission denied" \
 	as_docent ingest "$P/docs"
 t "... the readable one is in" ok "open.txt" as_docent search gerenuk
 t "... the unreadable one is listed as failed" ok "locked.txt" as_docent docs --failed
 t "... and its text is nowhere" ok "No results" as_docent search hoatzin
+
+# ---- a data directory that may only be read ----
+R="$TMP/readonly"
+t "a database made by its owner" expect_status 0 env DOCENT_HOME="$R" "$DOCENT" ingest -q "$P/docs/open.txt"
+chmod 755 "$TMP"
+chmod 555 "$R"
+chmod 444 "$R/docent.db"
+t "a read-only data directory still allows search" ok "open.txt" as_reader search gerenuk
+t "... and docs and stats" ok "1 (0 failed)" as_reader stats
+t "... a command that writes says why it cannot" expect_error 1 "readonly database" \
+	as_reader rm "$P/docs/open.txt"
+chmod 755 "$R"
+chmod 644 "$R/docent.db"
+chmod 711 "$TMP"
 
 # ---- two processes creating a new database at once ----
 # PRAGMA journal_mode = WAL needs the database alone and did not wait for
