@@ -271,6 +271,10 @@ int cmd_ingest(cli *c, int argc, char **argv)
 	if (!no_embed) {
 		emb = cli_embedder(c, &status);
 		if (status) {
+			/* the text can go in without vectors meanwhile */
+			fprintf(stderr, "docent: to ingest without vectors for now, add --no-embed "
+				"(`docent reindex` embeds them later), or set engine.embed_model "
+				"(DOCENT_EMBED_MODEL) to a working model\n");
 			free(excl);
 			return status;
 		}

@@ -103,6 +103,14 @@ t "reindex without a model rebuilds from stored vectors" contains "rebuilding th
 	env DOCENT_EMBED_MODEL= "$DOCENT" reindex
 t "reindex --help" contains "Usage: docent reindex" "$DOCENT" reindex --help
 
+# ---- an embedding model that cannot be opened ----
+printf 'not a model' >"$TMP/bad.gguf"
+t "a broken embedding model fails the ingest and names --no-embed" expect_error 1 "add --no-embed" \
+	env DOCENT_EMBED_MODEL="$TMP/bad.gguf" "$DOCENT" ingest -c other "$DOCS"
+t "... which then ingests the text" json_check 'assert d["added"] == 2 and "embedding" not in d, d' \
+	env DOCENT_EMBED_MODEL="$TMP/bad.gguf" "$DOCENT" ingest --json --no-embed -c other "$DOCS"
+t "... removed again" expect_status 0 "$DOCENT" collections rm other
+
 # ---- a collection embedded later ----
 t "ingest --no-embed stores text only" json 'd["chunks"] == 1 and "embedding" not in d' \
 	"$DOCENT" ingest --json --no-embed -c later "$DOCS/leave.md"
