@@ -24,6 +24,19 @@ t "an empty path is a usage error" expect_error 2 "an empty path" "$DOCENT" inge
 t "... also after a real one" expect_status 2 "$DOCENT" ingest "$TMP/empty" ""
 t "... and nothing was ingested" json_check 'assert d["documents"] == 0, d' "$DOCENT" stats --json
 
+# ---- files that are not what they say ----
+E="$TMP/odd"
+mkdir -p "$E"
+: >"$E/empty.txt"
+python3 -c 'import sys; open(sys.argv[1], "wb").write("UTF-16 words on an okapi.\n".encode("utf-16-le"))' "$E/u16.txt"
+t "an empty file is skipped, not a failure (exit 0)" json_check '
+e = d["events"][0]
+assert d["skipped"] == 1 and d["failed"] == 0 and e["event"] == "skipped" and "empty" in e["message"], d' \
+	"$DOCENT" ingest --json -c odd "$E/empty.txt"
+t "UTF-16 without a byte-order mark is named, not called binary" \
+	expect_error 1 "u16.txt: UTF-16LE text without a byte-order mark" "$DOCENT" ingest -c odd "$E"
+t "(the collection for odd files removed)" expect_status 0 "$DOCENT" collections rm odd
+
 # ---- --exclude and --hidden ----
 C="$TMP/c"
 mkdir -p "$C/build" "$C/.notes" "$C/src"
