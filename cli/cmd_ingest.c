@@ -198,6 +198,7 @@ int cmd_ingest(cli *c, int argc, char **argv)
 	ingest_params p;
 	ingest_summary sum;
 	const char **excl = NULL;
+	const char *size_flag = NULL;
 	size_t nexcl = 0;
 	store *st;
 	embedder *emb = NULL;
@@ -206,7 +207,10 @@ int cmd_ingest(cli *c, int argc, char **argv)
 	while ((opt = getopt_long(argc, argv, "c:x:j:vq", opts, NULL)) != -1) {
 		switch (opt) {
 		case 'c': rc = config_set(c->cfg, "ingest.collection", optarg, CONFIG_FLAG, "--collection"); break;
-		case 'M': rc = config_set(c->cfg, "ingest.max_file_size", optarg, CONFIG_FLAG, "--max-file-size"); break;
+		case 'M':
+			rc = config_set(c->cfg, "ingest.max_file_size", optarg, CONFIG_FLAG, "--max-file-size");
+			size_flag = optarg;
+			break;
 		case 'H': rc = config_set(c->cfg, "ingest.include_hidden", "true", CONFIG_FLAG, "--hidden"); break;
 		case 'j': rc = config_set(c->cfg, "ingest.threads", optarg, CONFIG_FLAG, "--threads"); break;
 		case 'x': {
@@ -245,6 +249,14 @@ int cmd_ingest(cli *c, int argc, char **argv)
 					 "the current folder)");
 		}
 	config_ingest_params(c->cfg, &p);
+	/* the size limit named as the user set it, in the skip message */
+	char size_setting[256];
+	if (size_flag)
+		snprintf(size_setting, sizeof size_setting, "--max-file-size %s", size_flag);
+	else
+		snprintf(size_setting, sizeof size_setting, "ingest.max_file_size = %s",
+			 config_get(c->cfg, "ingest.max_file_size"));
+	p.walk.size_setting = size_setting;
 	p.prune = prune;
 	p.force = force;
 	if (nexcl) {

@@ -60,7 +60,7 @@ t "summary names the broken PDF" in_file "broken.pdf:" "$ingest_out"
 t "summary names the empty file" in_file "empty.txt: empty file" "$ingest_out"
 t "summary names the hidden folder" in_file ".hidden: hidden folder" "$ingest_out"
 t "summary names the link leaving the folder" in_file "link-out.txt: symbolic link" "$ingest_out"
-t "summary names the big file" in_file "big.txt: larger than max_file_size" "$ingest_out"
+t "summary names the big file and the limit as typed" in_file "big.txt: larger than --max-file-size 2k \\(3.0 kB\\)" "$ingest_out"
 t "summary names the duplicate" in_file "same content as" "$ingest_out"
 t "newline in a name stays on one line" contains 'new\nline.txt' "$DOCENT" docs
 t "hidden text is not indexed" contains "No results" "$DOCENT" search "hidden text"
