@@ -59,6 +59,7 @@ typedef struct job {
 	int rc;
 	int unchanged;          /* same bytes as known_hash */
 	int skipped;            /* not a document (unknown binary, empty): rc says why */
+	int failed_before;      /* failed on an earlier run, unchanged since */
 	char *error;            /* message when rc != 0 */
 	char hash[HASH_HEX_LEN + 1];
 	const char *format;
@@ -179,6 +180,7 @@ static void report_batch(batch_log *log, const ingest_params *p, ingest_summary 
 		case INGEST_UPDATED: sum->updated++; sum->chunks += e->nchunks; break;
 		case INGEST_DUPLICATE: sum->duplicates++; break;
 		case INGEST_UNCHANGED: sum->unchanged++; break;
+		case INGEST_STILL_FAILED: sum->still_failed++; break;
 		default: sum->failed++; break;
 		}
 		emit(p, e->kind, e->path, e->detail ? e->detail : why, e->format, e->nchunks,
@@ -479,7 +481,8 @@ static int store_job(store *s, int64_t coll, job *j, const ingest_params *p, ing
 	}
 	if (j->rc) {
 		rc = store_doc_fail(s, coll, j->path, j->size, j->mtime_ns, j->error);
-		return rc ? rc : note(log, INGEST_FAILED, j->path, j->error, NULL, 0, j->rc);
+		return rc ? rc : note(log, j->failed_before ? INGEST_STILL_FAILED : INGEST_FAILED,
+				      j->path, j->error, NULL, 0, j->rc);
 	}
 	if (j->unchanged) {
 		store_doc_in in = { .path = j->path, .size = j->size, .mtime_ns = j->mtime_ns,
@@ -633,6 +636,10 @@ int ingest_run(store *s, const char *const *paths, size_t npaths,
 		rc = store_doc_state_get(s, coll, j->path, &st);
 		if (rc)
 			goto done;
+		/* tried again (the reason may be gone: a permission, a setting),
+		 * but a second failure is not news */
+		if (st.id && !st.ok && st.size == j->size && st.mtime_ns == j->mtime_ns)
+			j->failed_before = 1;
 		if (st.id && st.ok) {
 			memcpy(j->known_hash, st.hash, sizeof j->known_hash);
 			if (!p->force && st.size == j->size && st.mtime_ns == j->mtime_ns)

@@ -37,6 +37,16 @@ t "UTF-16 without a byte-order mark is named, not called binary" \
 	expect_error 1 "u16.txt: UTF-16LE text without a byte-order mark" "$DOCENT" ingest -c odd "$E"
 t "(the collection for odd files removed)" expect_status 0 "$DOCENT" collections rm odd
 
+# ---- a short summary without -v ----
+mkdir -p "$E/many"
+for i in $(seq 1 13); do printf '\177ELF\002\001binary %s' "$i" >"$E/many/bad$i.txt"; done
+t "the summary names ten failures and counts the rest" expect_error 1 "... and 3 more (-v lists every file" \
+	"$DOCENT" ingest -c many "$E/many"
+t "... -v names them all" sh -c '"$0" ingest -v -c many2 "$1" >"$2" 2>&1; [ $? -eq 1 ] &&
+[ "$(grep -c "^  .*bad[0-9]*.txt: binary" "$2")" -eq 13 ] && ! grep -q "more (-v" "$2"' "$DOCENT" "$E/many" "$TMP/v.out"
+"$DOCENT" collections rm many >/dev/null 2>&1
+"$DOCENT" collections rm many2 >/dev/null 2>&1
+
 # ---- --exclude and --hidden ----
 C="$TMP/c"
 mkdir -p "$C/build" "$C/.notes" "$C/src"
@@ -107,6 +117,13 @@ t "an unreadable file fails the ingest (exit 1)" expect_error 1 "locked.txt: can
 t "... the readable one is in" ok "open.txt" as_docent search gerenuk
 t "... the unreadable one is listed as failed" ok "locked.txt" as_docent docs --failed
 t "... and its text is nowhere" ok "No results" as_docent search hoatzin
+t "a second run counts it as still failing, exit 0" ok "1 file still fails as on an earlier run" \
+	as_docent ingest "$P/docs"
+chmod 644 "$P/docs/locked.txt"
+t "once it can be read, the next run takes it in" json_check \
+	'assert d["added"] + d["updated"] == 1 and d["failed"] == d["still_failed"] == 0, d' \
+	as_docent ingest --json "$P/docs"
+t "... and it is found" ok "locked.txt" as_docent search hoatzin
 
 # ---- a data directory that may only be read ----
 R="$TMP/readonly"
