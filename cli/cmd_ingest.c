@@ -205,6 +205,11 @@ static void print_summary(run *r, const char *collection, const ingest_summary *
 	if (s->pruned)
 		printf(", %llu pruned", (unsigned long long)s->pruned);
 	printf("; %llu chunks written\n", (unsigned long long)s->chunks);
+	if (s->vanished)
+		printf("  %llu file%s ingested before %s gone; `docent ingest --prune` with the "
+		       "same paths removes %s\n", (unsigned long long)s->vanished,
+		       s->vanished == 1 ? "" : "s", s->vanished == 1 ? "is" : "are",
+		       s->vanished == 1 ? "it" : "them");
 	if (s->still_failed)
 		printf("  %llu file%s still fail%s as on an earlier run (`docent docs --failed` "
 		       "lists %s)\n", (unsigned long long)s->still_failed,
@@ -350,13 +355,13 @@ int cmd_ingest(cli *c, int argc, char **argv)
 	cli_interrupt_release();
 	status = rc != 0 || sum.failed ? CLI_FAIL : CLI_OK;
 	if (r.json) {
-		json_t *o = json_pack("{s:s, s:f, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:o}",
+		json_t *o = json_pack("{s:s, s:f, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:o}",
 			"collection", p.collection, "seconds", sum.seconds,
 			"files", (json_int_t)sum.files, "bytes", (json_int_t)sum.bytes,
 			"added", (json_int_t)sum.added, "updated", (json_int_t)sum.updated,
 			"unchanged", (json_int_t)sum.unchanged, "duplicates", (json_int_t)sum.duplicates,
 			"skipped", (json_int_t)sum.skipped, "failed", (json_int_t)sum.failed,
-			"still_failed", (json_int_t)sum.still_failed,
+			"still_failed", (json_int_t)sum.still_failed, "vanished", (json_int_t)sum.vanished,
 			"pruned", (json_int_t)sum.pruned, "chunks", (json_int_t)sum.chunks,
 			"events", r.events);
 		if (o && emb)

@@ -575,6 +575,50 @@ static int prune(store *s, const ingest_params *p, ingest_summary *sum)
 	return rc;
 }
 
+/* Without prune: the documents under the run's paths whose files are gone,
+ * counted so that the summary can say so (and how to remove them). */
+typedef struct vanish_ctx {
+	char **roots;
+	size_t nroots;
+	uint64_t n;
+} vanish_ctx;
+
+static int count_vanished(void *ctx, int64_t id, const char *path)
+{
+	vanish_ctx *vc = ctx;
+	struct stat st;
+
+	(void)id;
+	for (size_t i = 0; i < vc->nroots; i++) {
+		size_t len = strlen(vc->roots[i]);
+		if (strncmp(path, vc->roots[i], len) == 0 &&
+		    (path[len] == '\0' || path[len] == '/' || (len == 1 && vc->roots[i][0] == '/'))) {
+			if (lstat(path, &st) != 0 && errno == ENOENT)
+				vc->n++;
+			break;
+		}
+	}
+	return 0;
+}
+
+static int vanished(store *s, const char *const *paths, size_t npaths, const ingest_params *p,
+		    ingest_summary *sum)
+{
+	vanish_ctx vc = { .roots = calloc(npaths ? npaths : 1, sizeof *vc.roots) };
+	int rc = vc.roots ? 0 : DOCENT_ENOMEM;
+
+	for (size_t i = 0; rc == 0 && i < npaths; i++, vc.nroots++)
+		if (!(vc.roots[i] = walk_abspath(paths[i])))
+			rc = DOCENT_ENOMEM;
+	if (rc == 0)
+		rc = store_doc_foreach(s, p->collection, count_vanished, &vc);
+	for (size_t i = 0; i < vc.nroots; i++)
+		free(vc.roots[i]);
+	free(vc.roots);
+	sum->vanished = vc.n;
+	return rc == DOCENT_ENOMEM ? docent_error_set(rc, "out of memory") : rc;
+}
+
 /* The collection's vectors, when it has some or is about to. */
 static int open_vectors(store *s, int64_t coll, const ingest_params *p, vecset **vs,
 			int *rebuilt)
@@ -767,6 +811,8 @@ joined:
 				      "same command again to continue");
 	if (rc == 0 && p->prune)
 		rc = prune(s, p, sum);
+	else if (rc == 0)
+		rc = vanished(s, paths, npaths, p, sum);
 	if (rc == 0)
 		store_optimize(s); /* only speed is at stake: a failure is not the run's */
 	if (rc == 0 && p->embedder) {

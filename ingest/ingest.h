@@ -68,6 +68,9 @@ typedef struct ingest_progress {
 typedef struct ingest_summary {
 	uint64_t added, updated, unchanged, duplicates, skipped, failed, pruned;
 	uint64_t still_failed; /* INGEST_STILL_FAILED, not counted in `failed` */
+	uint64_t vanished;     /* without prune: documents under the given paths
+	                          whose files no longer exist (kept; prune
+	                          removes them) */
 	uint64_t files;        /* files considered (all outcomes but skips) */
 	uint64_t bytes;        /* bytes of files read */
 	uint64_t chunks;       /* chunks written */

@@ -108,6 +108,13 @@ t "changed file is updated" ok "1 updated" "$DOCENT" ingest "$C/sub"
 t "new content is found" contains "report.txt" "$DOCENT" search flamingo
 t "copy keeps the old content" contains "report copy.txt" "$DOCENT" search zanzibar
 rm "$C/sub/report copy.txt"
+t "a file gone since the last run is counted, with the way to remove it" \
+	ok "1 file ingested before is gone; \`docent ingest --prune\` with the same paths removes it" \
+	"$DOCENT" ingest "$C/sub"
+t "... in the JSON too, and kept" json_check 'assert d["vanished"] == 1 and d["pruned"] == 0, d' \
+	"$DOCENT" ingest --json "$C/sub"
+t "... but not for a run on other paths" json_check 'assert d["vanished"] == 0, d' \
+	"$DOCENT" ingest --json "$C/offices.csv"
 t "prune removes deleted files" ok "1 pruned" "$DOCENT" ingest --prune "$C/sub"
 t "old content is gone" contains "No results" "$DOCENT" search zanzibar
 
