@@ -168,13 +168,27 @@ int cmd_collections(cli *c, int argc, char **argv)
 /* How many stored vectors `stats --check` looks up in each vector index. */
 #define CHECK_PROBES 200
 
-/* {"ok": true} or {"ok": false, "message": the error message}. */
+/* {"ok": true} or {"ok": false, "message": the error message}, with
+ * "checked": false when the check could not run (DOCENT_EPERM: read-only). */
 static json_t *check_part(int rc, int *bad)
 {
 	if (!rc)
 		return json_pack("{s:b}", "ok", 1);
 	*bad = 1;
+	if (rc == DOCENT_EPERM)
+		return json_pack("{s:b, s:b, s:s}", "ok", 0, "checked", 0,
+				 "message", docent_error_message());
 	return json_pack("{s:b, s:s}", "ok", 0, "message", docent_error_message());
+}
+
+/* The words for one part's result in the text output. */
+static const char *part_words(json_t *checks, const char *part, const char *good,
+			      const char *bad)
+{
+	json_t *o = json_object_get(checks, part);
+	if (json_is_true(json_object_get(o, "ok")))
+		return good;
+	return json_is_false(json_object_get(o, "checked")) ? "NOT CHECKED (see above)" : bad;
 }
 
 /*
@@ -232,12 +246,11 @@ static json_t *run_checks(cli *c, store *st, const char *collection, int *bad)
 	json_object_set_new(out, "ok", json_boolean(!*bad));
 	return out;
 nomem:
-	rc = docent_error_set(DOCENT_ENOMEM, "out of memory checking the database");
+	docent_error_set(DOCENT_ENOMEM, "out of memory checking the database");
 fail:
 	store_collection_list_free(cols, ncols);
 	json_decref(vecs);
 	json_decref(out);
-	(void)rc;
 	return NULL;
 }
 
@@ -289,10 +302,9 @@ int cmd_stats(cli *c, int argc, char **argv)
 		json_t *vecs = json_object_get(checks, "vectors");
 		printf("check        %s: the database is %s, its keyword index %s\n",
 		       checked ? "FAILED" : "ok",
-		       json_is_true(json_object_get(json_object_get(checks, "database"), "ok")) ?
-		       "sound" : "DAMAGED",
-		       json_is_true(json_object_get(json_object_get(checks, "keywords"), "ok")) ?
-		       "in step with the chunks" : "OUT OF STEP with the chunks");
+		       part_words(checks, "database", "sound", "DAMAGED"),
+		       part_words(checks, "keywords", "in step with the chunks",
+				  "OUT OF STEP with the chunks"));
 		for (size_t i = 0; i < json_array_size(vecs); i++) {
 			json_t *v = json_array_get(vecs, i);
 			if (json_is_true(json_object_get(v, "ok")))

@@ -133,6 +133,8 @@ chmod 555 "$R"
 chmod 444 "$R/docent.db"
 t "a read-only data directory still allows search" ok "open.txt" as_reader search gerenuk
 t "... and docs and stats" ok "1 (0 failed)" as_reader stats
+t "... stats --check says what it could not check" expect_error 1 "keyword index NOT CHECKED" \
+	as_reader stats --check
 t "... a command that writes says why it cannot" expect_error 1 "readonly database" \
 	as_reader rm "$P/docs/open.txt"
 chmod 755 "$R"
