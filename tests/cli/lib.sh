@@ -10,7 +10,10 @@
 #   expect_error N TEXT COMMAND...    COMMAND exits N and prints TEXT
 #   json_check PYTHON COMMAND...      COMMAND exits 0 and its JSON (d) passes PYTHON
 #   saved N FILE COMMAND...           COMMAND exits N, its output kept in FILE
-#   in_file TEXT FILE                 FILE (from a passing `saved`) has TEXT
+#   finished N STATUS FILE            a background command exited STATUS = N,
+#                                     its output in FILE (as saved)
+#   in_file TEXT FILE                 FILE (from a passing `saved`/`finished`)
+#                                     matches TEXT (grep -E)
 #   finish                            prints cmocka-style totals, exits 1 on failure
 #
 # Every check also fails on a sanitizer report. AddressSanitizer and
@@ -202,8 +205,23 @@ saved() {
 	: >"$_file.passed"
 }
 
-# in_file PATTERN FILE: FILE, written by a `saved` check that passed,
-# matches the grep -E PATTERN
+# finished N STATUS FILE: a command run in the background (or under a
+# harness of its own) exited STATUS, which must be N, and left its output
+# in FILE: checked as `saved` does, FILE then readable by `in_file`
+finished() {
+	_want=$1
+	_s=$2
+	_file=$3
+	rm -f "$_file.passed"
+	_o=$(cat "$_file")
+	printf '%s\n' "$_o"
+	_clean && _status_is "$_want" || return 1
+	if ls "$SAN_DIR"/report* >/dev/null 2>&1; then echo "sanitizer report"; return 1; fi
+	: >"$_file.passed"
+}
+
+# in_file PATTERN FILE: FILE, written by a `saved` or `finished` check that
+# passed, matches the grep -E PATTERN
 in_file() {
 	[ -e "$2.passed" ] || { echo "the command that wrote $2 failed its check"; return 1; }
 	grep -E -q -- "$1" "$2" || { echo "$2 lacks: $1"; sed 's/^/  > /' "$2" | head -40; return 1; }

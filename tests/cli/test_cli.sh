@@ -82,15 +82,16 @@ t "docs --json" json_check 'assert len(d) >= 8, len(d)' "$DOCENT" docs --json
 t "stats --json" json_check 'assert d["chunks"] > 0 and d["failed"] >= 2, d' "$DOCENT" stats --json
 # without --max-file-size 2k the fixtures skipped as too big are read, and
 # three of them fail (exit 1); fake.txt and broken.pdf fail as before
-t "ingest --json (exit 1: files failed for the first time)" expect_status 1 \
+t "ingest --json (exit 1: files failed for the first time)" saved 1 "$TMP/ingest.err" \
 	sh -c '"$0" ingest --json "$1" >"$2"' "$DOCENT" "$C" "$TMP/ingest.json"
 t "... its JSON" python3 -c '
-import json, sys
+import json, os, sys
+assert os.path.exists(sys.argv[2] + ".passed"), "the ingest failed its check"
 d = json.load(open(sys.argv[1]))
 assert d["unchanged"] >= 6, d
 ev = {e["path"].rsplit("/", 1)[1]: e["event"] for e in d["events"]}
 assert ev["fake.txt"] == ev["broken.pdf"] == "still failed" and d["still_failed"] >= 2, d
-assert ev["corrupt.pdf"] == "failed" and d["failed"] >= 1, d' "$TMP/ingest.json"
+assert ev["corrupt.pdf"] == "failed" and d["failed"] >= 1, d' "$TMP/ingest.json" "$TMP/ingest.err"
 t "a failure seen before is counted, not listed again (exit 0)" \
 	ok "files still fail as on an earlier run (\`docent docs --failed\` lists them)" "$DOCENT" ingest "$C"
 t "... not listed" ok_lacks "fake.txt" "$DOCENT" ingest "$C"
