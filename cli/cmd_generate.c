@@ -31,7 +31,8 @@ void help_generate(FILE *out)
 		"      --seed N            random seed (default: random)\n"
 		"      --stop TEXT         stop before TEXT (repeatable)\n"
 		"      --stats             print token counts and speed to stderr\n\n"
-		"Ctrl-C stops the generation and keeps what was written.\n");
+		"Ctrl-C stops the generation (also while a server is silent) and keeps\n"
+		"what was written; the exit status is then 130.\n");
 }
 
 static int on_piece(void *ctx, const char *piece, size_t n)
@@ -150,5 +151,9 @@ int cmd_generate(cli *c, int argc, char **argv)
 			(res.completion_tokens - 1) * 1000.0 / (res.total_ms - res.first_token_ms) : 0);
 	generator_free(g);
 	dbuf_free(&prompt);
+	if (rc == 0 && (res.stopped_by == GEN_STOP_CANCELLED || *cli_interrupt_flag())) {
+		fprintf(stderr, "docent: stopped\n");
+		return 130;
+	}
 	return rc ? cli_fail(rc, "generation failed") : CLI_OK;
 }

@@ -1,7 +1,11 @@
 /*
  * cmd_ingest.c - `docent ingest`: runs the ingestion pipeline with a
- * progress bar on a terminal and prints a summary that names every file
- * that was skipped, stored as a duplicate, or failed (one line each).
+ * progress bar on a terminal and prints a short summary: the counts, then
+ * the first few files of each kind that was skipped, stored as a duplicate
+ * or failed (one line each; -v lists them all), the failures on stderr.
+ * A file that fails again, unchanged since an earlier run, is only
+ * counted ("N files still fail"): it was reported then, and it does not
+ * make the run fail again.
  */
 #include "cli/cli.h"
 #include "cli/progress.h"
@@ -42,13 +46,25 @@ void help_ingest(FILE *out)
 		"  -q, --quiet             no progress bar and no summary unless a file failed\n"
 		"      --json              print the result as JSON\n\n"
 		"Exit status: 0 when every file was ingested or skipped on purpose,\n"
-		"1 when any file failed, 2 on a usage error.\n");
+		"1 when any file failed (a file that failed the same way on an earlier\n"
+		"run, unchanged since, is only counted: `docent docs --failed` lists\n"
+		"them), 2 on a usage error.\n");
 }
+
+/* Without -v the summary names this many files of each kind. */
+#define SUMMARY_LINES 10
+
+/* The summary lines of one kind: the first SUMMARY_LINES (all with -v),
+ * and how many there were. */
+typedef struct lines {
+	dbuf text;
+	size_t n;
+} lines;
 
 typedef struct run {
 	progress bar;
 	int verbose, quiet, json;
-	dbuf dups, skips, fails;   /* summary lines */
+	lines dups, skips, fails;  /* summary lines */
 	json_t *events;            /* for --json */
 } run;
 
@@ -62,13 +78,19 @@ static const char *kind_name(ingest_event_kind k)
 	case INGEST_SKIPPED: return "skipped";
 	case INGEST_FAILED: return "failed";
 	case INGEST_PRUNED: return "pruned";
+	case INGEST_STILL_FAILED: return "still failed";
 	}
 	return "?";
 }
 
-/* Appends "  PATH: detail\n" with the path escaped to one line. */
-static void add_line(dbuf *b, const char *path, const char *detail)
+/* Appends "  PATH: detail\n" with the path escaped to one line; past
+ * SUMMARY_LINES (without -v) only counts it. */
+static void add_line(const run *r, lines *l, const char *path, const char *detail)
 {
+	dbuf *b = &l->text;
+
+	if (l->n++ >= SUMMARY_LINES && !r->verbose)
+		return;
 	dbuf_puts(b, "  ");
 	for (const char *p = path; *p; p++) {
 		unsigned char ch = (unsigned char)*p;
@@ -108,12 +130,12 @@ static void on_event(void *ctx, const ingest_event *e)
 	case INGEST_DUPLICATE: {
 		dbuf d = DBUF_INIT;
 		dbuf_printf(&d, "same content as %s", e->detail);
-		add_line(&r->dups, e->path, d.data);
+		add_line(r, &r->dups, e->path, d.data);
 		dbuf_free(&d);
 		break;
 	}
-	case INGEST_SKIPPED: add_line(&r->skips, e->path, e->detail); break;
-	case INGEST_FAILED: add_line(&r->fails, e->path, e->detail); break;
+	case INGEST_SKIPPED: add_line(r, &r->skips, e->path, e->detail); break;
+	case INGEST_FAILED: add_line(r, &r->fails, e->path, e->detail); break;
 	default: break;
 	}
 	if (r->verbose) {
@@ -156,6 +178,19 @@ static void print_embed_summary(const embed_summary *e, const char *model)
 	printf("  vector index: %llu vectors, %s\n", (unsigned long long)e->vectors, e->index);
 }
 
+/* Prints TITLE and the lines, then how many were not shown (MORE adds
+ * where else to find them). */
+static void print_lines(const run *r, FILE *out, const char *title, const lines *l,
+			const char *more)
+{
+	if (!l->n)
+		return;
+	fprintf(out, "%s\n%s", title, l->text.data ? l->text.data : "");
+	if (!r->verbose && l->n > SUMMARY_LINES)
+		fprintf(out, "  ... and %zu more (-v lists every file%s)\n", l->n - SUMMARY_LINES,
+			more);
+}
+
 static void print_summary(run *r, const char *collection, const ingest_summary *s)
 {
 	char size[32];
@@ -177,12 +212,21 @@ static void print_summary(run *r, const char *collection, const ingest_summary *
 		printf(", %llu unchanged kept (with their vectors)",
 		       (unsigned long long)s->chunks_kept);
 	putchar('\n');
-	if (r->dups.len)
-		printf("Stored once (identical content):\n%s", r->dups.data);
-	if (r->skips.len)
-		printf("Skipped:\n%s", r->skips.data);
-	if (r->fails.len)
-		printf("Failed:\n%s", r->fails.data);
+	if (s->vanished)
+		printf("  %llu file%s ingested before %s gone; `docent ingest --prune` with the "
+		       "same paths removes %s\n", (unsigned long long)s->vanished,
+		       s->vanished == 1 ? "" : "s", s->vanished == 1 ? "is" : "are",
+		       s->vanished == 1 ? "it" : "them");
+	if (s->still_failed)
+		printf("  %llu file%s still fail%s as on an earlier run (`docent docs --failed` "
+		       "lists %s)\n", (unsigned long long)s->still_failed,
+		       s->still_failed == 1 ? "" : "s", s->still_failed == 1 ? "s" : "",
+		       s->still_failed == 1 ? "it" : "them");
+	print_lines(r, stdout, "Stored once (identical content):", &r->dups, "");
+	print_lines(r, stdout, "Skipped:", &r->skips, "");
+	fflush(stdout);
+	/* failures on stderr, where a script that keeps stdout still sees them */
+	print_lines(r, stderr, "Failed:", &r->fails, "; `docent docs --failed` too");
 }
 
 int cmd_ingest(cli *c, int argc, char **argv)
@@ -205,6 +249,7 @@ int cmd_ingest(cli *c, int argc, char **argv)
 	ingest_params p;
 	ingest_summary sum;
 	const char **excl = NULL;
+	const char *size_flag = NULL;
 	size_t nexcl = 0;
 	store *st;
 	embedder *emb = NULL;
@@ -213,7 +258,10 @@ int cmd_ingest(cli *c, int argc, char **argv)
 	while ((opt = getopt_long(argc, argv, "c:x:j:vq", opts, NULL)) != -1) {
 		switch (opt) {
 		case 'c': rc = config_set(c->cfg, "ingest.collection", optarg, CONFIG_FLAG, "--collection"); break;
-		case 'M': rc = config_set(c->cfg, "ingest.max_file_size", optarg, CONFIG_FLAG, "--max-file-size"); break;
+		case 'M':
+			rc = config_set(c->cfg, "ingest.max_file_size", optarg, CONFIG_FLAG, "--max-file-size");
+			size_flag = optarg;
+			break;
 		case 'H': rc = config_set(c->cfg, "ingest.include_hidden", "true", CONFIG_FLAG, "--hidden"); break;
 		case 'j': rc = config_set(c->cfg, "ingest.threads", optarg, CONFIG_FLAG, "--threads"); break;
 		case 'x': {
@@ -243,7 +291,23 @@ int cmd_ingest(cli *c, int argc, char **argv)
 		free(excl);
 		return cli_usage(c, "give at least one file or folder to ingest");
 	}
+	/* "" would resolve to the current folder: a variable left empty in a
+	 * script must not ingest whatever folder the script runs in */
+	for (int i = optind; i < argc; i++)
+		if (!argv[i][0]) {
+			free(excl);
+			return cli_usage(c, "an empty path; give a file or folder (\".\" for "
+					 "the current folder)");
+		}
 	config_ingest_params(c->cfg, &p);
+	/* the size limit named as the user set it, in the skip message */
+	char size_setting[256];
+	if (size_flag)
+		snprintf(size_setting, sizeof size_setting, "--max-file-size %s", size_flag);
+	else
+		snprintf(size_setting, sizeof size_setting, "ingest.max_file_size = %s",
+			 config_get(c->cfg, "ingest.max_file_size"));
+	p.walk.size_setting = size_setting;
 	p.prune = prune;
 	p.force = force;
 	{
@@ -281,6 +345,10 @@ int cmd_ingest(cli *c, int argc, char **argv)
 	if (!no_embed) {
 		emb = cli_embedder(c, &status);
 		if (status) {
+			/* the text can go in without vectors meanwhile */
+			fprintf(stderr, "docent: to ingest without vectors for now, add --no-embed "
+				"(`docent reindex` embeds them later), or set engine.embed_model "
+				"(DOCENT_EMBED_MODEL) to a working model\n");
 			free(excl);
 			return status;
 		}
@@ -305,12 +373,13 @@ int cmd_ingest(cli *c, int argc, char **argv)
 	cli_interrupt_release();
 	status = rc != 0 || sum.failed ? CLI_FAIL : CLI_OK;
 	if (r.json) {
-		json_t *o = json_pack("{s:s, s:f, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:o}",
+		json_t *o = json_pack("{s:s, s:f, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:o}",
 			"collection", p.collection, "seconds", sum.seconds,
 			"files", (json_int_t)sum.files, "bytes", (json_int_t)sum.bytes,
 			"added", (json_int_t)sum.added, "updated", (json_int_t)sum.updated,
 			"unchanged", (json_int_t)sum.unchanged, "duplicates", (json_int_t)sum.duplicates,
 			"skipped", (json_int_t)sum.skipped, "failed", (json_int_t)sum.failed,
+			"still_failed", (json_int_t)sum.still_failed, "vanished", (json_int_t)sum.vanished,
 			"pruned", (json_int_t)sum.pruned, "chunks", (json_int_t)sum.chunks,
 			"events", r.events);
 		if (o)
@@ -332,9 +401,9 @@ int cmd_ingest(cli *c, int argc, char **argv)
 	}
 	if (rc)
 		cli_fail(rc, "ingest stopped");
-	dbuf_free(&r.dups);
-	dbuf_free(&r.skips);
-	dbuf_free(&r.fails);
+	dbuf_free(&r.dups.text);
+	dbuf_free(&r.skips.text);
+	dbuf_free(&r.fails.text);
 	free(excl);
 	embedder_free(emb);
 	return status;

@@ -35,8 +35,11 @@ void help_stats(FILE *out)
 		"Usage: docent stats [-c NAME] [--check] [--json]\n\n"
 		"Counts of collections, documents (and failures), stored contents and\n"
 		"chunks; text and database sizes; schema version and tokenizer.\n"
-		"--check also verifies the database file and that the keyword index\n"
-		"matches the chunks (exit status 1 when not).\n");
+		"--check also verifies the whole database file (SQLite's integrity_check),\n"
+		"that the keyword index matches the chunks (FTS5's integrity-check), and\n"
+		"that each collection's vector index holds the stored vectors (its count,\n"
+		"and a sample looked up in it); exit status 1 when any is not sound. With\n"
+		"--json each result is in \"check\". It reads the whole database.\n");
 }
 
 void help_config(FILE *out)
@@ -162,10 +165,100 @@ int cmd_collections(cli *c, int argc, char **argv)
 	return cli_usage(c, "unknown action '%s' (list, create or rm)", verb);
 }
 
+/* How many stored vectors `stats --check` looks up in each vector index. */
+#define CHECK_PROBES 200
+
+/* {"ok": true} or {"ok": false, "message": the error message}, with
+ * "checked": false when the check could not run (DOCENT_EPERM: read-only). */
+static json_t *check_part(int rc, int *bad)
+{
+	if (!rc)
+		return json_pack("{s:b}", "ok", 1);
+	*bad = 1;
+	if (rc == DOCENT_EPERM)
+		return json_pack("{s:b, s:b, s:s}", "ok", 0, "checked", 0,
+				 "message", docent_error_message());
+	return json_pack("{s:b, s:s}", "ok", 0, "message", docent_error_message());
+}
+
+/* The words for one part's result in the text output. */
+static const char *part_words(json_t *checks, const char *part, const char *good,
+			      const char *bad)
+{
+	json_t *o = json_object_get(checks, part);
+	if (json_is_true(json_object_get(o, "ok")))
+		return good;
+	return json_is_false(json_object_get(o, "checked")) ? "NOT CHECKED (see above)" : bad;
+}
+
+/*
+ * The checks of `stats --check`: the database, the keyword index, and the
+ * vector index of each collection (or of `collection` alone) that has
+ * vectors. Sets *bad when any failed, printing each failure on stderr.
+ * Returns the results as JSON ({"ok", "database", "keywords", "vectors"}),
+ * or NULL when a check could not run (message set).
+ */
+static json_t *run_checks(cli *c, store *st, const char *collection, int *bad)
+{
+	json_t *out = json_object(), *vecs = json_array();
+	store_collection *cols = NULL;
+	size_t ncols = 0;
+	vindex_params vp;
+	int rc;
+
+	*bad = 0;
+	if (!out || !vecs)
+		goto nomem;
+	rc = store_check_database(st);
+	json_object_set_new(out, "database", check_part(rc, bad));
+	if (rc)
+		cli_fail(rc, "check failed");
+	rc = store_check_keywords(st);
+	json_object_set_new(out, "keywords", check_part(rc, bad));
+	if (rc)
+		cli_fail(rc, "check failed");
+	config_vindex_params(c->cfg, &vp);
+	if ((rc = store_collection_names(st, &cols, &ncols)) != 0)
+		goto fail;
+	for (size_t i = 0; i < ncols; i++) {
+		vecset_report r;
+		if (collection && strcmp(cols[i].name, collection) != 0)
+			continue;
+		if (!cols[i].embed_model)
+			continue;
+		if ((rc = vecset_check(st, cols[i].id, &vp, CHECK_PROBES, &r)) != 0)
+			goto fail;
+		json_t *o = json_pack("{s:s, s:s, s:b, s:I, s:I, s:I, s:I}", "collection",
+				      cols[i].name, "path", r.path, "ok", !r.problem[0],
+				      "stored", (json_int_t)r.stored, "indexed", (json_int_t)r.indexed,
+				      "probed", (json_int_t)r.probed, "found", (json_int_t)r.found);
+		if (!o || json_array_append_new(vecs, o))
+			goto nomem;
+		if (r.problem[0]) {
+			*bad = 1;
+			json_object_set_new(o, "message", json_string(r.problem));
+			fprintf(stderr, "docent: check failed: collection '%s': %s\n", cols[i].name,
+				r.problem);
+		}
+	}
+	store_collection_list_free(cols, ncols);
+	json_object_set_new(out, "vectors", vecs);
+	json_object_set_new(out, "ok", json_boolean(!*bad));
+	return out;
+nomem:
+	docent_error_set(DOCENT_ENOMEM, "out of memory checking the database");
+fail:
+	store_collection_list_free(cols, ncols);
+	json_decref(vecs);
+	json_decref(out);
+	return NULL;
+}
+
 int cmd_stats(cli *c, int argc, char **argv)
 {
 	const char *collection = NULL;
 	int json = 0, check = 0, rc, checked = 0;
+	json_t *checks = NULL;
 	store_stats s;
 	store *st;
 	char a[32], b[32];
@@ -178,21 +271,22 @@ int cmd_stats(cli *c, int argc, char **argv)
 		return CLI_FAIL;
 	if ((rc = store_stats_get(st, collection, &s)) != 0)
 		return cli_fail(rc, NULL);
-	if (check) {
-		checked = store_check(st);
-		if (checked)
-			cli_fail(checked, "check failed");
-	}
+	if (check && !(checks = run_checks(c, st, collection, &checked)))
+		return cli_fail(DOCENT_EDB, "check failed");
 	char *db = config_db_path(c->cfg);
 	if (json) {
-		rc = cli_print_json(json_pack("{s:s, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:i, s:s}",
+		json_t *o = json_pack("{s:s, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:i, s:s}",
 			"database", db ? db : "",
 			"collections", (json_int_t)s.collections, "documents", (json_int_t)s.documents,
 			"failed", (json_int_t)s.failed, "contents", (json_int_t)s.contents,
 			"chunks", (json_int_t)s.chunks, "vectors", (json_int_t)s.vectors,
 			"text_bytes", (json_int_t)s.text_bytes,
 			"db_bytes", (json_int_t)s.db_bytes, "schema_version", s.schema_version,
-			"tokenizer", s.tokenizer));
+			"tokenizer", s.tokenizer);
+		if (o && checks)
+			json_object_set(o, "check", checks);
+		json_decref(checks);
+		rc = cli_print_json(o);
 		free(db);
 		return checked ? CLI_FAIL : rc;
 	}
@@ -204,8 +298,26 @@ int cmd_stats(cli *c, int argc, char **argv)
 	       cli_size((double)s.text_bytes, b, sizeof b));
 	printf("chunks       %lld (%lld with vectors)\n", (long long)s.chunks, (long long)s.vectors);
 	printf("tokenizer    %s\n", s.tokenizer);
-	if (check && !checked)
-		printf("check        ok: the database and its keyword index are sound\n");
+	if (check) {
+		json_t *vecs = json_object_get(checks, "vectors");
+		printf("check        %s: the database is %s, its keyword index %s\n",
+		       checked ? "FAILED" : "ok",
+		       part_words(checks, "database", "sound", "DAMAGED"),
+		       part_words(checks, "keywords", "in step with the chunks",
+				  "OUT OF STEP with the chunks"));
+		for (size_t i = 0; i < json_array_size(vecs); i++) {
+			json_t *v = json_array_get(vecs, i);
+			if (json_is_true(json_object_get(v, "ok")))
+				printf("             vectors of '%s' sound (%lld, %lld looked up)\n",
+				       json_string_value(json_object_get(v, "collection")),
+				       (long long)json_integer_value(json_object_get(v, "stored")),
+				       (long long)json_integer_value(json_object_get(v, "probed")));
+			else
+				printf("             vectors of '%s' NOT sound (see above)\n",
+				       json_string_value(json_object_get(v, "collection")));
+		}
+		json_decref(checks);
+	}
 	free(db);
 	return checked ? CLI_FAIL : CLI_OK;
 }

@@ -136,9 +136,9 @@ static json_t *hits_json(const char *query, const store_hit *h, size_t n,
 		json_object_set_new(o, "duplicates", json_integer(h[i].duplicates));
 		json_array_append_new(arr, o);
 	}
-	json_t *out = json_pack("{s:o, s:s, s:b, s:f, s:o}", "query", cli_json_text(query),
+	json_t *out = json_pack("{s:o, s:s, s:b, s:b, s:f, s:o}", "query", cli_json_text(query),
 				"mode", retrieve_mode_name(info->mode), "grouped", grouped,
-				"took_ms", ms, "hits", arr);
+				"vectors_rebuilt", info->vectors_rebuilt, "took_ms", ms, "hits", arr);
 	if (out && info->note[0])
 		json_object_set_new(out, "note", cli_json_text(info->note));
 	return out;

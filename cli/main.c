@@ -228,6 +228,23 @@ static int make_dirs(const char *path)
 	return 0;
 }
 
+/* Whether this process may write the database and the folder it is in
+ * (SQLite writes its -wal and -shm files beside it). */
+static int read_write_possible(const char *path)
+{
+	char *dir = strdup(path), *slash;
+	int ok;
+
+	if (!dir)
+		return 1;
+	slash = strrchr(dir, '/');
+	if (slash)
+		*(slash == dir ? slash + 1 : slash) = '\0';
+	ok = access(path, W_OK) == 0 && access(slash ? dir : ".", W_OK) == 0;
+	free(dir);
+	return ok;
+}
+
 store *cli_store(cli *c, int create)
 {
 	store_params sp;
@@ -257,6 +274,14 @@ store *cli_store(cli *c, int create)
 	config_store_params(c->cfg, &sp);
 	sp.create = create;
 	rc = store_open(&c->st, path, &sp);
+	if (rc && !create && !read_write_possible(path)) {
+		/* a data directory (or database) we may only read, such as a
+		 * copy on read-only media: searching needs no writes, and a
+		 * command that writes fails on its write, saying so */
+		docent_error_clear();
+		sp.readonly = 1;
+		rc = store_open(&c->st, path, &sp);
+	}
 	if (rc) {
 		cli_fail(rc, NULL);
 		c->st = NULL;

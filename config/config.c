@@ -10,6 +10,7 @@
 
 #include <ctype.h>
 #include <errno.h>
+#include <math.h>
 #include <ini.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -181,11 +182,14 @@ static const char *check(vtype t, const char *text)
 		if (strtoll(text, &end, 10) < 0 || errno || end == text || *end)
 			return "a whole number >= 0";
 		return NULL;
-	case T_REAL:
+	case T_REAL: {
+		/* strtod takes "nan" and "inf", which no setting means */
 		errno = 0;
-		if (strtod(text, &end) < 0 || errno || end == text || *end)
-			return "a number >= 0";
+		double v = strtod(text, &end);
+		if (!isfinite(v) || v < 0 || errno || end == text || *end)
+			return "a finite number >= 0";
 		return NULL;
+	}
 	case T_BOOL:
 		return parse_bool(text, &b) ? "true or false" : NULL;
 	case T_SIZE:

@@ -151,6 +151,25 @@ int text_looks_binary(const char *in, size_t n)
 	return m > 0 && controls * 20 > m; /* more than 5% control bytes */
 }
 
+const char *text_utf16_unmarked(const char *in, size_t n)
+{
+	const unsigned char *u = (const unsigned char *)in;
+	size_t m = (n < 8192 ? n : 8192) & ~(size_t)1, pairs = m / 2, le = 0, be = 0;
+
+	if (pairs < 2)
+		return NULL;
+	for (size_t i = 0; i < m; i += 2) {
+		le += u[i] != 0 && u[i + 1] == 0;
+		be += u[i] == 0 && u[i + 1] != 0;
+	}
+	/* 70 % of the characters one way, hardly any the other */
+	if (le * 10 >= pairs * 7 && be * 20 < pairs)
+		return "UTF-16LE";
+	if (be * 10 >= pairs * 7 && le * 20 < pairs)
+		return "UTF-16BE";
+	return NULL;
+}
+
 /* Is every byte ASCII? Then the text is already NFC. */
 static int all_ascii(const char *s, size_t n)
 {
@@ -297,6 +316,12 @@ int text_decode(const char *in, size_t n, dbuf *out, const char **encoding)
 		enc = "utf-16be";
 		rc = decode_utf16(u + 2, n - 2, 1, &raw);
 	} else if (text_looks_binary(in, n)) {
+		const char *u16 = text_utf16_unmarked(in, n);
+		if (u16)
+			return docent_error_set(DOCENT_EUNSUPPORTED,
+				"%s text without a byte-order mark, which docent does not guess: "
+				"convert it to UTF-8 (iconv -f %s -t UTF-8) or save it with a "
+				"byte-order mark", u16, u16);
 		return docent_error_set(DOCENT_EUNSUPPORTED,
 					"binary content (NUL or control bytes), not text");
 	} else if (mostly_utf8(in, n)) {

@@ -29,6 +29,12 @@ int text_decode(const char *in, size_t n, dbuf *out, const char **encoding);
  * UTF-16 byte-order mark, or many control characters in the first 8 KiB. */
 int text_looks_binary(const char *in, size_t n);
 
+/* "UTF-16LE" or "UTF-16BE" when the bytes look like UTF-16 text without a
+ * byte-order mark (in the first 8 KiB, most characters have a NUL in the
+ * same half: Latin script), else NULL. Such files are binary to
+ * text_decode, which then names the encoding in its message. */
+const char *text_utf16_unmarked(const char *in, size_t n);
+
 /* Non-zero when s[0..n) is valid UTF-8 (no overlongs, surrogates, > U+10FFFF). */
 int text_utf8_valid(const char *s, size_t n);
 

@@ -14,6 +14,12 @@
  * without its closing record (finish_reason, or "done") is an error: the
  * reply was cut off. Token counts are the server's when it sends them,
  * else the number of pieces.
+ *
+ * Servers do not all do as asked. One that answers a streamed request with
+ * a plain JSON reply (on one line or spread over many) has that reply's
+ * text passed on whole. One that ignores max_tokens is cut off here after
+ * max_tokens pieces (a piece is a token for every streaming server seen),
+ * stopped_by GEN_STOP_LENGTH.
  */
 #include "engine/engine_int.h"
 #include "engine/http.h"
@@ -49,7 +55,12 @@ typedef struct stream {
 	int cancelled;
 	int finished;         /* the closing record arrived */
 	int got_counts;       /* the server sent token counts */
+	int max_pieces;       /* stop after this many pieces; 0 = no limit */
+	int limited;          /* stopped at max_pieces */
+	dbuf whole;           /* lines of a plain JSON reply not yet complete */
 } stream;
+
+#define MAX_WHOLE ((size_t)64 << 20) /* a plain reply larger than this is refused */
 
 static double now_ms(void)
 {
@@ -60,6 +71,12 @@ static double now_ms(void)
 
 static int emit(stream *s, const char *text, size_t n)
 {
+	/* text beyond max_tokens: the server ignored it (the closing record,
+	 * with its counts, has no text and is still read) */
+	if (s->max_pieces > 0 && s->pieces >= s->max_pieces) {
+		s->limited = 1;
+		return 1;
+	}
 	if (dbuf_append(&s->pending, text, n))
 		return docent_error_set(DOCENT_ENOMEM, "out of memory reading %s", s->endpoint);
 	size_t k = text_utf8_whole(s->pending.data, s->pending.len);
@@ -84,22 +101,20 @@ static void set_reason(stream *s, const char *reason)
 								    : GEN_STOP_END;
 }
 
-static int on_line(void *ctx, const char *line, size_t n)
+static int not_json(stream *s, const char *what, const char *text)
 {
-	stream *s = ctx;
-	json_error_t jerr;
-	json_t *j = json_loadb(line, n, 0, &jerr);
+	return docent_error_set(DOCENT_EFORMAT,
+		"%s sent something that is not JSON (%s) in its reply: \"%.60s\"; check "
+		"that the URL points at an %s server", s->endpoint, what, text,
+		s->g->kind == MODEL_OLLAMA ? "Ollama" : "OpenAI-compatible");
+}
+
+/* One JSON record of the reply: a streamed event, or a whole reply. */
+static int on_record(stream *s, json_t *j)
+{
 	const char *text = NULL;
 	int rc = 0;
 
-	if (!json_is_object(j)) {
-		rc = docent_error_set(DOCENT_EFORMAT,
-			"%s sent something that is not JSON (%s) in its reply: \"%.60s\"; check "
-			"that the URL points at an %s server", s->endpoint,
-			j ? "not an object" : jerr.text, line,
-			s->g->kind == MODEL_OLLAMA ? "Ollama" : "OpenAI-compatible");
-		goto done;
-	}
 	json_t *err = json_object_get(j, "error");
 	if (err) {
 		const char *m = json_is_string(err) ? json_string_value(err)
@@ -124,8 +139,11 @@ static int on_line(void *ctx, const char *line, size_t n)
 		}
 	} else {
 		json_t *c0 = json_array_get(json_object_get(j, "choices"), 0);
-		text = s->chat ? json_string_value(json_object_get(
-					 json_object_get(c0, "delta"), "content"))
+		/* "delta" in a stream, "message" in a whole (unstreamed) reply */
+		json_t *m = json_object_get(c0, "delta");
+		if (!m)
+			m = json_object_get(c0, "message");
+		text = s->chat ? json_string_value(json_object_get(m, "content"))
 			       : json_string_value(json_object_get(c0, "text"));
 		const char *fr = json_string_value(json_object_get(c0, "finish_reason"));
 		if (fr)
@@ -142,6 +160,35 @@ static int on_line(void *ctx, const char *line, size_t n)
 	if (text && *text)
 		rc = emit(s, text, strlen(text));
 done:
+	return rc;
+}
+
+static int on_line(void *ctx, const char *line, size_t n)
+{
+	stream *s = ctx;
+	json_error_t jerr;
+	json_t *j = NULL;
+	int rc;
+
+	if (!s->whole.len) {
+		j = json_loadb(line, n, 0, &jerr);
+		/* only the start of a plain reply spread over lines may fail to
+		 * parse: it is gathered below until it does */
+		if (!j && (s->pieces || s->finished || !n || line[0] != '{'))
+			return not_json(s, jerr.text, line);
+	}
+	if (!j) {
+		if (s->whole.len + n + 1 > MAX_WHOLE)
+			return docent_error_set(DOCENT_ETOOBIG, "the reply from %s is larger than "
+						"%zu MiB", s->endpoint, MAX_WHOLE >> 20);
+		if (dbuf_append(&s->whole, line, n) || dbuf_putc(&s->whole, '\n'))
+			return docent_error_set(DOCENT_ENOMEM, "out of memory reading %s",
+						s->endpoint);
+		if (!(j = json_loadb(s->whole.data, s->whole.len, 0, NULL)))
+			return 0;
+		dbuf_reset(&s->whole);
+	}
+	rc = json_is_object(j) ? on_record(s, j) : not_json(s, "not an object", line);
 	json_decref(j);
 	return rc;
 }
@@ -221,13 +268,21 @@ static int run(gen_http *g, const chat_message *msgs, size_t n, const char *prom
 	s.ctx = ctx;
 	s.res = res;
 	s.t0 = now_ms();
+	s.max_pieces = o->max_tokens > 0 ? o->max_tokens : 0;
 	g->http.cancel = o->cancel;
 	rc = http_post_stream(endpoint, body, &g->http, on_line, &s);
 	g->http.cancel = NULL;
-	if (rc == DOCENT_ECANCELLED && (s.cancelled || (o->cancel && *o->cancel))) {
+	if (rc == DOCENT_ECANCELLED && s.limited && !s.cancelled) {
+		/* the server went on past max_tokens: cut off here */
+		docent_error_clear();
+		res->stopped_by = GEN_STOP_LENGTH;
+		rc = 0;
+	} else if (rc == DOCENT_ECANCELLED && (s.cancelled || (o->cancel && *o->cancel))) {
 		docent_error_clear();
 		res->stopped_by = GEN_STOP_CANCELLED;
 		rc = 0;
+	} else if (rc == 0 && s.whole.len) {
+		rc = not_json(&s, "it ended before the JSON did", s.whole.data);
 	} else if (rc == 0 && !s.finished) {
 		rc = docent_error_set(DOCENT_EIO,
 			"the reply from %s ended before it was complete (the server closed "
@@ -237,6 +292,7 @@ static int run(gen_http *g, const chat_message *msgs, size_t n, const char *prom
 		res->completion_tokens = s.pieces;
 	res->total_ms = now_ms() - s.t0;
 	dbuf_free(&s.pending);
+	dbuf_free(&s.whole);
 	free(body);
 	return rc;
 }

@@ -12,6 +12,7 @@
  */
 #include "index/store_int.h"
 #include "index/fts_tokens.h"
+#include "core/buf.h"
 #include "core/error.h"
 #include "core/text.h"
 
@@ -21,6 +22,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <time.h>
+#include <unistd.h>
 
 store_params store_default_params(void)
 {
@@ -492,6 +494,69 @@ static int pragma(store *s, const char *sql)
 	return rc == SQLITE_OK ? 0 : store_err(s, rc, sql);
 }
 
+/*
+ * Switches the database to WAL. Changing the journal mode needs the
+ * database to itself, and SQLite answers "database is locked" at once
+ * instead of calling the busy handler: two processes creating a new
+ * database together (two `docent ingest` started at once) collided here.
+ * Retried every 10 ms up to the busy timeout, as any other lock would wait.
+ */
+static int set_wal(store *s, int timeout_ms)
+{
+	struct timespec pause = { 0, 10 * 1000 * 1000 };
+	int rc;
+
+	for (int waited = 0;; waited += 10) {
+		rc = sqlite3_exec(s->db, "PRAGMA journal_mode = WAL", NULL, NULL, NULL);
+		if (((rc & 0xff) != SQLITE_BUSY && (rc & 0xff) != SQLITE_LOCKED) ||
+		    waited >= timeout_ms)
+			break;
+		nanosleep(&pause, NULL);
+	}
+	return rc == SQLITE_OK ? 0 : store_err(s, rc, "PRAGMA journal_mode = WAL");
+}
+
+/*
+ * For a read-only open: "file:PATH?immutable=1" when SQLite could not read
+ * the database otherwise, else NULL. A WAL database is read through its
+ * -shm file; when none exists (no writer has it open) and the folder
+ * cannot be written (read-only media, another user's data), SQLite cannot
+ * make one and refuses to read. Without a writer the file does not change,
+ * which is what immutable tells SQLite. Caller frees.
+ */
+static char *immutable_uri(const char *path)
+{
+	dbuf b = DBUF_INIT;
+	char *dir = strdup(path), *slash;
+	int writable;
+
+	if (!dir)
+		return NULL;
+	slash = strrchr(dir, '/');
+	if (slash)
+		*(slash == dir ? slash + 1 : slash) = '\0';
+	writable = access(slash ? dir : ".", W_OK) == 0;
+	free(dir);
+	dbuf_printf(&b, "%s-shm", path);
+	if (writable || !b.data || access(b.data, F_OK) == 0) {
+		dbuf_free(&b);
+		return NULL;
+	}
+	dbuf_reset(&b);
+	dbuf_puts(&b, "file:");
+	for (const unsigned char *p = (const unsigned char *)path; *p; p++) {
+		if (*p == '%' || *p == '?' || *p == '#' || *p <= ' ' || *p >= 0x7f)
+			dbuf_printf(&b, "%%%02X", *p);
+		else
+			dbuf_putc(&b, (char)*p);
+	}
+	if (dbuf_puts(&b, "?immutable=1")) {
+		dbuf_free(&b);
+		return NULL;
+	}
+	return b.data;
+}
+
 const char *store_path(const store *s)
 {
 	return s->path;
@@ -550,7 +615,10 @@ int store_open(store **out, const char *path, const store_params *params)
 	snprintf(s->tokenizer, sizeof s->tokenizer, "%s", p.tokenizer);
 	flags = p.readonly ? SQLITE_OPEN_READONLY
 			   : SQLITE_OPEN_READWRITE | (p.create ? SQLITE_OPEN_CREATE : 0);
-	rc = sqlite3_open_v2(path, &s->db, flags | SQLITE_OPEN_NOMUTEX, NULL);
+	char *uri = p.readonly ? immutable_uri(path) : NULL;
+	rc = sqlite3_open_v2(uri ? uri : path, &s->db,
+			     flags | SQLITE_OPEN_NOMUTEX | (uri ? SQLITE_OPEN_URI : 0), NULL);
+	free(uri);
 	if (rc != SQLITE_OK) {
 		rc = store_err(s, rc, "opening");
 		goto fail;
@@ -567,7 +635,7 @@ int store_open(store **out, const char *path, const store_params *params)
 			"knows up to %d); upgrade docent", path, version, store_schema_version());
 		goto fail;
 	}
-	if (!p.readonly && (rc = pragma(s, "PRAGMA journal_mode = WAL")) != 0)
+	if (!p.readonly && (rc = set_wal(s, p.busy_timeout_ms)) != 0)
 		goto fail;
 	if ((rc = pragma(s, "PRAGMA synchronous = NORMAL")) != 0 ||
 	    (rc = pragma(s, "PRAGMA foreign_keys = ON")) != 0 ||
@@ -647,27 +715,60 @@ int store_optimize(store *s)
 	return 0;
 }
 
-int store_check(store *s)
+int store_check_database(store *s)
 {
 	sqlite3_stmt *st = NULL;
-	char first[512] = "";
-	int rc = sqlite3_prepare_v2(s->db, "PRAGMA quick_check", -1, &st, NULL);
+	dbuf found = DBUF_INIT;
+	int rows = 0, step;
+	int rc = sqlite3_prepare_v2(s->db, "PRAGMA integrity_check(20)", -1, &st, NULL);
 
-	if (rc == SQLITE_OK && sqlite3_step(st) == SQLITE_ROW)
-		snprintf(first, sizeof first, "%s", (const char *)sqlite3_column_text(st, 0));
-	sqlite3_finalize(st);
 	if (rc != SQLITE_OK)
 		return store_err(s, rc, "checking");
-	if (strcmp(first, "ok") != 0)
-		return docent_error_set(DOCENT_EDB, "%s is damaged (%s); restore it from a "
-					"backup, or delete it and ingest again", s->path, first);
-	rc = sqlite3_exec(s->db, "INSERT INTO chunks_fts(chunks_fts, rank) "
-			  "VALUES ('integrity-check', 1)", NULL, NULL, NULL);
+	/* "ok" alone, or one row per problem: the first three are quoted */
+	while ((step = sqlite3_step(st)) == SQLITE_ROW) {
+		const char *row = (const char *)sqlite3_column_text(st, 0);
+		if (row && strcmp(row, "ok") == 0 && rows == 0)
+			break;
+		if (rows < 3)
+			dbuf_printf(&found, "%s%s", rows ? "; " : "", row ? row : "?");
+		rows++;
+	}
+	if (step != SQLITE_ROW && step != SQLITE_DONE) {
+		rc = store_err(s, step, "checking");
+		goto done;
+	}
+	if (rows)
+		rc = docent_error_set(DOCENT_EDB, "%s is damaged (%s%s); restore it from a "
+				      "backup, or delete it and ingest again", s->path,
+				      found.data ? found.data : "", rows > 3 ? "; ..." : "");
+done:
+	sqlite3_finalize(st);
+	dbuf_free(&found);
+	return rc;
+}
+
+int store_check_keywords(store *s)
+{
+	/* rank 1: also compare the index with the chunk texts it was made from */
+	int rc = sqlite3_exec(s->db, "INSERT INTO chunks_fts(chunks_fts, rank) "
+			      "VALUES ('integrity-check', 1)", NULL, NULL, NULL);
+	/* FTS5's check is a command written as an INSERT: a database open
+	 * read-only cannot run it, which says nothing about the index */
+	if ((rc & 0xff) == SQLITE_READONLY)
+		return docent_error_set(DOCENT_EPERM, "the keyword index of %s cannot be checked "
+					"without write access to it (%s)", s->path,
+					sqlite3_errmsg(s->db));
 	if (rc != SQLITE_OK)
 		return docent_error_set(DOCENT_EDB, "the keyword index of %s does not match its "
 					"chunks (%s); delete the database and ingest again", s->path,
 					sqlite3_errmsg(s->db));
 	return 0;
+}
+
+int store_check(store *s)
+{
+	int rc = store_check_database(s);
+	return rc ? rc : store_check_keywords(s);
 }
 
 void store_close(store *s)

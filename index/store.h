@@ -275,10 +275,15 @@ int store_summary_put(store *s, const store_summary_key *key, const char *text);
 int store_optimize(store *s);
 
 /*
- * Checks that the database file is sound (SQLite's quick_check) and that the
- * keyword index agrees with the chunks (FTS5's integrity-check). Returns 0,
- * or DOCENT_EDB with a message saying what is wrong.
+ * store_check_database: the database file is sound (SQLite's full
+ * integrity_check: every page, index and constraint; it reads the whole
+ * file). store_check_keywords: the keyword index agrees with the chunks
+ * (FTS5's integrity-check, comparing it with the chunk texts). Each returns
+ * 0, or DOCENT_EDB with a message saying what is wrong and what to do.
+ * store_check runs both.
  */
+int store_check_database(store *s);
+int store_check_keywords(store *s);
 int store_check(store *s);
 
 /* ---- embeddings: chunk vectors, the source of truth for FAISS ---- */

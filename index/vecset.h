@@ -82,4 +82,27 @@ char *vecset_path(const store *s, int64_t collection_id);
  * its vectors cleared); a missing file is fine. */
 int vecset_remove_file(const store *s, int64_t collection_id);
 
+/* What vecset_check found in one collection's index file. */
+typedef struct vecset_report {
+	int64_t collection_id;
+	char path[1024];         /* the index file */
+	int64_t stored;          /* vectors in the store */
+	int64_t indexed;         /* vectors in the file; -1 when it cannot be read */
+	int64_t probed, found;   /* stored vectors looked up in the file, and found */
+	char problem[1024];      /* what is wrong and what to do; "" when sound */
+} vecset_report;
+
+/*
+ * Checks the collection's index file against the store without repairing
+ * it (vecset_check.c): it must be a readable FAISS index of the
+ * collection's dimension holding as many vectors as the store, with the
+ * totals recorded at its last save, and up to `probes` stored vectors
+ * (spread over the collection) looked up in it must find themselves.
+ * Returns 0 with *out filled (out->problem empty when sound; also for a
+ * collection with no vectors), or a negative code when the check could not
+ * run.
+ */
+int vecset_check(store *s, int64_t collection_id, const vindex_params *p, size_t probes,
+		 vecset_report *out);
+
 #endif

@@ -184,7 +184,7 @@ static int csv_extract(const extract_params *p, const char *data, size_t n, doc 
 
 	(void)p;
 	rc = text_decode(data, n, &t, NULL);
-	if (rc == DOCENT_EUNSUPPORTED)
+	if (rc == DOCENT_EUNSUPPORTED && !text_utf16_unmarked(data, n))
 		return docent_error_set(rc, "binary content, not text: this file is not CSV");
 	if (rc)
 		return rc;

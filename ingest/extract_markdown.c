@@ -308,7 +308,7 @@ static int markdown_extract(const extract_params *p, const char *data, size_t n,
 
 	(void)p;
 	rc = text_decode(data, n, &t, NULL);
-	if (rc == DOCENT_EUNSUPPORTED)
+	if (rc == DOCENT_EUNSUPPORTED && !text_utf16_unmarked(data, n))
 		return docent_error_set(rc, "binary content, not text: this file is not Markdown");
 	if (rc)
 		return rc;

@@ -13,7 +13,7 @@ static int decode(const char *data, size_t n, dbuf *out)
 {
 	int rc = text_decode(data, n, out, NULL);
 
-	if (rc == DOCENT_EUNSUPPORTED)
+	if (rc == DOCENT_EUNSUPPORTED && !text_utf16_unmarked(data, n))
 		return docent_error_set(rc, "binary content, not text: docent reads text, Markdown, "
 					    "HTML, PDF, DOCX, ODT and CSV files");
 	return rc;

@@ -59,6 +59,7 @@ typedef struct job {
 	int rc;
 	int unchanged;          /* same bytes as known_hash */
 	int skipped;            /* not a document (unknown binary, empty): rc says why */
+	int failed_before;      /* failed on an earlier run, unchanged since */
 	char *error;            /* message when rc != 0 */
 	char hash[HASH_HEX_LEN + 1];
 	const char *format;
@@ -185,6 +186,7 @@ static void report_batch(batch_log *log, const ingest_params *p, ingest_summary 
 			break;
 		case INGEST_DUPLICATE: sum->duplicates++; break;
 		case INGEST_UNCHANGED: sum->unchanged++; break;
+		case INGEST_STILL_FAILED: sum->still_failed++; break;
 		default: sum->failed++; break;
 		}
 		emit(p, e->kind, e->path, e->detail ? e->detail : why, e->format, e->nchunks,
@@ -507,7 +509,8 @@ static int store_job(store *s, int64_t coll, job *j, const ingest_params *p, ing
 	}
 	if (j->rc) {
 		rc = store_doc_fail(s, coll, j->path, j->size, j->mtime_ns, j->error);
-		return rc ? rc : note(log, INGEST_FAILED, j->path, j->error, NULL, 0, j->rc);
+		return rc ? rc : note(log, j->failed_before ? INGEST_STILL_FAILED : INGEST_FAILED,
+				      j->path, j->error, NULL, 0, j->rc);
 	}
 	if (j->unchanged) {
 		store_doc_in in = { .path = j->path, .size = j->size, .mtime_ns = j->mtime_ns,
@@ -606,6 +609,50 @@ static int prune(store *s, const ingest_params *p, ingest_summary *sum)
 	return rc;
 }
 
+/* Without prune: the documents under the run's paths whose files are gone,
+ * counted so that the summary can say so (and how to remove them). */
+typedef struct vanish_ctx {
+	char **roots;
+	size_t nroots;
+	uint64_t n;
+} vanish_ctx;
+
+static int count_vanished(void *ctx, int64_t id, const char *path)
+{
+	vanish_ctx *vc = ctx;
+	struct stat st;
+
+	(void)id;
+	for (size_t i = 0; i < vc->nroots; i++) {
+		size_t len = strlen(vc->roots[i]);
+		if (strncmp(path, vc->roots[i], len) == 0 &&
+		    (path[len] == '\0' || path[len] == '/' || (len == 1 && vc->roots[i][0] == '/'))) {
+			if (lstat(path, &st) != 0 && errno == ENOENT)
+				vc->n++;
+			break;
+		}
+	}
+	return 0;
+}
+
+static int vanished(store *s, const char *const *paths, size_t npaths, const ingest_params *p,
+		    ingest_summary *sum)
+{
+	vanish_ctx vc = { .roots = calloc(npaths ? npaths : 1, sizeof *vc.roots) };
+	int rc = vc.roots ? 0 : DOCENT_ENOMEM;
+
+	for (size_t i = 0; rc == 0 && i < npaths; i++, vc.nroots++)
+		if (!(vc.roots[i] = walk_abspath(paths[i])))
+			rc = DOCENT_ENOMEM;
+	if (rc == 0)
+		rc = store_doc_foreach(s, p->collection, count_vanished, &vc);
+	for (size_t i = 0; i < vc.nroots; i++)
+		free(vc.roots[i]);
+	free(vc.roots);
+	sum->vanished = vc.n;
+	return rc == DOCENT_ENOMEM ? docent_error_set(rc, "out of memory") : rc;
+}
+
 /* The collection's vectors, when it has some or is about to. */
 static int open_vectors(store *s, int64_t coll, const ingest_params *p, vecset **vs,
 			int *rebuilt)
@@ -667,6 +714,10 @@ int ingest_run(store *s, const char *const *paths, size_t npaths,
 		rc = store_doc_state_get(s, coll, j->path, &st);
 		if (rc)
 			goto done;
+		/* tried again (the reason may be gone: a permission, a setting),
+		 * but a second failure is not news */
+		if (st.id && !st.ok && st.size == j->size && st.mtime_ns == j->mtime_ns)
+			j->failed_before = 1;
 		if (st.id && st.ok) {
 			memcpy(j->known_hash, st.hash, sizeof j->known_hash);
 			if (!p->force && st.size == j->size && st.mtime_ns == j->mtime_ns)
@@ -794,6 +845,8 @@ joined:
 				      "same command again to continue");
 	if (rc == 0 && p->prune)
 		rc = prune(s, p, sum);
+	else if (rc == 0)
+		rc = vanished(s, paths, npaths, p, sum);
 	if (rc == 0)
 		store_optimize(s); /* only speed is at stake: a failure is not the run's */
 	if (rc == 0 && p->embedder) {

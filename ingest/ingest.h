@@ -42,6 +42,8 @@ typedef enum ingest_event_kind {
 	INGEST_SKIPPED,      /* not ingested on purpose (hidden, excluded, too big...) */
 	INGEST_FAILED,       /* could not be ingested: `detail` says why */
 	INGEST_PRUNED,       /* removed: the file is gone */
+	INGEST_STILL_FAILED, /* failed again, unchanged (same size and time) since
+	                        it failed on an earlier run: known, not news */
 } ingest_event_kind;
 
 typedef struct ingest_event {
@@ -65,6 +67,10 @@ typedef struct ingest_progress {
 
 typedef struct ingest_summary {
 	uint64_t added, updated, unchanged, duplicates, skipped, failed, pruned;
+	uint64_t still_failed; /* INGEST_STILL_FAILED, not counted in `failed` */
+	uint64_t vanished;     /* without prune: documents under the given paths
+	                          whose files no longer exist (kept; prune
+	                          removes them) */
 	uint64_t files;        /* files considered (all outcomes but skips) */
 	uint64_t bytes;        /* bytes of files read */
 	uint64_t chunks;       /* chunks written */

@@ -188,8 +188,11 @@ static int visit(walker *w, const char *path, const char *name, int top)
 	if (!S_ISREG(st.st_mode))
 		return report(w, path, &st, WALK_SKIP_SPECIAL, "not a regular file");
 	if (w->p->max_file_size && (uint64_t)st.st_size > w->p->max_file_size) {
-		snprintf(msg, sizeof msg, "larger than max_file_size (%.1f MB > %.1f MB)",
-			 st.st_size / 1e6, w->p->max_file_size / 1e6);
+		/* named as it was set, so that the reader knows what to raise */
+		int mb = st.st_size >= 1000000;
+		snprintf(msg, sizeof msg, "larger than %s (%.1f %s); raise it to ingest this file",
+			 w->p->size_setting ? w->p->size_setting : "ingest.max_file_size",
+			 st.st_size / (mb ? 1e6 : 1e3), mb ? "MB" : "kB");
 		return report(w, path, &st, WALK_SKIP_TOO_BIG, msg);
 	}
 	return report(w, path, &st, WALK_OK, NULL);
@@ -227,7 +230,10 @@ static int walk_dir(walker *w, const char *dir)
 		}
 		n++;
 	}
-	qsort(names, n, sizeof *names, cmp_names);
+	/* qsort's pointer must be valid even for no elements: an empty folder
+	 * leaves names NULL */
+	if (n > 1)
+		qsort(names, n, sizeof *names, cmp_names);
 	for (size_t i = 0; i < n && rc == 0; i++) {
 		dbuf_reset(&path);
 		if (dbuf_puts(&path, dir) ||

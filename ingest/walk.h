@@ -24,6 +24,9 @@ typedef struct walk_params {
 	const char *const *exclude; /* globs; borrowed */
 	size_t nexclude;
 	uint64_t max_file_size;     /* bytes; 0 for no limit */
+	const char *size_setting;   /* the limit as the user set it, named in the
+	                               skip message ("--max-file-size 2k");
+	                               NULL: "ingest.max_file_size"; borrowed */
 	int include_hidden;         /* default 0 */
 } walk_params;
 

@@ -265,6 +265,10 @@ static int call(job *j, int reduce, const prompt_var *vars, size_t nv, int max_t
 		chat_message msgs[2];
 		size_t nm = 0;
 		gen_options o = j->p->gen;
+		/* the same flag stops the model at once, also while a server is
+		 * silent (no piece arrives to be refused) */
+		if (!o.cancel)
+			o.cancel = j->p->cancel;
 		if (sys && *sys)
 			msgs[nm++] = (chat_message){ "system", sys };
 		msgs[nm++] = (chat_message){ "user", user };

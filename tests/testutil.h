@@ -4,7 +4,8 @@
  *
  * DOCENT_SRC_DIR is the repository root (set by the Makefile), so tests
  * find tests/fixtures wherever they run from. ../shared/eval, when present,
- * sits beside the repository root; tests that need it skip without it.
+ * sits beside the repository root; tests that need it skip without it,
+ * except under CI (the CI variable set), where they fail: CI must run them.
  */
 #ifndef DOCENT_TESTS_TESTUTIL_H
 #define DOCENT_TESTS_TESTUTIL_H
@@ -38,6 +39,15 @@ static inline const char *shared_eval(const char *name)
 	static char path[4096];
 	snprintf(path, sizeof path, "%s/../shared/eval/%s", DOCENT_SRC_DIR, name);
 	return access(path, R_OK) == 0 ? path : NULL;
+}
+
+/* Call before skip() when ../shared/eval/NAME is absent: under CI that is
+ * a failure, not a skip. */
+static inline void shared_eval_missing(const char *name)
+{
+	if (getenv("CI"))
+		fail_msg("../shared/eval/%s is not present, and CI is set", name);
+	print_message("skipped: ../shared/eval/%s is not present\n", name);
 }
 
 /* Reads a whole file into memory (caller frees); fails the test if it cannot. */

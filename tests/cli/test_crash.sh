@@ -50,8 +50,8 @@ done
 kill -INT $pid
 wait $pid
 status=$?
-t "Ctrl-C ends ingest with status 1" test "$status" -eq 1
-t "and says how to continue" grep -q "run the same command again" "$TMP/int.out"
+t "Ctrl-C ends ingest with status 1" finished 1 "$status" "$TMP/int.out"
+t "and says how to continue" in_file "run the same command again" "$TMP/int.out"
 t "documents done so far are kept" sh -c '[ "$(sqlite3 "$0" "select count(*) from documents")" -ge 1 ]' "$db"
 t "the database is sound after Ctrl-C" contains "check        ok" "$DOCENT" stats --check
 t "the next ingest completes it" sh -c '"$0" ingest -q "$1" && [ "$(sqlite3 "$2" "select count(*) from documents where status = '"'ok'"'")" = 800 ]' "$DOCENT" "$C" "$db"
@@ -80,6 +80,7 @@ t "vector totals agree with the vectors" sh -c \
 t "dense search works on what was embedded" expect_status 0 "$DOCENT" search --mode dense robot
 t "the next ingest embeds the rest" sh -c '"$0" ingest -q "$1" && [ "$(sqlite3 "$2" "select count(*) from embeddings")" = "$(sqlite3 "$2" "select count(*) from chunks")" ]' \
 	"$DOCENT" "$E" "$db"
-t "and the index holds them all" lacks "rebuilt" "$DOCENT" search --mode dense robot
+t "and the index holds them all (no rebuild)" json_check \
+	'assert d["vectors_rebuilt"] is False and d["hits"], d' "$DOCENT" search --json --mode dense robot
 
 finish

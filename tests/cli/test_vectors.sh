@@ -14,14 +14,12 @@ printf '# Leave\n\nEmployees get twenty-five days of paid annual leave each year
 printf 'The expense policy covers travel, hotels and meals on business trips.\n' >"$DOCS/expenses.txt"
 printf 'Laptops are replaced every three years by the IT service desk.\n' >"$DOCS/laptops.txt"
 
-# json FIELD-EXPR COMMAND...: runs COMMAND (which prints JSON) and asserts a
-# Python expression over it, d being the parsed value
+# json EXPR COMMAND...: COMMAND exits 0 with no sanitizer report and prints
+# JSON for which the Python expression EXPR holds, d being the parsed value
 json() {
 	_expr=$1
 	shift
-	"$@" >"$TMP/.json" 2>"$TMP/.err" || { cat "$TMP/.err"; return 1; }
-	python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); r=eval(sys.argv[2]); print(r); sys.exit(0 if r else 1)' \
-		"$TMP/.json" "$_expr"
+	json_check "assert ($_expr), d" "$@"
 }
 export DOCENT_EMBED_MODEL="$M"
 
@@ -51,7 +49,7 @@ t "without a configured model search uses the collection's" json \
 	env DOCENT_EMBED_MODEL= DOCENT_ENGINE_MODELS_DIR="$SRC/build/models" "$DOCENT" search --json leave
 t "and dense search too" json 'd["mode"] == "dense" and len(d["hits"]) == 3' \
 	env DOCENT_EMBED_MODEL= DOCENT_ENGINE_MODELS_DIR="$SRC/build/models" "$DOCENT" search --json --mode dense leave
-t "a recorded model missing from the models folder is named" contains "tiny-embed.gguf, which is not in the models folder" \
+t "a recorded model missing from the models folder is named" expect_error 1 "tiny-embed.gguf, which is not in the models folder" \
 	env DOCENT_EMBED_MODEL= "$DOCENT" search leave
 t "and that is a failure, not a quiet keyword search" expect_status 1 env DOCENT_EMBED_MODEL= "$DOCENT" search leave
 t "bm25 needs no model" json 'd["mode"] == "bm25"' env DOCENT_EMBED_MODEL= "$DOCENT" search --json --mode bm25 leave
@@ -65,9 +63,10 @@ printf 'Parking at the office is free for cyclists and car pools.\n' >"$DOCS/par
 t "a changed and a new file: old vector dropped, two embedded" json \
 	'd["updated"] == 1 and d["added"] == 1 and d["embedding"]["chunks"] == 2 and d["embedding"]["vectors"] == 4 and not d["embedding"]["rebuilt"]' \
 	"$DOCENT" ingest --json "$DOCS"
-t "rm drops the document's vectors" sh -c '"$0" rm "$1" && "$0" stats --json | grep -q "\"vectors\": 3"' \
-	"$DOCENT" "$DOCS/parking.txt"
-t "after rm the index is in step (no rebuild)" lacks "rebuilt" "$DOCENT" search --mode dense leave
+t "rm drops the document's vectors" expect_status 0 "$DOCENT" rm "$DOCS/parking.txt"
+t "... stats counts 3" json 'd["vectors"] == 3' "$DOCENT" stats --json
+t "after rm the index is in step (no rebuild)" json_check \
+	'assert d["vectors_rebuilt"] is False and len(d["hits"]) == 3, d' "$DOCENT" search --json --mode dense leave
 rm "$DOCS/expenses.txt" "$DOCS/parking.txt"
 t "prune drops vectors too" json \
 	'd["pruned"] == 1 and d["embedding"]["vectors"] == 2 and not d["embedding"]["rebuilt"]' \
@@ -75,17 +74,19 @@ t "prune drops vectors too" json \
 
 # ---- a lost or stale index is rebuilt from the database ----
 rm "$DOCENT_HOME/docent.vectors/1.faiss"
-t "a deleted index file is rebuilt at search" contains "rebuilt" "$DOCENT" search --mode dense leave
-t "and then it is in step again" lacks "rebuilt" "$DOCENT" search --mode dense leave
+t "a deleted index file is rebuilt at search" contains "vector index was out of date and was rebuilt" "$DOCENT" search --mode dense leave
+t "and then it is in step again" json_check \
+	'assert d["vectors_rebuilt"] is False and len(d["hits"]) == 2, d' "$DOCENT" search --json --mode dense leave
 sqlite3 "$DOCENT_HOME/docent.db" "DELETE FROM embeddings WHERE chunk_id = (SELECT max(chunk_id) FROM embeddings)"
-t "vectors changed behind its back: rebuilt" contains "rebuilt" "$DOCENT" search --mode dense leave
+t "vectors changed behind its back: rebuilt" json_check 'assert d["vectors_rebuilt"] is True, d' \
+	"$DOCENT" search --json --mode dense leave
 t "the missing vector is embedded again by the next ingest" json \
 	'd["embedding"]["chunks"] == 1 and d["embedding"]["vectors"] == 2' "$DOCENT" ingest --json "$DOCS"
 printf 'not a faiss index' >"$DOCENT_HOME/docent.vectors/1.faiss"
 t "a corrupt index file is rebuilt" json 'len(d["hits"]) == 2' "$DOCENT" search --json --mode dense leave
 
 # ---- models ----
-t "another model is refused with the way out" contains "docent reindex" \
+t "another model is refused with the way out" expect_error 1 "docent reindex" \
 	env DOCENT_EMBED_MODEL="$TMP/other-embed.gguf" "$DOCENT" ingest "$DOCS"
 t "refused before any work" expect_status 1 env DOCENT_EMBED_MODEL="$TMP/other-embed.gguf" "$DOCENT" ingest "$DOCS"
 t "search with another model names both and the fix" env DOCENT_EMBED_MODEL="$TMP/other-embed.gguf" sh -c \
@@ -101,6 +102,14 @@ t "then that model searches" json 'd["mode"] == "hybrid" and d["hits"][0]["dense
 t "reindex without a model rebuilds from stored vectors" contains "rebuilding the vector indexes" \
 	env DOCENT_EMBED_MODEL= "$DOCENT" reindex
 t "reindex --help" contains "Usage: docent reindex" "$DOCENT" reindex --help
+
+# ---- an embedding model that cannot be opened ----
+printf 'not a model' >"$TMP/bad.gguf"
+t "a broken embedding model fails the ingest and names --no-embed" expect_error 1 "add --no-embed" \
+	env DOCENT_EMBED_MODEL="$TMP/bad.gguf" "$DOCENT" ingest -c other "$DOCS"
+t "... which then ingests the text" json_check 'assert d["added"] == 2 and "embedding" not in d, d' \
+	env DOCENT_EMBED_MODEL="$TMP/bad.gguf" "$DOCENT" ingest --json --no-embed -c other "$DOCS"
+t "... removed again" expect_status 0 "$DOCENT" collections rm other
 
 # ---- a collection embedded later ----
 t "ingest --no-embed stores text only" json 'd["chunks"] == 1 and "embedding" not in d' \

@@ -79,6 +79,25 @@ static void test_text__damaged_utf8_stays_utf8(void **state)
 	dbuf_free(&in);
 }
 
+/* UTF-16 without a byte-order mark is named, not called binary. */
+static void test_text__utf16_unmarked(void **state)
+{
+	static const char le[] = "H\0e\0l\0l\0o\0 \0n\0a\0r\0w\0h\0a\0l\0\n\0";
+	static const char be[] = "\0H\0e\0l\0l\0o\0 \0q\0u\0o\0k\0k\0a\0\n";
+	static const char bin[] = "\x7f" "ELF\2\1\1\0\0\0\0\0\0\0\0\0\3\0>\0";
+	dbuf out = DBUF_INIT;
+
+	assert_string_equal(text_utf16_unmarked(le, sizeof le - 1), "UTF-16LE");
+	assert_string_equal(text_utf16_unmarked(be, sizeof be - 1), "UTF-16BE");
+	assert_null(text_utf16_unmarked(bin, sizeof bin - 1));
+	assert_null(text_utf16_unmarked("plain text", 10));
+	assert_int_equal(text_decode(le, sizeof le - 1, &out, NULL), DOCENT_EUNSUPPORTED);
+	assert_non_null(strstr(docent_error_message(), "UTF-16LE text without a byte-order mark"));
+	assert_int_equal(text_decode(bin, sizeof bin - 1, &out, NULL), DOCENT_EUNSUPPORTED);
+	assert_non_null(strstr(docent_error_message(), "binary"));
+	dbuf_free(&out);
+}
+
 static void test_text__binary_refused(void **state)
 {
 	dbuf b = DBUF_INIT;
@@ -200,6 +219,7 @@ int main(void)
 		cmocka_unit_test(test_text__casefold_and_floor),
 		cmocka_unit_test(test_text__sha256),
 		cmocka_unit_test(test_text__errors),
+		cmocka_unit_test(test_text__utf16_unmarked),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -3,6 +3,10 @@
  * llama-server (built with the pinned llama.cpp) serving the tiny models on
  * 127.0.0.1: the server's embeddings must match the in-process ones, and a
  * streamed chat reply must arrive in whole UTF-8 pieces.
+ *
+ * The server is stopped by each test's teardown, which cmocka runs also
+ * after a failed assertion, and it is told to die with the test process
+ * (PR_SET_PDEATHSIG) should that crash: a failing test leaves no server.
  */
 #include "tests/testutil.h"
 
@@ -15,6 +19,7 @@
 #include <math.h>
 #include <netinet/in.h>
 #include <signal.h>
+#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -24,6 +29,10 @@ typedef struct server {
 	int port;
 	char url[128];
 } server;
+
+/* The running server, for the teardown (a test's own variables are gone
+ * when an assertion jumps out of it). */
+static server running;
 
 /* A port nobody listens on right now. */
 static int free_port(void)
@@ -73,6 +82,7 @@ static void start(server *s, const char *model, int embeddings)
 	s->pid = fork();
 	assert_true(s->pid >= 0);
 	if (s->pid == 0) {
+		prctl(PR_SET_PDEATHSIG, SIGKILL);
 		freopen("/dev/null", "w", stdout);
 		freopen("/dev/null", "w", stderr);
 		if (embeddings)
@@ -83,6 +93,7 @@ static void start(server *s, const char *model, int embeddings)
 			      "-t", "2", "-c", "1024", "--no-webui", (char *)NULL);
 		_exit(127);
 	}
+	running = *s;
 	snprintf(s->url, sizeof s->url, "http://127.0.0.1:%d/v1", s->port);
 	for (int i = 0; i < 600 && !can_connect(s->port); i++) {
 		int st;
@@ -95,8 +106,20 @@ static void start(server *s, const char *model, int embeddings)
 
 static void stop(server *s)
 {
-	kill(s->pid, SIGTERM);
-	waitpid(s->pid, NULL, 0);
+	if (s->pid > 0) {
+		kill(s->pid, SIGTERM);
+		waitpid(s->pid, NULL, 0);
+	}
+	s->pid = 0;
+	running.pid = 0;
+}
+
+/* After every test, passed or failed: no server left running. */
+static int teardown(void **state)
+{
+	(void)state;
+	stop(&running);
+	return 0;
 }
 
 static void test_llama_server__embeddings_match_in_process(void **state)
@@ -190,8 +213,8 @@ static void test_llama_server__chat_streams(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_llama_server__embeddings_match_in_process),
-		cmocka_unit_test(test_llama_server__chat_streams),
+		cmocka_unit_test_teardown(test_llama_server__embeddings_match_in_process, teardown),
+		cmocka_unit_test_teardown(test_llama_server__chat_streams, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -919,7 +919,7 @@ static void test_extract_doccorpus(void **state)
 
 	(void)state;
 	if (!root) {
-		printf("skipped: ../shared/eval/doccorpus is not present\n");
+		shared_eval_missing("doccorpus");
 		skip();
 	}
 	snprintf(dir, sizeof dir, "%s", root);

@@ -139,6 +139,23 @@ static void test_walk__missing_root_and_file_root(void **state)
 	remove_tree(base);
 }
 
+/* An empty folder (and one holding only an empty folder) visits nothing:
+ * under UBSan this once aborted on qsort(NULL, 0). */
+static void test_walk__empty_folder(void **state)
+{
+	char base[1024], sub[1100];
+	walk_params p = walk_default_params();
+	seen s = { .n = 0 };
+
+	snprintf(base, sizeof base, "%s", temp_dir());
+	snprintf(sub, sizeof sub, "%s/empty", base);
+	assert_int_equal(mkdir(sub, 0755), 0);
+	const char *roots[] = { base, sub };
+	assert_int_equal(walk_paths(roots, 2, &p, record, &s), 0);
+	assert_int_equal(s.n, 0);
+	remove_tree(base);
+}
+
 static void test_walk__abspath(void **state)
 {
 	char *a = walk_abspath("/a/./b/../c//d/");
@@ -158,6 +175,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_walk__tree),
 		cmocka_unit_test(test_walk__missing_root_and_file_root),
+		cmocka_unit_test(test_walk__empty_folder),
 		cmocka_unit_test(test_walk__abspath),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
