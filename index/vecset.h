@@ -53,16 +53,6 @@ int vecset_add(vecset *vs, const int64_t *ids, const float *vecs, size_t n);
  * records its totals in the store. */
 int vecset_save(vecset *vs);
 
-/*
- * Checks the collection's index file against the store without changing
- * anything (for `docent stats --check`): 0 when it is sound, or when the
- * collection has no vectors; otherwise DOCENT_EFORMAT (damaged or out of
- * date), DOCENT_ENOTFOUND (missing while the store has vectors) or
- * DOCENT_EIO (unreadable, or a folder), with a message naming the file,
- * what is wrong, and that the next search or `docent reindex` rebuilds it.
- */
-int vecset_check(store *s, int64_t collection_id);
-
 /* Rebuilds the index from the store's vectors and saves it. */
 int vecset_rebuild(vecset *vs);
 
