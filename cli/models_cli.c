@@ -57,9 +57,16 @@ embedder *cli_embedder_open(cli *c, const char *spec, int *status)
 {
 	static int warnings;
 	embedder *e = NULL;
-	int rc = config_embedder_open(c->cfg, spec, on_warning, &warnings, &e);
+	int rc;
 
-	*status = rc ? cli_fail(rc, NULL) : CLI_OK;
+	*status = CLI_OK;
+	if (!spec || !spec[0])
+		return NULL;
+	rc = config_embedder_open(c->cfg, spec, on_warning, &warnings, &e);
+	if (rc) {
+		*status = cli_fail(rc, NULL);
+		return NULL;
+	}
 	return e;
 }
 
@@ -80,18 +87,13 @@ generator *cli_generator(cli *c, int *status)
 embedder *cli_search_embedder(cli *c, store *st, const char *collection, retrieve_mode mode,
 			      int *status)
 {
-	char *dir = config_models_dir(c->cfg), *spec = NULL;
+	char *spec = NULL;
 	embedder *emb;
 	int rc;
 
-	/* the collection's own model, or the configured one if they agree; the
-	 * spec is looked up here (not in config_search_embedder_open) to tell
-	 * "no model known" from "a model that cannot be opened" */
+	/* the collection's own model, or the configured one if they agree */
 	*status = CLI_OK;
-	rc = dir ? retrieve_embedder_for(st, collection, config_get(c->cfg, "engine.embed_model"),
-					 dir, &spec)
-		 : docent_error_set(DOCENT_ENOMEM, "out of memory");
-	free(dir);
+	rc = config_search_model(c->cfg, st, collection, &spec);
 	if (rc) {
 		*status = cli_fail(rc, NULL);
 		return NULL;

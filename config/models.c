@@ -7,7 +7,6 @@
 #include "core/error.h"
 #include "engine/model_info.h"
 #include "engine/model_spec.h"
-#include "rag/retrieve.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -36,44 +35,6 @@ int config_generator_open(const config *c, generator **out)
 	rc = generator_open(out, &gp);
 	free(path);
 	free(cache);
-	return rc;
-}
-
-int config_embedder_open(const config *c, const char *spec, config_warning_fn warn,
-			 void *warn_ctx, embedder **out)
-{
-	embedder_params ep;
-	char *path = NULL;
-	int rc;
-
-	*out = NULL;
-	if (!spec || !spec[0])
-		return 0;
-	config_embedder_params(c, &ep);
-	if ((rc = config_model_path(c, spec, &path)) != 0)
-		return rc;
-	ep.model = path;
-	ep.on_warning = warn;
-	ep.ctx = warn_ctx;
-	rc = embedder_open(out, &ep);
-	free(path);
-	return rc ? docent_error_wrap(rc, "cannot open the embedding model") : 0;
-}
-
-int config_search_embedder_open(const config *c, store *s, const char *collection,
-				config_warning_fn warn, void *warn_ctx, embedder **out)
-{
-	char *dir = config_models_dir(c), *spec = NULL;
-	int rc;
-
-	*out = NULL;
-	if (!dir)
-		return docent_error_set(DOCENT_ENOMEM, "out of memory");
-	rc = retrieve_embedder_for(s, collection, config_get(c, "engine.embed_model"), dir, &spec);
-	free(dir);
-	if (rc == 0)
-		rc = config_embedder_open(c, spec, warn, warn_ctx, out);
-	free(spec);
 	return rc;
 }
 
