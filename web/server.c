@@ -36,6 +36,7 @@
 #define CSP "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; " \
 	"connect-src 'self'; object-src 'none'; base-uri 'none'; frame-ancestors 'none'"
 #define MAX_FILES 1000
+#define DRAIN_BYTES (4u << 20)
 
 typedef struct shared_emb {
 	char *spec;
@@ -61,6 +62,7 @@ struct web_server {
 	config *cfg;
 	char *db_path;
 	vindex_params vp;
+	retrieve_params rp;
 	pthread_mutex_t lock;   /* the pool, the models, the request count */
 	pthread_cond_t idle;
 	web_slot *free_slots, *all_slots;
@@ -106,6 +108,7 @@ typedef struct req_state {
 	struct MHD_PostProcessor *pp;
 	FILE *cur;
 	int pp_error;
+	int too_large;
 	int replied, status;
 	hdr *headers;
 	web_slot *slot;
@@ -146,6 +149,11 @@ const char *web_server_data_dir(const web_server *s)
 int web_server_stopping(const web_server *s)
 {
 	return s->stopping;
+}
+
+void web_server_retrieve_params(const web_server *s, retrieve_params *out)
+{
+	*out = s->rp;
 }
 
 web_jobs *web_server_jobs(web_server *s)
@@ -840,6 +848,13 @@ nomem:
 	return MHD_NO;
 }
 
+static void reply_too_large(req_state *q)
+{
+	reply_error_q(q, 413, "too_large", "the request body is larger than the limit of %llu "
+		      "bytes (server.%s)", (unsigned long long)q->limit,
+		      q->route && q->route->body == WEB_BODY_UPLOAD ? "max_upload" : "max_body");
+}
+
 static void begin(web_server *s, req_state *q)
 {
 	const char *allow[8];
@@ -901,9 +916,7 @@ static void begin(web_server *s, req_state *q)
 	q->limit = q->route->body == WEB_BODY_UPLOAD ? s->p.max_upload : s->p.max_body;
 	cl = MHD_lookup_connection_value(q->conn, MHD_HEADER_KIND, "Content-Length");
 	if (cl && strtoull(cl, NULL, 10) > q->limit) {
-		reply_error_q(q, 413, "too_large", "the request body is larger than the limit of "
-			      "%llu bytes (server.%s)", (unsigned long long)q->limit,
-			      q->route->body == WEB_BODY_UPLOAD ? "max_upload" : "max_body");
+		reply_too_large(q);
 		return;
 	}
 	if (q->route->body == WEB_BODY_UPLOAD) {
@@ -927,10 +940,12 @@ static void consume(web_server *s, req_state *q, const char *data, size_t size)
 	(void)s;
 	q->received += size;
 	if (q->received > q->limit) {
-		reply_error_q(q, 413, "too_large", "the request body is larger than the limit of "
-			      "%llu bytes (server.%s)", (unsigned long long)q->limit,
-			      q->route && q->route->body == WEB_BODY_UPLOAD ? "max_upload" :
-			      "max_body");
+		/* a body sent without its length (chunked) is read on, unused, for
+		 * a while, so the client is reading when the 413 comes (a reply
+		 * while it still sends may be lost to a reset); then it is cut */
+		q->too_large = 1;
+		if (q->received > q->limit + DRAIN_BYTES)
+			reply_too_large(q);
 		return;
 	}
 	if (!q->route || q->route->body == WEB_BODY_NONE)
@@ -958,6 +973,10 @@ static void finish(web_server *s, req_state *q)
 	web_request *r = &q->r;
 	int rc;
 
+	if (q->too_large) {
+		reply_too_large(q);
+		return;
+	}
 	if (q->route->body == WEB_BODY_UPLOAD) {
 		enum MHD_Result ok = MHD_destroy_post_processor(q->pp);
 		q->pp = NULL;
@@ -1212,6 +1231,7 @@ int web_server_start(web_server **out, config *cfg, const web_server_params *p)
 	s->p.version = s->version;
 	config_vindex_params(cfg, &s->vp);
 	s->vp.mmap = 1; /* only searching: a large IVF index opens in milliseconds */
+	config_retrieve_params(cfg, &s->rp);
 	if (stat(s->db_path, &st) != 0) {
 		rc = docent_error_set(DOCENT_ENOTFOUND, "no database at %s yet: run `docent "
 				      "ingest PATH` to add documents (or `docent init`)", s->db_path);

@@ -167,6 +167,10 @@ void web_reply_header(web_request *r, const char *name, const char *value);
 /* The server's version string and settings, for handlers. */
 const web_server_params *web_server_settings(const web_server *s);
 
+/* The retrieval settings (search.*), read from the config at start, for a
+ * handler to adjust per request. */
+void web_server_retrieve_params(const web_server *s, retrieve_params *out);
+
 /*
  * A retriever on r->st for searching `collection` (NULL: all) in `mode`,
  * with the embedding model that search needs (retrieve_embedder_for),
