@@ -13,6 +13,7 @@
 #include <stdio.h>
 
 #include "config/config.h"
+#include "core/jsontext.h"
 #include "engine/embedder.h"
 #include "engine/generator.h"
 #include "engine/reranker.h"
@@ -118,15 +119,13 @@ void cli_wrap_end(cli_wrap *w);
 void cli_put_link(FILE *out, const cli_term *t, const char *path, int page, const char *label);
 
 /*
- * Answers (cli/answer_print.c), shown alike by ask and chat.
- * cli_answer_json: the answer, its citations, context, counts and timings
- * (caller owns the value; NULL when out of memory). cli_print_sources: the
+ * Answers (cli/answer_print.c), shown alike by ask and chat (their JSON is
+ * rag/answer_json.h's answer_json). cli_print_sources: the
  * cited passages (all given ones when none is cited; the nearest ones for
  * no_evidence), one cli_print_source each. cli_print_answer_notes: to
  * stderr, a rebuilt vector index, keyword-only retrieval and removed
  * citations.
  */
-json_t *cli_answer_json(const char *question, const answer_result *r, const char *model);
 void cli_print_source(const cli_term *t, const pack_item *it);
 void cli_print_sources(const cli_term *t, const answer_result *r);
 void cli_print_answer_notes(const answer_result *r);
@@ -147,18 +146,6 @@ void cli_put_path(FILE *out, const char *path);
 
 /* Prints a JSON value to stdout followed by a newline and frees it. */
 int cli_print_json(json_t *v);
-
-/*
- * JSON strings that never fail on bytes that are not UTF-8 (jansson refuses
- * them, and a refused value used to drop a whole result).
- * cli_json_text: s itself when valid UTF-8, else with each invalid byte as
- * U+FFFD; NULL gives null. cli_json_set_path: sets `key` to the path as
- * cli_json_text and, only when the path is not valid UTF-8, `key`_bytes to
- * its exact bytes in base64 (the README's "JSON output"). Returns 0, or -1
- * out of memory.
- */
-json_t *cli_json_text(const char *s);
-int cli_json_set_path(json_t *o, const char *key, const char *path);
 
 /* Option "--name VALUE" or "--name=VALUE" helpers for hand-written loops. */
 int cli_is_help(const char *arg);

@@ -69,15 +69,15 @@ int cmd_docs(cli *c, int argc, char **argv)
 			/* strings through cli_json_text: a document is never dropped
 			 * for the bytes of its path */
 			json_t *o = json_pack("{s:I, s:o, s:I, s:I, s:s?, s:I, s:s, s:I, s:i}",
-				"id", (json_int_t)d[i].id, "collection", cli_json_text(d[i].collection),
+				"id", (json_int_t)d[i].id, "collection", jsontext_new(d[i].collection),
 				"size", (json_int_t)d[i].size, "mtime_ns", (json_int_t)d[i].mtime_ns,
 				"hash", d[i].hash, "ingested_at", (json_int_t)d[i].ingested_at,
 				"status", d[i].status, "chunks", (json_int_t)d[i].nchunks,
 				"pages", d[i].npages);
-			if (!o || cli_json_set_path(o, "path", d[i].path) ||
-			    json_object_set_new(o, "title", cli_json_text(d[i].title)) ||
-			    json_object_set_new(o, "format", cli_json_text(d[i].format)) ||
-			    json_object_set_new(o, "error", cli_json_text(d[i].error)) ||
+			if (!o || jsontext_set_path(o, "path", d[i].path) ||
+			    json_object_set_new(o, "title", jsontext_new(d[i].title)) ||
+			    json_object_set_new(o, "format", jsontext_new(d[i].format)) ||
+			    json_object_set_new(o, "error", jsontext_new(d[i].error)) ||
 			    json_array_append_new(arr, o)) {
 				json_decref(arr);
 				arr = NULL;

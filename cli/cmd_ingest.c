@@ -114,10 +114,10 @@ static void on_event(void *ctx, const ingest_event *e)
 		if (e->kind != INGEST_UNCHANGED) {
 			json_t *o = json_object();
 			json_object_set_new(o, "event", json_string(kind_name(e->kind)));
-			cli_json_set_path(o, "path", e->path);
+			jsontext_set_path(o, "path", e->path);
 			if (e->detail)
 				json_object_set_new(o, e->kind == INGEST_DUPLICATE ? "duplicate_of" :
-						    "message", cli_json_text(e->detail));
+						    "message", jsontext_new(e->detail));
 			if (e->format)
 				json_object_set_new(o, "format", json_string(e->format));
 			if (e->nchunks)

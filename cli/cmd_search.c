@@ -113,20 +113,20 @@ static json_t *hits_json(const char *query, const store_hit *h, size_t n,
 		json_t *o = json_pack("{s:i, s:f, s:I, s:I}", "rank", h[i].rank, "score", h[i].score,
 				      "chunk_id", (json_int_t)h[i].chunk_id,
 				      "doc_id", (json_int_t)h[i].doc_id);
-		if (!o || cli_json_set_path(o, "path", h[i].path)) {
+		if (!o || jsontext_set_path(o, "path", h[i].path)) {
 			json_decref(o);
 			json_decref(arr);
 			return NULL;
 		}
-		json_object_set_new(o, "collection", cli_json_text(h[i].collection));
-		json_object_set_new(o, "title", cli_json_text(h[i].title));
-		json_object_set_new(o, "heading", cli_json_text(h[i].heading));
-		json_object_set_new(o, "snippet", cli_json_text(h[i].snippet));
+		json_object_set_new(o, "collection", jsontext_new(h[i].collection));
+		json_object_set_new(o, "title", jsontext_new(h[i].title));
+		json_object_set_new(o, "heading", jsontext_new(h[i].heading));
+		json_object_set_new(o, "snippet", jsontext_new(h[i].snippet));
 		json_object_set_new(o, "start_byte", json_integer((json_int_t)h[i].start_byte));
 		json_object_set_new(o, "end_byte", json_integer((json_int_t)h[i].end_byte));
 		json_object_set_new(o, "page_start", h[i].page_start > 0 ? json_integer(h[i].page_start) : json_null());
 		json_object_set_new(o, "page_end", h[i].page_end > 0 ? json_integer(h[i].page_end) : json_null());
-		json_object_set_new(o, "text", cli_json_text(h[i].text ? h[i].text : ""));
+		json_object_set_new(o, "text", jsontext_new(h[i].text ? h[i].text : ""));
 		json_object_set_new(o, "keyword_rank", rank_json(h[i].keyword_rank));
 		json_object_set_new(o, "dense_rank", rank_json(h[i].dense_rank));
 		json_object_set_new(o, "keyword_score", h[i].keyword_rank ?
@@ -136,11 +136,11 @@ static json_t *hits_json(const char *query, const store_hit *h, size_t n,
 		json_object_set_new(o, "duplicates", json_integer(h[i].duplicates));
 		json_array_append_new(arr, o);
 	}
-	json_t *out = json_pack("{s:o, s:s, s:b, s:b, s:f, s:o}", "query", cli_json_text(query),
+	json_t *out = json_pack("{s:o, s:s, s:b, s:b, s:f, s:o}", "query", jsontext_new(query),
 				"mode", retrieve_mode_name(info->mode), "grouped", grouped,
 				"vectors_rebuilt", info->vectors_rebuilt, "took_ms", ms, "hits", arr);
 	if (out && info->note[0])
-		json_object_set_new(out, "note", cli_json_text(info->note));
+		json_object_set_new(out, "note", jsontext_new(info->note));
 	return out;
 }
 

@@ -7,6 +7,7 @@
 #include "web/web_int.h"
 #include "core/buf.h"
 #include "core/error.h"
+#include "core/jsontext.h"
 #include "index/vecset.h"
 #include "ingest/walk.h"
 
@@ -105,13 +106,16 @@ void api_collections_remove(web_request *r)
 
 static json_t *doc_json(const store_doc *d)
 {
-	json_t *o = json_pack("{s:I, s:s, s:s, s:s?, s:s?, s:I, s:s, s:s?, s:I, s:I}",
-		"id", (json_int_t)d->id, "collection", d->collection, "path", d->path,
-		"title", d->title, "format", d->format, "size", (json_int_t)d->size,
-		"status", d->status, "error", d->error, "chunks", (json_int_t)d->nchunks,
+	json_t *o = json_pack("{s:I, s:o, s:o, s:s?, s:I, s:s, s:o, s:I, s:I}",
+		"id", (json_int_t)d->id, "collection", jsontext_new(d->collection),
+		"title", jsontext_new(d->title), "format", d->format, "size", (json_int_t)d->size,
+		"status", d->status, "error", jsontext_new(d->error), "chunks", (json_int_t)d->nchunks,
 		"ingested_at", (json_int_t)d->ingested_at);
-	if (o)
-		json_object_set_new(o, "pages", d->npages > 0 ? json_integer(d->npages) : json_null());
+	if (!o || jsontext_set_path(o, "path", d->path)) {
+		json_decref(o);
+		return NULL;
+	}
+	json_object_set_new(o, "pages", d->npages > 0 ? json_integer(d->npages) : json_null());
 	return o;
 }
 

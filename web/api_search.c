@@ -6,6 +6,7 @@
  */
 #include "web/web_int.h"
 #include "core/error.h"
+#include "core/jsontext.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -20,12 +21,16 @@ static double now_ms(void)
 
 static json_t *hit_json(const store_hit *h)
 {
-	json_t *o = json_pack("{s:i, s:f, s:I, s:I, s:s?, s:s?, s:s?, s:s?, s:I, s:I, s:s?}",
+	json_t *o = json_pack("{s:i, s:f, s:I, s:I, s:o, s:o, s:o, s:I, s:I, s:o}",
 		"rank", h->rank, "score", h->score, "chunk_id", (json_int_t)h->chunk_id,
-		"document_id", (json_int_t)h->doc_id, "collection", h->collection,
-		"path", h->path, "title", h->title, "heading", h->heading,
+		"document_id", (json_int_t)h->doc_id, "collection", jsontext_new(h->collection),
+		"title", jsontext_new(h->title), "heading", jsontext_new(h->heading),
 		"start_byte", (json_int_t)h->start_byte, "end_byte", (json_int_t)h->end_byte,
-		"snippet", h->snippet);
+		"snippet", jsontext_new(h->snippet));
+	if (o && jsontext_set_path(o, "path", h->path)) {
+		json_decref(o);
+		return NULL;
+	}
 	if (o) {
 		json_object_set_new(o, "page", h->page_start > 0 ? json_integer(h->page_start) :
 				    json_null());

@@ -22,6 +22,7 @@
 #include <microhttpd.h>
 #include <netdb.h>
 #include <netinet/in.h>
+#include <poll.h>
 #include <pthread.h>
 #include <stdarg.h>
 #include <stdlib.h>
@@ -102,6 +103,7 @@ struct web_sse {
 	void (*ctx_free)(void *);
 	web_request *r;
 	web_server *s;
+	int fd;                 /* the client's socket, to notice it hang up */
 };
 
 typedef struct req_state {
@@ -636,6 +638,24 @@ static void sse_unref(web_sse *e)
 	free(e);
 }
 
+/* Non-zero when the client closed its end of the connection: a peer that
+ * hung up is readable with nothing to read (or an error). Checked while
+ * the stream has nothing to send, so that a client that leaves while an
+ * answer waits for a slot or a model reads a long prompt stops it now,
+ * not at the next write. */
+static int peer_gone(int fd)
+{
+	struct pollfd pfd = { .fd = fd, .events = POLLIN | POLLRDHUP };
+	char c;
+
+	if (fd < 0 || poll(&pfd, 1, 0) <= 0)
+		return 0;
+	if (pfd.revents & (POLLERR | POLLHUP | POLLRDHUP))
+		return 1;
+	/* readable: a hang-up reads as 0 bytes; a pipelined request is data */
+	return recv(fd, &c, 1, MSG_PEEK | MSG_DONTWAIT) == 0;
+}
+
 static ssize_t sse_read(void *cls, uint64_t pos, char *buf, size_t max)
 {
 	web_sse *e = cls;
@@ -647,13 +667,17 @@ static ssize_t sse_read(void *cls, uint64_t pos, char *buf, size_t max)
 	while (e->off == e->buf.len && !e->ended && !e->cancel) {
 		struct timespec ts;
 		clock_gettime(CLOCK_REALTIME, &ts);
-		ts.tv_sec += 1;
+		ts.tv_nsec += 250 * 1000000L;
+		if (ts.tv_nsec >= 1000000000L) {
+			ts.tv_sec++;
+			ts.tv_nsec -= 1000000000L;
+		}
 		pthread_cond_timedwait(&e->cond, &e->lock, &ts);
-		if (e->s->stopping)
+		if (e->s->stopping || peer_gone(e->fd))
 			e->cancel = 1;
-		/* a comment now and then keeps the idle timeout away while a
-		 * model reads a long prompt */
-		if (++waited >= 10 && e->off == e->buf.len && !e->ended && !e->cancel) {
+		/* a comment now and then (10 s) keeps the idle timeout away while
+		 * a model reads a long prompt */
+		if (++waited >= 40 && e->off == e->buf.len && !e->ended && !e->cancel) {
 			static const char ping[] = ": waiting\n\n";
 			n = (ssize_t)(sizeof ping - 1 < max ? sizeof ping - 1 : max);
 			memcpy(buf, ping, (size_t)n);
@@ -722,6 +746,11 @@ int web_sse_start(web_request *r, web_sse_fn fn, void *ctx, void (*ctx_free)(voi
 	e->ctx_free = ctx_free;
 	e->r = r;
 	e->s = r->server;
+	{
+		const union MHD_ConnectionInfo *ci =
+			MHD_get_connection_info(q->conn, MHD_CONNECTION_INFO_CONNECTION_FD);
+		e->fd = ci ? ci->connect_fd : -1;
+	}
 	resp = MHD_create_response_from_callback(MHD_SIZE_UNKNOWN, 16384, sse_read, e,
 						 sse_response_free);
 	if (!resp) {
@@ -1424,6 +1453,7 @@ void web_server_stop(web_server *s, int wait_ms)
 	/* connection threads first: a late handler may still queue a job */
 	MHD_stop_daemon(s->d);
 	web_jobs_free(s->jobs);
+	web_gen_shutdown(); /* the language models of web/gen_slots.c */
 	if (fd >= 0)
 		close(fd);
 	server_free(s);
