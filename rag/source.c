@@ -22,6 +22,8 @@ void source_text_free(source_text *t)
 	free(t->collection);
 	free(t->path);
 	free(t->title);
+	free(t->format);
+	free(t->heading);
 	free(t->text);
 	memset(t, 0, sizeof *t);
 }
@@ -60,6 +62,7 @@ int source_read(store *s, const char *collection, const char *document,
 {
 	store_doc *d = NULL;
 	store_chunk *ch = NULL;
+	const store_chunk *at = NULL; /* the chunk holding start */
 	size_t nch = 0, len, from, to;
 	int64_t total = 0, start, end, a, b;
 	char *buf = NULL;
@@ -89,6 +92,18 @@ int source_read(store *s, const char *collection, const char *document,
 				      "%lld bytes (0 to %lld)", (long long)start, d->path,
 				      (long long)total, (long long)total - 1);
 		goto done;
+	}
+	for (size_t i = 0; i < nch && !at; i++)
+		if (ch[i].start_byte <= start && start < ch[i].end_byte)
+			at = &ch[i];
+	/* a start between chunks (a title kept apart, a block break): the
+	 * passage is the next chunk */
+	for (size_t i = 0; i < nch && p->whole_chunk && end <= start && !at; i++)
+		if (ch[i].start_byte > start) /* chunks come in text order */
+			at = &ch[i];
+	if (p->whole_chunk && end <= start && at) {
+		start = at->start_byte > start ? at->start_byte : start;
+		end = at->end_byte;
 	}
 	if (end > total)
 		end = total;
@@ -145,12 +160,18 @@ int source_read(store *s, const char *collection, const char *document,
 	out->collection = dup_or_null(d->collection);
 	out->path = dup_or_null(d->path);
 	out->title = dup_or_null(d->title);
+	out->format = dup_or_null(d->format);
+	out->heading = dup_or_null(at ? at->heading : NULL);
+	out->page = at ? at->page_start : 0;
+	out->passage_start = start;
+	out->passage_end = end;
 	out->start_byte = a + (int64_t)from;
 	out->end_byte = a + (int64_t)to;
 	out->text_bytes = total;
 	out->text = buf;
 	buf = NULL;
-	if (!out->path || (d->collection && !out->collection) || (d->title && !out->title)) {
+	if (!out->path || (d->collection && !out->collection) || (d->title && !out->title) ||
+	    (d->format && !out->format) || (at && at->heading && !out->heading)) {
 		source_text_free(out);
 		rc = docent_error_set(DOCENT_ENOMEM, "out of memory reading %s", d->path);
 	}

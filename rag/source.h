@@ -29,6 +29,9 @@ typedef struct source_params {
 	size_t context;         /* bytes added each side (default 600) */
 	size_t max_bytes;       /* the text returned is at most this long; the
 	                           passage's start is kept (default 16384) */
+	int whole_chunk;        /* end <= start: the passage is the chunk that
+	                           holds start, or the next one when start is
+	                           between chunks (a source viewer given one offset) */
 } source_params;
 
 source_params source_default_params(void);
@@ -38,6 +41,11 @@ typedef struct source_text {
 	char *collection;
 	char *path;
 	char *title;            /* may be NULL */
+	char *format;           /* the document's format ("pdf"); may be NULL */
+	char *heading;          /* the heading path of the chunk holding the
+	                           passage's start; may be NULL */
+	int page;               /* the page of that chunk; 0: none */
+	int64_t passage_start, passage_end; /* the passage read, in the text's offsets */
 	int64_t start_byte, end_byte; /* the range of text */
 	int64_t text_bytes;     /* the length of the document's whole text */
 	int page_start, page_end; /* pages of the chunks the range touches; 0: none */

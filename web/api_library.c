@@ -10,8 +10,10 @@
 #include "core/jsontext.h"
 #include "index/vecset.h"
 #include "ingest/walk.h"
+#include "rag/source.h"
 
 #include <errno.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -460,151 +462,86 @@ void api_jobs_events(web_request *r)
 
 /* ---- the text around a span (the source viewer) ---- */
 
-/* Copies the document's text in [lo, hi) into out from its chunks, which
- * are slices of it (overlapping), marking in covered[] the bytes a chunk
- * holds; the others (the breaks between blocks, a title kept apart) are
- * unknown and read as newlines. */
-static void text_range(const store_chunk *c, size_t n, int64_t lo, int64_t hi, char *out,
-		       char *covered)
-{
-	memset(out, '\n', (size_t)(hi - lo));
-	memset(covered, 0, (size_t)(hi - lo));
-	for (size_t i = 0; i < n; i++) {
-		int64_t a = c[i].start_byte > lo ? c[i].start_byte : lo;
-		int64_t b = c[i].end_byte < hi ? c[i].end_byte : hi;
-		if (a >= b || (int64_t)c[i].len != c[i].end_byte - c[i].start_byte)
-			continue;
-		memcpy(out + (a - lo), c[i].text + (a - c[i].start_byte), (size_t)(b - a));
-		memset(covered + (a - lo), 1, (size_t)(b - a));
-	}
-}
+/* At most this much text in one reply beyond the context asked for. */
+#define TEXT_MAX_SPAN (1 << 20)
 
-/* The bytes [a, b) of buf as JSON text: a run of unknown bytes becomes at
- * most a paragraph break, and none at all at the start (trim_start) or the
- * end (trim_end). */
-static json_t *text_json(const char *buf, const char *covered, size_t a, size_t b, int trim_start,
-			 int trim_end)
+/* Text of the context for reading: the bytes no chunk holds come back from
+ * source_read() as newlines, so a run of them becomes at most a paragraph
+ * break, and none at all at the outer end (trim_start, trim_end). */
+static json_t *context_json(const char *p, size_t n, int trim_start, int trim_end)
 {
 	dbuf d = DBUF_INIT;
 	json_t *j;
 
-	if (trim_start)
-		while (a < b && !covered[a])
-			a++;
-	if (trim_end)
-		while (b > a && !covered[b - 1])
-			b--;
-	for (size_t i = a; i < b;) {
-		if (covered[i]) {
-			size_t k = i;
-			while (k < b && covered[k])
-				k++;
-			dbuf_append(&d, buf + i, k - i);
-			i = k;
-		} else {
-			size_t k = i;
-			while (k < b && !covered[k])
-				k++;
-			dbuf_append(&d, "\n\n", k - i < 2 ? k - i : 2);
-			i = k;
-		}
-	}
+	while (trim_start && n && *p == '\n')
+		p++, n--;
+	while (trim_end && n && p[n - 1] == '\n')
+		n--;
+	for (size_t i = 0; i < n; i++)
+		if (p[i] != '\n' || i < 2 || p[i - 1] != '\n' || p[i - 2] != '\n')
+			dbuf_append(&d, p + i, 1);
 	j = json_stringn(d.data ? d.data : "", d.len);
 	dbuf_free(&d);
 	return j;
 }
 
+/* The document's text around [start, end) (rag/source.h puts it back
+ * together from the chunks), cut in three: before, the span, after. */
 void api_documents_text(web_request *r)
 {
-	int64_t id = doc_id_arg(r), total = 0, lo, hi;
-	store_chunk *c = NULL;
-	size_t n = 0;
-	store_doc *d;
+	int64_t id = doc_id_arg(r);
+	source_params sp = source_default_params();
+	source_text t;
 	long start, end, context;
-	const store_chunk *at = NULL;
-	char *buf, *covered;
-	size_t s, e, blo;
+	char idbuf[32];
+	size_t len, s, e;
 	json_t *o;
 	int rc;
 
-	if (id < 0 || !(d = find_doc(r, id)))
+	if (id < 0)
 		return;
-	if ((rc = store_doc_chunks(r->st, id, &c, &n)) != 0) {
-		store_doc_list_free(d, 1);
-		web_reply_rc(r, rc);
+	if (web_query_int(r, "start", 0, 0, LONG_MAX, &start) ||
+	    web_query_int(r, "end", start, start, LONG_MAX, &end) ||
+	    web_query_int(r, "context", 1500, 0, 100000, &context))
+		return;
+	sp.start = start;
+	sp.end = end;
+	sp.whole_chunk = 1; /* without an end, the passage the start is in */
+	sp.context = (size_t)context;
+	sp.max_bytes = TEXT_MAX_SPAN + 2 * (size_t)context;
+	snprintf(idbuf, sizeof idbuf, "%lld", (long long)id);
+	if ((rc = source_read(r->st, NULL, idbuf, &sp, &t)) != 0) {
+		web_reply_rc(r, rc == DOCENT_EEMPTY ? DOCENT_ENOTFOUND : rc);
 		return;
 	}
-	if (n == 0) {
-		web_reply_error(r, 404, "not_found", "document %lld has no text (%s)", (long long)id,
-				d->error ? d->error : "nothing was extracted");
-		store_doc_list_free(d, 1);
+	if (end > t.text_bytes) {
+		web_reply_error(r, 400, "bad_request", "the span ends at %ld, past the end of the "
+				"document's text (%lld bytes)", end, (long long)t.text_bytes);
+		source_text_free(&t);
 		return;
 	}
-	for (size_t i = 0; i < n; i++)
-		if (c[i].end_byte > total)
-			total = c[i].end_byte;
-	if (web_query_int(r, "start", c[0].start_byte, 0, total, &start))
-		goto out;
-	/* without an end, the passage (chunk) the start is in */
-	{
-		long def_end = start;
-		for (size_t i = 0; i < n; i++)
-			if (c[i].start_byte <= start && start < c[i].end_byte) {
-				def_end = (long)c[i].end_byte;
-				break;
-			}
-		if (web_query_int(r, "end", def_end, start, total, &end) ||
-		    web_query_int(r, "context", 1500, 0, 100000, &context))
-			goto out;
+	/* the span inside the text read, on character boundaries */
+	len = strlen(t.text);
+	s = t.passage_start > t.start_byte ? (size_t)(t.passage_start - t.start_byte) : 0;
+	e = t.passage_end > t.start_byte ? (size_t)(t.passage_end - t.start_byte) : 0;
+	s = web_utf8_floor(t.text, len, s < len ? s : len);
+	e = web_utf8_floor(t.text, len, e < len ? e : len);
+	if (e < s)
+		e = s;
+	o = json_pack("{s:{s:I, s:o, s:s?}, s:I, s:I, s:o, s:s%, s:o, s:o, s:I}",
+		"document", "id", (json_int_t)t.doc_id, "title", jsontext_new(t.title),
+		"format", t.format,
+		"start_byte", (json_int_t)t.passage_start, "end_byte", (json_int_t)t.passage_end,
+		"before", context_json(t.text, s, 1, 0), "text", t.text + s, e - s,
+		"after", context_json(t.text + e, len - e, 0, 1),
+		"heading", jsontext_new(t.heading), "text_bytes", (json_int_t)t.text_bytes);
+	if (o) {
+		jsontext_set_path(json_object_get(o, "document"), "path", t.path);
+		json_object_set_new(o, "page", t.page > 0 ? json_integer(t.page) : json_null());
 	}
-	lo = start - context > 0 ? start - context : 0;
-	hi = end + context < total ? end + context : total;
-	buf = malloc((size_t)(hi - lo) + 1);
-	covered = malloc((size_t)(hi - lo) + 1);
-	if (!buf || !covered) {
-		free(buf);
-		free(covered);
-		web_reply_error(r, 500, "internal", "out of memory");
-		goto out;
-	}
-	text_range(c, n, lo, hi, buf, covered);
-	/* cut on character boundaries, so each part is valid UTF-8 */
-	s = web_utf8_floor(buf, (size_t)(hi - lo), (size_t)(start - lo));
-	e = web_utf8_floor(buf, (size_t)(hi - lo), (size_t)(end - lo));
-	blo = web_utf8_floor(buf, (size_t)(hi - lo), 0);
-	while (blo < s && ((unsigned char)buf[blo] & 0xC0) == 0x80)
-		blo++;
-	{
-		size_t bhi = web_utf8_floor(buf, (size_t)(hi - lo), (size_t)(hi - lo));
-		for (size_t i = 0; i < n; i++)
-			if (c[i].start_byte <= lo + (int64_t)s && lo + (int64_t)s < c[i].end_byte) {
-				at = &c[i];
-				break;
-			}
-		if (!at)
-			at = &c[0];
-		o = json_pack("{s:{s:I, s:s, s:s?, s:s?}, s:I, s:I, s:o, s:o, s:o}",
-			"document", "id", (json_int_t)id, "path", d->path, "title", d->title,
-			"format", d->format,
-			"start_byte", (json_int_t)(lo + (int64_t)s), "end_byte", (json_int_t)(lo + (int64_t)e),
-			"before", text_json(buf, covered, blo, s, 1, 0),
-			"text", text_json(buf, covered, s, e, 0, 0),
-			"after", text_json(buf, covered, e, bhi, 0, 1));
-		if (o) {
-			json_object_set_new(o, "page", at->page_start > 0 ?
-					    json_integer(at->page_start) : json_null());
-			json_object_set_new(o, "heading", at->heading ? json_string(at->heading) :
-					    json_null());
-			json_object_set_new(o, "text_bytes", json_integer(total));
-		}
-	}
-	free(buf);
-	free(covered);
+	source_text_free(&t);
 	if (!o)
-		web_reply_error(r, 500, "internal", "the document's text is not valid UTF-8");
+		web_reply_error(r, 500, "internal", "the document's text could not be encoded");
 	else
 		web_reply_json(r, 200, o);
-out:
-	store_chunks_free(c, n);
-	store_doc_list_free(d, 1);
 }

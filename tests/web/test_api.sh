@@ -397,7 +397,7 @@ t "SIGTERM once more" stop_server
 
 t "a non-loopback address without a token is refused" expect_status 1 \
 	"$DOCENT" serve --host 0.0.0.0 --port 0
-t "... saying how to set one" contains "DOCENT_TOKEN" "$DOCENT" serve --host 0.0.0.0 --port 0
+t "... saying how to set one" expect_error 1 "DOCENT_TOKEN" "$DOCENT" serve --host 0.0.0.0 --port 0
 t "serve --help" ok "--token-file" "$DOCENT" serve --help
 t "a bad port is a usage error" expect_status 2 "$DOCENT" serve --port 99999
 
