@@ -7,6 +7,7 @@
 #include "cli/cli.h"
 #include "cli/progress.h"
 #include "core/error.h"
+#include "core/files.h"
 #include "engine/catalogue.h"
 #include "engine/download.h"
 #include "engine/model_info.h"
@@ -61,28 +62,6 @@ static int on_progress(void *ctx, uint64_t done, uint64_t total)
 	bar *b = ctx;
 	progress_draw(&b->p, 0, 1, done, total, now_s() - b->t0, "", 0);
 	return *cli_interrupt_flag() != 0;
-}
-
-/* Creates dir and its parents. */
-static int make_dirs(const char *path)
-{
-	char buf[4096];
-	size_t n = strlen(path);
-
-	if (n >= sizeof buf)
-		return docent_error_set(DOCENT_EINVAL, "path too long: %s", path);
-	memcpy(buf, path, n + 1);
-	for (size_t i = 1; i <= n; i++) {
-		if (buf[i] != '/' && buf[i] != '\0')
-			continue;
-		char save = buf[i];
-		buf[i] = '\0';
-		if (mkdir(buf, 0755) != 0 && errno != EEXIST)
-			return docent_error_set(docent_error_from_errno(errno),
-						"cannot create %s: %s", buf, strerror(errno));
-		buf[i] = save;
-	}
-	return 0;
 }
 
 /*
@@ -162,7 +141,7 @@ int cmd_pull(cli *c, int argc, char **argv)
 	if (!(dir = config_models_dir(c->cfg)))
 		return cli_fail(DOCENT_ENOMEM, NULL);
 	snprintf(dest, sizeof dest, "%s/%.*s", dir, (int)blen, base);
-	rc = make_dirs(dir);
+	rc = files_mkdirs(dir, 0755);
 	free(dir);
 	if (rc)
 		return cli_fail(rc, NULL);

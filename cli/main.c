@@ -7,6 +7,7 @@
  */
 #include "cli/cli.h"
 #include "core/error.h"
+#include "core/files.h"
 #include "core/text.h"
 
 
@@ -159,29 +160,6 @@ const char *cli_size(double bytes, char *buf, size_t n)
 	return buf;
 }
 
-/* Creates a directory and its parents (like mkdir -p). */
-static int make_dirs(const char *path)
-{
-	char buf[4096];
-	size_t n = strlen(path);
-
-	if (n >= sizeof buf)
-		return docent_error_set(DOCENT_EINVAL, "path too long: %s", path);
-	memcpy(buf, path, n + 1);
-	for (size_t i = 1; i <= n; i++) {
-		if (buf[i] == '/' || buf[i] == '\0') {
-			char save = buf[i];
-			buf[i] = '\0';
-			if (mkdir(buf, 0700) != 0 && errno != EEXIST)
-				return docent_error_set(docent_error_from_errno(errno),
-							"cannot create the data directory %s: %s",
-							buf, strerror(errno));
-			buf[i] = save;
-		}
-	}
-	return 0;
-}
-
 /* Whether this process may write the database and the folder it is in
  * (SQLite writes its -wal and -shm files beside it). */
 static int read_write_possible(const char *path)
@@ -220,8 +198,8 @@ store *cli_store(cli *c, int create)
 			free(path);
 			return NULL;
 		}
-	} else if ((rc = make_dirs(config_data_dir(c->cfg))) != 0) {
-		cli_fail(rc, NULL);
+	} else if ((rc = files_mkdirs(config_data_dir(c->cfg), 0700)) != 0) {
+		cli_fail(rc, "cannot create the data directory");
 		free(path);
 		return NULL;
 	}

@@ -7,6 +7,7 @@
 #include "web/web_int.h"
 #include "core/buf.h"
 #include "core/error.h"
+#include "core/files.h"
 #include "core/jsontext.h"
 #include "index/vecset.h"
 #include "ingest/walk.h"
@@ -240,29 +241,6 @@ void api_documents_remove(web_request *r)
 	web_reply_json(r, 200, json_pack("{s:I}", "removed", (json_int_t)id));
 }
 
-/* Creates a folder and its parents. */
-static int make_dirs(const char *path)
-{
-	char buf[4096];
-	size_t n = strlen(path);
-
-	if (n >= sizeof buf)
-		return docent_error_set(DOCENT_EINVAL, "path too long");
-	memcpy(buf, path, n + 1);
-	for (size_t i = 1; i <= n; i++) {
-		if (buf[i] == '/' || buf[i] == '\0') {
-			char save = buf[i];
-			buf[i] = '\0';
-			if (mkdir(buf, 0700) != 0 && errno != EEXIST)
-				return docent_error_set(docent_error_from_errno(errno),
-							"cannot create a folder for uploads: %s",
-							strerror(errno));
-			buf[i] = save;
-		}
-	}
-	return 0;
-}
-
 /* Two parts of one upload with the same name would overwrite each other:
  * the later ones become "name-2.ext", "name-3.ext"... */
 static void unique_name(char *name, size_t size, char **taken, size_t ntaken)
@@ -315,7 +293,7 @@ void api_documents_upload(web_request *r)
 		web_reply_error(r, 500, "internal", "out of memory");
 		return;
 	}
-	if ((rc = make_dirs(dir)) != 0)
+	if ((rc = files_mkdirs(dir, 0700)) != 0)
 		goto fail;
 	paths = calloc(r->nfiles, sizeof *paths);
 	names = calloc(r->nfiles, sizeof *names);
