@@ -6,23 +6,10 @@
 # answer from the tiny in-process model.
 . "$(dirname "$0")/lib.sh"
 
+# the handbook every answer test asks about
 D="$TMP/docs"
 mkdir -p "$D"
-cat >"$D/leave.md" <<'DOC'
-# Staff handbook
-
-## Parental leave
-
-Employees get 45 working days of parental leave at full pay. The leave can
-be taken in two parts within the child's first year.
-
-## Travel
-
-Hotels are booked through the travel desk. Meals are paid up to 40 euros a day.
-DOC
-cat >"$D/laptops.txt" <<'DOC'
-Every employee gets a laptop. A lost laptop must be reported to the service desk within one day.
-DOC
+cp "$SRC/tests/fixtures/handbook/leave.md" "$SRC/tests/fixtures/handbook/laptops.txt" "$D/"
 
 t "ask --help" ok "Usage: docent ask" "$DOCENT" ask --help
 t "no question is a usage error" expect_status 2 "$DOCENT" ask
