@@ -159,6 +159,11 @@ $(BUILD)/tests/%: tests/%.c tests/testutil.h $(wildcard tests/*/*.h) $(LIB)
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) -DDOCENT_SRC_DIR='"$(CURDIR)"' $< $(LIB) $(LDLIBS) $(LLAMA_LIBS) -lcmocka $(LDFLAGS) -o $@
 
+# The web face's pure helpers (web/util.c) are tested on their own.
+$(BUILD)/tests/web/test_util: tests/web/test_util.c tests/testutil.h $(BUILD)/obj/web/util.o $(LIB)
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) $< $(BUILD)/obj/web/util.o $(LIB) $(LDLIBS) $(LLAMA_LIBS) -lcmocka $(LDFLAGS) -o $@
+
 $(BUILD)/bench/%: bench/%.c $(wildcard bench/*.h) $(LIB)
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) $< $(LIB) $(LDLIBS) $(LLAMA_LIBS) $(LDFLAGS) -o $@

@@ -168,6 +168,7 @@ int cmd_reindex(cli *c, int argc, char **argv);
 int cmd_ask(cli *c, int argc, char **argv);
 int cmd_chat(cli *c, int argc, char **argv);
 int cmd_summarize(cli *c, int argc, char **argv);
+int cmd_serve(cli *c, int argc, char **argv);
 void help_init(FILE *out);
 void help_ingest(FILE *out);
 void help_search(FILE *out);
@@ -184,6 +185,7 @@ void help_reindex(FILE *out);
 void help_ask(FILE *out);
 void help_chat(FILE *out);
 void help_summarize(FILE *out);
+void help_serve(FILE *out);
 
 /*
  * Ctrl-C for long work: after cli_interrupt_catch() the first Ctrl-C sets

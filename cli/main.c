@@ -32,6 +32,7 @@ static const cli_command COMMANDS[] = {
 	  cmd_config, help_config, 0 },
 	{ "summarize", "summarize a document, or what the documents say about a topic",
 	  cmd_summarize, help_summarize, 0 },
+	{ "serve", "the web page and the JSON API over HTTP", cmd_serve, help_serve, 0 },
 	{ "generate", "stream text from the language model (checks a model setup)",
 	  cmd_generate, help_generate, 0 },
 	{ "models", "the configured models and the GGUF files in the models folder",

@@ -55,24 +55,15 @@ static void on_warning(void *ctx, const char *message)
 embedder *cli_embedder_open(cli *c, const char *spec, int *status)
 {
 	static int warnings;
-	embedder_params ep;
 	embedder *e = NULL;
-	char *path;
 	int rc;
 
 	*status = CLI_OK;
-	config_embedder_params(c->cfg, &ep);
 	if (!spec || !spec[0])
 		return NULL;
-	if ((*status = cli_model_path(c, spec, &path)) != CLI_OK)
-		return NULL;
-	ep.model = path;
-	ep.on_warning = on_warning;
-	ep.ctx = &warnings;
-	rc = embedder_open(&e, &ep);
-	free(path);
+	rc = config_embedder_open(c->cfg, spec, on_warning, &warnings, &e);
 	if (rc) {
-		*status = cli_fail(rc, "cannot open the embedding model");
+		*status = cli_fail(rc, NULL);
 		return NULL;
 	}
 	return e;
@@ -115,16 +106,13 @@ generator *cli_generator(cli *c, int *status)
 embedder *cli_search_embedder(cli *c, store *st, const char *collection, retrieve_mode mode,
 			      int *status)
 {
-	char *dir = config_models_dir(c->cfg), *spec = NULL;
+	char *spec = NULL;
 	embedder *emb;
 	int rc;
 
 	/* the collection's own model, or the configured one if they agree */
 	*status = CLI_OK;
-	rc = dir ? retrieve_embedder_for(st, collection, config_get(c->cfg, "engine.embed_model"),
-					 dir, &spec)
-		 : docent_error_set(DOCENT_ENOMEM, "out of memory");
-	free(dir);
+	rc = config_search_model(c->cfg, st, collection, &spec);
 	if (rc) {
 		*status = cli_fail(rc, NULL);
 		return NULL;

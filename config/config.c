@@ -77,6 +77,14 @@ static const keydef KEYS[] = {
 	{ "vectors.search", T_STR, "", "FAISS search parameters, e.g. \"efSearch=64\" for an HNSW index" },
 	{ "store.tokenizer", T_STR, "porter unicode61 remove_diacritics 2",
 	  "FTS5 tokenizer of a new database (an existing one keeps its own)" },
+	{ "server.host", T_STR, "127.0.0.1", "address docent serve listens on (loopback unless a token is set)" },
+	{ "server.port", T_INT, "8080", "port docent serve listens on (0: the system picks one)" },
+	{ "server.token", T_STR, "", "access token every API request must send as 'Authorization: Bearer TOKEN' (env DOCENT_TOKEN)" },
+	{ "server.max_body", T_SIZE, "1MB", "largest JSON request body" },
+	{ "server.max_upload", T_SIZE, "100MB", "largest upload request (all its files)" },
+	{ "server.timeout", T_INT, "30", "seconds a connection may stay idle before it is closed" },
+	{ "server.max_connections", T_INT, "128", "connections served at once" },
+	{ "server.max_per_ip", T_INT, "0", "connections from one address at once (0: as max_connections)" },
 };
 #define NKEYS (sizeof KEYS / sizeof KEYS[0])
 
@@ -328,6 +336,7 @@ static int load_env(config *c)
 			{ "engine.chat_model", "DOCENT_CHAT_MODEL" },
 			{ "engine.embed_model", "DOCENT_EMBED_MODEL" },
 			{ "engine.rerank_model", "DOCENT_RERANK_MODEL" },
+			{ "server.token", "DOCENT_TOKEN" },
 		};
 		for (size_t a = 0; !v && a < sizeof alias / sizeof alias[0]; a++) {
 			if (strcmp(KEYS[k].key, alias[a][0]) == 0 && getenv(alias[a][1])) {
@@ -847,4 +856,39 @@ int config_prompt(const config *c, const char *name, char **out)
 	rc = prompt_load(name, dir, out, NULL);
 	free(dir);
 	return rc;
+}
+
+int config_search_model(const config *c, store *st, const char *collection, char **spec)
+{
+	char *dir = config_models_dir(c);
+	int rc;
+
+	*spec = NULL;
+	if (!dir)
+		return docent_error_set(DOCENT_ENOMEM, "out of memory");
+	rc = retrieve_embedder_for(st, collection, config_get(c, "engine.embed_model"), dir, spec);
+	free(dir);
+	return rc;
+}
+
+int config_embedder_open(const config *c, const char *spec,
+			 void (*on_warning)(void *ctx, const char *message), void *ctx,
+			 embedder **out)
+{
+	embedder_params ep;
+	char *path;
+	int rc;
+
+	*out = NULL;
+	if ((rc = config_model_path(c, spec, &path)) != 0)
+		return rc;
+	config_embedder_params(c, &ep);
+	ep.model = path;
+	ep.on_warning = on_warning;
+	ep.ctx = ctx;
+	rc = embedder_open(out, &ep);
+	free(path);
+	if (rc)
+		return docent_error_wrap(rc, "cannot open the embedding model");
+	return 0;
 }

@@ -136,6 +136,26 @@ char *config_prompts_dir(const config *c);
  * prompts folder when there is one, else the built-in one. Caller frees. */
 int config_prompt(const config *c, const char *name, char **out);
 
+/*
+ * The embedding model a search of `collection` (NULL: all) embeds its
+ * query with: retrieve_embedder_for() with engine.embed_model and the
+ * models folder, so that every face (the command, the web API) chooses
+ * alike. *spec is NULL for keyword search, else a spec ready for
+ * config_embedder_open(); caller frees. Errors as retrieve_embedder_for.
+ */
+int config_search_model(const config *c, store *st, const char *collection, char **spec);
+
+/*
+ * Opens the embedding model `spec` (any form config_model_path takes) with
+ * the engine.* settings; on_warning (may be NULL) hears of inputs cut to
+ * fit, with ctx. *out: caller frees with embedder_free(). Errors as
+ * config_model_path and embedder_open, the latter prefixed "cannot open the
+ * embedding model".
+ */
+int config_embedder_open(const config *c, const char *spec,
+			 void (*on_warning)(void *ctx, const char *message), void *ctx,
+			 embedder **out);
+
 /* Parses sizes like "100MB", "512k", "2 GiB", "1000" (bytes). */
 int config_parse_size(const char *s, uint64_t *out);
 

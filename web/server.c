@@ -1,0 +1,1296 @@
+/*
+ * web/server.c - the HTTP server over libmicrohttpd: listening, the
+ * request's life (route, token, body limits, multipart streamed to
+ * temporary files), replies with the security headers, the access log,
+ * the pool of store connections with their cached retrievers, and a
+ * shutdown that lets requests in progress finish.
+ *
+ * MHD calls the access handler several times per request: once with the
+ * headers, then with pieces of the body, then once more with none, when
+ * the handler runs. A reply queued before the body is read (a refused
+ * token, a body over its limit) is sent at once and the rest of the body
+ * is never read.
+ */
+#include "web/server.h"
+#include "web/assets.h"
+#include "web/web_int.h"
+#include "core/buf.h"
+#include "core/error.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <microhttpd.h>
+#include <netdb.h>
+#include <netinet/in.h>
+#include <pthread.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#define CSP "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; " \
+	"connect-src 'self'; object-src 'none'; base-uri 'none'; frame-ancestors 'none'"
+#define MAX_FILES 1000
+#define DRAIN_BYTES (4u << 20)
+
+typedef struct shared_emb {
+	char *spec;
+	embedder *e;
+	pthread_mutex_t lock;   /* one embedding call at a time per model */
+	struct shared_emb *next;
+} shared_emb;
+
+struct web_slot {
+	store *st;
+	retriever *ret;         /* cached for ret_spec (NULL: keyword only) */
+	char *ret_spec;
+	embedder *wrap;         /* the locked view of a shared embedder */
+	web_slot *next_free, *next_all;
+};
+
+struct web_server {
+	struct MHD_Daemon *d;
+	int fd;
+	int port;
+	web_server_params p;
+	char *host, *token, *version;
+	config *cfg;
+	char *db_path;
+	vindex_params vp;
+	retrieve_params rp;
+	pthread_mutex_t lock;   /* the pool, the models, the request count */
+	pthread_cond_t idle;
+	web_slot *free_slots, *all_slots;
+	shared_emb *embs;
+	int active;             /* requests being handled */
+	volatile int stopping;
+	web_jobs *jobs;
+	pthread_mutex_t log_lock;
+};
+
+typedef struct hdr {
+	char *name, *value;
+	struct hdr *next;
+} hdr;
+
+struct web_sse {
+	pthread_mutex_t lock;
+	pthread_cond_t cond;
+	dbuf buf;
+	size_t off;
+	int ended;
+	volatile int cancel;
+	int refs;
+	pthread_t thread;
+	web_sse_fn fn;
+	void *ctx;
+	void (*ctx_free)(void *);
+	web_request *r;
+	web_server *s;
+};
+
+typedef struct req_state {
+	web_request r;
+	struct MHD_Connection *conn;
+	const web_route *route;
+	double t0;
+	char method[16];
+	char *path;
+	char *argv[4];
+	dbuf body;
+	uint64_t received, limit;
+	int asset;
+	struct MHD_PostProcessor *pp;
+	FILE *cur;
+	int pp_error;
+	int too_large;
+	int replied, status;
+	hdr *headers;
+	web_slot *slot;
+	web_sse *sse;
+} req_state;
+
+static double now_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
+}
+
+web_server_params web_server_default_params(void)
+{
+	web_server_params p = {
+		.host = "127.0.0.1",
+		.port = 8080,
+		.max_body = 1000000,
+		.max_upload = 100000000,
+		.timeout_s = 30,
+		.max_connections = 128,
+		.version = "0",
+	};
+	return p;
+}
+
+const web_server_params *web_server_settings(const web_server *s)
+{
+	return &s->p;
+}
+
+const char *web_server_data_dir(const web_server *s)
+{
+	return config_data_dir(s->cfg);
+}
+
+int web_server_stopping(const web_server *s)
+{
+	return s->stopping;
+}
+
+void web_server_retrieve_params(const web_server *s, retrieve_params *out)
+{
+	*out = s->rp;
+}
+
+web_jobs *web_server_jobs(web_server *s)
+{
+	return s->jobs;
+}
+
+int web_server_port(const web_server *s)
+{
+	return s->port;
+}
+
+int web_host_is_loopback(const char *host)
+{
+	struct in_addr a4;
+	struct in6_addr a6;
+
+	if (!host || !host[0])
+		return 1;
+	if (strcasecmp(host, "localhost") == 0)
+		return 1;
+	if (inet_pton(AF_INET, host, &a4) == 1)
+		return (ntohl(a4.s_addr) >> 24) == 127;
+	if (inet_pton(AF_INET6, host, &a6) == 1)
+		return IN6_IS_ADDR_LOOPBACK(&a6);
+	return 0;
+}
+
+/* ---- logging ---- */
+
+static void log_line(web_server *s, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void log_line(web_server *s, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (!s->p.log)
+		return;
+	pthread_mutex_lock(&s->log_lock);
+	va_start(ap, fmt);
+	vfprintf(s->p.log, fmt, ap);
+	va_end(ap);
+	fflush(s->p.log);
+	pthread_mutex_unlock(&s->log_lock);
+}
+
+/* The path as one line of the log: control characters escaped. */
+static void log_access(web_server *s, req_state *q)
+{
+	dbuf b = DBUF_INIT;
+
+	for (const char *p = q->path ? q->path : "?"; *p && b.len < 512; p++) {
+		unsigned char ch = (unsigned char)*p;
+		if (ch < 0x20 || ch == 0x7F || ch == '"')
+			dbuf_printf(&b, "\\x%02x", ch);
+		else
+			dbuf_putc(&b, (char)ch);
+	}
+	log_line(s, "docent: %s %s %d %.1f ms\n", q->method, b.data ? b.data : "",
+		 q->status ? q->status : 0, now_ms() - q->t0);
+	dbuf_free(&b);
+}
+
+/* ---- replies ---- */
+
+static void add_security_headers(struct MHD_Response *resp)
+{
+	MHD_add_response_header(resp, "Content-Security-Policy", CSP);
+	MHD_add_response_header(resp, "X-Content-Type-Options", "nosniff");
+	MHD_add_response_header(resp, "Referrer-Policy", "no-referrer");
+}
+
+static void queue(req_state *q, int status, struct MHD_Response *resp, const char *type)
+{
+	if (!resp) {
+		q->replied = 1;
+		q->status = 500;
+		return;
+	}
+	add_security_headers(resp);
+	if (type)
+		MHD_add_response_header(resp, "Content-Type", type);
+	for (hdr *h = q->headers; h; h = h->next)
+		MHD_add_response_header(resp, h->name, h->value);
+	MHD_queue_response(q->conn, (unsigned)status, resp);
+	MHD_destroy_response(resp);
+	q->replied = 1;
+	q->status = status;
+}
+
+static void reply_text(req_state *q, int status, const char *type, const char *text)
+{
+	size_t n = strlen(text);
+	char *copy = malloc(n + 1);
+	if (copy)
+		memcpy(copy, text, n + 1);
+	queue(q, status, copy ? MHD_create_response_from_buffer(n, copy, MHD_RESPMEM_MUST_FREE)
+		  : NULL, type);
+}
+
+void web_reply_header(web_request *r, const char *name, const char *value)
+{
+	req_state *q = r->priv;
+	hdr *h = calloc(1, sizeof *h);
+
+	if (!h)
+		return;
+	h->name = strdup(name);
+	h->value = strdup(value);
+	if (!h->name || !h->value) {
+		free(h->name);
+		free(h->value);
+		free(h);
+		return;
+	}
+	h->next = q->headers;
+	q->headers = h;
+}
+
+void web_reply_json(web_request *r, int status, json_t *body)
+{
+	req_state *q = r->priv;
+	char *text;
+
+	if (q->replied) {
+		json_decref(body);
+		return;
+	}
+	text = body ? json_dumps(body, JSON_COMPACT) : NULL;
+	json_decref(body);
+	if (!text) {
+		reply_text(q, 500, "application/json",
+			   "{\"error\":{\"code\":\"internal\",\"message\":\"out of memory\"}}");
+		return;
+	}
+	size_t n = strlen(text);
+	/* a newline ends the body, for curl at a terminal */
+	char *t2 = realloc(text, n + 2);
+	if (t2) {
+		text = t2;
+		text[n++] = '\n';
+		text[n] = '\0';
+	}
+	queue(q, status, MHD_create_response_from_buffer(n, text, MHD_RESPMEM_MUST_FREE),
+	      "application/json");
+}
+
+static void reply_errorv(req_state *q, int status, const char *code, const char *fmt, va_list ap)
+{
+	char msg[1024];
+
+	vsnprintf(msg, sizeof msg, fmt, ap);
+	json_t *o = json_pack("{s:{s:s, s:s}}", "error", "code", code, "message", msg);
+	web_reply_json(&q->r, status, o);
+}
+
+void web_reply_error(web_request *r, int status, const char *code, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	reply_errorv(r->priv, status, code, fmt, ap);
+	va_end(ap);
+}
+
+static void reply_error_q(req_state *q, int status, const char *code, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+static void reply_error_q(req_state *q, int status, const char *code, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	reply_errorv(q, status, code, fmt, ap);
+	va_end(ap);
+}
+
+void web_reply_rc(web_request *r, int rc)
+{
+	const char *m = docent_error_message();
+
+	if (!m[0])
+		m = docent_strerror(rc);
+	switch (rc) {
+	case DOCENT_ENOTFOUND:
+		web_reply_error(r, 404, "not_found", "%s", m);
+		break;
+	case DOCENT_EEXIST:
+		web_reply_error(r, 409, "conflict", "%s", m);
+		break;
+	case DOCENT_EINVAL:
+	case DOCENT_ECONFIG:
+		web_reply_error(r, 400, "bad_request", "%s", m);
+		break;
+	case DOCENT_ETOOBIG:
+		web_reply_error(r, 413, "too_large", "%s", m);
+		break;
+	case DOCENT_EUNSUPPORTED:
+		web_reply_error(r, 415, "unsupported_media_type", "%s", m);
+		break;
+	case DOCENT_EBUSY:
+		web_reply_header(r, "Retry-After", "2");
+		web_reply_error(r, 503, "busy", "the database is busy; try again in a moment");
+		break;
+	default:
+		/* a database or file error may name server paths: log it, tell
+		 * the client only what kind of failure it was */
+		log_line(r->server, "docent: %s %s: %s\n", r->method, r->path, m);
+		web_reply_error(r, 500, "internal", "internal error (%s); the server's log has "
+				"the details", docent_strerror(rc));
+		break;
+	}
+}
+
+/* ---- the request's inputs ---- */
+
+const char *web_query(const web_request *r, const char *key)
+{
+	req_state *q = r->priv;
+	return MHD_lookup_connection_value(q->conn, MHD_GET_ARGUMENT_KIND, key);
+}
+
+const char *web_header(const web_request *r, const char *name)
+{
+	req_state *q = r->priv;
+	return MHD_lookup_connection_value(q->conn, MHD_HEADER_KIND, name);
+}
+
+int web_query_int(web_request *r, const char *key, long def, long min, long max, long *out)
+{
+	const char *v = web_query(r, key);
+
+	if (!v || !v[0]) {
+		*out = def;
+		return 0;
+	}
+	if (web_parse_long(v, min, max, out) != 0) {
+		web_reply_error(r, 400, "bad_request", "query parameter %s: %s", key,
+				docent_error_message());
+		return -1;
+	}
+	return 0;
+}
+
+/* ---- the store pool ---- */
+
+int web_pool_acquire(web_server *s, web_slot **out)
+{
+	web_slot *slot;
+	store_params sp;
+	int rc;
+
+	pthread_mutex_lock(&s->lock);
+	slot = s->free_slots;
+	if (slot)
+		s->free_slots = slot->next_free;
+	pthread_mutex_unlock(&s->lock);
+	if (slot) {
+		*out = slot;
+		return 0;
+	}
+	slot = calloc(1, sizeof *slot);
+	if (!slot)
+		return docent_error_set(DOCENT_ENOMEM, "out of memory");
+	config_store_params(s->cfg, &sp);
+	sp.create = 0;
+	/* a write (a removal, an upload's batch) may wait behind an ingest's
+	 * transaction, which lasts about a second */
+	if (sp.busy_timeout_ms < 15000)
+		sp.busy_timeout_ms = 15000;
+	rc = store_open(&slot->st, s->db_path, &sp);
+	if (rc) {
+		free(slot);
+		return rc;
+	}
+	pthread_mutex_lock(&s->lock);
+	slot->next_all = s->all_slots;
+	s->all_slots = slot;
+	pthread_mutex_unlock(&s->lock);
+	*out = slot;
+	return 0;
+}
+
+void web_pool_release(web_server *s, web_slot *slot)
+{
+	if (!slot)
+		return;
+	pthread_mutex_lock(&s->lock);
+	slot->next_free = s->free_slots;
+	s->free_slots = slot;
+	pthread_mutex_unlock(&s->lock);
+}
+
+store *web_slot_store(web_slot *slot)
+{
+	return slot->st;
+}
+
+/* An embedder shared by every request: calls serialised by its mutex, as
+ * a handle allows one call at a time, while each slot has a view of it. */
+static int locked_embed(void *self, const char *const *texts, size_t n, embed_kind kind,
+			float *out)
+{
+	shared_emb *se = self;
+	int rc;
+
+	pthread_mutex_lock(&se->lock);
+	rc = embedder_embed(se->e, texts, n, kind, out);
+	pthread_mutex_unlock(&se->lock);
+	return rc;
+}
+
+static void locked_free(void *self)
+{
+	(void)self; /* the shared model is the server's */
+}
+
+static const embedder_ops LOCKED_OPS = { locked_embed, NULL, locked_free };
+
+static void emb_warning(void *ctx, const char *message)
+{
+	web_server *s = ctx;
+	log_line(s, "docent: embedding model: %s\n", message);
+}
+
+static int shared_embedder(web_server *s, const char *spec, embedder **out)
+{
+	shared_emb *se;
+	int rc = 0;
+
+	pthread_mutex_lock(&s->lock);
+	for (se = s->embs; se; se = se->next)
+		if (strcmp(se->spec, spec) == 0)
+			break;
+	if (!se) {
+		se = calloc(1, sizeof *se);
+		if (!se || !(se->spec = strdup(spec))) {
+			free(se);
+			pthread_mutex_unlock(&s->lock);
+			return docent_error_set(DOCENT_ENOMEM, "out of memory");
+		}
+		rc = config_embedder_open(s->cfg, spec, emb_warning, s, &se->e);
+		if (rc) {
+			free(se->spec);
+			free(se);
+			pthread_mutex_unlock(&s->lock);
+			return rc;
+		}
+		pthread_mutex_init(&se->lock, NULL);
+		se->next = s->embs;
+		s->embs = se;
+	}
+	pthread_mutex_unlock(&s->lock);
+	return embedder_wrap(out, &LOCKED_OPS, se, embedder_dim(se->e), embedder_max_tokens(se->e),
+			     embedder_model_id(se->e));
+}
+
+static int same_spec(const char *a, const char *b)
+{
+	return (!a && !b) || (a && b && strcmp(a, b) == 0);
+}
+
+int web_retriever(web_request *r, const char *collection, retrieve_mode mode, retriever **out)
+{
+	req_state *q = r->priv;
+	web_slot *slot = q->slot;
+	web_server *s = r->server;
+	embedder *wrap = NULL;
+	char *spec = NULL;
+	int rc;
+
+	if (mode != RETRIEVE_BM25 && (rc = config_search_model(s->cfg, r->st, collection, &spec)))
+		return rc;
+	if (!spec && mode != RETRIEVE_AUTO && mode != RETRIEVE_BM25)
+		return docent_error_set(DOCENT_EINVAL, "mode %s needs an embedding model: ingest "
+					"with one (engine.embed_model), or use mode bm25",
+					retrieve_mode_name(mode));
+	if (slot->ret && same_spec(spec, slot->ret_spec)) {
+		free(spec);
+		*out = slot->ret;
+		return 0;
+	}
+	retriever_close(slot->ret);
+	slot->ret = NULL;
+	embedder_free(slot->wrap);
+	slot->wrap = NULL;
+	free(slot->ret_spec);
+	slot->ret_spec = NULL;
+	if (spec && (rc = shared_embedder(s, spec, &wrap)) != 0) {
+		if (mode != RETRIEVE_AUTO) {
+			free(spec);
+			return rc;
+		}
+		/* auto mode searches by keywords when the model cannot be opened */
+		log_line(s, "docent: keyword search only: %s\n", docent_error_message());
+		free(spec);
+		spec = NULL;
+	}
+	rc = retriever_open(&slot->ret, slot->st, wrap, &s->vp);
+	if (rc) {
+		embedder_free(wrap);
+		free(spec);
+		return rc;
+	}
+	slot->wrap = wrap;
+	slot->ret_spec = spec;
+	*out = slot->ret;
+	return 0;
+}
+
+static void slot_free(web_slot *slot)
+{
+	retriever_close(slot->ret);
+	embedder_free(slot->wrap);
+	free(slot->ret_spec);
+	store_close(slot->st);
+	free(slot);
+}
+
+/* ---- server-sent events ---- */
+
+static void sse_unref(web_sse *e)
+{
+	int last;
+
+	pthread_mutex_lock(&e->lock);
+	last = --e->refs == 0;
+	pthread_mutex_unlock(&e->lock);
+	if (!last)
+		return;
+	dbuf_free(&e->buf);
+	pthread_mutex_destroy(&e->lock);
+	pthread_cond_destroy(&e->cond);
+	free(e);
+}
+
+static ssize_t sse_read(void *cls, uint64_t pos, char *buf, size_t max)
+{
+	web_sse *e = cls;
+	ssize_t n = 0;
+	int waited = 0;
+
+	(void)pos;
+	pthread_mutex_lock(&e->lock);
+	while (e->off == e->buf.len && !e->ended && !e->cancel) {
+		struct timespec ts;
+		clock_gettime(CLOCK_REALTIME, &ts);
+		ts.tv_sec += 1;
+		pthread_cond_timedwait(&e->cond, &e->lock, &ts);
+		if (e->s->stopping)
+			e->cancel = 1;
+		/* a comment now and then keeps the idle timeout away while a
+		 * model reads a long prompt */
+		if (++waited >= 10 && e->off == e->buf.len && !e->ended && !e->cancel) {
+			static const char ping[] = ": waiting\n\n";
+			n = (ssize_t)(sizeof ping - 1 < max ? sizeof ping - 1 : max);
+			memcpy(buf, ping, (size_t)n);
+			pthread_mutex_unlock(&e->lock);
+			return n;
+		}
+	}
+	if (e->off < e->buf.len) {
+		size_t avail = e->buf.len - e->off;
+		n = (ssize_t)(avail < max ? avail : max);
+		memcpy(buf, e->buf.data + e->off, (size_t)n);
+		e->off += (size_t)n;
+		if (e->off == e->buf.len) {
+			dbuf_reset(&e->buf);
+			e->off = 0;
+		}
+	} else {
+		n = MHD_CONTENT_READER_END_OF_STREAM;
+	}
+	pthread_mutex_unlock(&e->lock);
+	return n;
+}
+
+static void sse_response_free(void *cls)
+{
+	web_sse *e = cls;
+
+	pthread_mutex_lock(&e->lock);
+	e->cancel = 1;
+	pthread_cond_broadcast(&e->cond);
+	pthread_mutex_unlock(&e->lock);
+	sse_unref(e);
+}
+
+static void *sse_main(void *arg)
+{
+	web_sse *e = arg;
+
+	e->fn(e, e->r, e->ctx);
+	if (e->ctx_free)
+		e->ctx_free(e->ctx);
+	pthread_mutex_lock(&e->lock);
+	e->ended = 1;
+	pthread_cond_broadcast(&e->cond);
+	pthread_mutex_unlock(&e->lock);
+	return NULL;
+}
+
+int web_sse_start(web_request *r, web_sse_fn fn, void *ctx, void (*ctx_free)(void *))
+{
+	req_state *q = r->priv;
+	struct MHD_Response *resp;
+	web_sse *e = calloc(1, sizeof *e);
+
+	if (!e) {
+		if (ctx_free)
+			ctx_free(ctx);
+		web_reply_error(r, 500, "internal", "out of memory");
+		return DOCENT_ENOMEM;
+	}
+	pthread_mutex_init(&e->lock, NULL);
+	pthread_cond_init(&e->cond, NULL);
+	e->refs = 2; /* the response and the request */
+	e->fn = fn;
+	e->ctx = ctx;
+	e->ctx_free = ctx_free;
+	e->r = r;
+	e->s = r->server;
+	resp = MHD_create_response_from_callback(MHD_SIZE_UNKNOWN, 16384, sse_read, e,
+						 sse_response_free);
+	if (!resp) {
+		e->refs = 1;
+		sse_unref(e);
+		if (ctx_free)
+			ctx_free(ctx);
+		web_reply_error(r, 500, "internal", "out of memory");
+		return DOCENT_ENOMEM;
+	}
+	MHD_add_response_header(resp, "Cache-Control", "no-cache");
+	MHD_add_response_header(resp, "X-Accel-Buffering", "no");
+	if (pthread_create(&e->thread, NULL, sse_main, e) != 0) {
+		MHD_destroy_response(resp); /* frees one reference */
+		sse_unref(e);
+		if (ctx_free)
+			ctx_free(ctx);
+		web_reply_error(r, 500, "internal", "cannot start a thread");
+		return DOCENT_ENOMEM;
+	}
+	q->sse = e;
+	queue(q, 200, resp, "text/event-stream; charset=utf-8");
+	return 0;
+}
+
+int web_sse_cancelled(const web_sse *s)
+{
+	return s->cancel || s->s->stopping;
+}
+
+volatile int *web_sse_cancel_flag(web_sse *s)
+{
+	return &s->cancel;
+}
+
+static int sse_put(web_sse *e, const char *event, const char *data)
+{
+	int rc = 0;
+
+	pthread_mutex_lock(&e->lock);
+	if (e->cancel || e->s->stopping) {
+		e->cancel = 1;
+		rc = DOCENT_ECANCELLED;
+	} else {
+		if (event)
+			dbuf_printf(&e->buf, "event: %s\n", event);
+		/* each line of the data is a data: line */
+		const char *p = data;
+		do {
+			const char *nl = strchr(p, '\n');
+			size_t len = nl ? (size_t)(nl - p) : strlen(p);
+			dbuf_puts(&e->buf, "data: ");
+			dbuf_append(&e->buf, p, len);
+			dbuf_putc(&e->buf, '\n');
+			p = nl ? nl + 1 : NULL;
+		} while (p);
+		dbuf_putc(&e->buf, '\n');
+		pthread_cond_broadcast(&e->cond);
+	}
+	pthread_mutex_unlock(&e->lock);
+	return rc;
+}
+
+int web_sse_send(web_sse *e, const char *event, json_t *data)
+{
+	char *text = data ? json_dumps(data, JSON_COMPACT) : NULL;
+	int rc;
+
+	json_decref(data);
+	if (!text)
+		return docent_error_set(DOCENT_ENOMEM, "out of memory");
+	rc = sse_put(e, event, text);
+	free(text);
+	return rc;
+}
+
+int web_sse_send_text(web_sse *e, const char *event, const char *text)
+{
+	return sse_put(e, event, text ? text : "");
+}
+
+/* ---- the request's life ---- */
+
+static int is_api(const char *path)
+{
+	return strncmp(path, "/api/", 5) == 0 || strcmp(path, "/api") == 0 ||
+	       strncmp(path, "/v1/", 4) == 0 || strcmp(path, "/v1") == 0;
+}
+
+static void serve_asset(req_state *q)
+{
+	const web_asset *a;
+
+	if (strcmp(q->method, "GET") != 0 && strcmp(q->method, "HEAD") != 0) {
+		web_reply_header(&q->r, "Allow", "GET, HEAD");
+		reply_text(q, 405, "text/plain; charset=utf-8", "Method not allowed\n");
+		return;
+	}
+	a = web_asset_find(q->path);
+	if (!a) {
+		reply_text(q, 404, "text/plain; charset=utf-8", "Not found\n");
+		return;
+	}
+	/* the page changes with the binary: revalidate the HTML, keep the rest
+	 * for a few minutes */
+	web_reply_header(&q->r, "Cache-Control",
+			 strstr(a->type, "text/html") ? "no-cache" : "public, max-age=300");
+	queue(q, 200, MHD_create_response_from_buffer(a->size, (void *)a->data,
+						      MHD_RESPMEM_PERSISTENT), a->type);
+}
+
+static enum MHD_Result post_iter(void *cls, enum MHD_ValueKind kind, const char *key,
+				 const char *filename, const char *content_type,
+				 const char *transfer_encoding, const char *data, uint64_t off,
+				 size_t size)
+{
+	req_state *q = cls;
+	web_request *r = &q->r;
+
+	(void)kind;
+	(void)content_type;
+	(void)transfer_encoding;
+	if (!key || strcmp(key, "file") != 0 || !filename)
+		return MHD_YES; /* other fields are ignored */
+	if (off == 0) {
+		char dir[4096], *tmp;
+		web_file *f;
+		int fd;
+
+		if (q->cur) {
+			fclose(q->cur);
+			q->cur = NULL;
+		}
+		if (r->nfiles >= MAX_FILES) {
+			q->pp_error = 413;
+			return MHD_NO;
+		}
+		f = realloc(r->files, (r->nfiles + 1) * sizeof *f);
+		if (!f)
+			goto nomem;
+		r->files = f;
+		f = &r->files[r->nfiles];
+		memset(f, 0, sizeof *f);
+		snprintf(dir, sizeof dir, "%s/uploads", web_server_data_dir(r->server));
+		mkdir(dir, 0700);
+		if (asprintf(&tmp, "%s/.upload-XXXXXX", dir) < 0)
+			goto nomem;
+		fd = mkstemp(tmp);
+		if (fd < 0) {
+			free(tmp);
+			q->pp_error = 500;
+			return MHD_NO;
+		}
+		f->tmp_path = tmp;
+		f->name = strdup(filename);
+		r->nfiles++;
+		q->cur = fdopen(fd, "wb");
+		if (!q->cur || !f->name) {
+			if (!q->cur)
+				close(fd);
+			goto nomem;
+		}
+	}
+	if (!q->cur)
+		return MHD_YES;
+	if (size && fwrite(data, 1, size, q->cur) != size) {
+		q->pp_error = 507;
+		return MHD_NO;
+	}
+	r->files[r->nfiles - 1].size += size;
+	return MHD_YES;
+nomem:
+	q->pp_error = 500;
+	return MHD_NO;
+}
+
+static void reply_too_large(req_state *q)
+{
+	reply_error_q(q, 413, "too_large", "the request body is larger than the limit of %llu "
+		      "bytes (server.%s)", (unsigned long long)q->limit,
+		      q->route && q->route->body == WEB_BODY_UPLOAD ? "max_upload" : "max_body");
+}
+
+static void begin(web_server *s, req_state *q)
+{
+	const char *allow[8];
+	size_t nallow = 0;
+	const char *cl, *auth;
+
+	if (!is_api(q->path)) {
+		q->asset = 1;
+		serve_asset(q);
+		return;
+	}
+	if (s->token && s->token[0]) {
+		auth = MHD_lookup_connection_value(q->conn, MHD_HEADER_KIND, "Authorization");
+		if (!web_bearer_ok(auth, s->token)) {
+			web_reply_header(&q->r, "WWW-Authenticate", "Bearer");
+			reply_error_q(q, 401, "unauthorized", auth ? "the access token is not right" :
+				      "this server needs an access token: send the header "
+				      "'Authorization: Bearer TOKEN'");
+			return;
+		}
+	}
+	for (size_t i = 0; i < web_nroutes; i++) {
+		const web_route *rt = &web_routes[i];
+		const char *args[4];
+		size_t lens[4], n;
+		if (!web_route_match(rt->pattern, q->path, args, lens, 4, &n))
+			continue;
+		if (strcmp(rt->method, q->method) != 0) {
+			if (nallow < 8)
+				allow[nallow++] = rt->method;
+			continue;
+		}
+		q->route = rt;
+		for (size_t k = 0; k < n; k++) {
+			q->argv[k] = strndup(args[k], lens[k]);
+			if (!q->argv[k]) {
+				reply_error_q(q, 500, "internal", "out of memory");
+				return;
+			}
+			q->r.args[k] = q->argv[k];
+		}
+		q->r.nargs = n;
+		break;
+	}
+	if (!q->route) {
+		if (nallow) {
+			dbuf b = DBUF_INIT;
+			for (size_t i = 0; i < nallow; i++)
+				dbuf_printf(&b, "%s%s", i ? ", " : "", allow[i]);
+			web_reply_header(&q->r, "Allow", b.data);
+			reply_error_q(q, 405, "method_not_allowed", "%s is not allowed on %s "
+				      "(allowed: %s)", q->method, q->path, b.data);
+			dbuf_free(&b);
+		} else {
+			reply_error_q(q, 404, "not_found", "no API endpoint %s", q->path);
+		}
+		return;
+	}
+	q->limit = q->route->body == WEB_BODY_UPLOAD ? s->p.max_upload : s->p.max_body;
+	cl = MHD_lookup_connection_value(q->conn, MHD_HEADER_KIND, "Content-Length");
+	if (cl && strtoull(cl, NULL, 10) > q->limit) {
+		reply_too_large(q);
+		return;
+	}
+	if (q->route->body == WEB_BODY_UPLOAD) {
+		const char *ct = MHD_lookup_connection_value(q->conn, MHD_HEADER_KIND,
+							     "Content-Type");
+		if (!ct || strncasecmp(ct, "multipart/form-data", 19) != 0) {
+			reply_error_q(q, 415, "unsupported_media_type", "upload files as "
+				      "multipart/form-data, one 'file' part each");
+			return;
+		}
+		q->pp = MHD_create_post_processor(q->conn, 65536, post_iter, q);
+		if (!q->pp) {
+			reply_error_q(q, 400, "bad_request", "the multipart body has no boundary");
+			return;
+		}
+	}
+}
+
+static void consume(web_server *s, req_state *q, const char *data, size_t size)
+{
+	(void)s;
+	q->received += size;
+	if (q->received > q->limit) {
+		/* a body sent without its length (chunked) is read on, unused, for
+		 * a while, so the client is reading when the 413 comes (a reply
+		 * while it still sends may be lost to a reset); then it is cut */
+		q->too_large = 1;
+		if (q->received > q->limit + DRAIN_BYTES)
+			reply_too_large(q);
+		return;
+	}
+	if (!q->route || q->route->body == WEB_BODY_NONE)
+		return;
+	if (q->route->body == WEB_BODY_UPLOAD) {
+		if (MHD_post_process(q->pp, data, size) != MHD_YES) {
+			if (q->pp_error == 413)
+				reply_error_q(q, 413, "too_large", "at most %d files per upload",
+					      MAX_FILES);
+			else if (q->pp_error == 507)
+				reply_error_q(q, 507, "internal", "the server's disk is full");
+			else if (q->pp_error)
+				reply_error_q(q, 500, "internal", "the upload could not be saved");
+			else
+				reply_error_q(q, 400, "bad_request", "the multipart body is malformed");
+		}
+		return;
+	}
+	if (dbuf_append(&q->body, data, size) != 0)
+		reply_error_q(q, 500, "internal", "out of memory");
+}
+
+static void finish(web_server *s, req_state *q)
+{
+	web_request *r = &q->r;
+	int rc;
+
+	if (q->too_large) {
+		reply_too_large(q);
+		return;
+	}
+	if (q->route->body == WEB_BODY_UPLOAD) {
+		enum MHD_Result ok = MHD_destroy_post_processor(q->pp);
+		q->pp = NULL;
+		if (q->cur) {
+			int bad = fclose(q->cur) != 0;
+			q->cur = NULL;
+			if (bad) {
+				reply_error_q(q, 507, "internal", "the upload could not be saved");
+				return;
+			}
+		}
+		if (ok != MHD_YES) {
+			reply_error_q(q, 400, "bad_request", "the multipart body is malformed or cut short");
+			return;
+		}
+	} else if (q->route->body == WEB_BODY_JSON && q->body.len) {
+		json_error_t err;
+		r->json = json_loadb(q->body.data, q->body.len, JSON_REJECT_DUPLICATES, &err);
+		if (!r->json) {
+			reply_error_q(q, 400, "bad_request", "the body is not valid JSON: %s "
+				      "(line %d, column %d)", err.text, err.line, err.column);
+			return;
+		}
+	} else if (q->route->body == WEB_BODY_RAW) {
+		r->body = q->body.data ? q->body.data : "";
+		r->body_len = q->body.len;
+	}
+	if ((rc = web_pool_acquire(s, &q->slot)) != 0) {
+		web_reply_rc(r, rc);
+		return;
+	}
+	r->st = q->slot->st;
+	docent_error_clear();
+	q->route->fn(r);
+	if (!q->replied)
+		reply_error_q(q, 500, "internal", "the endpoint gave no reply");
+}
+
+static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const char *url,
+				  const char *method, const char *version,
+				  const char *upload_data, size_t *upload_size, void **con_cls)
+{
+	web_server *s = cls;
+	req_state *q = *con_cls;
+
+	(void)version;
+	if (!q) {
+		q = calloc(1, sizeof *q);
+		if (!q)
+			return MHD_NO;
+		q->t0 = now_ms();
+		q->conn = conn;
+		snprintf(q->method, sizeof q->method, "%s", method);
+		q->path = strdup(url ? url : "/");
+		q->r.method = q->method;
+		q->r.path = q->path ? q->path : "/";
+		q->r.cfg = s->cfg;
+		q->r.server = s;
+		q->r.priv = q;
+		*con_cls = q;
+		pthread_mutex_lock(&s->lock);
+		s->active++;
+		pthread_mutex_unlock(&s->lock);
+		if (!q->path)
+			return MHD_NO;
+		if (s->stopping) {
+			web_reply_header(&q->r, "Retry-After", "5");
+			reply_error_q(q, 503, "busy", "the server is shutting down");
+			return MHD_YES;
+		}
+		begin(s, q);
+		return MHD_YES;
+	}
+	if (q->replied) {
+		*upload_size = 0; /* a reply went early: the rest is not read */
+		return MHD_YES;
+	}
+	if (*upload_size) {
+		consume(s, q, upload_data, *upload_size);
+		*upload_size = 0;
+		return MHD_YES;
+	}
+	finish(s, q);
+	return MHD_YES;
+}
+
+static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
+			 enum MHD_RequestTerminationCode toe)
+{
+	web_server *s = cls;
+	req_state *q = *con_cls;
+
+	(void)conn;
+	if (!q)
+		return;
+	if (q->sse) {
+		pthread_mutex_lock(&q->sse->lock);
+		q->sse->cancel = 1;
+		pthread_cond_broadcast(&q->sse->cond);
+		pthread_mutex_unlock(&q->sse->lock);
+		pthread_join(q->sse->thread, NULL);
+		sse_unref(q->sse);
+	}
+	if (toe != MHD_REQUEST_TERMINATED_COMPLETED_OK && q->status && !q->sse)
+		q->status = 499; /* the client went before the reply was sent */
+	log_access(s, q);
+	if (q->pp)
+		MHD_destroy_post_processor(q->pp);
+	if (q->cur)
+		fclose(q->cur);
+	for (size_t i = 0; i < q->r.nfiles; i++) {
+		if (q->r.files[i].tmp_path)
+			unlink(q->r.files[i].tmp_path);
+		free(q->r.files[i].tmp_path);
+		free(q->r.files[i].name);
+	}
+	free(q->r.files);
+	json_decref(q->r.json);
+	dbuf_free(&q->body);
+	web_pool_release(s, q->slot);
+	for (size_t i = 0; i < 4; i++)
+		free(q->argv[i]);
+	while (q->headers) {
+		hdr *h = q->headers;
+		q->headers = h->next;
+		free(h->name);
+		free(h->value);
+		free(h);
+	}
+	free(q->path);
+	free(q);
+	*con_cls = NULL;
+	pthread_mutex_lock(&s->lock);
+	s->active--;
+	pthread_cond_broadcast(&s->idle);
+	pthread_mutex_unlock(&s->lock);
+}
+
+/* ---- start and stop ---- */
+
+static int listen_on(const char *host, int port, int *fd_out, int *port_out)
+{
+	struct addrinfo hints = { 0 }, *res = NULL, *ai;
+	char portstr[16];
+	int fd = -1, rc, err = 0;
+
+	hints.ai_family = AF_UNSPEC;
+	hints.ai_socktype = SOCK_STREAM;
+	hints.ai_flags = AI_PASSIVE;
+	snprintf(portstr, sizeof portstr, "%d", port);
+	rc = getaddrinfo(host, portstr, &hints, &res);
+	if (rc)
+		return docent_error_set(DOCENT_EINVAL, "cannot resolve the address '%s': %s", host,
+					gai_strerror(rc));
+	for (ai = res; ai; ai = ai->ai_next) {
+		int one = 1;
+		fd = socket(ai->ai_family, ai->ai_socktype | SOCK_CLOEXEC, ai->ai_protocol);
+		if (fd < 0) {
+			err = errno;
+			continue;
+		}
+		setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+		if (bind(fd, ai->ai_addr, ai->ai_addrlen) == 0 && listen(fd, 128) == 0)
+			break;
+		err = errno;
+		close(fd);
+		fd = -1;
+	}
+	freeaddrinfo(res);
+	if (fd < 0)
+		return docent_error_set(DOCENT_EIO, "cannot listen on %s port %d: %s", host, port,
+					strerror(err));
+	{
+		struct sockaddr_storage ss;
+		socklen_t len = sizeof ss;
+		if (getsockname(fd, (struct sockaddr *)&ss, &len) == 0)
+			*port_out = ntohs(ss.ss_family == AF_INET6 ?
+					  ((struct sockaddr_in6 *)&ss)->sin6_port :
+					  ((struct sockaddr_in *)&ss)->sin_port);
+	}
+	*fd_out = fd;
+	return 0;
+}
+
+static void server_free(web_server *s)
+{
+	while (s->all_slots) {
+		web_slot *n = s->all_slots->next_all;
+		slot_free(s->all_slots);
+		s->all_slots = n;
+	}
+	while (s->embs) {
+		shared_emb *n = s->embs->next;
+		embedder_free(s->embs->e);
+		pthread_mutex_destroy(&s->embs->lock);
+		free(s->embs->spec);
+		free(s->embs);
+		s->embs = n;
+	}
+	free(s->db_path);
+	free(s->host);
+	free(s->token);
+	free(s->version);
+	pthread_mutex_destroy(&s->lock);
+	pthread_mutex_destroy(&s->log_lock);
+	pthread_cond_destroy(&s->idle);
+	free(s);
+}
+
+static void mhd_log(void *cls, const char *fmt, va_list ap)
+{
+	web_server *s = cls;
+	char msg[512];
+
+	vsnprintf(msg, sizeof msg, fmt, ap);
+	/* MHD reports dropped idle clients and the like: worth a line */
+	log_line(s, "docent: http: %s%s", msg, msg[0] && msg[strlen(msg) - 1] == '\n' ? "" : "\n");
+}
+
+int web_server_start(web_server **out, config *cfg, const web_server_params *p)
+{
+	web_server *s;
+	struct stat st;
+	int rc, per_ip;
+
+	*out = NULL;
+	if (!web_host_is_loopback(p->host) && !(p->token && p->token[0]))
+		return docent_error_set(DOCENT_EINVAL, "serving on %s, beyond this computer, needs "
+					"an access token: set server.token in the configuration "
+					"file or DOCENT_TOKEN in the environment (for example "
+					"DOCENT_TOKEN=$(openssl rand -hex 32)), or serve on "
+					"127.0.0.1", p->host);
+	s = calloc(1, sizeof *s);
+	if (!s)
+		return docent_error_set(DOCENT_ENOMEM, "out of memory");
+	pthread_mutex_init(&s->lock, NULL);
+	pthread_mutex_init(&s->log_lock, NULL);
+	pthread_cond_init(&s->idle, NULL);
+	s->p = *p;
+	s->fd = -1;
+	s->cfg = cfg;
+	s->host = strdup(p->host && p->host[0] ? p->host : "127.0.0.1");
+	s->token = p->token && p->token[0] ? strdup(p->token) : NULL;
+	s->version = strdup(p->version ? p->version : "0");
+	s->db_path = config_db_path(cfg);
+	if (!s->host || !s->version || !s->db_path || (p->token && p->token[0] && !s->token)) {
+		server_free(s);
+		return docent_error_set(DOCENT_ENOMEM, "out of memory");
+	}
+	s->p.host = s->host;
+	s->p.token = s->token;
+	s->p.version = s->version;
+	config_vindex_params(cfg, &s->vp);
+	s->vp.mmap = 1; /* only searching: a large IVF index opens in milliseconds */
+	config_retrieve_params(cfg, &s->rp);
+	if (stat(s->db_path, &st) != 0) {
+		rc = docent_error_set(DOCENT_ENOTFOUND, "no database at %s yet: run `docent "
+				      "ingest PATH` to add documents (or `docent init`)", s->db_path);
+		server_free(s);
+		return rc;
+	}
+	if ((rc = web_jobs_new(&s->jobs, cfg, s->db_path)) != 0) {
+		server_free(s);
+		return rc;
+	}
+	if ((rc = listen_on(s->host, p->port, &s->fd, &s->port)) != 0) {
+		web_jobs_free(s->jobs);
+		server_free(s);
+		return rc;
+	}
+	per_ip = p->max_per_ip > 0 ? p->max_per_ip : p->max_connections;
+	s->d = MHD_start_daemon(MHD_USE_THREAD_PER_CONNECTION | MHD_USE_INTERNAL_POLLING_THREAD |
+				MHD_USE_ITC | MHD_USE_ERROR_LOG,
+				0, NULL, NULL, on_request, s,
+				MHD_OPTION_EXTERNAL_LOGGER, mhd_log, s,
+				MHD_OPTION_LISTEN_SOCKET, s->fd,
+				MHD_OPTION_CONNECTION_LIMIT, (unsigned)p->max_connections,
+				MHD_OPTION_PER_IP_CONNECTION_LIMIT, (unsigned)per_ip,
+				MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)p->timeout_s,
+				MHD_OPTION_NOTIFY_COMPLETED, on_completed, s,
+				MHD_OPTION_END);
+	if (!s->d) {
+		close(s->fd);
+		web_jobs_free(s->jobs);
+		server_free(s);
+		return docent_error_set(DOCENT_EIO, "the HTTP server could not start");
+	}
+	*out = s;
+	return 0;
+}
+
+void web_server_stop(web_server *s, int wait_ms)
+{
+	struct timespec until;
+	int fd;
+
+	if (!s)
+		return;
+	s->stopping = 1;
+	fd = MHD_quiesce_daemon(s->d);
+	clock_gettime(CLOCK_REALTIME, &until);
+	until.tv_sec += wait_ms / 1000;
+	until.tv_nsec += (long)(wait_ms % 1000) * 1000000L;
+	if (until.tv_nsec >= 1000000000L) {
+		until.tv_sec++;
+		until.tv_nsec -= 1000000000L;
+	}
+	pthread_mutex_lock(&s->lock);
+	while (s->active > 0)
+		if (pthread_cond_timedwait(&s->idle, &s->lock, &until) != 0)
+			break;
+	pthread_mutex_unlock(&s->lock);
+	web_jobs_free(s->jobs);
+	MHD_stop_daemon(s->d);
+	if (fd >= 0)
+		close(fd);
+	server_free(s);
+}

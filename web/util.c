@@ -1,0 +1,132 @@
+/*
+ * web/util.c - the web server's pure helpers: route patterns, the
+ * constant-time token check, safe upload names, integers from query
+ * strings. No I/O, so tests/web/test_util.c checks them alone.
+ */
+#include "web/web_int.h"
+#include "core/error.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+int web_route_match(const char *pattern, const char *path, const char **args, size_t *lens,
+		    size_t max, size_t *n)
+{
+	const char *p = pattern, *s = path;
+
+	*n = 0;
+	while (*p) {
+		if (*p == '*') {
+			const char *end = s;
+			while (*end && *end != '/')
+				end++;
+			if (end == s)
+				return 0;
+			if (*n >= max)
+				return 0;
+			args[*n] = s;
+			lens[*n] = (size_t)(end - s);
+			(*n)++;
+			s = end;
+			p++;
+			continue;
+		}
+		if (*p != *s)
+			return 0;
+		p++;
+		s++;
+	}
+	return *s == '\0';
+}
+
+int web_ct_equal(const char *a, const char *b)
+{
+	size_t la = strlen(a), lb = strlen(b);
+	unsigned char diff = (unsigned char)(la != lb);
+
+	/* walk the expected length whatever the input, so the time says
+	 * nothing about how much of a guess was right */
+	for (size_t i = 0; i < lb; i++) {
+		unsigned char ca = i < la ? (unsigned char)a[i] : 0;
+		diff |= (unsigned char)(ca ^ (unsigned char)b[i]);
+	}
+	return diff == 0;
+}
+
+int web_bearer_ok(const char *header, const char *token)
+{
+	if (!header || !token || !token[0])
+		return 0;
+	if (strncasecmp(header, "Bearer ", 7) != 0)
+		return 0;
+	header += 7;
+	while (*header == ' ')
+		header++;
+	return web_ct_equal(header, token);
+}
+
+size_t web_utf8_floor(const char *s, size_t len, size_t pos)
+{
+	if (pos >= len)
+		return len;
+	while (pos > 0 && ((unsigned char)s[pos] & 0xC0) == 0x80)
+		pos--;
+	return pos;
+}
+
+int web_safe_name(const char *name, char *out, size_t n)
+{
+	const char *base = name, *p;
+	size_t len, j = 0;
+	enum { MAX_NAME = 200 };
+
+	if (!name)
+		return docent_error_set(DOCENT_EINVAL, "a file part has no file name");
+	for (p = name; *p; p++)
+		if (*p == '/' || *p == '\\')
+			base = p + 1;
+	len = strlen(base);
+	if (len == 0 || strcmp(base, ".") == 0 || strcmp(base, "..") == 0)
+		return docent_error_set(DOCENT_EINVAL, "'%s' is not a usable file name", name);
+	if (base[0] == '.')
+		return docent_error_set(DOCENT_EINVAL, "'%s': names starting with '.' are not "
+					"accepted (hidden files are not ingested)", base);
+	for (p = base; *p; p++)
+		if ((unsigned char)*p < 0x20 || *p == 0x7F)
+			return docent_error_set(DOCENT_EINVAL, "a file name holds a control character");
+	if (n < 2)
+		return docent_error_set(DOCENT_EINVAL, "no room for a file name");
+	if (len > MAX_NAME || len + 1 > n) {
+		/* keep the extension: it chooses the extractor */
+		size_t room = (n - 1 < MAX_NAME ? n - 1 : MAX_NAME);
+		const char *dot = strrchr(base, '.');
+		size_t ext = dot && strlen(dot) <= 16 ? strlen(dot) : 0;
+		size_t head = web_utf8_floor(base, len, room - ext);
+		memcpy(out, base, head);
+		memcpy(out + head, base + len - ext, ext);
+		out[head + ext] = '\0';
+		return 0;
+	}
+	for (p = base; *p; p++)
+		out[j++] = *p;
+	out[j] = '\0';
+	return 0;
+}
+
+int web_parse_long(const char *s, long min, long max, long *out)
+{
+	char *end;
+	long v;
+
+	if (!s || !*s)
+		return docent_error_set(DOCENT_EINVAL, "an empty number");
+	errno = 0;
+	v = strtol(s, &end, 10);
+	if (errno || *end || end == s || v < min || v > max)
+		return docent_error_set(DOCENT_EINVAL, "'%s' is not a number from %ld to %ld",
+					s, min, max);
+	*out = v;
+	return 0;
+}
