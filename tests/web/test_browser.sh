@@ -42,6 +42,7 @@ printf 'unused' >"$TMP/reply"
 serve_start() {
 	_log=$1
 	shift
+	: >"$_log"
 	env "$@" "$DOCENT" serve --port 0 2>"$_log" &
 	SERVE=$!
 	URL=""
