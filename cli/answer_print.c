@@ -1,67 +1,13 @@
 /*
  * answer_print.c - how the CLI shows an answer, shared by `docent ask` and
- * `docent chat`: the answer as JSON, the sources list (path as a link,
- * page, heading, byte range, the passage dimmed), and the notes on stderr.
+ * `docent chat`: the sources list (path as a link, page, heading, byte
+ * range, the passage dimmed) and the notes on stderr. The answer's JSON is
+ * rag/answer_json.h, shared with the web API.
  */
 #include "cli/cli.h"
 #include "core/error.h"
 
 #include <string.h>
-
-static json_t *item_json(const pack_item *it, int with_tokens)
-{
-	json_t *o = json_pack("{s:i, s:s, s:s?, s:s?, s:I, s:I, s:s, s:I}",
-			      "n", it->n, "path", it->path ? it->path : "",
-			      "title", it->title, "heading", it->heading,
-			      "start_byte", (json_int_t)it->start_byte,
-			      "end_byte", (json_int_t)it->end_byte,
-			      "text", it->text ? it->text : "",
-			      "chunk_id", (json_int_t)it->chunk_id);
-	if (!o)
-		return NULL;
-	json_object_set_new(o, "page", it->page_start > 0 ? json_integer(it->page_start) : json_null());
-	if (it->page_end > it->page_start)
-		json_object_set_new(o, "page_end", json_integer(it->page_end));
-	if (with_tokens)
-		json_object_set_new(o, "tokens", json_integer((json_int_t)it->tokens));
-	return o;
-}
-
-json_t *cli_answer_json(const char *question, const answer_result *r, const char *model)
-{
-	json_t *cites = json_array(), *ctx = json_array(), *invalid = json_array(), *out;
-
-	for (size_t i = 0; i < r->ncited; i++) {
-		const pack_item *it = answer_item(r, r->cited[i]);
-		if (it)
-			json_array_append_new(cites, item_json(it, 0));
-	}
-	for (size_t i = 0; i < r->ncontext; i++)
-		json_array_append_new(ctx, item_json(&r->context[i], 1));
-	for (size_t i = 0; i < r->ninvalid; i++)
-		json_array_append_new(invalid, json_integer(r->invalid[i]));
-	out = json_pack("{s:s, s:s, s:s, s:o, s:o, s:o, s:i, s:i, s:i, s:f, s:s}",
-			"question", question, "answer", r->text ? r->text : "",
-			"mode", answer_mode_name(r->mode), "citations", cites,
-			"context", ctx, "removed_citations", invalid,
-			"prompt_tokens", r->prompt_tokens, "cached_tokens", r->cached_tokens,
-			"completion_tokens", r->completion_tokens, "coverage", r->coverage,
-			"retrieval", retrieve_mode_name(r->retrieval.mode));
-	if (!out)
-		return NULL;
-	json_object_set_new(out, "model", model ? json_string(model) : json_null());
-	json_object_set_new(out, "reranked", json_boolean(r->reranked));
-	json_object_set_new(out, "weighted_coverage", json_real(r->weighted_coverage));
-	json_object_set_new(out, "timings", json_pack(
-		"{s:f, s:f, s:f, s:f, s:f, s:f, s:f}",
-		"retrieval_ms", r->timings.retrieve_ms, "rerank_ms", r->timings.rerank_ms,
-		"packing_ms", r->timings.pack_ms, "first_token_ms", r->timings.first_token_ms,
-		"generation_ms", r->timings.generate_ms, "total_ms", r->timings.total_ms,
-		"tokens_per_s", r->timings.tokens_per_s));
-	if (r->retrieval.note[0])
-		json_object_set_new(out, "note", json_string(r->retrieval.note));
-	return out;
-}
 
 /* "title > heading (p. 3)" of an item, to show under its path. */
 static void put_where(FILE *out, const pack_item *it)

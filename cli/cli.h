@@ -118,15 +118,13 @@ void cli_wrap_end(cli_wrap *w);
 void cli_put_link(FILE *out, const cli_term *t, const char *path, int page, const char *label);
 
 /*
- * Answers (cli/answer_print.c), shown alike by ask and chat.
- * cli_answer_json: the answer, its citations, context, counts and timings
- * (caller owns the value; NULL when out of memory). cli_print_sources: the
+ * Answers (cli/answer_print.c), shown alike by ask and chat (their JSON is
+ * rag/answer_json.h's answer_json). cli_print_sources: the
  * cited passages (all given ones when none is cited; the nearest ones for
  * no_evidence), one cli_print_source each. cli_print_answer_notes: to
  * stderr, a rebuilt vector index, keyword-only retrieval and removed
  * citations.
  */
-json_t *cli_answer_json(const char *question, const answer_result *r, const char *model);
 void cli_print_source(const cli_term *t, const pack_item *it);
 void cli_print_sources(const cli_term *t, const answer_result *r);
 void cli_print_answer_notes(const answer_result *r);

@@ -7,6 +7,7 @@
 #include "core/buf.h"
 #include "core/error.h"
 #include "rag/answer.h"
+#include "rag/answer_json.h"
 
 #include <getopt.h>
 #include <stdlib.h>
@@ -196,7 +197,7 @@ int cmd_ask(cli *c, int argc, char **argv)
 		cli_print_answer_notes(&res);
 	}
 	if (json) {
-		json_t *j = cli_answer_json(q.data, &res, gen ? generator_model_id(gen) : NULL);
+		json_t *j = answer_json(q.data, &res, gen ? generator_model_id(gen) : NULL);
 		if (j)
 			json_object_set_new(json_object_get(j, "timings"), "model_load_ms",
 					    json_real(load_ms));

@@ -10,8 +10,7 @@
 #include "cli/cli.h"
 #include "core/buf.h"
 #include "core/error.h"
-#include "engine/model_info.h"
-#include "engine/model_spec.h"
+#include "config/models.h"
 #include "rag/chat.h"
 
 #include <getopt.h>
@@ -135,32 +134,6 @@ static int parse_id(const char *s, int64_t *out)
 		return -1;
 	*out = v;
 	return 0;
-}
-
-/* The language model's context window, which the history must fit:
- * engine.context, else a GGUF file's own (at most 8192, as the in-process
- * generator caps it); 0 (the chat's default) for a server's model. */
-static int model_context(cli *c)
-{
-	generator_params gp;
-	gen_options go;
-	model_spec spec;
-	model_info info;
-	char *path = NULL, *dir;
-	int ctx = 0;
-
-	config_generator_params(c->cfg, &gp, &go);
-	if (gp.context > 0 || !gp.model)
-		return gp.context;
-	if (config_model_path(c->cfg, gp.model, &path) != 0)
-		path = NULL;
-	dir = config_models_dir(c->cfg);
-	if (path && model_spec_parse(path, dir, &spec) == 0 && spec.backend == MODEL_GGUF &&
-	    model_info_read(spec.path, &info) == 0 && info.context > 0)
-		ctx = info.context < 8192 ? info.context : 8192;
-	free(path);
-	free(dir);
-	return ctx;
 }
 
 /* ---- a session ---- */
@@ -549,7 +522,7 @@ int cmd_chat(cli *c, int argc, char **argv)
 		cp.answer.rerank_ctx = rr;
 	}
 	if (s.gen)
-		cp.context_tokens = model_context(c);
+		cp.context_tokens = config_model_context(c->cfg);
 	if ((rc = answerer_open(&a, s.st, emb, s.gen, &vp)) != 0 ||
 	    (rc = chat_open(&s.ch, s.st, a, s.gen, &cp)) != 0) {
 		status = cli_fail(rc, NULL);

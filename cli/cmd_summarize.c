@@ -7,9 +7,9 @@
 #include "cli/cli.h"
 #include "rag/prompt.h"
 #include "core/error.h"
-#include "engine/model_info.h"
-#include "engine/model_spec.h"
+#include "config/models.h"
 #include "ingest/walk.h"
+#include "rag/answer_json.h"
 #include "rag/summarize.h"
 
 #include <getopt.h>
@@ -18,9 +18,7 @@
 #include <string.h>
 #include <unistd.h>
 
-/* In-process models: the context used when the model's own is larger
- * (as engine/gen_llama.c caps it); HTTP servers: what most serve. */
-#define MAX_CONTEXT 8192
+/* the context of a server's model, which docent cannot ask: what most serve */
 #define HTTP_CONTEXT 4096
 
 void help_summarize(FILE *out)
@@ -104,65 +102,6 @@ static void on_progress(void *ctx, int done, int total, int cached)
 		fprintf(stderr, "\rsummarizing: part %d of %d...\033[K", done + 1, total);
 }
 
-/* The context to plan for: engine.context, else the model's own (at most
- * what the in-process engine uses), else what servers commonly give. */
-static size_t context_for(cli *c, const generator_params *gp)
-{
-	model_spec spec;
-	model_info mi;
-	char *dir = config_models_dir(c->cfg);
-	size_t ctx = HTTP_CONTEXT;
-
-	if (gp->context > 0) {
-		free(dir);
-		return (size_t)gp->context;
-	}
-	if (model_spec_parse(gp->model, dir, &spec) == 0 && spec.backend == MODEL_GGUF &&
-	    model_info_read(spec.path, &mi) == 0 && mi.context > 0)
-		ctx = mi.context > MAX_CONTEXT ? MAX_CONTEXT : (size_t)mi.context;
-	docent_error_clear();
-	free(dir);
-	return ctx;
-}
-
-static json_t *result_json(const summarize_result *r, const store_doc *d, const char *topic,
-			   summarize_length len)
-{
-	json_t *secs = json_array(), *o;
-
-	for (size_t i = 0; i < r->nsections; i++) {
-		const summarize_section *s = &r->sections[i];
-		json_array_append_new(secs, json_pack("{s:[I,I], s:o, s:o, s:s, s:b, s:o, s:f}",
-			"chunks", (json_int_t)s->first, (json_int_t)s->last,
-			"pages", s->page_start > 0 ? json_pack("[i,i]", s->page_start, s->page_end)
-						   : json_null(),
-			"heading", s->heading ? json_string(s->heading) : json_null(),
-			"ref", s->ref ? s->ref : "",
-			"cached", s->cached,
-			"text", s->text ? json_string(s->text) : json_null(),
-			"ms", s->ms));
-	}
-	o = json_pack("{s:s, s:s, s:s, s:o, s:o, s:I, s:i, s:i, s:i, s:{s:f, s:f, s:f}}",
-		"summary", r->text ? r->text : "",
-		"mode", r->extractive ? "extractive" : "generated",
-		"length", summarize_length_name(len),
-		"model", r->model ? json_string(r->model) : json_null(),
-		"sections", secs,
-		"chunks", (json_int_t)r->chunks,
-		"calls", r->calls,
-		"cached_parts", r->cached_parts,
-		"rounds", r->rounds,
-		"timings", "map_ms", r->map_ms, "reduce_ms", r->reduce_ms, "total_ms", r->total_ms);
-	if (o && d)
-		json_object_set_new(o, "document", json_pack("{s:I, s:s, s:o, s:s}",
-			"id", (json_int_t)d->id, "path", d->path,
-			"title", d->title ? json_string(d->title) : json_null(),
-			"collection", d->collection ? d->collection : ""));
-	if (o && topic)
-		json_object_set_new(o, "topic", json_string(topic));
-	return o;
-}
-
 int cmd_summarize(cli *c, int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -244,7 +183,10 @@ int cmd_summarize(cli *c, int argc, char **argv)
 		if ((status = cli_model_path(c, gp.model, &full)) != CLI_OK)
 			goto done;
 		gp.model = full;
-		sp.context_tokens = context_for(c, &gp);
+		/* the model's window, else what servers commonly give */
+		sp.context_tokens = (size_t)config_model_context(c->cfg);
+		if (sp.context_tokens == 0)
+			sp.context_tokens = HTTP_CONTEXT;
 		if ((rc = generator_open(&g, &gp)) != 0) {
 			status = cli_fail(rc, NULL);
 			goto done;
@@ -311,7 +253,7 @@ int cmd_summarize(cli *c, int argc, char **argv)
 		goto done;
 	}
 	if (json) {
-		status = cli_print_json(result_json(res, d, topic, sp.length));
+		status = cli_print_json(summarize_json(res, d, topic, sp.length));
 	} else {
 		if (!oc.stream)
 			printf("%s\n", res->text);

@@ -1,11 +1,12 @@
 /*
- * models_cli.c - the configured models, opened for the commands. Names are
- * resolved by the library (config_model_path: catalogue names, name.gguf
- * in the models folder); the embedding model's warnings (inputs cut to
- * fit) go to stderr, a few at most; a model made the default is written
- * to the user's configuration file.
+ * models_cli.c - the configured models, opened for the commands by the
+ * library (config/models.h, which the web server uses too) with the
+ * errors printed; the models' warnings (inputs cut to fit) go to stderr,
+ * a few at most; a model made the default is written to the user's
+ * configuration file.
  */
 #include "cli/cli.h"
+#include "config/models.h"
 #include "core/buf.h"
 #include "core/error.h"
 
@@ -76,30 +77,10 @@ embedder *cli_embedder(cli *c, int *status)
 
 generator *cli_generator(cli *c, int *status)
 {
-	generator_params gp;
-	gen_options go;
 	generator *g = NULL;
-	char *path, *cache;
-	int rc;
+	int rc = config_generator_open(c->cfg, &g);
 
-	*status = CLI_OK;
-	config_generator_params(c->cfg, &gp, &go);
-	if (!gp.model || !gp.model[0])
-		return NULL;
-	if ((*status = cli_model_path(c, gp.model, &path)) != CLI_OK)
-		return NULL;
-	gp.model = path;
-	/* the model's state after the instructions, kept between commands */
-	if (asprintf(&cache, "%s/cache", config_data_dir(c->cfg)) < 0)
-		cache = NULL;
-	gp.prefix_cache_dir = cache;
-	rc = generator_open(&g, &gp);
-	free(path);
-	free(cache);
-	if (rc) {
-		*status = cli_fail(rc, NULL);
-		return NULL;
-	}
+	*status = rc ? cli_fail(rc, NULL) : CLI_OK;
 	return g;
 }
 
@@ -136,25 +117,9 @@ embedder *cli_search_embedder(cli *c, store *st, const char *collection, retriev
 reranker *cli_reranker(cli *c, int *status)
 {
 	static int warnings;
-	reranker_params rp;
 	reranker *r = NULL;
-	char *path;
-	int rc;
+	int rc = config_reranker_open(c->cfg, on_warning, &warnings, &r);
 
-	*status = CLI_OK;
-	config_reranker_params(c->cfg, &rp);
-	if (!rp.model || !rp.model[0])
-		return NULL;
-	if ((*status = cli_model_path(c, rp.model, &path)) != CLI_OK)
-		return NULL;
-	rp.model = path;
-	rp.on_warning = on_warning;
-	rp.ctx = &warnings;
-	rc = reranker_open(&r, &rp);
-	free(path);
-	if (rc) {
-		*status = cli_fail(rc, "cannot open the reranking model");
-		return NULL;
-	}
+	*status = rc ? cli_fail(rc, NULL) : CLI_OK;
 	return r;
 }

@@ -7,6 +7,7 @@
 #include "core/buf.h"
 #include "core/error.h"
 #include "core/text.h"
+#include "rag/answer_json.h"
 #include "rag/prompt.h"
 
 #include <jansson.h>
@@ -531,27 +532,13 @@ int chat_rewrite(chat *c, const char *question, char **out)
 
 char *chat_citations_json(const answer_result *r)
 {
-	json_t *a = json_array();
+	/* the same citations as the answer's JSON, passages' text included, so
+	 * that a stored conversation shows its sources without the store */
+	json_t *a = answer_citations_json(r);
 	char *s;
 
 	if (!a)
 		return NULL;
-	for (size_t i = 0; i < r->ncited; i++) {
-		const pack_item *it = answer_item(r, r->cited[i]);
-		json_t *o;
-		if (!it)
-			continue;
-		o = json_pack("{s:i, s:s, s:o, s:o, s:I, s:I}", "n", it->n,
-			      "path", it->path ? it->path : "",
-			      "page", it->page_start > 0 ? json_integer(it->page_start) : json_null(),
-			      "heading", it->heading ? json_string(it->heading) : json_null(),
-			      "start_byte", (json_int_t)it->start_byte,
-			      "end_byte", (json_int_t)it->end_byte);
-		if (!o || json_array_append_new(a, o)) {
-			json_decref(a);
-			return NULL;
-		}
-	}
 	s = json_dumps(a, JSON_COMPACT);
 	json_decref(a);
 	return s;

@@ -109,9 +109,10 @@ int chat_rewrite_terms(const char *previous, const char *question, char **out);
 int chat_ask(chat *c, const char *question, const char *query, gen_piece_fn fn, void *ctx,
 	     answer_result *out);
 
-/* The citations of an answer as stored: a JSON array of
- * {n, path, page, heading, start_byte, end_byte}. Caller frees; NULL when
- * out of memory. */
+/* The citations of an answer as stored: a JSON array of the cited
+ * passages as answer_citations_json() gives them (n, document_id,
+ * chunk_id, path, title, heading, page, start_byte, end_byte, text).
+ * Caller frees; NULL when out of memory. */
 char *chat_citations_json(const answer_result *r);
 
 #endif

@@ -23,6 +23,12 @@ void api_search(web_request *r);
 void api_conversations_list(web_request *r);
 void api_conversations_get(web_request *r);
 void api_conversations_remove(web_request *r);
+/* web/api_answer.c, web/api_openai.c: the generating endpoints */
+void web_api_ask(web_request *r);
+void web_api_chat(web_request *r);
+void web_api_summarize(web_request *r);
+void web_v1_models(web_request *r);
+void web_v1_chat_completions(web_request *r);
 
 const web_route web_routes[] = {
 	{ "GET", "/api/health", api_health, WEB_BODY_NONE },
@@ -39,5 +45,10 @@ const web_route web_routes[] = {
 	{ "GET", "/api/conversations", api_conversations_list, WEB_BODY_NONE },
 	{ "GET", "/api/conversations/*", api_conversations_get, WEB_BODY_NONE },
 	{ "DELETE", "/api/conversations/*", api_conversations_remove, WEB_BODY_NONE },
+	{ "POST", "/api/ask", web_api_ask, WEB_BODY_JSON },
+	{ "POST", "/api/chat", web_api_chat, WEB_BODY_JSON },
+	{ "POST", "/api/summarize", web_api_summarize, WEB_BODY_JSON },
+	{ "GET", "/v1/models", web_v1_models, WEB_BODY_NONE },
+	{ "POST", "/v1/chat/completions", web_v1_chat_completions, WEB_BODY_RAW },
 };
 const size_t web_nroutes = sizeof web_routes / sizeof web_routes[0];

@@ -11,6 +11,7 @@
  * token, a body over its limit) is sent at once and the rest of the body
  * is never read.
  */
+#include "web/gen_int.h"
 #include "web/server.h"
 #include "web/assets.h"
 #include "web/web_int.h"
@@ -1290,6 +1291,7 @@ void web_server_stop(web_server *s, int wait_ms)
 	pthread_mutex_unlock(&s->lock);
 	web_jobs_free(s->jobs);
 	MHD_stop_daemon(s->d);
+	web_gen_shutdown(); /* the language models of web/gen_slots.c */
 	if (fd >= 0)
 		close(fd);
 	server_free(s);
