@@ -3,11 +3,11 @@
 // test_browser.sh against `docent serve` on 127.0.0.1; prints one
 // "[       OK ]" or "[  FAILED  ]" line per check (the harness counts them).
 //
-//   node browser.mjs main|extractive
+//   node browser.mjs main|extractive|token
 //
 // Environment: DOCENT_URL (the server), WORK (a scratch folder for the
 // fixture files), REPLY (the scripted model's reply file, main phase),
-// SHOTS (where screenshots go), CHROMIUM (the browser, /usr/bin/chromium),
+// SHOTS (where screenshots go), TOKEN (the server's token, token phase), CHROMIUM (the browser, /usr/bin/chromium),
 // DOCENT_SRC_DIR (for web/node_modules).
 
 import { createRequire } from 'node:module';
@@ -343,6 +343,33 @@ async function mainPhase(browser) {
 		await page.waitForFunction(() => document.querySelectorAll('#documents li').length >= 4, null, { timeout: T });
 	});
 
+	await check('drag and drop: dropped files upload; a file that cannot be read shows its error', async () => {
+		await page.click('nav a[href="#library"]');
+		const before = await page.$$eval('#uploads li', (l) => l.length);
+		const dt = await page.evaluateHandle(() => {
+			const d = new DataTransfer();
+			d.items.add(new File(['Dropped notes about the canteen menu.\n'], 'dropped.txt', { type: 'text/plain' }));
+			d.items.add(new File(['%PDF-1.4 this is not really a PDF'], 'broken.pdf', { type: 'application/pdf' }));
+			return d;
+		});
+		await page.dispatchEvent('#dropzone', 'dragenter', { dataTransfer: dt });
+		assert(await page.$('#dropzone.over'), 'the drop zone does not light up');
+		await page.dispatchEvent('#dropzone', 'drop', { dataTransfer: dt });
+		await page.waitForFunction((n) => {
+			const rows = [...document.querySelectorAll('#uploads li')].slice(0, 2);
+			return document.querySelectorAll('#uploads li').length === n + 2 &&
+				rows.every((r) => r.classList.contains('done') || r.classList.contains('failed'));
+		}, before, { timeout: T * 2 });
+		const rows = await page.$$eval('#uploads li', (l) => l.slice(0, 2).map((r) => ({ text: r.textContent, failed: r.classList.contains('failed') })));
+		const ok = rows.find((r) => r.text.includes('dropped.txt'));
+		const bad = rows.find((r) => r.text.includes('broken.pdf'));
+		assert(ok && !ok.failed, `dropped.txt: ${ok?.text}`);
+		assert(bad && bad.failed && /Failed: ./.test(bad.text), `broken.pdf shows no error: ${bad?.text}`);
+		assert(!(await page.$('#dropzone.over')), 'the drop zone stays lit');
+		await page.waitForFunction(() => /dropped\.txt/.test(document.getElementById('documents').textContent), null, { timeout: T });
+		await shot(page, 'library-uploads');
+	});
+
 	await check('keyboard only: Tab to the question, Enter asks, a citation opens with Enter, Escape closes', async () => {
 		reply('Employees get 45 working days [1].');
 		const kp = await newPage(context);
@@ -440,10 +467,41 @@ async function extractivePhase(browser) {
 	await context.close();
 }
 
+// ---- a server with a token: the page asks for it, keeps it, sends it ----
+async function tokenPhase(browser) {
+	const context = await browser.newContext({ viewport: { width: 1200, height: 900 } });
+	const page = await newPage(context);
+	await check('a 401 asks for the token; a wrong one is refused, the right one kept', async () => {
+		await page.goto(BASE + '/');
+		await page.waitForSelector('#token-dialog[open]', { timeout: T });
+		await shot(page, 'token');
+		await page.fill('#token-input', 'not-the-token');
+		await page.press('#token-input', 'Enter');
+		await page.waitForFunction(() => document.querySelector('#token-dialog[open]') &&
+			document.querySelector('#token-dialog .note').textContent !== '', null, { timeout: T });
+		await page.fill('#token-input', process.env.TOKEN);
+		await page.press('#token-input', 'Enter');
+		await page.waitForSelector('body[data-ready="1"]', { timeout: T });
+		assert(/docent/.test(await page.textContent('#version')), 'the API did not answer with the token');
+		assert(await page.evaluate(() => localStorage.getItem('docent.token')) === process.env.TOKEN, 'the token was not kept');
+		await page.reload();
+		await page.waitForSelector('body[data-ready="1"]', { timeout: T });
+		assert(!(await page.$('#token-dialog[open]')), 'asked again after a reload');
+		await page.click('nav a[href="#library"]');
+		await page.waitForSelector('#documents li', { timeout: T });
+		// the only console errors are the refused requests themselves
+		const other = problems.filter((p) => !/status of 401/.test(p));
+		assert(other.length === 0, other.join('\n'));
+		await nothingRan(page);
+	});
+	await context.close();
+}
+
 const executablePath = process.env.CHROMIUM || '/usr/bin/chromium';
 const browser = await chromium.launch({ executablePath, args: ['--headless', '--no-sandbox'] });
 try {
 	if (phase === 'extractive') await extractivePhase(browser);
+	else if (phase === 'token') await tokenPhase(browser);
 	else await mainPhase(browser);
 } finally {
 	await browser.close();

@@ -5,7 +5,8 @@
 # playwright-core: loading, uploads, the library, asking, citations and the
 # source viewer, search, conversations, malicious documents, the keyboard, a
 # phone, dark mode. Then again without a model (extractive answers quoting
-# the malicious documents). Screenshots go to build/screenshots/.
+# the malicious documents), and with a token (the page asks for it).
+# Screenshots go to build/screenshots/.
 #
 # Without chromium, node or web/node_modules the test is skipped, unless CI
 # is set: then it fails.
@@ -97,6 +98,15 @@ fi
 if serve_start "$TMP/serve2.log" DOCENT_CHAT_MODEL=; then
 	browser extractive
 	t "serve stops cleanly after the browser (extractive)" serve_stop "$TMP/serve2.log"
+else
+	_fail=$((_fail + 1))
+fi
+
+TOKEN=browser-secret-token
+export TOKEN
+if serve_start "$TMP/serve3.log" DOCENT_CHAT_MODEL= DOCENT_TOKEN=$TOKEN; then
+	browser token
+	t "serve stops cleanly after the browser (token)" serve_stop "$TMP/serve3.log"
 else
 	_fail=$((_fail + 1))
 fi
