@@ -370,6 +370,19 @@ async function mainPhase(browser) {
 		await shot(page, 'library-uploads');
 	});
 
+	await check('summarize a document from the library: the summary streams into the ask view', async () => {
+		reply('The handbook grants **45 working days** of parental leave and covers travel.', { delay: 0.01 });
+		await page.click('#documents li:has-text("Staff handbook") button:has-text("Summarize")');
+		await page.waitForSelector('#view-ask:not([hidden])', { timeout: T });
+		await page.waitForSelector(`${lastTurn} .badge, ${lastTurn} .error`, { timeout: T });
+		const err = await page.$(`${lastTurn} .error`);
+		assert(!err, `the summary failed: ${err && await err.textContent()}`);
+		assert(/Summary of .Staff handbook/.test(await page.textContent(`${lastTurn} .question`)), 'no summary turn');
+		assert(/Summary/.test(await page.textContent(`${lastTurn} .badge`)), 'the summary is not labelled');
+		assert((await page.textContent(`${lastTurn} .md`)).includes('45 working days'), 'no summary text');
+		await shot(page, 'summary');
+	});
+
 	await check('keyboard only: Tab to the question, Enter asks, a citation opens with Enter, Escape closes', async () => {
 		reply('Employees get 45 working days [1].');
 		const kp = await newPage(context);

@@ -3,7 +3,8 @@
 // the answer streams in as Markdown, then the final event brings the checked
 // answer, its mode and citations: the markers become buttons that open the
 // source viewer, and the sources are listed under the answer. A stored
-// conversation (conversations.js) opens here and can be continued.
+// conversation (conversations.js) opens here and can be continued, and a
+// document's summary (the library's Summarize) streams here too.
 
 import { stream } from './api.js';
 import { h, fill } from './dom.js';
@@ -61,10 +62,22 @@ function setRunning(on) {
 	thread.setAttribute('aria-busy', String(on));
 }
 
-async function ask() {
+function ask() {
 	const text = question.value.trim();
 	if (!text || running) return;
 	question.value = '';
+	run(text, '/api/chat', { conversation, message: text, collection: state.collection || undefined });
+}
+
+// Summarizes one document (the library's Summarize button): the summary
+// streams into a turn of its own, outside the conversation.
+export function summarizeDocument(doc, title) {
+	if (running) running.abort();
+	run(`Summary of “${title}”`, '/api/summarize', { document: doc.id });
+}
+
+// Streams one answer (or summary) from `path` into a new turn.
+async function run(text, path, body) {
 	if (thread.querySelector('.empty')) thread.replaceChildren();
 	const turn = addTurn(text);
 	const ctl = new AbortController();
@@ -75,13 +88,11 @@ async function ask() {
 		frame = 0;
 		fill(turn.body, renderAnswer(acc, () => {}, () => false));
 	};
-	turn.status.textContent = 'Searching the documents…';
+	turn.status.textContent = path === '/api/summarize' ? 'Reading the document…' : 'Searching the documents…';
 	try {
-		const done = await stream('/api/chat', {
-			conversation, message: text, collection: state.collection || undefined,
-		}, {
+		const done = await stream(path, body, {
 			token(d) {
-				if (!acc) turn.status.textContent = 'Answering…';
+				if (!acc) turn.status.textContent = path === '/api/summarize' ? 'Summarizing…' : 'Answering…';
 				acc += d.text || '';
 				if (!frame) frame = requestAnimationFrame(paint);
 			},
@@ -107,9 +118,11 @@ async function ask() {
 				err.code === 'busy' ? `The server is busy: ${err.message}` : `No answer: ${err.message}`));
 		}
 	} finally {
-		running = null;
-		setRunning(false);
-		question.focus();
+		if (running === ctl) {
+			running = null;
+			setRunning(false);
+			question.focus();
+		}
 	}
 }
 
@@ -130,6 +143,11 @@ const MODES = {
 	no_evidence: ['no-evidence', 'No evidence: the documents do not answer this'],
 };
 
+const SUMMARY_MODES = {
+	generated: ['generated', 'Summary written by the language model'],
+	extractive: ['extractive', 'Extractive summary: the central sentences (no language model set)'],
+};
+
 // Renders a finished answer object (from `done`, or a stored message) into a turn.
 function showAnswer(turn, d) {
 	const text = d.answer ?? d.content ?? d.summary ?? '';
@@ -139,7 +157,7 @@ function showAnswer(turn, d) {
 		if (c) openSource(c, btn);
 	};
 	fill(turn.body, renderAnswer(text, open, (n) => cites.has(n)));
-	const mode = MODES[d.mode];
+	const mode = d.summary !== undefined ? SUMMARY_MODES[d.mode] : MODES[d.mode];
 	fill(turn.status, mode ? h('span', { class: `badge ${mode[0]}` }, mode[1]) : '');
 	if (d.timings?.total_ms != null)
 		turn.status.append(' ', h('span', { class: 'muted' }, `${Math.round(d.timings.total_ms)} ms`));
@@ -147,6 +165,12 @@ function showAnswer(turn, d) {
 	if (d.removed_citations?.length)
 		extra.push(h('p', { class: 'muted' },
 			`Removed citations of passages that do not exist: ${d.removed_citations.map((n) => `[${n}]`).join(' ')}`));
+	if (d.references?.length)
+		extra.push(h('section', { class: 'sources', 'aria-label': 'References' },
+			h('h3', {}, 'References'),
+			h('p', { class: 'muted' }, [d.document?.title || basename(d.document?.path), d.document?.path]
+				.filter(Boolean).join(' · ')),
+			h('ul', {}, d.references.map((r) => h('li', {}, r)))));
 	const list = cites.size ? [...cites.values()] : (d.mode === 'no_evidence' ? d.context || [] : []);
 	if (list.length)
 		extra.push(h('section', { class: 'sources', 'aria-label': cites.size ? 'Sources' : 'Nearest passages' },

@@ -2,12 +2,14 @@
 // time (GET /api/documents), uploads by drag and drop or a file picker, one
 // request per file so that each has its own progress bar and error (the
 // upload's bytes, then its ingest job's progress from GET /api/jobs/ID), and
-// removal (DELETE /api/documents/ID, pressed twice).
+// removal (DELETE /api/documents/ID, pressed twice); Summarize streams the
+// document's summary into the ask view.
 
 import { api, qs, upload } from './api.js';
 import { h, fill, say, bytes, when } from './dom.js';
 import { state, on, emit, confirmButton } from './state.js';
 import { basename } from './viewer.js';
+import { summarizeDocument } from './ask.js';
 
 const PAGE = 20;
 const PARALLEL = 2; // uploads at a time; the rest wait their turn
@@ -56,6 +58,17 @@ export function initLibrary() {
 	// a file dropped beside the zone must not make the browser leave the page
 	window.addEventListener('dragover', (e) => { if (hasFiles(e)) e.preventDefault(); });
 	window.addEventListener('drop', (e) => { if (hasFiles(e)) e.preventDefault(); });
+
+	const head = document.getElementById('uploads-head');
+	document.getElementById('clear-uploads').addEventListener('click', () => {
+		for (const row of uploads.querySelectorAll('li.done, li.failed')) row.remove();
+		head.hidden = true;
+		document.getElementById('pick-files').focus();
+	});
+	// the button shows once an upload has finished
+	new MutationObserver(() => {
+		head.hidden = !uploads.querySelector('li.done, li.failed');
+	}).observe(uploads, { subtree: true, attributes: true, attributeFilter: ['class'], childList: true });
 
 	filter.addEventListener('change', () => { offset = 0; refreshDocuments(); });
 	on('collection', () => { offset = 0; refreshDocuments(); });
@@ -176,6 +189,11 @@ function docItem(d) {
 			say(status, `Not removed: ${err.message}`, 'error');
 		}
 	});
+	const sum = h('button', { type: 'button', 'aria-label': `Summarize ${title}` }, 'Summarize');
+	sum.addEventListener('click', () => {
+		location.hash = '#ask';
+		summarizeDocument(d, title);
+	});
 	const facts = [d.format, d.pages ? `${d.pages} page${d.pages === 1 ? '' : 's'}` : null,
 		bytes(d.size), d.chunks != null ? `${d.chunks} chunk${d.chunks === 1 ? '' : 's'}` : null,
 		when(d.ingested_at)].filter(Boolean).join(' · ');
@@ -185,5 +203,5 @@ function docItem(d) {
 			h('span', { class: 'path' }, d.path || ''),
 			h('span', { class: 'muted' }, facts),
 			d.status === 'error' ? h('span', { class: 'error' }, `Not readable: ${d.error || 'unknown error'}`) : null),
-		rm);
+		h('div', { class: 'doc-actions' }, d.status === 'error' ? null : sum, rm));
 }
