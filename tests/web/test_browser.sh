@@ -14,16 +14,16 @@
 
 CHROMIUM=${CHROMIUM:-/usr/bin/chromium}
 missing=""
-[ -x "$CHROMIUM" ] || missing="$CHROMIUM"
+[ -x "$CHROMIUM" ] || missing=" $CHROMIUM"
 command -v node >/dev/null 2>&1 || missing="$missing node"
 [ -d "$SRC/web/node_modules/playwright-core" ] || missing="$missing web/node_modules/playwright-core (scripts/bootstrap.sh)"
 if [ -n "$missing" ]; then
 	if [ -n "${CI:-}" ]; then
-		echo "[  FAILED  ] browser tests: missing$missing"
+		echo "[  FAILED  ] browser tests: missing:$missing"
 		_fail=1
 		finish
 	fi
-	echo "browser tests skipped: missing$missing"
+	echo "browser tests skipped: missing:$missing"
 	echo "[  SKIPPED ] 1 test(s)."
 	exit 0
 fi
