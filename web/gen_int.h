@@ -49,7 +49,8 @@ int web_gen_admit(web_request *r, gate_ticket *t, int openai);
  * Waits for a slot for the admitted ticket (cancel: the client went away;
  * may be NULL) and opens its models on first use. On success *out is the
  * slot, the caller's until web_gen_release(). On failure the ticket is
- * given back and the DOCENT_E* code returned with its message.
+ * given back and the DOCENT_E* code returned with its message: a model
+ * that cannot be opened is DOCENT_ECONFIG (the server's set-up).
  */
 int web_gen_acquire(config *cfg, gate_ticket *t, const volatile int *cancel, gen_slot **out);
 
@@ -60,9 +61,9 @@ void web_gen_release(gate_ticket *t);
  * The embedding model a search of `collection` (NULL: all) in `mode` uses,
  * opened in the slot and kept while later requests ask for the same one.
  * *out NULL with 0: keyword search (mode bm25, no model known, or in auto
- * mode a model that cannot be opened). Errors as
- * config_search_embedder_open's, and DOCENT_EINVAL for mode dense or
- * hybrid without a model.
+ * mode a model that cannot be opened). DOCENT_ECONFIG when the model
+ * cannot be found or opened (the message says why), DOCENT_EINVAL for
+ * mode dense or hybrid without a model.
  */
 int gen_slot_embedder(gen_slot *s, config *cfg, store *st, const char *collection,
 		      retrieve_mode mode, embedder **out);

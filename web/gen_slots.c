@@ -98,7 +98,8 @@ int web_gen_acquire(config *cfg, gate_ticket *t, const volatile int *cancel, gen
 		return rc;
 	if ((rc = slot_open(&slots[t->slot], cfg)) != 0) {
 		gate_leave(g, t);
-		return rc;
+		/* the server's set-up, not the request, is at fault */
+		return docent_error_wrap(DOCENT_ECONFIG, "the language or reranking model");
 	}
 	*out = &slots[t->slot];
 	return 0;
@@ -120,7 +121,7 @@ int gen_slot_embedder(gen_slot *s, config *cfg, store *st, const char *collectio
 	if (mode == RETRIEVE_BM25)
 		return 0;
 	if ((rc = config_search_model(cfg, st, collection, &spec)) != 0)
-		return rc;
+		return docent_error_wrap(DOCENT_ECONFIG, "the embedding model");
 	if (!spec) {
 		if (mode != RETRIEVE_AUTO)
 			return docent_error_set(DOCENT_EINVAL, "mode %s needs an embedding model: "
@@ -140,7 +141,7 @@ int gen_slot_embedder(gen_slot *s, config *cfg, store *st, const char *collectio
 	if ((rc = config_embedder_open(cfg, spec, warn_none, NULL, &s->emb)) != 0) {
 		free(spec);
 		if (mode != RETRIEVE_AUTO)
-			return rc;
+			return docent_error_wrap(DOCENT_ECONFIG, "the embedding model");
 		/* as the CLI: auto mode searches by keywords when the model fails */
 		docent_error_clear();
 		return 0;
@@ -200,6 +201,9 @@ const char *web_gen_message(web_request *r, int rc)
 		fprintf(sp->log, "docent: %s %s: %s\n", r->method, r->path, docent_error_message());
 	if (rc == DOCENT_ECANCELLED)
 		return "stopped";
+	if (rc == DOCENT_ECONFIG)
+		return "the server's models are not set up right (engine.chat_model, "
+		       "engine.embed_model, engine.rerank_model); its log says why";
 	return "the answer could not be made (the language model or the store failed); "
 	       "the server's log says why";
 }

@@ -30,6 +30,13 @@ void web_api_summarize(web_request *r);
 void web_v1_models(web_request *r);
 void web_v1_chat_completions(web_request *r);
 
+/* web/api_answer.c, web/api_openai.c: the generating endpoints */
+void web_api_ask(web_request *r);
+void web_api_chat(web_request *r);
+void web_api_summarize(web_request *r);
+void web_v1_models(web_request *r);
+void web_v1_chat_completions(web_request *r);
+
 const web_route web_routes[] = {
 	{ "GET", "/api/health", api_health, WEB_BODY_NONE },
 	{ "GET", "/api/collections", api_collections_list, WEB_BODY_NONE },
