@@ -23,12 +23,6 @@ void api_search(web_request *r);
 void api_conversations_list(web_request *r);
 void api_conversations_get(web_request *r);
 void api_conversations_remove(web_request *r);
-/* web/api_answer.c, web/api_openai.c: the generating endpoints */
-void web_api_ask(web_request *r);
-void web_api_chat(web_request *r);
-void web_api_summarize(web_request *r);
-void web_v1_models(web_request *r);
-void web_v1_chat_completions(web_request *r);
 
 /* web/api_answer.c, web/api_openai.c: the generating endpoints */
 void web_api_ask(web_request *r);
