@@ -24,6 +24,7 @@ const phase = process.argv[2] || 'main';
 const T = 30000; // the longest wait for one thing (an ASan build is slow)
 
 let passed = 0, failed = 0;
+let mainPage = null; // the page a failure's screenshot shows
 async function check(name, fn) {
 	try {
 		await fn();
@@ -32,6 +33,8 @@ async function check(name, fn) {
 	} catch (e) {
 		failed++;
 		console.log(`[  FAILED  ] ${name}`);
+		// what the page looked like when it failed
+		await mainPage?.screenshot({ path: path.join(SHOTS, `failed-${failed}.png`), fullPage: true }).catch(() => {});
 		console.log(String(e && e.stack || e).split('\n').slice(0, 8).map((l) => '    | ' + l).join('\n'));
 	}
 }
@@ -96,6 +99,7 @@ const problems = [];
 const dialogs = [];
 async function newPage(context) {
 	const page = await context.newPage();
+	mainPage ||= page;
 	page.on('console', (m) => { if (m.type() === 'error') problems.push(`console: ${m.text()}`); });
 	page.on('pageerror', (e) => problems.push(`page error: ${e.message}`));
 	page.on('dialog', (d) => { dialogs.push(d.message()); d.dismiss().catch(() => {}); });
@@ -370,8 +374,27 @@ async function mainPhase(browser) {
 		await shot(page, 'library-uploads');
 	});
 
+	await check('Stop ends an answer while it streams; the next question is answered', async () => {
+		reply('This answer comes very slowly, one small piece at a time [1].', { delay: 0.25 });
+		await page.click('nav a[href="#ask"]');
+		await page.click('#new-conversation');
+		await page.fill('#question', 'how many days of parental leave?');
+		await page.press('#question', 'Enter');
+		await page.waitForFunction(() => document.querySelector('#thread .turn:last-child .md')?.textContent.length > 0,
+			null, { timeout: T });
+		await page.click('#stop');
+		await page.waitForFunction(() => /Stopped/.test(document.querySelector('#thread .turn:last-child .status').textContent),
+			null, { timeout: T });
+		assert(await page.isHidden('#stop'), 'Stop is still shown');
+		assert(await page.isEnabled('#ask'), 'Ask is still disabled');
+		reply('Employees get 45 working days [1].');
+		await ask(page, 'how many days of parental leave do employees get?');
+		assert((await page.textContent(`${lastTurn} .md`)).includes('45 working days'), 'no answer after Stop');
+	});
+
 	await check('summarize a document from the library: the summary streams into the ask view', async () => {
 		reply('The handbook grants **45 working days** of parental leave and covers travel.', { delay: 0.01 });
+		await page.click('nav a[href="#library"]');
 		await page.click('#documents li:has-text("Staff handbook") button:has-text("Summarize")');
 		await page.waitForSelector('#view-ask:not([hidden])', { timeout: T });
 		await page.waitForSelector(`${lastTurn} .badge, ${lastTurn} .error`, { timeout: T });
