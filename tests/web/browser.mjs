@@ -525,6 +525,12 @@ async function tokenPhase(browser) {
 		assert(!(await page.$('#token-dialog[open]')), 'asked again after a reload');
 		await page.click('nav a[href="#library"]');
 		await page.waitForSelector('#documents li', { timeout: T });
+		// an upload (XMLHttpRequest) carries the token too
+		const f = path.join(WORK, 'token-upload.txt');
+		fs.writeFileSync(f, 'Uploaded with the access token.\n');
+		await page.setInputFiles('#file-input', f);
+		await page.waitForSelector('#uploads li.done, #uploads li.failed', { timeout: T });
+		assert(await page.$('#uploads li.done'), await page.textContent('#uploads'));
 		// the only console errors are the refused requests themselves
 		const other = problems.filter((p) => !/status of 401/.test(p));
 		assert(other.length === 0, other.join('\n'));

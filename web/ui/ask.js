@@ -10,7 +10,7 @@ import { stream } from './api.js';
 import { h, fill } from './dom.js';
 import { renderAnswer } from './markdown.js';
 import { openSource, basename } from './viewer.js';
-import { state, emit } from './state.js';
+import { state, emit, setCollection } from './state.js';
 
 let thread, form, question, askBtn, stopBtn, newBtn, convLabel;
 let conversation = null; // the id of the conversation being continued
@@ -198,6 +198,8 @@ const clip = (s, n) => (s.length > n ? s.slice(0, n).trimEnd() + ' …' : s);
 // question continues it.
 export function showConversation(conv) {
 	running?.abort();
+	// a conversation goes on in the collection it was held in
+	if (conv.collection && conv.collection !== state.collection) setCollection(conv.collection);
 	conversation = conv.id;
 	convLabel.textContent = conv.title ? `Conversation: ${conv.title}` : `Conversation ${conv.id}`;
 	thread.replaceChildren();

@@ -45,6 +45,7 @@ export function initCollections() {
 			say(status, err.code === 'conflict' ? `A collection “${name}” already exists.` : err.message, 'error');
 		}
 	});
+	on('collection', () => { if (select.value !== state.collection) select.value = state.collection; });
 	on('collections', refreshCollections);
 	on('documents', refreshCollections);
 	return refreshCollections();
