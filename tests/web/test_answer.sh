@@ -125,13 +125,11 @@ import subprocess
 convs = [c for c in d if c['id'] == $CONV]
 assert convs and convs[0]['turns'] == 2, d
 " "$DOCENT" chat --list --json
-if $C "$URL" GET "/api/conversations/$CONV" | grep -q '"messages"'; then
-	t "GET /api/conversations/ID returns the turns" json_check "
+t "GET /api/conversations/ID returns the turns" json_check "
 m = d['json']['messages']
 assert [x['role'] for x in m] == ['user', 'assistant'] * 2, m
-assert m[1]['citations'][0]['document_id'] > 0, m[1]
+assert m[1]['citations'][0]['document_id'] > 0 and m[1]['citations'][0]['text'], m[1]
 " $C "$URL" GET "/api/conversations/$CONV"
-fi
 t "an unknown conversation is 404" json_check "
 assert d['status'] == 404 and d['json']['error']['code'] == 'not_found', d
 " $C "$URL" POST /api/chat '{"message": "hello", "conversation": 424242}'
@@ -257,8 +255,9 @@ printf 'You get 45 working days [1] of parental leave at full pay.' >"$TMP/reply
 node --version >/dev/null 2>&1 && t "the official openai npm client (lists, plain, streamed, follow-up, errors)" \
 	ok "openai client: ok" node "$SRC/tests/web/openai_client.mjs" "$URL" "45 working days [1]"
 
-# the gate: one generation and one waiting; a third is told busy
-printf '0.25' >"$TMP/reply.delay"
+# the gate: one generation and one waiting; a third is told busy (the
+# first answer takes 9 s, so a slow machine still finds both in the gate)
+printf '0.6' >"$TMP/reply.delay"
 $C "$URL" POST /api/ask "$ASK" >"$TMP/a1" 2>&1 &
 A1=$!
 sleep 0.5
@@ -272,6 +271,7 @@ assert d['json']['error']['code'] == 'busy' and int(d['headers']['retry-after'])
 t "... also in OpenAI's shape on /v1" json_check "
 assert d['status'] == 503 and d['json']['error']['code'] == 'busy' and d['json']['error']['type'], d
 " $C "$URL" POST /v1/chat/completions "{\"model\": \"docent\", \"messages\": [{\"role\": \"user\", \"content\": \"$Q\"}]}"
+rm -f "$TMP/reply.delay" # the waiting one, read when its turn comes, is quick
 wait $A1 $A2
 t "the running answer finished" json_check "assert d['events'][-1]['event'] == 'done', d" cat "$TMP/a1"
 t "the waiting one was answered after it" json_check "
