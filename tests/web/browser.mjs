@@ -406,7 +406,7 @@ async function mainPhase(browser) {
 		await shot(page, 'summary');
 	});
 
-	await check('keyboard only: Tab to the question, Enter asks, a citation opens with Enter, Escape closes', async () => {
+	await check('keyboard only: Tab to the question, Enter asks, a citation opens with Enter, Escape closes; the file picker', async () => {
 		reply('Employees get 45 working days [1].');
 		const kp = await newPage(context);
 		await open(kp);
@@ -434,6 +434,22 @@ async function mainPhase(browser) {
 		await kp.waitForSelector('#viewer[open] #viewer-mark', { timeout: T });
 		await closeViewer(kp);
 		assert(await kp.evaluate(() => document.activeElement.classList.contains('cite')), 'focus did not return to the citation');
+		// the library by keyboard: its link in the header, then the file picker
+		found = false;
+		for (let i = 0; i < 60 && !found; i++) {
+			await kp.keyboard.press('Shift+Tab');
+			found = await kp.evaluate(() => document.activeElement?.getAttribute('href') === '#library');
+		}
+		assert(found, 'Shift+Tab never reached the Library link');
+		await kp.keyboard.press('Enter');
+		await kp.waitForSelector('#view-library:not([hidden])', { timeout: T });
+		assert(await kp.evaluate(() => document.activeElement?.id === 'pick-files'), 'focus is not on the file picker');
+		const f = path.join(WORK, 'keyboard.txt');
+		fs.writeFileSync(f, 'Chosen with the keyboard alone.\n');
+		const [chooser] = await Promise.all([kp.waitForEvent('filechooser', { timeout: T }), kp.keyboard.press('Enter')]);
+		await chooser.setFiles(f);
+		await kp.waitForSelector('#uploads li.done, #uploads li.failed', { timeout: T });
+		assert(await kp.$('#uploads li.done'), await kp.textContent('#uploads'));
 		await kp.close();
 	});
 
