@@ -372,6 +372,16 @@ async function mainPhase(browser) {
 		assert(!(await page.$('#dropzone.over')), 'the drop zone stays lit');
 		await page.waitForFunction(() => /dropped\.txt/.test(document.getElementById('documents').textContent), null, { timeout: T });
 		await shot(page, 'library-uploads');
+		// a file dropped on another view is uploaded too, and the library comes forward
+		await page.click('nav a[href="#ask"]');
+		const dt2 = await page.evaluateHandle(() => {
+			const d = new DataTransfer();
+			d.items.add(new File(['Dropped on the ask view.\n'], 'elsewhere.txt', { type: 'text/plain' }));
+			return d;
+		});
+		await page.dispatchEvent('#thread', 'drop', { dataTransfer: dt2 });
+		await page.waitForSelector('#view-library:not([hidden])', { timeout: T });
+		await page.waitForSelector('#uploads li.done:has-text("elsewhere.txt")', { timeout: T });
 	});
 
 	await check('Stop ends an answer while it streams; the next question is answered', async () => {
@@ -409,6 +419,11 @@ async function mainPhase(browser) {
 	await check('keyboard only: Tab to the question, Enter asks, a citation opens with Enter, Escape closes; the file picker', async () => {
 		reply('Employees get 45 working days [1].');
 		const kp = await newPage(context);
+		// listening from the start: the browser intercepts file choosers only
+		// once told to, and telling it races a key press made right after
+		let chosen;
+		const chooser = new Promise((resolve) => { chosen = resolve; });
+		kp.on('filechooser', (fc) => chosen(fc));
 		await open(kp);
 		let found = false;
 		for (let i = 0; i < 40 && !found; i++) {
@@ -446,8 +461,9 @@ async function mainPhase(browser) {
 		assert(await kp.evaluate(() => document.activeElement?.id === 'pick-files'), 'focus is not on the file picker');
 		const f = path.join(WORK, 'keyboard.txt');
 		fs.writeFileSync(f, 'Chosen with the keyboard alone.\n');
-		const [chooser] = await Promise.all([kp.waitForEvent('filechooser', { timeout: T }), kp.keyboard.press('Enter')]);
-		await chooser.setFiles(f);
+		await kp.keyboard.press('Enter');
+		const fc = await Promise.race([chooser, new Promise((_, no) => setTimeout(() => no(new Error('no file chooser opened')), T))]);
+		await fc.setFiles(f);
 		await kp.waitForSelector('#uploads li.done, #uploads li.failed', { timeout: T });
 		assert(await kp.$('#uploads li.done'), await kp.textContent('#uploads'));
 		await kp.close();

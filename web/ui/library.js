@@ -55,9 +55,15 @@ export function initLibrary() {
 		zone.classList.remove('over');
 		addFiles(e.dataTransfer.files);
 	});
-	// a file dropped beside the zone must not make the browser leave the page
+	// files dropped anywhere else on the page are uploaded too (the library
+	// comes forward to show them) rather than opened by the browser
 	window.addEventListener('dragover', (e) => { if (hasFiles(e)) e.preventDefault(); });
-	window.addEventListener('drop', (e) => { if (hasFiles(e)) e.preventDefault(); });
+	window.addEventListener('drop', (e) => {
+		if (!hasFiles(e) || e.defaultPrevented) return; // the zone took it
+		e.preventDefault();
+		location.hash = '#library';
+		addFiles(e.dataTransfer.files);
+	});
 
 	const head = document.getElementById('uploads-head');
 	document.getElementById('clear-uploads').addEventListener('click', () => {
