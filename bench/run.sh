@@ -4,6 +4,7 @@
 #
 #   BENCH_1M=1     also measure search at 1M chunks (builds a ~1.5 GB store)
 #   BENCH_MB=200   size of the generated ingestion corpus
+#   BENCH_SERVE_SECONDS=60  length of each wrk run of bench/serve.sh
 #   BENCH_MODELS=1 also compare the llama.cpp engines with llama.cpp's tools
 #                  (bench/llama_compare.sh; runs anyway when the models of
 #                  `make bench-models` are there, BENCH_MODELS=0 skips it)
@@ -31,6 +32,8 @@ echo "== keyword search latency (bench/search.c), in-process"
 echo "== keyword search latency, whole docent search command"
 python3 bench/cli_search.py "$build/docent" /tmp/docent-bench-search-100000.db "$eval_dir"
 [ "${BENCH_1M:-0}" = 1 ] && python3 bench/cli_search.py "$build/docent" /tmp/docent-bench-search-1000000.db "$eval_dir"
+echo "== search through docent serve at 64 connections (bench/serve.sh)"
+bench/serve.sh --build "$build" --duration "${BENCH_SERVE_SECONDS:-60}"
 have_models=1
 for m in minilm-l6-random-f16 qwen2-0.5b-random-q4_k_m; do
 	[ -f "build/models/$m.gguf" ] || have_models=0

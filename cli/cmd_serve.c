@@ -105,6 +105,7 @@ int cmd_serve(cli *c, int argc, char **argv)
 	p.timeout_s = atoi(config_get(c->cfg, "server.timeout"));
 	p.max_connections = atoi(config_get(c->cfg, "server.max_connections"));
 	p.max_per_ip = atoi(config_get(c->cfg, "server.max_per_ip"));
+	p.workers = atoi(config_get(c->cfg, "server.workers"));
 	p.version = DOCENT_VERSION;
 	p.log = stderr;
 	if (p.port < 0 || p.port > 65535 || p.timeout_s < 1 || p.max_connections < 1) {

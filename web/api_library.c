@@ -257,6 +257,28 @@ static int make_dirs(const char *path)
 	return 0;
 }
 
+/* Two parts of one upload with the same name would overwrite each other:
+ * the later ones become "name-2.ext", "name-3.ext"... */
+static void unique_name(char *name, size_t size, char **taken, size_t ntaken)
+{
+	char base[256], try[300];
+	const char *dot = strrchr(name, '.');
+	size_t stem = dot && dot != name ? (size_t)(dot - name) : strlen(name);
+
+	snprintf(base, sizeof base, "%s", name);
+	for (int k = 2;; k++) {
+		int clash = 0;
+		for (size_t i = 0; i < ntaken && !clash; i++)
+			clash = strcmp(taken[i], name) == 0;
+		if (!clash || k > 1000)
+			return;
+		snprintf(try, sizeof try, "%.*s-%d%s", (int)stem, base, k, base + stem);
+		if (strlen(try) >= size)
+			return;
+		memcpy(name, try, strlen(try) + 1);
+	}
+}
+
 void api_documents_upload(web_request *r)
 {
 	const char *collection = web_query(r, "collection");
@@ -300,6 +322,7 @@ void api_documents_upload(web_request *r)
 	for (size_t i = 0; i < r->nfiles; i++) {
 		char safe[256], *final = NULL;
 		web_safe_name(r->files[i].name, safe, sizeof safe);
+		unique_name(safe, sizeof safe, names, n);
 		if (asprintf(&final, "%s/%s", dir, safe) < 0) {
 			json_decref(list);
 			rc = docent_error_set(DOCENT_ENOMEM, "out of memory");

@@ -11,7 +11,6 @@
  * token, a body over its limit) is sent at once and the rest of the body
  * is never read.
  */
-#include "web/gen_int.h"
 #include "web/server.h"
 #include "web/assets.h"
 #include "web/web_int.h"
@@ -23,6 +22,7 @@
 #include <microhttpd.h>
 #include <netdb.h>
 #include <netinet/in.h>
+#include <poll.h>
 #include <pthread.h>
 #include <stdarg.h>
 #include <stdlib.h>
@@ -49,6 +49,7 @@ struct web_slot {
 	store *st;
 	retriever *ret;         /* cached for ret_spec (NULL: keyword only) */
 	char *ret_spec;
+	uint64_t ret_sig;       /* vectors_signature() when it was opened */
 	embedder *wrap;         /* the locked view of a shared embedder */
 	web_slot *next_free, *next_all;
 };
@@ -68,10 +69,20 @@ struct web_server {
 	web_slot *free_slots, *all_slots;
 	shared_emb *embs;
 	int active;             /* requests being handled */
+	/* the gate: handlers run at most `workers` at once, in arrival order */
+	pthread_mutex_t gate_lock;
+	struct gate_waiter *gate_head, *gate_tail;
+	int running, workers;
 	volatile int stopping;
 	web_jobs *jobs;
 	pthread_mutex_t log_lock;
 };
+
+typedef struct gate_waiter {
+	pthread_cond_t cond;
+	int go;
+	struct gate_waiter *next;
+} gate_waiter;
 
 typedef struct hdr {
 	char *name, *value;
@@ -92,6 +103,7 @@ struct web_sse {
 	void (*ctx_free)(void *);
 	web_request *r;
 	web_server *s;
+	int fd;                 /* the client's socket, to notice it hang up */
 };
 
 typedef struct req_state {
@@ -109,6 +121,7 @@ typedef struct req_state {
 	FILE *cur;
 	int pp_error;
 	int too_large;
+	int in_gate;
 	int replied, status;
 	hdr *headers;
 	web_slot *slot;
@@ -507,6 +520,36 @@ static int shared_embedder(web_server *s, const char *spec, embedder **out)
 			     embedder_model_id(se->e));
 }
 
+/*
+ * What the searched collections' vectors are now, folded into one number:
+ * the retriever keeps FAISS indexes open between searches, and another
+ * connection (an upload job, `docent ingest`, a removal) may have changed
+ * them since; a different signature opens them afresh (which rebuilds a
+ * stale file). A few small reads of the collections' vector totals.
+ */
+static int vectors_signature(store *st, const char *collection, uint64_t *out)
+{
+	store_collection *c = NULL;
+	size_t n = 0;
+	uint64_t h = 1469598103934665603ull;
+	int rc = store_collection_names(st, &c, &n);
+
+	for (size_t i = 0; rc == 0 && i < n; i++) {
+		store_vec_totals t;
+		if (collection && strcmp(c[i].name, collection) != 0)
+			continue;
+		if ((rc = store_vectors_totals(st, c[i].id, &t)) != 0)
+			break;
+		uint64_t v[5] = { (uint64_t)c[i].id, (uint64_t)t.count, (uint64_t)t.idsum,
+				  (uint64_t)t.saved_count, (uint64_t)t.saved_idsum };
+		for (int k = 0; k < 5; k++)
+			h = (h ^ v[k]) * 1099511628211ull;
+	}
+	store_collection_list_free(c, n);
+	*out = h;
+	return rc;
+}
+
 static int same_spec(const char *a, const char *b)
 {
 	return (!a && !b) || (a && b && strcmp(a, b) == 0);
@@ -519,6 +562,7 @@ int web_retriever(web_request *r, const char *collection, retrieve_mode mode, re
 	web_server *s = r->server;
 	embedder *wrap = NULL;
 	char *spec = NULL;
+	uint64_t sig = 0;
 	int rc;
 
 	if (mode != RETRIEVE_BM25 && (rc = config_search_model(s->cfg, r->st, collection, &spec)))
@@ -527,7 +571,11 @@ int web_retriever(web_request *r, const char *collection, retrieve_mode mode, re
 		return docent_error_set(DOCENT_EINVAL, "mode %s needs an embedding model: ingest "
 					"with one (engine.embed_model), or use mode bm25",
 					retrieve_mode_name(mode));
-	if (slot->ret && same_spec(spec, slot->ret_spec)) {
+	if ((rc = vectors_signature(r->st, collection, &sig)) != 0) {
+		free(spec);
+		return rc;
+	}
+	if (slot->ret && same_spec(spec, slot->ret_spec) && sig == slot->ret_sig) {
 		free(spec);
 		*out = slot->ret;
 		return 0;
@@ -556,6 +604,7 @@ int web_retriever(web_request *r, const char *collection, retrieve_mode mode, re
 	}
 	slot->wrap = wrap;
 	slot->ret_spec = spec;
+	slot->ret_sig = sig;
 	*out = slot->ret;
 	return 0;
 }
@@ -586,6 +635,24 @@ static void sse_unref(web_sse *e)
 	free(e);
 }
 
+/* Non-zero when the client closed its end of the connection: a peer that
+ * hung up is readable with nothing to read (or an error). Checked while
+ * the stream has nothing to send, so that a client that leaves while an
+ * answer waits for a slot or a model reads a long prompt stops it now,
+ * not at the next write. */
+static int peer_gone(int fd)
+{
+	struct pollfd pfd = { .fd = fd, .events = POLLIN | POLLRDHUP };
+	char c;
+
+	if (fd < 0 || poll(&pfd, 1, 0) <= 0)
+		return 0;
+	if (pfd.revents & (POLLERR | POLLHUP | POLLRDHUP))
+		return 1;
+	/* readable: a hang-up reads as 0 bytes; a pipelined request is data */
+	return recv(fd, &c, 1, MSG_PEEK | MSG_DONTWAIT) == 0;
+}
+
 static ssize_t sse_read(void *cls, uint64_t pos, char *buf, size_t max)
 {
 	web_sse *e = cls;
@@ -597,13 +664,17 @@ static ssize_t sse_read(void *cls, uint64_t pos, char *buf, size_t max)
 	while (e->off == e->buf.len && !e->ended && !e->cancel) {
 		struct timespec ts;
 		clock_gettime(CLOCK_REALTIME, &ts);
-		ts.tv_sec += 1;
+		ts.tv_nsec += 250 * 1000000L;
+		if (ts.tv_nsec >= 1000000000L) {
+			ts.tv_sec++;
+			ts.tv_nsec -= 1000000000L;
+		}
 		pthread_cond_timedwait(&e->cond, &e->lock, &ts);
-		if (e->s->stopping)
+		if (e->s->stopping || peer_gone(e->fd))
 			e->cancel = 1;
-		/* a comment now and then keeps the idle timeout away while a
-		 * model reads a long prompt */
-		if (++waited >= 10 && e->off == e->buf.len && !e->ended && !e->cancel) {
+		/* a comment now and then (10 s) keeps the idle timeout away while
+		 * a model reads a long prompt */
+		if (++waited >= 40 && e->off == e->buf.len && !e->ended && !e->cancel) {
 			static const char ping[] = ": waiting\n\n";
 			n = (ssize_t)(sizeof ping - 1 < max ? sizeof ping - 1 : max);
 			memcpy(buf, ping, (size_t)n);
@@ -672,6 +743,11 @@ int web_sse_start(web_request *r, web_sse_fn fn, void *ctx, void (*ctx_free)(voi
 	e->ctx_free = ctx_free;
 	e->r = r;
 	e->s = r->server;
+	{
+		const union MHD_ConnectionInfo *ci =
+			MHD_get_connection_info(q->conn, MHD_CONNECTION_INFO_CONNECTION_FD);
+		e->fd = ci ? ci->connect_fd : -1;
+	}
 	resp = MHD_create_response_from_callback(MHD_SIZE_UNKNOWN, 16384, sse_read, e,
 						 sse_response_free);
 	if (!resp) {
@@ -968,6 +1044,65 @@ static void consume(web_server *s, req_state *q, const char *data, size_t size)
 		reply_error_q(q, 500, "internal", "out of memory");
 }
 
+/*
+ * The gate. With a thread per connection, 64 clients would be 64 searches
+ * at once on two cores: each slower, the last ones very late, and SQLite's
+ * shared mutexes held by threads the scheduler has put aside. So handlers
+ * run `workers` at a time (one per core by default) in the order requests
+ * came; the rest wait in a queue, costing nothing. A streamed reply
+ * runs its producer outside the gate (generations have their own queue).
+ */
+static void gate_enter(web_server *s)
+{
+	gate_waiter w = { .go = 0, .next = NULL };
+
+	pthread_mutex_lock(&s->gate_lock);
+	if (s->running < s->workers && !s->gate_head) {
+		s->running++;
+		pthread_mutex_unlock(&s->gate_lock);
+		return;
+	}
+	/* each waiter sleeps on its own condition: a leaving handler wakes
+	 * exactly the next one, not all of them */
+	pthread_cond_init(&w.cond, NULL);
+	if (s->gate_tail)
+		s->gate_tail->next = &w;
+	else
+		s->gate_head = &w;
+	s->gate_tail = &w;
+	while (!w.go)
+		pthread_cond_wait(&w.cond, &s->gate_lock);
+	pthread_mutex_unlock(&s->gate_lock);
+	pthread_cond_destroy(&w.cond);
+}
+
+static void gate_leave(web_server *s)
+{
+	pthread_mutex_lock(&s->gate_lock);
+	gate_waiter *w = s->gate_head;
+	if (w) {
+		/* the turn passes on: running stays the same */
+		s->gate_head = w->next;
+		if (!s->gate_head)
+			s->gate_tail = NULL;
+		w->go = 1;
+		pthread_cond_signal(&w->cond);
+	} else {
+		s->running--;
+	}
+	pthread_mutex_unlock(&s->gate_lock);
+}
+
+void web_leave_gate(web_request *r)
+{
+	req_state *q = r->priv;
+
+	if (q->in_gate) {
+		q->in_gate = 0;
+		gate_leave(r->server);
+	}
+}
+
 static void finish(web_server *s, req_state *q)
 {
 	web_request *r = &q->r;
@@ -1004,13 +1139,24 @@ static void finish(web_server *s, req_state *q)
 		r->body = q->body.data ? q->body.data : "";
 		r->body_len = q->body.len;
 	}
+	/* the store connection is taken inside the gate and given back as soon
+	 * as the reply is made, so that a few connections, warm, serve everyone */
+	gate_enter(s);
+	q->in_gate = 1;
 	if ((rc = web_pool_acquire(s, &q->slot)) != 0) {
+		web_leave_gate(r);
 		web_reply_rc(r, rc);
 		return;
 	}
 	r->st = q->slot->st;
 	docent_error_clear();
 	q->route->fn(r);
+	if (!q->sse) {
+		web_pool_release(s, q->slot);
+		q->slot = NULL;
+		r->st = NULL;
+	}
+	web_leave_gate(r);
 	if (!q->replied)
 		reply_error_q(q, 500, "internal", "the endpoint gave no reply");
 }
@@ -1183,6 +1329,7 @@ static void server_free(web_server *s)
 	pthread_mutex_destroy(&s->lock);
 	pthread_mutex_destroy(&s->log_lock);
 	pthread_cond_destroy(&s->idle);
+	pthread_mutex_destroy(&s->gate_lock);
 	free(s);
 }
 
@@ -1215,7 +1362,11 @@ int web_server_start(web_server **out, config *cfg, const web_server_params *p)
 	pthread_mutex_init(&s->lock, NULL);
 	pthread_mutex_init(&s->log_lock, NULL);
 	pthread_cond_init(&s->idle, NULL);
+	pthread_mutex_init(&s->gate_lock, NULL);
 	s->p = *p;
+	s->workers = p->workers > 0 ? p->workers : (int)sysconf(_SC_NPROCESSORS_ONLN);
+	if (s->workers < 1)
+		s->workers = 1;
 	s->fd = -1;
 	s->cfg = cfg;
 	s->host = strdup(p->host && p->host[0] ? p->host : "127.0.0.1");
@@ -1289,8 +1440,9 @@ void web_server_stop(web_server *s, int wait_ms)
 		if (pthread_cond_timedwait(&s->idle, &s->lock, &until) != 0)
 			break;
 	pthread_mutex_unlock(&s->lock);
-	web_jobs_free(s->jobs);
+	/* connection threads first: a late handler may still queue a job */
 	MHD_stop_daemon(s->d);
+	web_jobs_free(s->jobs);
 	web_gen_shutdown(); /* the language models of web/gen_slots.c */
 	if (fd >= 0)
 		close(fd);

@@ -5,7 +5,9 @@
  *
  * Model: one thread per connection (MHD_USE_THREAD_PER_CONNECTION with an
  * internal polling thread), so a handler may block (a search, a streamed
- * answer) without holding up other clients. Limits: connections in all and
+ * answer) without holding up other clients; handlers run a few at a time
+ * (server.workers, one per core by default) in arrival order, so that many
+ * clients share the cores fairly instead of all slowing down. Limits: connections in all and
  * per client address, an idle timeout (a client that sends a byte a minute
  * is dropped), the size of a JSON body and of an upload (multipart bodies
  * are streamed to temporary files, never held whole in memory). Every
@@ -56,6 +58,8 @@ typedef struct web_server_params {
 	int max_connections;       /* default 128 */
 	int max_per_ip;            /* connections per client address (default 0: as
 	                              max_connections) */
+	int workers;               /* requests handled at once, in arrival order, the
+	                              rest waiting (default 0: one per core) */
 	const char *version;       /* reported by /api/health */
 	FILE *log;                 /* access log and server errors; NULL: none */
 } web_server_params;
@@ -163,6 +167,13 @@ void web_reply_rc(web_request *r, int rc);
 
 /* Adds a response header to the reply that follows (e.g. Location). */
 void web_reply_header(web_request *r, const char *name, const char *value);
+
+/* Handlers run at most server.workers at a time (the others wait their
+ * turn). A handler about to wait a long time without using the cores (a
+ * generation replied as one JSON object, a model server's answer) leaves
+ * the turn first, keeping its store connection. Once per request; a no-op
+ * after the first call. */
+void web_leave_gate(web_request *r);
 
 /* The server's version string and settings, for handlers. */
 const web_server_params *web_server_settings(const web_server *s);

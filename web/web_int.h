@@ -86,4 +86,9 @@ json_t *web_jobs_json(web_jobs *j, int64_t id);
 
 web_jobs *web_server_jobs(web_server *s);
 
+/* ---- the generating endpoints (web/gen_slots.c, web/gen_int.h) ---- */
+
+/* Frees the generation gate and its models once no request uses them. */
+void web_gen_shutdown(void);
+
 #endif

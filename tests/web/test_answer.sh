@@ -215,6 +215,18 @@ assert d['status'] == 404 and d['json']['error']['code'] == 'model_not_found', d
 " $C "$URL" POST /v1/chat/completions '{"model": "gpt-4o", "messages": [{"role": "user", "content": "hi"}]}'
 t "the server stops cleanly" stop_server
 
+# with an access token: /v1 needs it, and the openai client sends it
+start_server DOCENT_TOKEN=s3cret-token
+t "/v1 without the token is 401" json_check "
+assert d['status'] == 401 and d['json']['error']['code'] == 'unauthorized', d
+" $C "$URL" GET /v1/models
+t "ask with the token" json_check "
+assert d['status'] == 200 and d['json']['mode'] == 'extractive', d
+" $C --token s3cret-token "$URL" POST /api/ask "{\"question\": \"$Q\", \"stream\": false}"
+node --version >/dev/null 2>&1 && t "the openai npm client with the token as its API key (extractive)" \
+	ok "openai client: ok" node "$SRC/tests/web/openai_client.mjs" "$URL" "45 working days" s3cret-token
+t "the server stops cleanly" stop_server
+
 # ---- a scripted language model (an OpenAI-compatible server) ----
 python3 "$SRC/tests/cli/chat_server.py" "$TMP/port" "$TMP/reply" "$TMP/log" &
 SERVER=$!
@@ -277,6 +289,21 @@ t "the running answer finished" json_check "assert d['events'][-1]['event'] == '
 t "the waiting one was answered after it" json_check "
 assert d['status'] == 200 and d['json']['mode'] == 'generated', d
 " cat "$TMP/a2"
+
+# a client that gives up while waiting leaves the line to the next one
+printf '0.6' >"$TMP/reply.delay"
+$C "$URL" POST /api/ask "$ASK" >"$TMP/a1" 2>&1 &
+A1=$!
+sleep 0.5
+t "a waiting client hangs up" json_check "
+assert d.get('disconnected') and not any(e['event'] == 'token' for e in d['events']), d
+" $C --disconnect-after 1 "$URL" POST /api/ask "$ASK"
+sleep 0.3
+rm -f "$TMP/reply.delay"
+t "... its place in the line is free: the next one waits and is answered" json_check "
+assert d['status'] == 200 and d['json']['mode'] == 'generated', d
+" $C "$URL" POST /api/ask "{\"question\": \"$Q\", \"stream\": false}"
+wait $A1
 
 # a client that goes away stops its answer: the slot is free at once
 printf 'You get 45 working days [1] of parental leave at full pay, in two parts within the first year of the child, as the handbook says.' >"$TMP/reply"

@@ -102,6 +102,7 @@ assert h["content-type"].startswith("application/json")' GET /api/health
 t "the page is served at /" http 200 GET / 
 t "... as HTML with a Cache-Control and the CSP" sh -c 'grep -qi "^content-type: text/html" "$0" &&
 	grep -qi "^cache-control:" "$0" && grep -qi "^content-security-policy:" "$0"' "$TMP/headers"
+t "HEAD of the page" sh -c 'curl -s -I "$0/" | grep -q "^HTTP/1.1 200"' "$B"
 t "an asset that does not exist is a plain 404" http 404 GET /nothing.js
 t "... not JSON" sh -c '! grep -q "{" "$0"' "$TMP/body"
 t "an asset takes GET and HEAD only" http 405 POST /index.html
@@ -219,6 +220,11 @@ t "uploaded text is searchable" hjson 200 'assert d["results"][0]["path"].endswi
 open(sys.argv[1] + ".doc", "w").write(str(d["results"][0]["document_id"]))' \
 	GET '/api/search?q=zorblax&collection=up'
 UPDOC=$(cat "$TMP/body.doc")
+printf 'first copy\n' >"$TMP/dup1.txt"
+printf 'second copy\n' >"$TMP/dup2.txt"
+t "two parts with one name are both kept" hjson 202 'assert d["files"] == ["dup.txt", "dup-2.txt"], d' \
+	POST '/api/documents?collection=up' -F "file=@$TMP/dup1.txt;filename=dup.txt" \
+	-F "file=@$TMP/dup2.txt;filename=dup.txt"
 t "an upload that is not multipart is a 415" hjson 415 \
 	'assert d["error"]["code"] == "unsupported_media_type"' POST /api/documents \
 	-H 'Content-Type: application/json' -d '{}'
@@ -297,6 +303,53 @@ t "the access log has method, path (no query), status and time" \
 	"$TMP/serve.log"
 t "SIGTERM stops the server with status 0" stop_server
 t "... after saying so" contains "stopped" cat "$TMP/serve.log"
+
+# ---- a collection with vectors: hybrid search with its own model ----
+
+M="$SRC/build/models/tiny-embed.gguf"
+[ -f "$M" ] || { echo "missing $M: run 'make tiny-models'"; exit 1; }
+mkdir -p "$DOCENT_HOME/models" "$TMP/vec"
+cp "$M" "$DOCENT_HOME/models/tiny-embed.gguf"
+printf 'Employees get twenty-five days of paid annual leave each year.\n' >"$TMP/vec/leave.txt"
+printf 'Laptops are replaced every three years by the IT service desk.\n' >"$TMP/vec/laptops.txt"
+t "ingest a collection with embeddings" ok "Embedded" \
+	env DOCENT_EMBED_MODEL="$DOCENT_HOME/models/tiny-embed.gguf" "$DOCENT" ingest -c vec "$TMP/vec"
+start_server
+t "the collection's model is listed" hjson 200 'c = [c for c in d["collections"] if c["name"] == "vec"][0]
+assert c["vectors"] == 2 and c["embedding_model"] == "tiny-embed.gguf", c' GET /api/collections
+t "search of it is hybrid, with the collection's own model" hjson 200 'assert d["mode"] == "hybrid", d
+assert d["results"][0]["path"].endswith("leave.txt")' GET '/api/search?q=annual+leave&collection=vec'
+t "dense search" hjson 200 'assert d["mode"] == "dense" and len(d["results"]) == 2' \
+	GET '/api/search?q=laptops&collection=vec&mode=dense'
+# many at once: one model shared by the connections, a call at a time
+pids=""
+for i in $(seq 1 16); do
+	curl -s -o /dev/null -w '%{http_code}\n' "$B/api/search?q=leave+$i&collection=vec&mode=hybrid" \
+		>"$TMP/par.$i" &
+	pids="$pids $!"
+done
+wait $pids
+t "sixteen hybrid searches at once all answer" sh -c 'cat "$0"/par.* | sort | uniq -c; [ "$(cat "$0"/par.* | grep -c "^200$")" -eq 16 ]' "$TMP"
+printf 'The quarterly offsite is in the mountains this spring.\n' >"$TMP/offsite.txt"
+t "an upload into it" hjson 202 'assert d["files"] == ["offsite.txt"]
+open(sys.argv[1] + ".job", "w").write(str(d["job"]))' POST '/api/documents?collection=vec' \
+	-F "file=@$TMP/offsite.txt"
+JOB=$(cat "$TMP/body.job")
+i=0
+while [ $i -lt 100 ]; do
+	curl -s "$B/api/jobs/$JOB" | grep -q '"state":"done"' && break
+	sleep 0.1
+	i=$((i + 1))
+done
+t "... is embedded with the collection's model" hjson 200 'c = [c for c in d["collections"] if c["name"] == "vec"][0]
+assert c["vectors"] == 3, c' GET /api/collections
+t "... and found by meaning" hjson 200 'assert len(d["results"]) == 3' \
+	GET '/api/search?q=mountains&collection=vec&mode=dense'
+t "remove a document with vectors" hjson 200 'assert "removed" in d' \
+	DELETE "/api/documents/$(curl -s "$B/api/documents?collection=vec" | python3 -c 'import json,sys; print([x["id"] for x in json.load(sys.stdin)["documents"] if x["path"].endswith("laptops.txt")][0])')"
+t "... its vector goes too" hjson 200 'assert d["mode"] == "dense" and len(d["results"]) == 2, d' \
+	GET '/api/search?q=laptops&collection=vec&mode=dense'
+t "stop" stop_server
 
 # ---- the token ----
 

@@ -1,0 +1,163 @@
+#!/bin/sh
+# serve.sh - GET /api/search through `docent serve` under load (wrk), against
+# the same search in-process (bench/search_threads.c), on two stores: the MED
+# collection of ../shared/eval and a 100k-chunk synthetic store
+# (bench/search.c builds it). For each: searches/s, latency p50/p99, errors
+# (non-2xx and socket errors), the server's peak memory; the same while
+# `docent ingest --force` writes to the same database in a loop; and the
+# ratio of the HTTP rate to the in-process rate (2 threads, one per core).
+#
+#   bench/serve.sh [--build DIR] [--duration S] [--connections N]
+#
+# Defaults: build, 60 s, 64 connections. Figures: docs/performance.md, "Web
+# server". wrk runs on the same machine (2 threads), so it takes CPU from
+# the server: the ratio is a floor.
+set -eu
+build=build duration=60 conns=64
+while [ $# -gt 0 ]; do
+	case $1 in
+	--build) build=$2; shift 2 ;;
+	--duration) duration=$2; shift 2 ;;
+	--connections) conns=$2; shift 2 ;;
+	*) echo "usage: bench/serve.sh [--build DIR] [--duration S] [--connections N]" >&2; exit 2 ;;
+	esac
+done
+root=$(cd "$(dirname "$0")/.." && pwd)
+cd "$root"
+eval_dir="$root/../shared/eval"
+[ -d "$eval_dir/med" ] || { echo "bench/serve.sh: needs $eval_dir/med" >&2; exit 1; }
+command -v wrk >/dev/null || { echo "bench/serve.sh: needs wrk (scripts/bootstrap.sh)" >&2; exit 1; }
+for b in "$build/docent" "$build/bench/search_threads" "$build/bench/search"; do
+	[ -x "$b" ] || { echo "bench/serve.sh: build $b first (make && make $b)" >&2; exit 1; }
+done
+work=${TMPDIR:-/tmp}/docent-bench-serve
+mkdir -p "$work"
+docent=$root/$build/docent
+inproc_s=$duration
+[ "$inproc_s" -gt 20 ] && inproc_s=20
+
+# queries: one a line, and URL-encoded for wrk
+queries() { # NAME COLLECTIONS...
+	_name=$1
+	shift
+	python3 - "$eval_dir" "$work/$_name.q" "$work/$_name.qurl" "$@" <<'EOF'
+import json, sys, urllib.parse
+ev, plain, enc = sys.argv[1:4]
+qs = []
+for c in sys.argv[4:]:
+    for line in open(f"{ev}/{c}/queries.jsonl"):
+        t = " ".join(json.loads(line)["text"].split())
+        if t:
+            qs.append(t)
+open(plain, "w").write("".join(q + "\n" for q in qs))
+open(enc, "w").write("".join(urllib.parse.quote_plus(q) + "\n" for q in qs))
+EOF
+}
+
+# the MED store: each document a file, ingested by docent ingest
+if [ ! -f "$work/med/home/docent.db" ]; then
+	rm -rf "$work/med"
+	mkdir -p "$work/med/docs" "$work/med/home"
+	python3 - "$eval_dir/med/docs.jsonl" "$work/med/docs" <<'EOF'
+import json, sys
+for line in open(sys.argv[1]):
+    d = json.loads(line)
+    open(f"{sys.argv[2]}/{d['id']}.txt", "w").write(f"{d.get('title') or ''}\n\n{d['text']}\n")
+EOF
+	DOCENT_HOME="$work/med/home" DOCENT_CONFIG=/dev/null "$docent" ingest -q "$work/med/docs"
+fi
+queries med med
+
+# the 100k-chunk store (words drawn from the shared collections)
+if [ ! -f "$work/100k/home/docent.db" ]; then
+	"$build/bench/search" --chunks 100000 --eval-dir "$eval_dir" --queries 1 >/dev/null
+	mkdir -p "$work/100k/home"
+	cp /tmp/docent-bench-search-100000.db "$work/100k/home/docent.db"
+fi
+queries 100k cranfield cisi med
+
+# a corpus for the ingest that runs during the second measurement
+if [ ! -d "$work/bulk" ]; then
+	mkdir -p "$work/bulk"
+	python3 - "$eval_dir/cisi/docs.jsonl" "$work/bulk" <<'EOF'
+import json, sys
+for line in open(sys.argv[1]):
+    d = json.loads(line)
+    open(f"{sys.argv[2]}/{d['id']}.txt", "w").write(f"{d.get('title') or ''}\n\n{d['text']}\n")
+EOF
+fi
+
+cat >"$work/search.lua" <<EOF
+local queries = {}
+for line in io.lines("$work/QUERIES") do queries[#queries + 1] = line end
+local i = math.random(#queries)
+request = function()
+	i = i % #queries + 1
+	return wrk.format("GET", "/api/search?k=10&q=" .. queries[i])
+end
+EOF
+
+# measure NAME HOME INGEST(0/1): one wrk run against a fresh server
+measure() {
+	_name=$1 _home=$2 _ingest=$3
+	sed "s|QUERIES|$_name.qurl|" "$work/search.lua" >"$work/$_name.lua"
+	DOCENT_HOME=$_home DOCENT_CONFIG=/dev/null "$docent" serve --port 0 2>"$work/serve.log" &
+	_pid=$!
+	_i=0
+	while ! grep -q 'serving http' "$work/serve.log" && [ $_i -lt 100 ]; do sleep 0.1; _i=$((_i + 1)); done
+	_port=$(sed -n 's|.*serving http://127.0.0.1:\([0-9]*\)/.*|\1|p' "$work/serve.log")
+	rm -f "$work/stop"
+	if [ "$_ingest" = 1 ]; then
+		( while [ ! -f "$work/stop" ]; do
+			DOCENT_HOME=$_home DOCENT_CONFIG=/dev/null "$docent" ingest -q --force -c bulk "$work/bulk" \
+				>>"$work/ingest.log" 2>&1 || echo "ingest failed" >>"$work/ingest.log"
+			echo run >>"$work/ingest.runs"
+		  done ) &
+		_ing=$!
+	fi
+	wrk -t2 -c"$conns" -d"${duration}s" --timeout 10s --latency -s "$work/$_name.lua" \
+		"http://127.0.0.1:$_port" >"$work/wrk.out" 2>&1 || true
+	_rss=$(awk '/VmHWM/ { print $2 / 1024 }' "/proc/$_pid/status")
+	if [ "$_ingest" = 1 ]; then
+		touch "$work/stop"
+		wait "$_ing"
+	fi
+	kill -TERM "$_pid"
+	wait "$_pid" || echo "serve exited with status $?"
+	_locked=$(grep -ci 'locked' "$work/serve.log" || true)
+	python3 - "$work/wrk.out" "$_name" "$_ingest" "$_rss" "$_locked" <<'EOF'
+import re, sys
+out = open(sys.argv[1]).read()
+name, ingest, rss, locked = sys.argv[2], sys.argv[3] == "1", float(sys.argv[4]), sys.argv[5]
+def ms(s):
+    v, u = re.match(r"([\d.]+)(us|ms|s)", s).groups()
+    return float(v) * {"us": 0.001, "ms": 1, "s": 1000}[u]
+rate = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))
+lat = dict(re.findall(r"^\s+(50|99)%\s+(\S+)", out, re.M))
+non2xx = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
+sock = re.search(r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)", out)
+errors = (int(non2xx.group(1)) if non2xx else 0) + (sum(map(int, sock.groups())) if sock else 0)
+total = re.search(r"(\d+) requests in", out).group(1)
+print(f"http {name}{' +ingest' if ingest else ''}: {rate:.1f} searches/s ({total} in all), "
+      f"p50 {ms(lat['50']):.1f} ms, p99 {ms(lat['99']):.1f} ms, errors {errors}, "
+      f"'locked' in the log {locked}, server peak RSS {rss:.0f} MB")
+open(sys.argv[1] + ".rate", "w").write(str(rate))
+EOF
+	[ "$_ingest" = 1 ] && echo "  ingest --force runs during it: $(wc -l <"$work/ingest.runs"), failures: $(grep -c 'failed' "$work/ingest.log" || true)"
+	rm -f "$work/ingest.runs" "$work/ingest.log"
+}
+
+for s in med 100k; do
+	home="$work/$s/home"
+	echo "== $s: $(DOCENT_HOME=$home DOCENT_CONFIG=/dev/null "$docent" stats 2>/dev/null | grep -iE '^ *(documents|chunks)' | tr -s ' ' | tr '\n' ' ')"
+	"$build/bench/search_threads" --db "$home/docent.db" --queries "$work/$s.q" --threads 2 \
+		--seconds "$inproc_s" | tee "$work/inproc.out"
+	inproc=$(sed -n 's/.* \([0-9.]*\) searches\/s.*/\1/p' "$work/inproc.out")
+	measure "$s" "$home" 0
+	http=$(cat "$work/wrk.out.rate")
+	python3 -c "import sys; print('  ratio http / in-process: %.2f' % (float(sys.argv[1]) / float(sys.argv[2])))" "$http" "$inproc"
+	measure "$s" "$home" 1
+	# the ingest added a collection: searches now cover it too; start over next time
+	DOCENT_HOME=$home DOCENT_CONFIG=/dev/null "$docent" collections rm bulk >/dev/null 2>&1 || true
+done
+echo "load average after: $(cut -d' ' -f1-3 /proc/loadavg)"
