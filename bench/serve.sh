@@ -3,9 +3,12 @@
 # the same search in-process (bench/search_threads.c), on two stores: the MED
 # collection of ../shared/eval and a 100k-chunk synthetic store
 # (bench/search.c builds it). For each: searches/s, latency p50/p99, errors
-# (non-2xx and socket errors), the server's peak memory; the same while
-# `docent ingest --force` writes to the same database in a loop; and the
-# ratio of the HTTP rate to the in-process rate (2 threads, one per core).
+# (non-2xx and socket errors), the server's peak memory and CPU time per
+# search; the same while `docent ingest` rewrites every document of another
+# collection of the same database in a loop; and the ratios of the HTTP
+# rate and CPU time to the in-process ones (2 threads, one per core). On a
+# shared machine the rates follow the share of the cores each run gets;
+# the CPU time per search does not.
 #
 #   bench/serve.sh [--build DIR] [--duration S] [--connections N]
 #
@@ -108,15 +111,25 @@ measure() {
 	_port=$(sed -n 's|.*serving http://127.0.0.1:\([0-9]*\)/.*|\1|p' "$work/serve.log")
 	rm -f "$work/stop"
 	if [ "$_ingest" = 1 ]; then
-		( while [ ! -f "$work/stop" ]; do
-			DOCENT_HOME=$_home DOCENT_CONFIG=/dev/null "$docent" ingest -q --force -c bulk "$work/bulk" \
+		( n=0
+		  while [ ! -f "$work/stop" ]; do
+			# every file changed, so each run rewrites every document
+			n=$((n + 1))
+			python3 -c 'import glob, sys
+for f in glob.glob(sys.argv[1] + "/*.txt"):
+    lines = open(f).read().splitlines()
+    lines = [l for l in lines if not l.startswith("revision ")]
+    open(f, "w").write("\n".join(lines) + "\nrevision " + sys.argv[2] + "\n")' "$work/bulk" "$n"
+			DOCENT_HOME=$_home DOCENT_CONFIG=/dev/null "$docent" ingest -q -c bulk "$work/bulk" \
 				>>"$work/ingest.log" 2>&1 || echo "ingest failed" >>"$work/ingest.log"
 			echo run >>"$work/ingest.runs"
 		  done ) &
 		_ing=$!
 	fi
+	_cpu0=$(awk '{ print $14 + $15 }' "/proc/$_pid/stat")
 	wrk -t2 -c"$conns" -d"${duration}s" --timeout 10s --latency -s "$work/$_name.lua" \
 		"http://127.0.0.1:$_port" >"$work/wrk.out" 2>&1 || true
+	_cpu1=$(awk '{ print $14 + $15 }' "/proc/$_pid/stat")
 	_rss=$(awk '/VmHWM/ { print $2 / 1024 }' "/proc/$_pid/status")
 	if [ "$_ingest" = 1 ]; then
 		touch "$work/stop"
@@ -125,25 +138,31 @@ measure() {
 	kill -TERM "$_pid"
 	wait "$_pid" || echo "serve exited with status $?"
 	_locked=$(grep -ci 'locked' "$work/serve.log" || true)
-	python3 - "$work/wrk.out" "$_name" "$_ingest" "$_rss" "$_locked" <<'EOF'
+	python3 - "$work/wrk.out" "$_name" "$_ingest" "$_rss" "$_locked" "$((_cpu1 - _cpu0))" "$(getconf CLK_TCK)" <<'EOF'
 import re, sys
 out = open(sys.argv[1]).read()
 name, ingest, rss, locked = sys.argv[2], sys.argv[3] == "1", float(sys.argv[4]), sys.argv[5]
 def ms(s):
     v, u = re.match(r"([\d.]+)(us|ms|s)", s).groups()
     return float(v) * {"us": 0.001, "ms": 1, "s": 1000}[u]
-rate = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))
+m = re.search(r"Requests/sec:\s+([\d.]+)", out)
+rate = float(m.group(1)) if m else 0.0
 lat = dict(re.findall(r"^\s+(50|99)%\s+(\S+)", out, re.M))
+lat.setdefault("50", "0us")
+lat.setdefault("99", "0us")
 non2xx = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
 sock = re.search(r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)", out)
 errors = (int(non2xx.group(1)) if non2xx else 0) + (sum(map(int, sock.groups())) if sock else 0)
-total = re.search(r"(\d+) requests in", out).group(1)
+m = re.search(r"(\d+) requests in", out)
+total = int(m.group(1)) if m else 0
+cpu = int(sys.argv[6]) / int(sys.argv[7]) * 1000 / max(total, 1)
 print(f"http {name}{' +ingest' if ingest else ''}: {rate:.1f} searches/s ({total} in all), "
       f"p50 {ms(lat['50']):.1f} ms, p99 {ms(lat['99']):.1f} ms, errors {errors}, "
-      f"'locked' in the log {locked}, server peak RSS {rss:.0f} MB")
-open(sys.argv[1] + ".rate", "w").write(str(rate))
+      f"'locked' in the log {locked}, server peak RSS {rss:.0f} MB, "
+      f"server cpu {cpu:.3f} ms/search")
+open(sys.argv[1] + ".rate", "w").write(f"{rate} {cpu}")
 EOF
-	[ "$_ingest" = 1 ] && echo "  ingest --force runs during it: $(wc -l <"$work/ingest.runs"), failures: $(grep -c 'failed' "$work/ingest.log" || true)"
+	[ "$_ingest" = 1 ] && echo "  ingest runs during it (each rewriting $(ls "$work/bulk" | wc -l) documents): $(wc -l <"$work/ingest.runs"), failures: $(grep -c 'failed' "$work/ingest.log" || true)"
 	rm -f "$work/ingest.runs" "$work/ingest.log"
 }
 
@@ -153,9 +172,10 @@ for s in med 100k; do
 	"$build/bench/search_threads" --db "$home/docent.db" --queries "$work/$s.q" --threads 2 \
 		--seconds "$inproc_s" | tee "$work/inproc.out"
 	inproc=$(sed -n 's/.* \([0-9.]*\) searches\/s.*/\1/p' "$work/inproc.out")
+	inproc_cpu=$(sed -n 's/.*cpu=\([0-9.]*\) ms.*/\1/p' "$work/inproc.out")
 	measure "$s" "$home" 0
-	http=$(cat "$work/wrk.out.rate")
-	python3 -c "import sys; print('  ratio http / in-process: %.2f' % (float(sys.argv[1]) / float(sys.argv[2])))" "$http" "$inproc"
+	set -- $(cat "$work/wrk.out.rate")
+	python3 -c "import sys; r, c, ir, ic = map(float, sys.argv[1:]); print('  http / in-process: rate %.2f, cpu per search %.2f (in-process cpu / server cpu: %.2f)' % (r / ir, c / ic, ic / c))" "$1" "$2" "$inproc" "$inproc_cpu"
 	measure "$s" "$home" 1
 	# the ingest added a collection: searches now cover it too; start over next time
 	DOCENT_HOME=$home DOCENT_CONFIG=/dev/null "$docent" collections rm bulk >/dev/null 2>&1 || true

@@ -575,7 +575,9 @@ int web_retriever(web_request *r, const char *collection, retrieve_mode mode, re
 		free(spec);
 		return rc;
 	}
-	if (slot->ret && same_spec(spec, slot->ret_spec) && sig == slot->ret_sig) {
+	/* a keyword search can use any retriever: it never embeds */
+	if (slot->ret && (mode == RETRIEVE_BM25 || same_spec(spec, slot->ret_spec)) &&
+	    sig == slot->ret_sig) {
 		free(spec);
 		*out = slot->ret;
 		return 0;
