@@ -466,6 +466,12 @@ async function mainPhase(browser) {
 		await fc.setFiles(f);
 		await kp.waitForSelector('#uploads li.done, #uploads li.failed', { timeout: T });
 		assert(await kp.$('#uploads li.done'), await kp.textContent('#uploads'));
+		// the skip link goes to the content and leaves the view as it is
+		await kp.focus('a.skip');
+		assert(await kp.evaluate(() => getComputedStyle(document.activeElement).outlineStyle !== 'none'), 'the skip link shows no focus');
+		await kp.keyboard.press('Enter');
+		await kp.waitForFunction(() => document.activeElement?.id === 'main', null, { timeout: T });
+		assert(await kp.isVisible('#view-library'), 'the skip link changed the view');
 		await kp.close();
 	});
 

@@ -39,7 +39,10 @@ async function main() {
 	initSearch();
 	initLibrary();
 	initConversations(() => { location.hash = '#ask'; });
-	window.addEventListener('hashchange', () => show(current(), true));
+	// other fragments (the skip link's #main) leave the view as it is
+	window.addEventListener('hashchange', () => {
+		if (VIEWS.includes(current())) show(current(), true);
+	});
 	show(current(), false);
 	await initCollections();
 	try {
