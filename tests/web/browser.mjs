@@ -475,6 +475,39 @@ async function mainPhase(browser) {
 		await kp.close();
 	});
 
+	await check('every control Tab reaches shows its focus and has an accessible name', async () => {
+		const tp = await newPage(context);
+		for (const view of ['ask', 'search', 'library', 'conversations']) {
+			await open(tp, '#' + view);
+			if (view === 'ask') await ask(tp, Q);
+			if (view === 'library') await tp.waitForSelector('#documents li', { timeout: T });
+			if (view === 'conversations') await tp.waitForSelector('#conversations li', { timeout: T });
+			// from the first control of the page (the skip link) onwards
+			await tp.focus('a.skip');
+			const seen = new Set();
+			for (let i = 0; i < 80; i++) {
+				if (i) await tp.keyboard.press('Tab');
+				const r = await tp.evaluate(() => {
+					const el = document.activeElement;
+					if (!el || el === document.body) return null;
+					const cs = getComputedStyle(el);
+					const label = (el.getAttribute('aria-label') || '').trim() ||
+						(el.labels && [...el.labels].map((l) => l.textContent).join(' ').trim()) ||
+						(el.getAttribute('aria-labelledby') ? 'labelledby' : '') ||
+						(el.textContent || '').trim() || el.getAttribute('title') || '';
+					const id = el.id || `${el.tagName}:${label}`;
+					return { id, tag: el.tagName, label, visible: cs.outlineStyle !== 'none' && parseFloat(cs.outlineWidth) > 0 };
+				});
+				if (!r || seen.has(r.id)) break; // back at the start (or left the page)
+				seen.add(r.id);
+				assert(r.visible, `${view}: ${r.tag} "${r.label}" shows no focus outline`);
+				assert(r.label, `${view}: a ${r.tag} (${r.id}) has no accessible name`);
+			}
+			assert(seen.size >= 8, `${view}: Tab reached only ${seen.size} controls`);
+		}
+		await tp.close();
+	});
+
 	await check('a phone (375 px): no sideways scrolling, every view fits', async () => {
 		const phone = await browser.newContext({ viewport: { width: 375, height: 812 }, isMobile: true, hasTouch: true });
 		const pp = await newPage(phone);
