@@ -265,6 +265,23 @@ async function mainPhase(browser) {
 		await viewSource(page, await page.$('#search-results li:first-child button.hit-title'), /parental leave/i);
 	});
 
+	await check("a PDF's page shows in its search hits and in the viewer", async () => {
+		await page.click('nav a[href="#library"]');
+		await page.setInputFiles('#file-input', path.join(SRC, 'tests/fixtures/extract/report.pdf'));
+		await page.waitForSelector('#uploads li:has-text("report.pdf"):is(.done, .failed)', { timeout: T * 2 });
+		assert(await page.$('#uploads li.done:has-text("report.pdf")'), await page.textContent('#uploads'));
+		await page.click('nav a[href="#search"]');
+		await page.fill('#search-q', 'pilot boats transfers');
+		await page.press('#search-q', 'Enter');
+		await page.waitForSelector('#search-results li:has-text("Harbour Authority")', { timeout: T });
+		const hit = await page.textContent('#search-results li:has-text("Harbour Authority")');
+		assert(/page 1/.test(hit), `no page in the hit: ${hit}`);
+		await viewSource(page, await page.$('#search-results li:has-text("Harbour Authority") button.hit-title'), /pilot/, true);
+		const meta = await page.textContent('#viewer .source-meta');
+		assert(/page 1/.test(meta) && /report\.pdf/.test(meta), `viewer: ${meta}`);
+		await closeViewer(page);
+	});
+
 	await check('a malicious answer from the model is shown, and nothing in it runs', async () => {
 		reply('The pwned payload [1]: <script>window.__pwned="answer-script";alert(9)</script> ' +
 			'<img src=x onerror="window.__pwned=\'answer-img\';alert(10)"> ' +
