@@ -4,10 +4,11 @@
  *
  * Answers, chats and summaries hold a language model for seconds, and an
  * in-process model (a llama context) serves one request at a time, so
- * they pass through a gate (core/gate.h): server.generations slots, each
- * with its own models (the language model, the reranker, the embedding
- * model of the last collection asked), opened when the slot is first used
- * and kept; server.queue requests may wait for a slot; beyond them the
+ * they pass through a gate (core/gate.h): server.generations slots (0:
+ * 1 for an in-process model, 4 for a model server, one per core without
+ * a model), each with its own models (the language model, the reranker,
+ * the embedding model of the last collection asked), opened when the slot
+ * is first used and kept; server.queue requests may wait for a slot; beyond them the
  * reply is 503 busy with Retry-After. A request waiting in the line whose
  * client goes away leaves it.
  *

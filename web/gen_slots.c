@@ -6,15 +6,51 @@
 #include "web/gen_int.h"
 #include "config/models.h"
 #include "core/error.h"
+#include "engine/model_spec.h"
 
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
+
+/* requests sent at once to a model server (llama-server and Ollama run
+ * four by default) when server.generations is 0 */
+#define SERVER_GENERATIONS 4
 
 static pthread_mutex_t init_mu = PTHREAD_MUTEX_INITIALIZER;
 static gate *the_gate;
 static gen_slot *slots;
 static int nslots;
+
+/*
+ * server.generations when set; else (0) what the language model allows: an
+ * in-process model is one llama context, one call at a time; a model
+ * server queues what it cannot run at once, so a few requests may be sent
+ * together; without a model, answers are extractive and take a core each.
+ */
+static long generations(config *cfg)
+{
+	long n = strtol(config_get(cfg, "server.generations"), NULL, 10);
+	const char *model = config_get(cfg, "engine.chat_model");
+	char *path = NULL, *dir;
+	model_spec spec;
+
+	if (n > 0)
+		return n;
+	if (!model || !model[0]) {
+		n = sysconf(_SC_NPROCESSORS_ONLN);
+		return n > 0 ? n : 1;
+	}
+	n = 1;
+	dir = config_models_dir(cfg);
+	if (dir && config_model_path(cfg, model, &path) == 0 &&
+	    model_spec_parse(path, dir, &spec) == 0 && spec.backend != MODEL_GGUF)
+		n = SERVER_GENERATIONS;
+	docent_error_clear();
+	free(path);
+	free(dir);
+	return n;
+}
 
 /* The gate, made on first use from server.generations and server.queue
  * (the server reads the config once it is loaded, and never changes it). */
@@ -24,7 +60,7 @@ static gate *gate_get(config *cfg)
 
 	pthread_mutex_lock(&init_mu);
 	if (!the_gate) {
-		long n = strtol(config_get(cfg, "server.generations"), NULL, 10);
+		long n = generations(cfg);
 		long q = strtol(config_get(cfg, "server.queue"), NULL, 10);
 		if (n < 1)
 			n = 1;
