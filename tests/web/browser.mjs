@@ -259,6 +259,8 @@ async function mainPhase(browser) {
 		await page.fill('#search-q', 'parental leave');
 		await page.press('#search-q', 'Enter');
 		await page.waitForSelector('#search-results li', { timeout: T });
+		// no embedding model here: search by meaning is offered but disabled
+		assert(await page.$eval('#search-mode option[value="dense"]', (o) => o.disabled), 'dense search is not disabled');
 		const snip = await page.textContent('#search-results li:first-child .snippet');
 		assert(/parental/i.test(snip), `snippet: ${snip}`);
 		await shot(page, 'search');

@@ -4,7 +4,7 @@
 
 import { api } from './api.js';
 import { h, fill, say } from './dom.js';
-import { state, setCollection, on } from './state.js';
+import { state, setCollection, on, emit } from './state.js';
 
 let select, form, input, status;
 
@@ -60,6 +60,7 @@ export async function refreshCollections() {
 		return list;
 	}
 	say(status, '');
+	state.collections = list;
 	const names = list.map((c) => c.name);
 	// the remembered choice may be gone (removed elsewhere); "" is the
 	// server's default collection
@@ -71,5 +72,6 @@ export async function refreshCollections() {
 	if (!opts.length) opts.push(h('option', { value: '' }, 'default (empty)'));
 	fill(select, opts);
 	select.value = state.collection;
+	emit('collections-read');
 	return list;
 }

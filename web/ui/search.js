@@ -6,7 +6,7 @@
 import { api, qs } from './api.js';
 import { h, fill, say } from './dom.js';
 import { openSource, basename } from './viewer.js';
-import { state } from './state.js';
+import { state, on } from './state.js';
 
 let form, input, mode, group, results, status;
 
@@ -21,6 +21,21 @@ export function initSearch() {
 		e.preventDefault();
 		search();
 	});
+	on('collection', updateModes);
+	on('collections-read', updateModes);
+}
+
+// Search by meaning needs the collection's vectors: without them the
+// dense and hybrid modes are offered but disabled, with the reason.
+function updateModes() {
+	const c = state.collections.find((x) => x.name === state.collection);
+	const vectors = c && c.vectors > 0;
+	for (const opt of mode.options) {
+		if (opt.value !== 'dense' && opt.value !== 'hybrid') continue;
+		opt.disabled = !vectors;
+		opt.textContent = opt.dataset.label + (vectors ? '' : ' (needs an embedding model)');
+	}
+	if (!vectors && mode.selectedOptions[0]?.disabled) mode.value = 'auto';
 }
 
 async function search() {

@@ -3,13 +3,15 @@
 // library and the collection counts, and a new conversation the list.
 //
 //   events: 'collection' (the choice changed), 'documents' (added or
-//   removed), 'collections' (created or counts changed), 'conversations'
+//   removed), 'collections' (created or counts changed: read them again),
+//   'collections-read' (state.collections is new), 'conversations'
 
 const KEY = 'docent.collection';
 export const bus = new EventTarget();
 
 export const state = {
 	collection: load(),
+	collections: [], // the last GET /api/collections list
 };
 
 function load() {
