@@ -117,9 +117,11 @@ async function open(page, hash = '') {
 	return res;
 }
 
-async function shot(page, name) {
+// the whole page, or only what the window shows (a dialog, the ask box that
+// stays at the bottom of the window)
+async function shot(page, name, fullPage = true) {
 	fs.mkdirSync(SHOTS, { recursive: true });
-	await page.screenshot({ path: path.join(SHOTS, `${name}.png`), fullPage: true });
+	await page.screenshot({ path: path.join(SHOTS, `${name}.png`), fullPage });
 }
 
 // nothing from a document or an answer ever ran
@@ -239,7 +241,7 @@ async function mainPhase(browser) {
 		const src = await page.textContent(`${lastTurn} .sources`);
 		assert(src.includes('handbook.md') || src.includes('Staff handbook'), `sources: ${src}`);
 		assert(await page.getAttribute('#thread', 'aria-live') === 'polite', 'the answer is not a live region');
-		await shot(page, 'ask-answer');
+		await shot(page, 'ask-answer', false);
 	});
 
 	await check('a citation opens the passage highlighted, with its document; Escape closes it', async () => {
@@ -249,7 +251,9 @@ async function mainPhase(browser) {
 		const body = await page.textContent('#viewer .viewer-body');
 		assert(body.includes('Staff handbook'), `no document title in the viewer: ${body}`);
 		assert(body.includes('handbook.md'), 'no path in the viewer');
-		await shot(page, 'source-viewer');
+		const passage = await page.textContent('#viewer .passage');
+		assert(!/^\s/.test(passage) && !/\n\s*\n\s*\n/.test(passage), `blank runs in the passage: ${JSON.stringify(passage)}`);
+		await shot(page, 'source-viewer', false);
 		await closeViewer(page);
 		assert(await page.evaluate(() => document.activeElement.classList.contains('cite')), 'focus did not return to the citation');
 	});
@@ -432,7 +436,7 @@ async function mainPhase(browser) {
 		assert(/Summary of .Staff handbook/.test(await page.textContent(`${lastTurn} .question`)), 'no summary turn');
 		assert(/Summary/.test(await page.textContent(`${lastTurn} .badge`)), 'the summary is not labelled');
 		assert((await page.textContent(`${lastTurn} .md`)).includes('45 working days'), 'no summary text');
-		await shot(page, 'summary');
+		await shot(page, 'summary', false);
 	});
 
 	await check('keyboard only: Tab to the question, Enter asks, a citation opens with Enter, Escape closes; the file picker', async () => {
@@ -544,7 +548,7 @@ async function mainPhase(browser) {
 		await viewSource(pp, await pp.$(`${lastTurn} button.cite`), null, true);
 		const box = await pp.$eval('#viewer', (d) => d.getBoundingClientRect().width);
 		assert(box <= 375, `the viewer is ${box} px wide`);
-		await shot(pp, 'phone-viewer');
+		await shot(pp, 'phone-viewer', false);
 		await phone.close();
 	});
 
@@ -561,7 +565,7 @@ async function mainPhase(browser) {
 		await shot(lp, 'library-dark');
 		await lp.click('nav a[href="#ask"]');
 		await ask(lp, Q);
-		await shot(lp, 'ask-dark');
+		await shot(lp, 'ask-dark', false);
 		await lp.close();
 	});
 
@@ -586,7 +590,7 @@ async function extractivePhase(browser) {
 		for (const b of await page.$$(`${lastTurn} .md button.cite, ${lastTurn} .sources button`)) {
 			await viewSource(page, b);
 		}
-		await shot(page, 'ask-extractive-malicious');
+		await shot(page, 'ask-extractive-malicious', false);
 		await nothingRan(page);
 		assert(problems.length === 0, problems.join('\n'));
 	});
@@ -600,7 +604,7 @@ async function tokenPhase(browser) {
 	await check('a 401 asks for the token; a wrong one is refused, the right one kept', async () => {
 		await page.goto(BASE + '/');
 		await page.waitForSelector('#token-dialog[open]', { timeout: T });
-		await shot(page, 'token');
+		await shot(page, 'token', false);
 		await page.fill('#token-input', 'not-the-token');
 		await page.press('#token-input', 'Enter');
 		await page.waitForFunction(() => document.querySelector('#token-dialog[open]') &&

@@ -44,7 +44,7 @@ export async function openSource(src, from) {
 			h('div', { class: 'passage', tabindex: '0', 'aria-label': 'The passage in its document' },
 				// "…" where the text shown does not start at the document's start
 				r.before && r.start_byte > utf8Length(r.before) ? '… ' : '',
-				r.before || '', mark, r.after || ''));
+				tidy(r.before, 'start'), mark, tidy(r.after, 'end')));
 		mark.scrollIntoView({ block: 'center' });
 	} catch (e) {
 		fill(body, meta(src), h('p', { class: 'error', role: 'alert' },
@@ -69,3 +69,11 @@ export function basename(p) {
 }
 
 const utf8Length = (s) => new TextEncoder().encode(s).length;
+
+// Runs of blank lines (where the extracted text had blocks it kept apart)
+// shown as one, and none at the outer edge of the shown text.
+function tidy(s, edge) {
+	if (!s) return '';
+	s = s.replace(/\n(?:[ \t]*\n){2,}/g, '\n\n');
+	return edge === 'start' ? s.replace(/^\s+/, '') : s.replace(/\s+$/, '');
+}
