@@ -10,19 +10,20 @@
 # shared machine the rates follow the share of the cores each run gets;
 # the CPU time per search does not.
 #
-#   bench/serve.sh [--build DIR] [--duration S] [--connections N]
+#   bench/serve.sh [--build DIR] [--duration S] [--connections N] [--stores 'med 100k']
 #
 # Defaults: build, 60 s, 64 connections. Figures: docs/performance.md, "Web
 # server". wrk runs on the same machine (2 threads), so it takes CPU from
 # the server: the ratio is a floor.
 set -eu
-build=build duration=60 conns=64
+build=build duration=60 conns=64 stores="med 100k"
 while [ $# -gt 0 ]; do
 	case $1 in
+	--stores) stores=$2; shift 2 ;;
 	--build) build=$2; shift 2 ;;
 	--duration) duration=$2; shift 2 ;;
 	--connections) conns=$2; shift 2 ;;
-	*) echo "usage: bench/serve.sh [--build DIR] [--duration S] [--connections N]" >&2; exit 2 ;;
+	*) echo "usage: bench/serve.sh [--build DIR] [--duration S] [--connections N] [--stores 'med 100k']" >&2; exit 2 ;;
 	esac
 done
 root=$(cd "$(dirname "$0")/.." && pwd)
@@ -152,12 +153,15 @@ lat.setdefault("50", "0us")
 lat.setdefault("99", "0us")
 non2xx = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
 sock = re.search(r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)", out)
-errors = (int(non2xx.group(1)) if non2xx else 0) + (sum(map(int, sock.groups())) if sock else 0)
+n2 = int(non2xx.group(1)) if non2xx else 0
+timeouts = int(sock.group(4)) if sock else 0
+errors = n2 + (sum(map(int, sock.groups())) if sock else 0)
 m = re.search(r"(\d+) requests in", out)
 total = int(m.group(1)) if m else 0
 cpu = int(sys.argv[6]) / int(sys.argv[7]) * 1000 / max(total, 1)
 print(f"http {name}{' +ingest' if ingest else ''}: {rate:.1f} searches/s ({total} in all), "
-      f"p50 {ms(lat['50']):.1f} ms, p99 {ms(lat['99']):.1f} ms, errors {errors}, "
+      f"p50 {ms(lat['50']):.1f} ms, p99 {ms(lat['99']):.1f} ms, errors {errors} "
+      f"(non-2xx {n2}, client timeouts over 10 s {timeouts}), "
       f"'locked' in the log {locked}, server peak RSS {rss:.0f} MB, "
       f"server cpu {cpu:.3f} ms/search")
 open(sys.argv[1] + ".rate", "w").write(f"{rate} {cpu}")
@@ -166,7 +170,7 @@ EOF
 	rm -f "$work/ingest.runs" "$work/ingest.log"
 }
 
-for s in med 100k; do
+for s in $stores; do
 	home="$work/$s/home"
 	echo "== $s: $(DOCENT_HOME=$home DOCENT_CONFIG=/dev/null "$docent" stats 2>/dev/null | grep -iE '^ *(documents|chunks)' | tr -s ' ' | tr '\n' ' ')"
 	"$build/bench/search_threads" --db "$home/docent.db" --queries "$work/$s.q" --threads 2 \
