@@ -7,8 +7,9 @@
 //
 // Environment: DOCENT_URL (the server), WORK (a scratch folder for the
 // fixture files), REPLY (the scripted model's reply file, main phase),
-// SHOTS (where screenshots go), TOKEN (the server's token, token phase), CHROMIUM (the browser, /usr/bin/chromium),
-// DOCENT_SRC_DIR (for web/node_modules).
+// TOKEN (the server's token, token phase), SHOTS (where screenshots go),
+// CHROMIUM (the browser, /usr/bin/chromium), DOCENT_SRC_DIR (for
+// web/node_modules).
 
 import { createRequire } from 'node:module';
 import fs from 'node:fs';

@@ -70,10 +70,11 @@ serve_stop() {
 	if grep -E -q 'Sanitizer|runtime error:' "$1"; then cat "$1"; return 1; fi
 }
 
-# browser PHASE: runs browser.mjs and adds its checks to the totals
+# browser PHASE: runs browser.mjs (10 minutes at most: a hung browser fails
+# the test rather than the whole run) and adds its checks to the totals
 browser() {
 	DOCENT_URL=$URL WORK=$TMP REPLY=$TMP/reply SHOTS=$SRC/build/screenshots DOCENT_SRC_DIR=$SRC \
-		node "$SRC/tests/web/browser.mjs" "$1" >"$TMP/browser.out" 2>&1
+		timeout 600 node "$SRC/tests/web/browser.mjs" "$1" >"$TMP/browser.out" 2>&1
 	_s=$?
 	cat "$TMP/browser.out"
 	_p=$(grep -c '^\[       OK \]' "$TMP/browser.out")
