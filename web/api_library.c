@@ -457,18 +457,57 @@ void api_jobs_events(web_request *r)
 /* ---- the text around a span (the source viewer) ---- */
 
 /* Copies the document's text in [lo, hi) into out from its chunks, which
- * are slices of it (overlapping); bytes no chunk covers (the breaks
- * between blocks) read as newlines. */
-static void text_range(const store_chunk *c, size_t n, int64_t lo, int64_t hi, char *out)
+ * are slices of it (overlapping), marking in covered[] the bytes a chunk
+ * holds; the others (the breaks between blocks, a title kept apart) are
+ * unknown and read as newlines. */
+static void text_range(const store_chunk *c, size_t n, int64_t lo, int64_t hi, char *out,
+		       char *covered)
 {
 	memset(out, '\n', (size_t)(hi - lo));
+	memset(covered, 0, (size_t)(hi - lo));
 	for (size_t i = 0; i < n; i++) {
 		int64_t a = c[i].start_byte > lo ? c[i].start_byte : lo;
 		int64_t b = c[i].end_byte < hi ? c[i].end_byte : hi;
 		if (a >= b || (int64_t)c[i].len != c[i].end_byte - c[i].start_byte)
 			continue;
 		memcpy(out + (a - lo), c[i].text + (a - c[i].start_byte), (size_t)(b - a));
+		memset(covered + (a - lo), 1, (size_t)(b - a));
 	}
+}
+
+/* The bytes [a, b) of buf as JSON text: a run of unknown bytes becomes at
+ * most a paragraph break, and none at all at the start (trim_start) or the
+ * end (trim_end). */
+static json_t *text_json(const char *buf, const char *covered, size_t a, size_t b, int trim_start,
+			 int trim_end)
+{
+	dbuf d = DBUF_INIT;
+	json_t *j;
+
+	if (trim_start)
+		while (a < b && !covered[a])
+			a++;
+	if (trim_end)
+		while (b > a && !covered[b - 1])
+			b--;
+	for (size_t i = a; i < b;) {
+		if (covered[i]) {
+			size_t k = i;
+			while (k < b && covered[k])
+				k++;
+			dbuf_append(&d, buf + i, k - i);
+			i = k;
+		} else {
+			size_t k = i;
+			while (k < b && !covered[k])
+				k++;
+			dbuf_append(&d, "\n\n", k - i < 2 ? k - i : 2);
+			i = k;
+		}
+	}
+	j = json_stringn(d.data ? d.data : "", d.len);
+	dbuf_free(&d);
+	return j;
 }
 
 void api_documents_text(web_request *r)
@@ -479,7 +518,7 @@ void api_documents_text(web_request *r)
 	store_doc *d;
 	long start, end, context;
 	const store_chunk *at = NULL;
-	char *buf;
+	char *buf, *covered;
 	size_t s, e, blo;
 	json_t *o;
 	int rc;
@@ -500,19 +539,31 @@ void api_documents_text(web_request *r)
 	for (size_t i = 0; i < n; i++)
 		if (c[i].end_byte > total)
 			total = c[i].end_byte;
-	if (web_query_int(r, "start", c[0].start_byte, 0, total, &start) ||
-	    web_query_int(r, "end", start == c[0].start_byte ? c[0].end_byte : start, start, total,
-			  &end) ||
-	    web_query_int(r, "context", 1500, 0, 100000, &context))
+	if (web_query_int(r, "start", c[0].start_byte, 0, total, &start))
 		goto out;
+	/* without an end, the passage (chunk) the start is in */
+	{
+		long def_end = start;
+		for (size_t i = 0; i < n; i++)
+			if (c[i].start_byte <= start && start < c[i].end_byte) {
+				def_end = (long)c[i].end_byte;
+				break;
+			}
+		if (web_query_int(r, "end", def_end, start, total, &end) ||
+		    web_query_int(r, "context", 1500, 0, 100000, &context))
+			goto out;
+	}
 	lo = start - context > 0 ? start - context : 0;
 	hi = end + context < total ? end + context : total;
 	buf = malloc((size_t)(hi - lo) + 1);
-	if (!buf) {
+	covered = malloc((size_t)(hi - lo) + 1);
+	if (!buf || !covered) {
+		free(buf);
+		free(covered);
 		web_reply_error(r, 500, "internal", "out of memory");
 		goto out;
 	}
-	text_range(c, n, lo, hi, buf);
+	text_range(c, n, lo, hi, buf, covered);
 	/* cut on character boundaries, so each part is valid UTF-8 */
 	s = web_utf8_floor(buf, (size_t)(hi - lo), (size_t)(start - lo));
 	e = web_utf8_floor(buf, (size_t)(hi - lo), (size_t)(end - lo));
@@ -528,11 +579,13 @@ void api_documents_text(web_request *r)
 			}
 		if (!at)
 			at = &c[0];
-		o = json_pack("{s:{s:I, s:s, s:s?, s:s?}, s:I, s:I, s:s%, s:s%, s:s%}",
+		o = json_pack("{s:{s:I, s:s, s:s?, s:s?}, s:I, s:I, s:o, s:o, s:o}",
 			"document", "id", (json_int_t)id, "path", d->path, "title", d->title,
 			"format", d->format,
 			"start_byte", (json_int_t)(lo + (int64_t)s), "end_byte", (json_int_t)(lo + (int64_t)e),
-			"before", buf + blo, s - blo, "text", buf + s, e - s, "after", buf + e, bhi - e);
+			"before", text_json(buf, covered, blo, s, 1, 0),
+			"text", text_json(buf, covered, s, e, 0, 0),
+			"after", text_json(buf, covered, e, bhi, 0, 1));
 		if (o) {
 			json_object_set_new(o, "page", at->page_start > 0 ?
 					    json_integer(at->page_start) : json_null());
@@ -542,6 +595,7 @@ void api_documents_text(web_request *r)
 		}
 	}
 	free(buf);
+	free(covered);
 	if (!o)
 		web_reply_error(r, 500, "internal", "the document's text is not valid UTF-8");
 	else

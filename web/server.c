@@ -122,6 +122,7 @@ typedef struct req_state {
 	int pp_error;
 	int too_large;
 	int in_gate;
+	int counted;            /* in s->active */
 	int replied, status;
 	hdr *headers;
 	web_slot *slot;
@@ -1110,6 +1111,12 @@ static void finish(web_server *s, req_state *q)
 	web_request *r = &q->r;
 	int rc;
 
+	/* from here the request counts as in progress: shutdown waits for it
+	 * (a client still sending its body does not hold the shutdown up) */
+	pthread_mutex_lock(&s->lock);
+	s->active++;
+	pthread_mutex_unlock(&s->lock);
+	q->counted = 1;
 	if (q->too_large) {
 		reply_too_large(q);
 		return;
@@ -1185,9 +1192,6 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 		q->r.server = s;
 		q->r.priv = q;
 		*con_cls = q;
-		pthread_mutex_lock(&s->lock);
-		s->active++;
-		pthread_mutex_unlock(&s->lock);
 		if (!q->path)
 			return MHD_NO;
 		if (s->stopping) {
@@ -1216,6 +1220,7 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
 {
 	web_server *s = cls;
 	req_state *q = *con_cls;
+	int counted;
 
 	(void)conn;
 	if (!q)
@@ -1254,13 +1259,16 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
 		free(h->value);
 		free(h);
 	}
+	counted = q->counted;
 	free(q->path);
 	free(q);
 	*con_cls = NULL;
-	pthread_mutex_lock(&s->lock);
-	s->active--;
-	pthread_cond_broadcast(&s->idle);
-	pthread_mutex_unlock(&s->lock);
+	if (counted) {
+		pthread_mutex_lock(&s->lock);
+		s->active--;
+		pthread_cond_broadcast(&s->idle);
+		pthread_mutex_unlock(&s->lock);
+	}
 }
 
 /* ---- start and stop ---- */

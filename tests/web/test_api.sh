@@ -186,6 +186,11 @@ assert d['before'] or d['after']
 assert 'heading' in d and 'page' in d" GET "/api/documents/$DOC/text?start=$START&end=$END&context=200"
 t "the text with no context" hjson 200 'assert d["before"] == "" and d["after"] == ""' \
 	GET "/api/documents/$DOC/text?start=$START&end=$END&context=0"
+t "without an end, the passage the start is in" hjson 200 "assert d['start_byte'] == $START and d['end_byte'] == $END" \
+	GET "/api/documents/$DOC/text?start=$START"
+t "without a span, the first passage" hjson 200 'assert d["end_byte"] > d["start_byte"] and d["text"].startswith("Annual leave")
+assert d["before"] == "" and d["after"].startswith("\n\nSick leave"), d' \
+	GET "/api/documents/$DOC/text"
 t "a span beyond the text is a 400" hjson 400 'assert d["error"]["code"] == "bad_request"' \
 	GET "/api/documents/$DOC/text?start=0&end=99999999"
 t "the text of a missing document is a 404" hjson 404 'assert d["error"]["code"] == "not_found"' \
@@ -349,7 +354,20 @@ t "remove a document with vectors" hjson 200 'assert "removed" in d' \
 	DELETE "/api/documents/$(curl -s "$B/api/documents?collection=vec" | python3 -c 'import json,sys; print([x["id"] for x in json.load(sys.stdin)["documents"] if x["path"].endswith("laptops.txt")][0])')"
 t "... its vector goes too" hjson 200 'assert d["mode"] == "dense" and len(d["results"]) == 2, d' \
 	GET '/api/search?q=laptops&collection=vec&mode=dense'
-t "stop" stop_server
+# a client stalled in the middle of its body does not hold the shutdown up
+python3 - "$PORT" <<'EOF' &
+import socket, sys, time
+s = socket.create_connection(("127.0.0.1", int(sys.argv[1])))
+s.sendall(b"POST /api/collections HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+          b"Content-Length: 1000\r\n\r\n{\"name\":")
+time.sleep(20)
+EOF
+STALL=$!
+sleep 0.5
+t0=$(date +%s)
+t "SIGTERM with a client stalled mid-body: status 0" stop_server
+t "... at once, not after the wait for requests in progress" sh -c 'echo "$(( $(date +%s) - $0 )) s"; [ $(( $(date +%s) - $0 )) -le 3 ]' "$t0"
+kill $STALL 2>/dev/null
 
 # ---- the token ----
 
