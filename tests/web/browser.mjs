@@ -426,7 +426,7 @@ async function mainPhase(browser) {
 		assert((await page.textContent(`${lastTurn} .md`)).includes('45 working days'), 'no answer after Stop');
 	});
 
-	await check('summarize a document from the library: the summary streams into the ask view', async () => {
+	await check('summarize a document from the library, and a topic from search: the summary streams into the ask view', async () => {
 		reply('The handbook grants **45 working days** of parental leave and covers travel.', { delay: 0.01 });
 		await page.click('nav a[href="#library"]');
 		await page.click('#documents li:has-text("Staff handbook") button:has-text("Summarize")');
@@ -438,6 +438,18 @@ async function mainPhase(browser) {
 		assert(/Summary/.test(await page.textContent(`${lastTurn} .badge`)), 'the summary is not labelled');
 		assert((await page.textContent(`${lastTurn} .md`)).includes('45 working days'), 'no summary text');
 		await shot(page, 'summary', false);
+		// a topic: what the search results say
+		reply('Leave is **45 working days**, taken in two parts.');
+		await page.click('nav a[href="#search"]');
+		await page.fill('#search-q', 'parental leave');
+		await page.press('#search-q', 'Enter');
+		await page.waitForSelector('#search-summarize:not([hidden])', { timeout: T });
+		await page.click('#search-summarize');
+		await page.waitForSelector('#view-ask:not([hidden])', { timeout: T });
+		await page.waitForFunction(() => /Summary: parental leave/.test(document.querySelector('#thread .turn:last-child .question').textContent), null, { timeout: T });
+		await page.waitForSelector(`${lastTurn} .badge, ${lastTurn} .error`, { timeout: T });
+		assert(!(await page.$(`${lastTurn} .error`)), await page.textContent(`${lastTurn}`));
+		assert((await page.textContent(`${lastTurn} .md`)).includes('45 working days'), 'no topic summary');
 	});
 
 	await check('keyboard only: Tab to the question, Enter asks, a citation opens with Enter, Escape closes; the file picker', async () => {

@@ -76,6 +76,13 @@ export function summarizeDocument(doc, title) {
 	run(`Summary of “${title}”`, '/api/summarize', { document: doc.id });
 }
 
+// Summarizes what the collection's documents say about a topic (the search
+// view's Summarize button).
+export function summarizeTopic(topic) {
+	if (running) running.abort();
+	run(`Summary: ${topic}`, '/api/summarize', { query: topic, collection: state.collection || undefined });
+}
+
 // Streams one answer (or summary) from `path` into a new turn.
 async function run(text, path, body) {
 	if (thread.querySelector('.empty')) thread.replaceChildren();

@@ -1,14 +1,17 @@
 // search.js - search results with snippets (GET /api/search): each hit names
 // its document, page and heading and opens the source viewer on its passage.
 // Snippets are a document's text: they go in as text, and only the words the
-// server marked as matches are wrapped in <mark> (built as elements).
+// server marked as matches are wrapped in <mark> (built as elements). The
+// results can be summarized as a topic (POST /api/summarize in the ask view).
 
 import { api, qs } from './api.js';
 import { h, fill, say } from './dom.js';
 import { openSource, basename } from './viewer.js';
 import { state, on } from './state.js';
+import { summarizeTopic } from './ask.js';
 
-let form, input, mode, group, results, status;
+let form, input, mode, group, results, status, summarizeBtn;
+let lastQuery = '';
 
 export function initSearch() {
 	form = document.getElementById('search-form');
@@ -20,6 +23,11 @@ export function initSearch() {
 	form.addEventListener('submit', (e) => {
 		e.preventDefault();
 		search();
+	});
+	summarizeBtn = document.getElementById('search-summarize');
+	summarizeBtn.addEventListener('click', () => {
+		location.hash = '#ask';
+		summarizeTopic(lastQuery);
 	});
 	on('collection', updateModes);
 	on('collections-read', updateModes);
@@ -57,6 +65,9 @@ async function search() {
 	say(status, `${hits.length ? hits.length : 'No'} result${hits.length === 1 ? '' : 's'}` +
 		(r.mode ? ` (${r.mode})` : '') + (ms != null ? ` in ${ms < 10 ? ms.toFixed(1) : Math.round(ms)} ms` : ''));
 	fill(results, hits.map(hitItem));
+	summarizeBtn.hidden = !hits.length;
+	summarizeBtn.textContent = `Summarize what the documents say about “${q}”`;
+	lastQuery = q;
 }
 
 function hitItem(hit) {
