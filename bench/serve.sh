@@ -105,11 +105,13 @@ EOF
 measure() {
 	_name=$1 _home=$2 _ingest=$3
 	sed "s|QUERIES|$_name.qurl|" "$work/search.lua" >"$work/$_name.lua"
+	: >"$work/serve.log" # here: the child's redirection may come after the grep below
 	DOCENT_HOME=$_home DOCENT_CONFIG=/dev/null "$docent" serve --port 0 2>"$work/serve.log" &
 	_pid=$!
 	_i=0
-	while ! grep -q 'serving http' "$work/serve.log" && [ $_i -lt 100 ]; do sleep 0.1; _i=$((_i + 1)); done
+	while ! grep -q 'serving http' "$work/serve.log" && [ $_i -lt 600 ]; do sleep 0.1; _i=$((_i + 1)); done
 	_port=$(sed -n 's|.*serving http://127.0.0.1:\([0-9]*\)/.*|\1|p' "$work/serve.log")
+	[ -n "$_port" ] || { echo "docent serve did not start:"; cat "$work/serve.log"; exit 1; }
 	rm -f "$work/stop"
 	if [ "$_ingest" = 1 ]; then
 		( n=0

@@ -218,6 +218,9 @@ static void print_setting(void *ctx, const char *key, const char *value, config_
 			  const char *where, const char *desc)
 {
 	cfg_out *o = ctx;
+	/* a secret is not shown on a screen or in a pasted report */
+	if (strcmp(key, "server.token") == 0 && value[0])
+		value = "(set, not shown)";
 	if (o->json) {
 		json_object_set_new(o->json, key, json_pack("{s:s, s:s, s:s, s:s}", "value", value,
 			"origin", config_origin_name(origin), "where", where, "description", desc));

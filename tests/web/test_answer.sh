@@ -317,6 +317,22 @@ t "... its generation stopped: the next answer does not wait for it" json_check 
 assert d['status'] == 200 and d['json']['answer'] == 'Quick [1].', d
 assert d['seconds'] < 4, d['seconds']
 " $C "$URL" POST /api/ask "{\"question\": \"$Q\", \"stream\": false}"
+t "the server stops cleanly" stop_server
+
+# server.generations 0 (the default) sends a model server several at once
+start_server DOCENT_CHAT_MODEL="$M" DOCENT_SERVER_QUEUE=0
+printf '0.3' >"$TMP/reply.delay"
+for i in 1 2 3; do
+	$C "$URL" POST /api/ask "$ASK" >"$TMP/p$i" 2>&1 &
+	eval "P$i=\$!"
+done
+wait $P1 $P2 $P3
+rm -f "$TMP/reply.delay"
+for i in 1 2 3; do
+	t "with a model server three answers run at once ($i)" json_check "
+assert d['status'] == 200 and d['events'][-1]['event'] == 'done', d
+" cat "$TMP/p$i"
+done
 t "a model server that is down: an error event" json_check "
 ev = d['events']
 assert ev[-1]['event'] == 'error', ev

@@ -18,7 +18,7 @@ start_server() {
 	env $_env "$DOCENT" serve --port 0 "$@" 2>"$TMP/serve.log" &
 	PID=$!
 	_i=0
-	while ! grep -q 'serving http' "$TMP/serve.log" && [ $_i -lt 100 ]; do
+	while ! grep -q 'serving http' "$TMP/serve.log" && [ $_i -lt 300 ]; do
 		sleep 0.1
 		_i=$((_i + 1))
 	done
@@ -383,6 +383,8 @@ t "... the right one passes" hjson 200 'assert d["status"] == "ok"' \
 t "... an unknown route is still a 401 without the token" hjson 401 \
 	'assert d["error"]["code"] == "unauthorized"' GET /v1/models
 t "... assets need no token" http 200 GET /
+t "docent config does not show the token" sh -c 'DOCENT_TOKEN=s3cret-token "$0" config | grep "^server.token" | grep -q "not shown" &&
+	! DOCENT_TOKEN=s3cret-token "$0" config --json | grep -q s3cret' "$DOCENT"
 t "... the token is never logged" sh -c '! grep -q "s3cret" "$0"' "$TMP/serve.log"
 t "SIGTERM again" stop_server
 
