@@ -338,6 +338,8 @@ async function mainPhase(browser) {
 		await item.click();
 		await page.waitForSelector('#view-ask:not([hidden]) .turn', { timeout: T });
 		assert((await page.textContent('#thread')).includes('parental leave'), 'the conversation did not open');
+		// its stored citations open their passages too
+		await viewSource(page, await page.$('#thread .turn:first-child .md button.cite'), /45 working days/);
 		const turns = (await page.$$('#thread .turn')).length;
 		reply('They can be taken in two parts [1].', { rewrite: 'parental leave in two parts' });
 		await ask(page, 'can it be split?');
