@@ -125,7 +125,8 @@ $(BUILD)/web/app.js: $(filter %.js,$(WEB_UI)) web/package-lock.json
 	@test -x $(ESBUILD) || { echo "$(ESBUILD) is missing: run scripts/bootstrap.sh (npm ci in web/)"; exit 1; }
 	$(ESBUILD) web/ui/app.js --bundle --format=esm --minify --target=es2020 --log-level=warning --outfile=$@
 
-WEB_ASSETS := /index.html=web/ui/index.html /style.css=web/ui/style.css /app.js=$(BUILD)/web/app.js
+WEB_ASSETS := /index.html=web/ui/index.html /style.css=web/ui/style.css /icon.svg=web/ui/icon.svg \
+              /app.js=$(BUILD)/web/app.js
 $(BUILD)/gen/web_assets.c: scripts/embed_files.py $(WEB_UI) $(BUILD)/web/app.js
 	@mkdir -p $(@D)
 	python3 scripts/embed_files.py $@ $(WEB_ASSETS)
