@@ -992,9 +992,11 @@ static int list_collections(store *s, int counts, store_collection **out, size_t
 
 	*out = NULL;
 	*n = 0;
-	rc = sqlite3_prepare_v2(s->db, counts ? with_counts : brief, -1, &st, NULL);
-	if (rc != SQLITE_OK)
-		return store_err(s, rc, "listing collections");
+	/* cached: the server lists them on every search to see whether a
+	 * collection's vectors changed */
+	if ((rc = store_prep(s, counts ? ST_COLL_LIST : ST_COLL_LIST_BRIEF,
+			     counts ? with_counts : brief, &st)) != 0)
+		return rc;
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		if (grow((void **)&v, &cap, cnt, sizeof *v))
 			goto nomem;
@@ -1017,14 +1019,14 @@ static int list_collections(store *s, int counts, store_collection **out, size_t
 		rc = store_err(s, rc, "listing collections");
 		goto fail;
 	}
-	sqlite3_finalize(st);
+	sqlite3_reset(st);
 	*out = v;
 	*n = cnt;
 	return 0;
 nomem:
 	rc = docent_error_set(DOCENT_ENOMEM, "out of memory listing collections");
 fail:
-	sqlite3_finalize(st);
+	sqlite3_reset(st);
 	store_collection_list_free(v, cnt);
 	return rc;
 }
