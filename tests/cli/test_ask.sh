@@ -115,7 +115,7 @@ if command -v script >/dev/null 2>&1; then
 	tty_run() {
 		_out=$1
 		shift
-		env "$@" script -qec "$DOCENT ask --model $M \"$Q\"" /dev/null >"$_out" 2>&1 ||
+		env "$@" SHELL=/bin/sh script -qec "exec $DOCENT ask --model $M \"$Q\"" /dev/null >"$_out" 2>&1 ||
 			{ cat "$_out"; echo "exit status $?"; return 1; }
 	}
 	tty_has() {

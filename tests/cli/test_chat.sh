@@ -192,7 +192,7 @@ fi
 if command -v script >/dev/null 2>&1; then
 	printf 'You get 45 working days [1].' >"$TMP/reply"
 	{ sleep 1; printf '%s\r' "$Q1"; sleep 2; printf '/quit\r'; sleep 1; } |
-		TERM=dumb script -qec "$DOCENT chat --model $M" /dev/null >"$TMP/tty.out" 2>&1
+		TERM=dumb SHELL=/bin/sh script -qec "exec $DOCENT chat --model $M" /dev/null >"$TMP/tty.out" 2>&1
 	status=$?
 	cat "$TMP/tty.out"
 	t "on a terminal: the prompt, the answer, a clean exit" sh -c \
@@ -204,7 +204,7 @@ if command -v script >/dev/null 2>&1; then
 	printf '0.3' >"$TMP/reply.delay"
 	{ sleep 1; printf '%s\r' "$Q1"; sleep 2; printf '\003'; sleep 1; printf '\003'; sleep 1
 	  printf '\004'; sleep 1; } |
-		TERM=dumb script -qec "$DOCENT chat --model $M" /dev/null >"$TMP/tty2.out" 2>&1
+		TERM=dumb SHELL=/bin/sh script -qec "exec $DOCENT chat --model $M" /dev/null >"$TMP/tty2.out" 2>&1
 	status=$?
 	rm -f "$TMP/reply.delay"
 	cat "$TMP/tty2.out"
