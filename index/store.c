@@ -17,6 +17,7 @@
 #include "core/text.h"
 
 #include <errno.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -582,14 +583,26 @@ static int read_tokenizer(store *s)
 	return rc;
 }
 
+/*
+ * Once per process, before SQLite's first use: no memory statistics.
+ * With them on, every allocation SQLite makes takes one global mutex,
+ * which threads searching at once (the web server's workers) queue on.
+ */
+static void sqlite_setup(void)
+{
+	sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
+}
+
 int store_open(store **out, const char *path, const store_params *params)
 {
 	store_params p = params ? *params : store_default_params();
 	struct stat sb;
 	store *s;
 	int flags, rc, version;
+	static pthread_once_t setup = PTHREAD_ONCE_INIT;
 
 	*out = NULL;
+	pthread_once(&setup, sqlite_setup);
 	if (!path || !*path)
 		return docent_error_set(DOCENT_EINVAL, "no database path given");
 	if (!p.tokenizer || !*p.tokenizer)
@@ -1039,6 +1052,26 @@ int store_collection_list(store *s, store_collection **out, size_t *n)
 int store_collection_names(store *s, store_collection **out, size_t *n)
 {
 	return list_collections(s, 0, out, n);
+}
+
+int store_change_counter(store *s, uint64_t *out)
+{
+	sqlite3_stmt *st;
+	int rc = store_prep(s, ST_DATA_VERSION, "PRAGMA data_version", &st);
+
+	if (rc)
+		return rc;
+	rc = sqlite3_step(st);
+	if (rc != SQLITE_ROW) {
+		rc = store_err(s, rc, "checking for changes");
+		sqlite3_reset(st);
+		return rc;
+	}
+	/* data_version moves with other connections' commits only; this
+	 * connection's own count its changes */
+	*out = (uint64_t)sqlite3_column_int64(st, 0) << 40 ^ (uint64_t)sqlite3_total_changes64(s->db);
+	sqlite3_reset(st);
+	return 0;
 }
 
 /* ---- documents ---- */

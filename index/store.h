@@ -89,6 +89,12 @@ int store_collection_list(store *s, store_collection **out, size_t *n);
 /* The same without the document, chunk and byte counts (left 0), which
  * take a scan of each collection: for every search. */
 int store_collection_names(store *s, store_collection **out, size_t *n);
+
+/* A number that stays the same as long as the database does: any commit,
+ * by this connection or another process, changes it. For caches of what
+ * was read (the web server's check of the collections' vectors). One
+ * small read. */
+int store_change_counter(store *s, uint64_t *out);
 void store_collection_list_free(store_collection *c, size_t n);
 
 /* ---- documents ---- */

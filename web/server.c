@@ -51,6 +51,13 @@ struct web_slot {
 	char *ret_spec;
 	uint64_t ret_sig;       /* vectors_signature() when it was opened */
 	embedder *wrap;         /* the locked view of a shared embedder */
+	/* the last check of what a search needs, kept while the database
+	 * does not change (store_change_counter) */
+	struct {
+		int valid, keywords;
+		uint64_t counter, sig;
+		char *collection, *spec;
+	} chk;
 	web_slot *next_free, *next_all;
 };
 
@@ -297,12 +304,22 @@ void web_reply_json(web_request *r, int status, json_t *body)
 	}
 	text = body ? json_dumps(body, JSON_COMPACT) : NULL;
 	json_decref(body);
+	web_reply_json_text(r, status, text, text ? strlen(text) : 0);
+}
+
+void web_reply_json_text(web_request *r, int status, char *text, size_t n)
+{
+	req_state *q = r->priv;
+
+	if (q->replied) {
+		free(text);
+		return;
+	}
 	if (!text) {
 		reply_text(q, 500, "application/json",
 			   "{\"error\":{\"code\":\"internal\",\"message\":\"out of memory\"}}");
 		return;
 	}
-	size_t n = strlen(text);
 	/* a newline ends the body, for curl at a terminal */
 	char *t2 = realloc(text, n + 2);
 	if (t2) {
@@ -556,6 +573,51 @@ static int same_spec(const char *a, const char *b)
 	return (!a && !b) || (a && b && strcmp(a, b) == 0);
 }
 
+/* The embedding model a search of `collection` uses (*spec, caller frees;
+ * NULL: none) and its vectors' signature, as checked last by this slot
+ * while the database has not changed since: most searches then cost one
+ * small read here rather than a look at every collection. */
+static int slot_check(web_server *s, web_slot *slot, const char *collection,
+		      retrieve_mode mode, char **spec, uint64_t *sig)
+{
+	int keywords = mode == RETRIEVE_BM25;
+	uint64_t counter;
+	int rc;
+
+	*spec = NULL;
+	if ((rc = store_change_counter(slot->st, &counter)) != 0)
+		return rc;
+	if (slot->chk.valid && slot->chk.counter == counter && slot->chk.keywords == keywords &&
+	    same_spec(slot->chk.collection, collection)) {
+		if (slot->chk.spec && !(*spec = strdup(slot->chk.spec)))
+			return docent_error_set(DOCENT_ENOMEM, "out of memory");
+		*sig = slot->chk.sig;
+		return 0;
+	}
+	slot->chk.valid = 0;
+	if (!keywords && (rc = config_search_model(s->cfg, slot->st, collection, spec)) != 0)
+		return rc;
+	if ((rc = vectors_signature(slot->st, collection, sig)) != 0)
+		goto fail;
+	free(slot->chk.collection);
+	free(slot->chk.spec);
+	slot->chk.collection = collection ? strdup(collection) : NULL;
+	slot->chk.spec = *spec ? strdup(*spec) : NULL;
+	if ((collection && !slot->chk.collection) || (*spec && !slot->chk.spec)) {
+		rc = docent_error_set(DOCENT_ENOMEM, "out of memory");
+		goto fail;
+	}
+	slot->chk.counter = counter;
+	slot->chk.keywords = keywords;
+	slot->chk.sig = *sig;
+	slot->chk.valid = 1;
+	return 0;
+fail:
+	free(*spec);
+	*spec = NULL;
+	return rc;
+}
+
 int web_retriever(web_request *r, const char *collection, retrieve_mode mode, retriever **out)
 {
 	req_state *q = r->priv;
@@ -566,16 +628,12 @@ int web_retriever(web_request *r, const char *collection, retrieve_mode mode, re
 	uint64_t sig = 0;
 	int rc;
 
-	if (mode != RETRIEVE_BM25 && (rc = config_search_model(s->cfg, r->st, collection, &spec)))
+	if ((rc = slot_check(s, slot, collection, mode, &spec, &sig)) != 0)
 		return rc;
 	if (!spec && mode != RETRIEVE_AUTO && mode != RETRIEVE_BM25)
 		return docent_error_set(DOCENT_EINVAL, "mode %s needs an embedding model: ingest "
 					"with one (engine.embed_model), or use mode bm25",
 					retrieve_mode_name(mode));
-	if ((rc = vectors_signature(r->st, collection, &sig)) != 0) {
-		free(spec);
-		return rc;
-	}
 	/* a keyword search can use any retriever: it never embeds */
 	if (slot->ret && (mode == RETRIEVE_BM25 || same_spec(spec, slot->ret_spec)) &&
 	    sig == slot->ret_sig) {
@@ -614,6 +672,8 @@ int web_retriever(web_request *r, const char *collection, retrieve_mode mode, re
 
 static void slot_free(web_slot *slot)
 {
+	free(slot->chk.collection);
+	free(slot->chk.spec);
 	retriever_close(slot->ret);
 	embedder_free(slot->wrap);
 	free(slot->ret_spec);

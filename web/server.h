@@ -154,6 +154,10 @@ int web_query_int(web_request *r, const char *key, long def, long min, long max,
  * with HTTP status `status`. */
 void web_reply_json(web_request *r, int status, json_t *body);
 
+/* Replies with `text`, n bytes of JSON written by the handler (takes
+ * ownership of the malloc'd text; NULL: 500 out of memory). */
+void web_reply_json_text(web_request *r, int status, char *text, size_t n);
+
 /* Replies {"error":{"code":code,"message":...}} with HTTP status `status`;
  * code is one of the contract's (bad_request, not_found...). */
 void web_reply_error(web_request *r, int status, const char *code, const char *fmt, ...)
