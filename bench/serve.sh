@@ -14,7 +14,7 @@
 #
 # Defaults: build, 60 s, 64 connections. Figures: docs/performance.md, "Web
 # server". wrk runs on the same machine (2 threads), so it takes CPU from
-# the server: the ratio is a floor.
+# the server (its own CPU time is printed): the ratio is a floor.
 set -eu
 build=build duration=60 conns=64 stores="med 100k"
 while [ $# -gt 0 ]; do
@@ -130,8 +130,12 @@ for f in glob.glob(sys.argv[1] + "/*.txt"):
 		_ing=$!
 	fi
 	_cpu0=$(awk '{ print $14 + $15 }' "/proc/$_pid/stat")
-	wrk -t2 -c"$conns" -d"${duration}s" --timeout 10s --latency -s "$work/$_name.lua" \
-		"http://127.0.0.1:$_port" >"$work/wrk.out" 2>&1 || true
+	# wrk under a wrapper that reports the CPU seconds it used itself
+	_wrkcpu=$(python3 -c 'import resource, subprocess, sys
+subprocess.run(sys.argv[2:], stdout=open(sys.argv[1], "w"), stderr=subprocess.STDOUT)
+r = resource.getrusage(resource.RUSAGE_CHILDREN)
+print(r.ru_utime + r.ru_stime)' "$work/wrk.out" wrk -t2 -c"$conns" -d"${duration}s" --timeout 10s \
+		--latency -s "$work/$_name.lua" "http://127.0.0.1:$_port")
 	_cpu1=$(awk '{ print $14 + $15 }' "/proc/$_pid/stat")
 	_rss=$(awk '/VmHWM/ { print $2 / 1024 }' "/proc/$_pid/status")
 	if [ "$_ingest" = 1 ]; then
@@ -141,7 +145,8 @@ for f in glob.glob(sys.argv[1] + "/*.txt"):
 	kill -TERM "$_pid"
 	wait "$_pid" || echo "serve exited with status $?"
 	_locked=$(grep -ci 'locked' "$work/serve.log" || true)
-	python3 - "$work/wrk.out" "$_name" "$_ingest" "$_rss" "$_locked" "$((_cpu1 - _cpu0))" "$(getconf CLK_TCK)" <<'EOF'
+	python3 - "$work/wrk.out" "$_name" "$_ingest" "$_rss" "$_locked" "$((_cpu1 - _cpu0))" "$(getconf CLK_TCK)" \
+		"$_wrkcpu" "$duration" <<'EOF'
 import re, sys
 out = open(sys.argv[1]).read()
 name, ingest, rss, locked = sys.argv[2], sys.argv[3] == "1", float(sys.argv[4]), sys.argv[5]
@@ -165,7 +170,8 @@ print(f"http {name}{' +ingest' if ingest else ''}: {rate:.1f} searches/s ({total
       f"p50 {ms(lat['50']):.1f} ms, p99 {ms(lat['99']):.1f} ms, errors {errors} "
       f"(non-2xx {n2}, client timeouts over 10 s {timeouts}), "
       f"'locked' in the log {locked}, server peak RSS {rss:.0f} MB, "
-      f"server cpu {cpu:.3f} ms/search")
+      f"server cpu {cpu:.3f} ms/search; wrk itself used {float(sys.argv[8]) * 1000 / max(total, 1):.3f} ms "
+      f"of CPU a request, {float(sys.argv[8]) / float(sys.argv[9]) * 100:.0f} % of one core")
 open(sys.argv[1] + ".rate", "w").write(f"{rate} {cpu}")
 EOF
 	[ "$_ingest" = 1 ] && echo "  ingest runs during it (each rewriting $(ls "$work/bulk" | wc -l) documents): $(wc -l <"$work/ingest.runs"), failures: $(grep -c 'failed' "$work/ingest.log" || true)"
