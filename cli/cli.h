@@ -100,17 +100,26 @@ typedef struct cli_term {
 
 void cli_term_detect(cli_term *t);
 
-/* Word wrapping of streamed text at t->width, lines indented by `indent`. */
+/* Word wrapping of streamed text at t->width, lines indented by `indent`.
+ * The text is a document's or a model's: control characters (C0 but
+ * newline and tab, DEL, C1) are dropped, so no escape sequence in it
+ * reaches the terminal (a title, a colour, OSC 52 writing the clipboard). */
 typedef struct cli_wrap {
 	FILE *out;
 	int width, indent, col;
 	char word[256];
 	size_t nword;
 	int word_cols;
-	int in_escape;
+	int held_c2;    /* a 0xC2 byte that may start a C1 control */
 } cli_wrap;
 
 void cli_wrap_init(cli_wrap *w, FILE *out, int width, int indent);
+
+/* Writes n bytes of a model's or a document's text as they are, without
+ * control characters, as cli_wrap does. *held_c2 (0 at first) carries a
+ * byte that may start a C1 control from one call to the next; a final
+ * call with n = 0 is not needed (a lone 0xC2 is not UTF-8 text anyway). */
+void cli_put_text(FILE *out, const char *s, size_t n, int *held_c2);
 void cli_wrap_put(cli_wrap *w, const char *s, size_t n);
 void cli_wrap_end(cli_wrap *w);
 

@@ -37,8 +37,10 @@ void help_generate(FILE *out)
 
 static int on_piece(void *ctx, const char *piece, size_t n)
 {
+	static int held_c2; /* one generation per process */
+
 	(void)ctx;
-	fwrite(piece, 1, n, stdout);
+	cli_put_text(stdout, piece, n, &held_c2);
 	fflush(stdout);
 	return *cli_interrupt_flag() != 0;
 }

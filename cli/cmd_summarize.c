@@ -81,6 +81,7 @@ static void on_interrupt(int sig)
 
 typedef struct out_ctx {
 	int stream;
+	int held_c2; /* cli_put_text's */
 } out_ctx;
 
 static int on_piece(void *ctx, const char *piece, size_t n)
@@ -88,7 +89,7 @@ static int on_piece(void *ctx, const char *piece, size_t n)
 	out_ctx *o = ctx;
 
 	if (o->stream) {
-		fwrite(piece, 1, n, stdout);
+		cli_put_text(stdout, piece, n, &o->held_c2);
 		fflush(stdout);
 	}
 	return stop_int != 0;
@@ -126,7 +127,7 @@ int cmd_summarize(cli *c, int argc, char **argv)
 	retriever *r = NULL;
 	summarize_result *res = NULL;
 	char *full = NULL, *dir = NULL, *map_t = NULL, *reduce_t = NULL, *abs = NULL;
-	out_ctx oc;
+	out_ctx oc = { 0 };
 
 	while ((opt = getopt_long(argc, argv, "l:m:c:q:", opts, NULL)) != -1) {
 		switch (opt) {
@@ -255,8 +256,10 @@ int cmd_summarize(cli *c, int argc, char **argv)
 	if (json) {
 		status = cli_print_json(summarize_json(res, d, topic, sp.length));
 	} else {
-		if (!oc.stream)
-			printf("%s\n", res->text);
+		if (!oc.stream) {
+			cli_put_text(stdout, res->text, strlen(res->text), &oc.held_c2);
+			putchar('\n');
+		}
 		if (!g)
 			fprintf(stderr, "docent: for a written summary set up a language model: "
 				"`docent models pull qwen2.5-0.5b-instruct`, then set "

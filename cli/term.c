@@ -72,35 +72,70 @@ static void flush_word(cli_wrap *w)
 	w->word_cols = 0;
 }
 
+/* Adds byte c to the word held. */
+static void word_add(cli_wrap *w, unsigned char c)
+{
+	if (w->nword == sizeof w->word)
+		flush_word(w);
+	w->word[w->nword++] = (char)c;
+	if ((c & 0xC0) != 0x80) /* one column per character, roughly */
+		w->word_cols++;
+}
+
 void cli_wrap_put(cli_wrap *w, const char *s, size_t n)
 {
 	for (size_t i = 0; i < n; i++) {
 		unsigned char c = (unsigned char)s[i];
+		if (w->held_c2) {
+			w->held_c2 = 0;
+			if (c >= 0x80 && c <= 0x9F)
+				continue; /* U+0080-U+009F, C1 controls (CSI, OSC...) */
+			word_add(w, 0xC2);
+		}
 		if (c == ' ' || c == '\t') {
 			flush_word(w);
 		} else if (c == '\n') {
 			flush_word(w);
 			fputc('\n', w->out);
 			w->col = 0;
-		} else {
-			if (w->nword == sizeof w->word)
-				flush_word(w);
-			w->word[w->nword++] = (char)c;
-			/* one column per character, roughly; none for the bytes of an
-			 * escape sequence (ESC [ ... letter: bold, dim) */
-			if (c == 0x1B)
-				w->in_escape = 1;
-			else if (w->in_escape)
-				w->in_escape = !((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z'));
-			else if ((c & 0xC0) != 0x80)
-				w->word_cols++;
+		} else if (c == 0xC2) {
+			w->held_c2 = 1; /* the next byte tells (it may come in the next piece) */
+		} else if (c >= 0x20 && c != 0x7F) {
+			word_add(w, c);
 		}
 	}
 	fflush(w->out);
 }
 
+void cli_put_text(FILE *out, const char *s, size_t n, int *held_c2)
+{
+	size_t run = 0;
+
+	for (size_t i = 0; i < n; i++) {
+		unsigned char c = (unsigned char)s[i];
+		if (*held_c2) {
+			*held_c2 = 0;
+			if (c >= 0x80 && c <= 0x9F) {
+				run = i + 1;
+				continue;
+			}
+			fputc(0xC2, out);
+		}
+		if (c == 0xC2 || (c < 0x20 && c != '\n' && c != '\t') || c == 0x7F) {
+			fwrite(s + run, 1, i - run, out);
+			run = i + 1;
+			*held_c2 = c == 0xC2;
+		}
+	}
+	fwrite(s + run, 1, n - run, out);
+}
+
 void cli_wrap_end(cli_wrap *w)
 {
+	if (w->held_c2) {
+		w->held_c2 = 0;
+		word_add(w, 0xC2);
+	}
 	flush_word(w);
 	if (w->col > 0)
 		fputc('\n', w->out);

@@ -82,6 +82,13 @@ assert \"[1]\" in u and \"45 working days\" in u and \"Question: how many days\"
 assert r[\"stream\"] is True
 "' "$TMP/log"
 
+# a model's (or a document's) escape sequences never reach the terminal:
+# CSI colour, OSC title and OSC 52 (clipboard), the C1 form of CSI
+printf 'You get 45 \033[31mworking\033[0m days\033]0;pwned\007 [1] \033]52;c;ZXZpbA==\007\302\2332Jok.' >"$TMP/reply"
+t "escape sequences from the model are dropped" sh -c '"$0" ask --model "$1" "$2" >"$3" 2>&1; s=$?; cat "$3"
+[ $s -eq 0 ] && grep -q "45 .*working.* days" "$3" && ! grep -q "$(printf "\033")" "$3" &&
+ ! grep -q "$(printf "\302\233")" "$3" && ! grep -E -q "Sanitizer|runtime error:" "$3"' "$DOCENT" "$M" "$Q" "$TMP/esc.out"
+
 printf 'Employees get 45 working days.' >"$TMP/reply"
 t "an answer citing nothing says so" ok "cites no passage" "$DOCENT" ask --model "$M" "$Q"
 lines=$(wc -l <"$TMP/log")
