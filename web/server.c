@@ -187,22 +187,6 @@ int web_server_port(const web_server *s)
 	return s->port;
 }
 
-int web_host_is_loopback(const char *host)
-{
-	struct in_addr a4;
-	struct in6_addr a6;
-
-	if (!host || !host[0])
-		return 1;
-	if (strcasecmp(host, "localhost") == 0)
-		return 1;
-	if (inet_pton(AF_INET, host, &a4) == 1)
-		return (ntohl(a4.s_addr) >> 24) == 127;
-	if (inet_pton(AF_INET6, host, &a6) == 1)
-		return IN6_IS_ADDR_LOOPBACK(&a6);
-	return 0;
-}
-
 /* ---- logging ---- */
 
 static void log_line(web_server *s, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
@@ -998,11 +982,25 @@ static void begin(web_server *s, req_state *q)
 {
 	const char *allow[8];
 	size_t nallow = 0;
-	const char *cl, *auth;
+	const char *cl, *auth, *host, *origin;
 
 	if (!is_api(q->path)) {
 		q->asset = 1;
 		serve_asset(q);
+		return;
+	}
+	host = MHD_lookup_connection_value(q->conn, MHD_HEADER_KIND, "Host");
+	origin = MHD_lookup_connection_value(q->conn, MHD_HEADER_KIND, "Origin");
+	if (!(s->token && s->token[0]) && !web_host_header_local(host)) {
+		reply_error_q(q, 403, "forbidden", "this server answers requests for localhost only, "
+			      "not for '%s'; to serve other names, set an access token "
+			      "(server.token) and --host", host);
+		return;
+	}
+	if (strcmp(q->method, "GET") != 0 && strcmp(q->method, "HEAD") != 0 &&
+	    !web_origin_same(origin, host)) {
+		reply_error_q(q, 403, "forbidden", "a page from another site (%s) may not change "
+			      "anything here", origin);
 		return;
 	}
 	if (s->token && s->token[0]) {

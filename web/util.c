@@ -6,6 +6,7 @@
 #include "web/web_int.h"
 #include "core/error.h"
 
+#include <arpa/inet.h>
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -65,6 +66,72 @@ int web_bearer_ok(const char *header, const char *token)
 	while (*header == ' ')
 		header++;
 	return web_ct_equal(header, token);
+}
+
+int web_host_is_loopback(const char *host)
+{
+	struct in_addr a4;
+	struct in6_addr a6;
+
+	if (!host || !host[0])
+		return 1;
+	if (strcasecmp(host, "localhost") == 0)
+		return 1;
+	if (inet_pton(AF_INET, host, &a4) == 1)
+		return (ntohl(a4.s_addr) >> 24) == 127;
+	if (inet_pton(AF_INET6, host, &a6) == 1)
+		return IN6_IS_ADDR_LOOPBACK(&a6);
+	return 0;
+}
+
+/* Splits an HTTP authority "name", "name:port", "[v6]" or "[v6]:port" into
+ * the name (brackets off) in name[n]; 0, or -1 when malformed or too long. */
+static int authority_name(const char *a, char *name, size_t n)
+{
+	const char *end;
+	size_t len;
+
+	if (a[0] == '[') {
+		if (!(end = strchr(a, ']')) || (end[1] && end[1] != ':'))
+			return -1;
+		a++;
+	} else {
+		end = strchr(a, ':');
+		if (!end)
+			end = a + strlen(a);
+	}
+	len = (size_t)(end - a);
+	if (len == 0 || len >= n)
+		return -1;
+	memcpy(name, a, len);
+	name[len] = '\0';
+	return 0;
+}
+
+int web_host_header_local(const char *host)
+{
+	char name[256];
+
+	if (!host)
+		return 1; /* HTTP/1.0 without Host: not a browser */
+	return authority_name(host, name, sizeof name) == 0 && web_host_is_loopback(name);
+}
+
+int web_origin_same(const char *origin, const char *host)
+{
+	const char *a;
+
+	if (!origin)
+		return 1;
+	if (!host)
+		return 0;
+	if (strncasecmp(origin, "http://", 7) == 0)
+		a = origin + 7;
+	else if (strncasecmp(origin, "https://", 8) == 0)
+		a = origin + 8;
+	else
+		return 0; /* "null" (a sandboxed page, a file) and anything else */
+	return strcasecmp(a, host) == 0;
 }
 
 size_t web_utf8_floor(const char *s, size_t len, size_t pos)

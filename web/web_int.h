@@ -35,6 +35,17 @@ int web_ct_equal(const char *a, const char *b);
  * with the given token (constant-time). */
 int web_bearer_ok(const char *header, const char *token);
 
+/* Non-zero when an HTTP Host header ("name[:port]", "[v6]:port") names a
+ * loopback address or localhost, or is absent. Without a token the server
+ * answers only such requests: a web page that reaches 127.0.0.1 through a
+ * name of its own (DNS rebinding) is refused. */
+int web_host_header_local(const char *host);
+
+/* Non-zero when a request's Origin header is absent (not a browser) or
+ * names the same scheme-less authority as its Host header. A request that
+ * changes something is refused when it comes from another site's page. */
+int web_origin_same(const char *origin, const char *host);
+
 /*
  * A file name safe to create in an upload folder, from the name a client
  * gave: the last path component (either slash), no control characters,

@@ -358,7 +358,7 @@ t "... its vector goes too" hjson 200 'assert d["mode"] == "dense" and len(d["re
 python3 - "$PORT" <<'EOF' &
 import socket, sys, time
 s = socket.create_connection(("127.0.0.1", int(sys.argv[1])))
-s.sendall(b"POST /api/collections HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+s.sendall(b"POST /api/collections HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
           b"Content-Length: 1000\r\n\r\n{\"name\":")
 time.sleep(20)
 EOF
@@ -368,6 +368,29 @@ t0=$(date +%s)
 t "SIGTERM with a client stalled mid-body: status 0" stop_server
 t "... at once, not after the wait for requests in progress" sh -c 'echo "$(( $(date +%s) - $0 )) s"; [ $(( $(date +%s) - $0 )) -le 3 ]' "$t0"
 kill $STALL 2>/dev/null
+
+# ---- other sites: DNS rebinding and cross-site requests ----
+start_server
+t "without a token, a Host that is not localhost is refused (DNS rebinding)" hjson 403 \
+	'assert d["error"]["code"] == "forbidden" and "localhost" in d["error"]["message"], d' \
+	GET /api/collections -H 'Host: rebound.example:8080'
+t "... localhost by name is served" hjson 200 'assert "collections" in d' \
+	GET /api/collections -H 'Host: localhost'
+t "a change asked by another site's page is refused" hjson 403 \
+	'assert d["error"]["code"] == "forbidden" and "another site" in d["error"]["message"], d' \
+	POST /api/collections -H 'Origin: http://evil.example' -H 'Content-Type: application/json' \
+	--data '{"name":"csrf"}'
+t "... and nothing was made" hjson 200 'assert "csrf" not in [c["name"] for c in d["collections"]]' \
+	GET /api/collections
+t "... an upload from another site too" hjson 403 'assert d["error"]["code"] == "forbidden"' \
+	POST /api/documents -H 'Origin: null' -F "file=@$TMP/offsite.txt"
+t "the page's own origin may change things" sh -c 'port=${0##*:}; curl -s -o /dev/null -w "%{http_code}" -X POST \
+	-H "Origin: http://127.0.0.1:$port" -H "Content-Type: application/json" --data "{\"name\":\"same\"}" \
+	"$0/api/collections" | grep -q "^201$"' "$B"
+t "... a search from another site's page is not a change, but gets no CORS headers" sh -c 'curl -s -D - -o /dev/null \
+	-H "Origin: http://evil.example" "$0/api/search?q=x" | grep -q "^HTTP/1.1 200" &&
+	! curl -s -D - -o /dev/null -H "Origin: http://evil.example" "$0/api/search?q=x" | grep -qi "access-control"' "$B"
+t "stop" stop_server
 
 # ---- the token ----
 

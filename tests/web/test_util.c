@@ -44,6 +44,30 @@ static void test_util__ct_equal(void **state)
 	assert_true(web_ct_equal("", ""));
 }
 
+static void test_util__host_and_origin(void **state)
+{
+	assert_true(web_host_header_local(NULL));
+	assert_true(web_host_header_local("127.0.0.1:8080"));
+	assert_true(web_host_header_local("localhost"));
+	assert_true(web_host_header_local("LOCALHOST:80"));
+	assert_true(web_host_header_local("[::1]:8080"));
+	assert_true(web_host_header_local("127.8.9.10"));
+	assert_false(web_host_header_local("evil.example:8080"));
+	assert_false(web_host_header_local("localhost.evil.example"));
+	assert_false(web_host_header_local("192.168.1.5:8080"));
+	assert_false(web_host_header_local("[::1"));
+	assert_false(web_host_header_local(""));
+	assert_false(web_host_header_local(":8080"));
+
+	assert_true(web_origin_same(NULL, "127.0.0.1:8080"));
+	assert_true(web_origin_same("http://127.0.0.1:8080", "127.0.0.1:8080"));
+	assert_true(web_origin_same("HTTP://LocalHost:8080", "localhost:8080"));
+	assert_false(web_origin_same("http://127.0.0.1:9999", "127.0.0.1:8080"));
+	assert_false(web_origin_same("http://evil.example", "127.0.0.1:8080"));
+	assert_false(web_origin_same("null", "127.0.0.1:8080"));
+	assert_false(web_origin_same("http://127.0.0.1:8080", NULL));
+}
+
 static void test_util__bearer(void **state)
 {
 	assert_true(web_bearer_ok("Bearer abc", "abc"));
@@ -115,6 +139,7 @@ int main(void)
 		cmocka_unit_test(test_util__route_match),
 		cmocka_unit_test(test_util__ct_equal),
 		cmocka_unit_test(test_util__bearer),
+		cmocka_unit_test(test_util__host_and_origin),
 		cmocka_unit_test(test_util__safe_name),
 		cmocka_unit_test(test_util__parse_long),
 		cmocka_unit_test(test_util__utf8_floor),
