@@ -191,6 +191,18 @@ int web_ask_run(web_request *r, gate_ticket *t, const web_ask_in *in, volatile i
 		ap.retrieve.search.k = (size_t)in->k;
 	ap.retrieve.search.collection = in->collection;
 	ap.gen.cancel = cancel;
+	if (in->temperature_set)
+		ap.gen.temperature = in->temperature;
+	if (in->top_p_set)
+		ap.gen.top_p = in->top_p;
+	if (in->max_tokens > 0)
+		ap.gen.max_tokens = in->max_tokens;
+	if (in->seed)
+		ap.gen.seed = in->seed;
+	if (in->nstop) {
+		ap.gen.stop = in->stop;
+		ap.gen.nstop = in->nstop;
+	}
 	if ((rc = config_prompt(r->cfg, "ask_system", &sys)) != 0 ||
 	    (rc = config_prompt(r->cfg, "ask_user", &usr)) != 0)
 		goto done;

@@ -16,8 +16,10 @@
  *
  * Errors have OpenAI's shape, {"error": {"message", "type", "code"}}, so
  * clients show them; the body is parsed here (not by the server) for that.
- * Sampling fields (temperature, max_tokens...) are ignored: the server's
- * configuration decides, as for every other face.
+ * The sampling fields temperature, top_p, max_tokens (or
+ * max_completion_tokens), seed and stop are passed to the language model
+ * over the server's configuration; the others (n, logprobs, tools...) are
+ * ignored.
  */
 #include "web/gen_int.h"
 #include "core/error.h"
@@ -87,6 +89,7 @@ typedef struct oai_job {
 	char *collection;
 	char id[64];
 	json_int_t created;
+	const char *stop[4];    /* borrowed from body */
 } oai_job;
 
 static void oai_job_free(void *p)
@@ -235,6 +238,66 @@ static int read_model(web_request *r, oai_job *j)
 	return 0;
 }
 
+/* A number field in [min, max], or absent (0); -1 with a 400 sent. */
+static int sampling_number(web_request *r, json_t *body, const char *key, double min, double max,
+			   int *set, double *out)
+{
+	json_t *v = json_object_get(body, key);
+
+	if (!v || json_is_null(v))
+		return 0;
+	if (!json_is_number(v) || json_number_value(v) < min || json_number_value(v) > max) {
+		oai_error(r, 400, "invalid_request_error", "invalid_value",
+			  "\"%s\" must be a number from %g to %g", key, min, max);
+		return -1;
+	}
+	*set = 1;
+	*out = json_number_value(v);
+	return 0;
+}
+
+/* temperature, top_p, max_tokens, seed, stop: checked and kept in j->in. */
+static int read_sampling(web_request *r, oai_job *j)
+{
+	json_t *b = j->body, *v;
+	int set = 0;
+	double d;
+
+	if (sampling_number(r, b, "temperature", 0, 2, &j->in.temperature_set, &j->in.temperature) ||
+	    sampling_number(r, b, "top_p", 0, 1, &j->in.top_p_set, &j->in.top_p))
+		return -1;
+	v = json_object_get(b, "max_completion_tokens");
+	if (sampling_number(r, b, v ? "max_completion_tokens" : "max_tokens", 1, 1e6, &set, &d))
+		return -1;
+	if (set)
+		j->in.max_tokens = (int)d;
+	set = 0;
+	if (sampling_number(r, b, "seed", 0, 4294967295.0, &set, &d))
+		return -1;
+	if (set)
+		j->in.seed = (uint32_t)d ? (uint32_t)d : 1; /* 0 means random here */
+	v = json_object_get(b, "stop");
+	if (json_is_string(v)) {
+		j->stop[0] = json_string_value(v);
+		j->in.nstop = 1;
+	} else if (json_is_array(v) && json_array_size(v) <= 4) {
+		for (size_t i = 0; i < json_array_size(v); i++) {
+			if (!json_is_string(json_array_get(v, i))) {
+				oai_error(r, 400, "invalid_request_error", "invalid_value",
+					  "\"stop\" must be a string or an array of up to 4 strings");
+				return -1;
+			}
+			j->stop[j->in.nstop++] = json_string_value(json_array_get(v, i));
+		}
+	} else if (v && !json_is_null(v)) {
+		oai_error(r, 400, "invalid_request_error", "invalid_value",
+			  "\"stop\" must be a string or an array of up to 4 strings");
+		return -1;
+	}
+	j->in.stop = j->stop;
+	return 0;
+}
+
 static json_t *chunk_json(const oai_job *j, json_t *delta, const char *finish)
 {
 	return json_pack("{s:s, s:s, s:I, s:s, s:[{s:i, s:o, s:o}]}",
@@ -335,7 +398,7 @@ void web_v1_chat_completions(web_request *r)
 		oai_job_free(j);
 		return;
 	}
-	if (read_model(r, j) || read_messages(r, j)) {
+	if (read_model(r, j) || read_messages(r, j) || read_sampling(r, j)) {
 		oai_job_free(j);
 		return;
 	}

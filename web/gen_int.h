@@ -83,6 +83,14 @@ typedef struct web_ask_in {
 	int mode;                       /* retrieve_mode; -1: search.mode */
 	const chat_message *history;    /* earlier turns, as the model sees them */
 	size_t nhistory;
+	/* sampling a client asked for (/v1), over the configuration's (zeros
+	 * keep the configuration's; temperature and top_p only when *_set) */
+	int temperature_set, top_p_set;
+	double temperature, top_p;
+	int max_tokens;                 /* 0: the configuration's */
+	uint32_t seed;                  /* 0: the configuration's */
+	const char *const *stop;        /* borrowed; nstop 0: the configuration's */
+	size_t nstop;
 } web_ask_in;
 
 /*

@@ -250,6 +250,21 @@ s = ev[-1]['data']
 assert s['mode'] == 'generated' and s['summary'] == 'A summary of the handbook (§ Parental leave).', s
 assert ''.join(e['data']['text'] for e in ev[:-1]).strip() == s['summary']
 " $C "$URL" POST /api/summarize "{\"document\": $DOC, \"length\": \"short\"}"
+printf 'You get 45 working days [1].' >"$TMP/reply"
+t "/v1 with sampling fields" json_check "
+assert d['status'] == 200 and '45 working days' in d['json']['choices'][0]['message']['content'], d
+" $C "$URL" POST /v1/chat/completions "{\"model\": \"docent\", \"temperature\": 0, \"top_p\": 0.5, \"max_tokens\": 7, \"seed\": 42, \"stop\": \"xyz\", \"messages\": [{\"role\": \"user\", \"content\": \"$Q\"}]}"
+t "... they reach the language model" sh -c 'tail -1 "$0" | python3 -c "
+import json, sys
+r = json.loads(sys.stdin.read())
+assert r[\"temperature\"] == 0 and r[\"top_p\"] == 0.5 and r[\"seed\"] == 42, r
+assert r[\"max_tokens\"] == 7 and r[\"stop\"] == [\"xyz\"], r
+"' "$TMP/log"
+for f in '"temperature": "hot"' '"temperature": 3' '"max_tokens": 0' '"stop": [1]' '"stop": ["a","b","c","d","e"]'; do
+	t "/v1 {$f} is 400 invalid_value" json_check "
+assert d['status'] == 400 and d['json']['error']['code'] == 'invalid_value', d
+" $C "$URL" POST /v1/chat/completions "{\"model\": \"docent\", $f, \"messages\": [{\"role\": \"user\", \"content\": \"hi\"}]}"
+done
 printf 'You get 45 working days [1] of parental leave at full pay.' >"$TMP/reply"
 node --version >/dev/null 2>&1 && t "the official openai npm client (lists, plain, streamed, follow-up, errors)" \
 	ok "openai client: ok" node "$SRC/tests/web/openai_client.mjs" "$URL" "45 working days [1]"
