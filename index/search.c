@@ -773,20 +773,11 @@ void store_search_scratch_free(search_scratch *sc)
 /* Drops the cache when another connection has changed the database. */
 static int cache_check(store *s)
 {
-	sqlite3_stmt *st;
 	int64_t v;
-	int rc = store_prep(s, ST_DATA_VERSION, "PRAGMA data_version", &st);
+	int rc = store_data_version(s, &v);
 
 	if (rc)
 		return rc;
-	rc = sqlite3_step(st);
-	if (rc != SQLITE_ROW) {
-		rc = store_err(s, rc, "checking for changes");
-		sqlite3_reset(st);
-		return rc;
-	}
-	v = sqlite3_column_int64(st, 0);
-	sqlite3_reset(st);
 	if (v != s->data_version) {
 		store_cache_clear(s);
 		s->data_version = v;

@@ -1054,7 +1054,7 @@ int store_collection_names(store *s, store_collection **out, size_t *n)
 	return list_collections(s, 0, out, n);
 }
 
-int store_change_counter(store *s, uint64_t *out)
+int store_data_version(store *s, int64_t *out)
 {
 	sqlite3_stmt *st;
 	int rc = store_prep(s, ST_DATA_VERSION, "PRAGMA data_version", &st);
@@ -1067,11 +1067,21 @@ int store_change_counter(store *s, uint64_t *out)
 		sqlite3_reset(st);
 		return rc;
 	}
-	/* data_version moves with other connections' commits only; this
-	 * connection's own count its changes */
-	*out = (uint64_t)sqlite3_column_int64(st, 0) << 40 ^ (uint64_t)sqlite3_total_changes64(s->db);
+	*out = sqlite3_column_int64(st, 0);
 	sqlite3_reset(st);
 	return 0;
+}
+
+int store_change_counter(store *s, uint64_t *out)
+{
+	int64_t v;
+	int rc = store_data_version(s, &v);
+
+	/* data_version moves with other connections' commits only; this
+	 * connection's own count its changes */
+	if (rc == 0)
+		*out = (uint64_t)v << 40 ^ (uint64_t)sqlite3_total_changes64(s->db);
+	return rc;
 }
 
 /* ---- documents ---- */

@@ -152,6 +152,10 @@ const char *store_migration_sql(int step);
  * use and reset. Returns 0 or a DOCENT_E* code with a message. */
 int store_prep(store *s, enum store_stmt_id id, const char *sql, sqlite3_stmt **out);
 
+/* PRAGMA data_version through a cached statement: it moves when another
+ * connection commits. 0 or a DOCENT_E* code. */
+int store_data_version(store *s, int64_t *out);
+
 /* Turns an SQLite result code into a DOCENT_E* code with a message that
  * names the database file, says what `what` was doing, and quotes
  * sqlite3_errmsg(). Resets nothing. */

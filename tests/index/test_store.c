@@ -102,6 +102,29 @@ static void test_store__reopen(void **state)
 	store_close(ro);
 }
 
+static void test_store__change_counter(void **state)
+{
+	fx *f = *state;
+	store_params p = store_default_params();
+	store *other = NULL;
+	store_put_result r;
+	uint64_t a, b;
+
+	assert_int_equal(store_change_counter(f->s, &a), 0);
+	assert_int_equal(store_change_counter(f->s, &b), 0);
+	assert_true(a == b); /* nothing changed */
+	assert_int_equal(put(f, "/a.txt", "h1", v1, 2, &r), 0);
+	assert_int_equal(store_change_counter(f->s, &b), 0);
+	assert_true(a != b); /* this connection's write */
+	/* another connection's write */
+	assert_int_equal(store_open(&other, f->db, &p), 0);
+	assert_int_equal(store_change_counter(f->s, &a), 0);
+	assert_int_equal(store_collection_create(other, "elsewhere"), 0);
+	assert_int_equal(store_change_counter(f->s, &b), 0);
+	assert_true(a != b);
+	store_close(other);
+}
+
 static void test_store__missing(void **state)
 {
 	fx *f = *state;
@@ -708,6 +731,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_store__reopen, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_store__change_counter, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_store__missing, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_store__newer_schema, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_store__not_a_database, setup, teardown),
