@@ -373,6 +373,18 @@ async function mainPhase(browser) {
 		await page.waitForFunction(() => document.querySelectorAll('#documents li').length >= 4, null, { timeout: T });
 	});
 
+	await check('collections: remove one (pressed twice); the library shows another', async () => {
+		await page.selectOption('#collection', 'notes');
+		await page.click('#remove-collection');
+		assert((await page.textContent('#remove-collection')).includes('again'), 'not armed');
+		await page.click('#remove-collection');
+		await page.waitForFunction(() => ![...document.querySelectorAll('#collection option')].some((o) => o.value === 'notes'), null, { timeout: T });
+		assert((await page.textContent('#collection-status')).includes('removed'), 'no message');
+		const r = await page.evaluate(async () => (await fetch('/api/collections')).json());
+		assert(!r.collections.some((c) => c.name === 'notes'), 'still on the server');
+		assert(await page.$eval('#collection', (s) => s.value) === 'default', 'not back on default');
+	});
+
 	await check('drag and drop: dropped files upload; a file that cannot be read shows its error', async () => {
 		await page.click('nav a[href="#library"]');
 		const before = await page.$$eval('#uploads li', (l) => l.length);

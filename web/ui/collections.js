@@ -1,12 +1,14 @@
 // collections.js - the collection switcher in the header: the list from
 // GET /api/collections (with document counts), the choice kept in state.js,
-// and a small form to create one (POST /api/collections).
+// a small form to create one (POST /api/collections), and removal of the
+// chosen one (DELETE /api/collections/NAME, pressed twice: its documents
+// leave docent, the files stay where they are).
 
 import { api } from './api.js';
 import { h, fill, say } from './dom.js';
-import { state, setCollection, on, emit } from './state.js';
+import { state, setCollection, on, emit, confirmButton } from './state.js';
 
-let select, form, input, status;
+let select, form, input, status, remove;
 
 export function initCollections() {
 	select = document.getElementById('collection');
@@ -14,6 +16,7 @@ export function initCollections() {
 	input = document.getElementById('new-collection-name');
 	status = document.getElementById('collection-status');
 	const toggle = document.getElementById('new-collection');
+	remove = document.getElementById('remove-collection');
 
 	select.addEventListener('change', () => setCollection(select.value));
 	toggle.addEventListener('click', () => {
@@ -45,6 +48,17 @@ export function initCollections() {
 			say(status, err.code === 'conflict' ? `A collection “${name}” already exists.` : err.message, 'error');
 		}
 	});
+	confirmButton(remove, 'Press again to remove', async () => {
+		const name = select.value;
+		if (!name) return;
+		try {
+			await api('DELETE', `/api/collections/${encodeURIComponent(name)}`);
+			await refreshCollections(); // a new choice refreshes the library
+			say(status, `Collection “${name}” removed (its files stay where they are).`);
+		} catch (err) {
+			say(status, err.message, 'error');
+		}
+	});
 	on('collection', () => { if (select.value !== state.collection) select.value = state.collection; });
 	on('collections', refreshCollections);
 	on('documents', refreshCollections);
@@ -72,6 +86,7 @@ export async function refreshCollections() {
 	if (!opts.length) opts.push(h('option', { value: '' }, 'default (empty)'));
 	fill(select, opts);
 	select.value = state.collection;
+	remove.hidden = !names.length;
 	emit('collections-read');
 	return list;
 }
