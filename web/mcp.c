@@ -44,6 +44,7 @@ typedef struct job {
 	char *tool;
 	json_t *args;          /* an object */
 	int version;           /* the session's protocol version when it came */
+	json_t *progress;      /* params._meta.progressToken, or NULL */
 	double t0;
 	struct job *next;
 } job;
@@ -71,6 +72,12 @@ typedef struct server {
 	int eof;
 	int version;
 	volatile int cancel;        /* the running call is to stop */
+
+	/* progress of the running call, for a client that asked for it */
+	json_t *progress_token;     /* borrowed from the running job */
+	int progress_version;       /* the running job's protocol version */
+	int progress_pieces;
+	double progress_sent;       /* now_ms() of the last notification */
 
 	/* the worker's own */
 	coll_cache *colls;
@@ -770,11 +777,36 @@ static int ensure_models(server *s, json_t **err)
 	return 0;
 }
 
+/* notifications/progress for the running call, when its client sent a
+ * progressToken: `progress` only grows; the message says the stage. */
+static void send_progress(server *s, double progress, const char *message)
+{
+	json_t *params;
+
+	if (!s->progress_token)
+		return;
+	params = json_pack("{s:O, s:f}", "progressToken", s->progress_token, "progress", progress);
+	if (params && message && s->progress_version <= V_2025_03_26)
+		json_object_set_new(params, "message", json_string(message));
+	send_msg(s, json_pack("{s:s, s:s, s:o}", "jsonrpc", "2.0",
+			      "method", "notifications/progress", "params", params));
+	s->progress_sent = now_ms();
+}
+
+/* Each piece of the answer: a progress notification at most every 250 ms,
+ * counting the pieces written. */
 static int on_piece(void *ctx, const char *piece, size_t n)
 {
 	server *s = ctx;
+	char msg[64];
+
 	(void)piece;
 	(void)n;
+	s->progress_pieces++;
+	if (s->progress_token && now_ms() - s->progress_sent >= 250) {
+		snprintf(msg, sizeof msg, "writing the answer: %d tokens", s->progress_pieces);
+		send_progress(s, 1 + s->progress_pieces, msg);
+	}
 	return s->cancel != 0;
 }
 
@@ -835,6 +867,8 @@ static json_t *tool_ask(server *s, json_t *args, int version)
 		ap.rerank = reranker_rank_cb;
 		ap.rerank_ctx = s->rr;
 	}
+	s->progress_pieces = 0;
+	send_progress(s, 1, "searching the documents and reading the passages");
 	rc = answer_ask(c->a, question, NULL, NULL, 0, &ap, on_piece, s, &res, NULL);
 	if (rc) {
 		answer_result_free(&res);
@@ -976,6 +1010,7 @@ static void job_free(job *j)
 		return;
 	json_decref(j->id);
 	json_decref(j->args);
+	json_decref(j->progress);
 	free(j->tool);
 	free(j);
 }
@@ -1005,7 +1040,10 @@ static void *worker(void *arg)
 		pthread_mutex_unlock(&s->lock);
 
 		docent_error_clear();
+		s->progress_token = j->progress;
+		s->progress_version = j->version;
 		result = run_tool(s, j);
+		s->progress_token = NULL;
 
 		pthread_mutex_lock(&s->lock);
 		cancelled = s->cancel;
@@ -1126,6 +1164,11 @@ static void on_tools_call(server *s, json_t *id, json_t *params)
 	}
 	j->id = json_incref(id);
 	j->args = json_is_object(args) ? json_incref(args) : json_object();
+	{
+		json_t *tok = json_object_get(json_object_get(params, "_meta"), "progressToken");
+		if (json_is_string(tok) || json_is_integer(tok))
+			j->progress = json_incref(tok);
+	}
 	j->t0 = now_ms();
 	pthread_mutex_lock(&s->lock);
 	j->version = s->version;

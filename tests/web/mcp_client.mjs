@@ -109,9 +109,16 @@ async function basic() {
 
 // with a language model (the tiny random-weight one): a written answer
 async function generated() {
+	const progress = [];
 	const a = await client.callTool({ name: 'ask',
-		arguments: { question: 'how many days of parental leave do employees get?' } });
+		arguments: { question: 'how many days of parental leave do employees get?' } },
+		undefined, { onprogress: (p) => progress.push(p) });
 	assert.ok(!a.isError, text(a));
+	// progress notifications: the search first, then the answer's tokens
+	assert.ok(progress.length >= 1, 'no progress notification');
+	assert.ok(progress[0].message.includes('searching'), progress[0].message);
+	for (let i = 1; i < progress.length; i++)
+		assert.ok(progress[i].progress > progress[i - 1].progress, 'progress must grow');
 	assert.equal(a.structuredContent.mode, 'generated');
 	assert.ok(a.structuredContent.model, 'the model is named');
 	assert.ok(a.structuredContent.sources.length >= 1);
