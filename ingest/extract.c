@@ -134,6 +134,37 @@ const extractor *extract_find(const char *path, const char *data, size_t n)
 	return find(path, data, n, &code);
 }
 
+static int has_magic(const char *s, size_t n, const char *magic, size_t m)
+{
+	return n >= m && memcmp(s, magic, m) == 0;
+}
+
+int extract_head(const char *path, const char *head, size_t n, int *skip)
+{
+	const extractor *ex;
+	int rc;
+
+	*skip = 0;
+	if (n == 0 || extract_pdf.sniff(head, n) || has_magic(head, n, "PK\3\4", 4) ||
+	    has_magic(head, n, "PK\5\6", 4))
+		return 0;
+	/* every other choice find() makes looks at the first 8 KiB at most */
+	ex = find(path, head, n, &rc);
+	if (!ex) {
+		*skip = 1;
+		return rc;
+	}
+	/* the text formats refuse binary content, judged on the same 8 KiB */
+	if ((ex == &extract_text || ex == &extract_code || ex == &extract_markdown ||
+	     ex == &extract_csv) && text_looks_binary(head, n)) {
+		dbuf out = DBUF_INIT;
+		rc = text_decode(head, n < 8192 ? n : 8192, &out, NULL);
+		dbuf_free(&out);
+		return rc;
+	}
+	return 0;
+}
+
 int extract_file(const extract_params *p, const char *path, const char *data, size_t n,
 		 doc *d, const char **format)
 {
