@@ -98,6 +98,11 @@ static const extractor *find(const char *path, const char *data, size_t n, int *
 					 "corrupt or truncated zip archive: it cannot be opened");
 		return NULL;
 	case ZIP_KIND_OTHER:
+		/* named as a document but not one inside: a broken document,
+		 * which its extractor reports (a failure, not a skip) */
+		ex = by_extension(ext);
+		if (ex == &extract_docx || ex == &extract_odt)
+			return ex;
 		*code = docent_error_set(DOCENT_EUNSUPPORTED,
 					 "zip archive that is not a DOCX or ODT document: "
 					 "docent does not read inside other archives; unpack it first");
@@ -259,6 +264,24 @@ int xml_has_dtd(const char *xml, size_t n)
 		return 0; /* the root element: no DTD can follow */
 	}
 	return 0;
+}
+
+int xml_prolog_open(const char *xml, size_t n)
+{
+	size_t i = 0;
+
+	while (i < n) {
+		if (xml[i] != '<') {
+			i++;
+			continue;
+		}
+		if (i + 1 >= n)
+			return 1;
+		if (xml[i + 1] != '?' && xml[i + 1] != '!')
+			return 0;
+		i += 2;
+	}
+	return 1;
 }
 
 int extract_put_cp(dbuf *b, unsigned cp)

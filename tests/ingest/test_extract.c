@@ -314,7 +314,7 @@ static void test_extract_docx_bomb(void **state)
 	(void)state;
 	p.max_unpacked_bytes = 1u << 20;
 	assert_int_equal(run("bomb.docx", &p, &d, NULL), DOCENT_ETOOBIG);
-	assert_non_null(strstr(docent_error_message(), "max_unpacked_bytes"));
+	assert_non_null(strstr(docent_error_message(), "ingest.max_unpacked_size"));
 	/* stopped after about 1 MiB, not after inflating 50 */
 	assert_true((double)(clock() - t0) / CLOCKS_PER_SEC < 0.5);
 	doc_free(&d);
@@ -541,7 +541,7 @@ static void test_extract_office_huge_run(void **state)
 	/* the zip-bomb limit still holds */
 	p.max_unpacked_bytes = 4u << 20;
 	assert_int_equal(run_bytes("big.docx", z, n, &p, &d, NULL), DOCENT_ETOOBIG);
-	assert_non_null(strstr(docent_error_message(), "max_unpacked_bytes"));
+	assert_non_null(strstr(docent_error_message(), "ingest.max_unpacked_size"));
 	doc_free(&d);
 	free(z);
 	free(data[0]);
@@ -563,6 +563,30 @@ static void test_extract_office_huge_run(void **state)
 	free(z);
 	free(data[0]);
 	free(data[1]);
+}
+
+/* A zip named as a DOCX or ODT that holds no document is a broken document
+ * (a failure naming the missing part), not an archive to unpack. */
+static void test_extract_office_broken(void **state)
+{
+	const char *names[] = {"notes.txt"};
+	char *data[] = {"just some notes"};
+	size_t lens[] = {15}, n;
+	doc d;
+	char *z;
+
+	(void)state;
+	z = zip_of(names, data, lens, 1, &n);
+	assert_int_equal(run_bytes("report.docx", z, n, NULL, &d, NULL), DOCENT_EFORMAT);
+	assert_non_null(strstr(docent_error_message(), "word/document.xml is missing"));
+	doc_free(&d);
+	assert_int_equal(run_bytes("report.odt", z, n, NULL, &d, NULL), DOCENT_EFORMAT);
+	assert_non_null(strstr(docent_error_message(), "content.xml is missing"));
+	doc_free(&d);
+	assert_int_equal(run_bytes("notes.zip", z, n, NULL, &d, NULL), DOCENT_EUNSUPPORTED);
+	assert_non_null(strstr(docent_error_message(), "unpack it first"));
+	doc_free(&d);
+	free(z);
 }
 
 /* ---- HTML ---- */
@@ -953,6 +977,7 @@ int main(void)
 		cmocka_unit_test(test_extract_docx),
 		cmocka_unit_test(test_extract_odt),
 		cmocka_unit_test(test_extract_docx_bomb),
+		cmocka_unit_test(test_extract_office_broken),
 		cmocka_unit_test(test_extract_docx_hostile_xml),
 		cmocka_unit_test(test_extract_zip_bad),
 		cmocka_unit_test(test_extract_markdown),
