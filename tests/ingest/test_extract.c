@@ -619,6 +619,46 @@ static void test_extract_html(void **state)
 	doc_free(&d);
 }
 
+/* A page over 4 MB is read from the parser's events, without a tree: the
+ * same page, padded with a 5 MB comment, gives the same blocks, except
+ * that a table comes out as a paragraph per row. */
+static void test_extract_html_stream(void **state)
+{
+	const char *hidden[] = {"secret", "SvgText", "NavigationLink", "RoleNavigationText",
+				"MenuClassText", "FormInputText", "ButtonText", "OptionText",
+				"NoscriptText", "TemplateText", "font-family", "Home", "padding"};
+	size_t n, pad = 5u << 20;
+	char *page = slurp(fixture("extract/page.html"), &n), *big;
+	doc d;
+
+	(void)state;
+	big = malloc(n + pad + 16);
+	assert_non_null(big);
+	memcpy(big, page, n);
+	memcpy(big + n, "<!--", 4);
+	memset(big + n + 4, 'x', pad);
+	memcpy(big + n + 4 + pad - 7, "padding", 7);
+	memcpy(big + n + 4 + pad, "-->", 3);
+	assert_int_equal(run_bytes("big.html", big, n + pad + 7, NULL, &d, NULL), 0);
+	check_doc(&d);
+	assert_string_equal(d.title, "Lighthouse & Lantern Guide");
+	expect_heading(&d, "Lighthouse Lanterns", 1);
+	expect_heading(&d, "Lamp Types", 2);
+	for (size_t i = 0; i < sizeof hidden / sizeof *hidden; i++)
+		if (has(&d, hidden[i]))
+			fail_msg("\"%s\" should not be extracted", hidden[i]);
+	assert_true(block_with(&d, DOC_PARA, "Its Fresnel lens focuses") >= 0);
+	assert_true(find_block(&d, DOC_PARA,
+			       "A division with direct text about the keeper\u2019s duties.") >= 0);
+	assert_true(find_block(&d, DOC_PRE, "lamp --power 1000\nlamp --rotate 6rpm") >= 0);
+	assert_true(find_block(&d, DOC_PARA, "Lamp | Range") >= 0);
+	assert_true(find_block(&d, DOC_PARA, "Electric | 22 nm") >= 0);
+	assert_true(find_block(&d, DOC_PARA, "First line\nsecond line") >= 0);
+	doc_free(&d);
+	free(big);
+	free(page);
+}
+
 static void test_extract_html_encoding_and_title(void **state)
 {
 	const char latin[] = "<html><body><h1>Caf\xe9 Menu</h1><p>cr\xe8me</p></body></html>";
@@ -983,6 +1023,7 @@ int main(void)
 		cmocka_unit_test(test_extract_markdown),
 		cmocka_unit_test(test_extract_markdown_front_matter_title),
 		cmocka_unit_test(test_extract_html),
+		cmocka_unit_test(test_extract_html_stream),
 		cmocka_unit_test(test_extract_html_encoding_and_title),
 		cmocka_unit_test(test_extract_html_deep_and_huge),
 		cmocka_unit_test(test_extract_office_huge_run),
