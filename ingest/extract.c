@@ -159,13 +159,16 @@ int extract_head(const char *path, const char *head, size_t n, int *skip)
 		*skip = 1;
 		return rc;
 	}
-	/* the text formats refuse binary content, judged on the same 8 KiB */
+	/* the text formats refuse binary content, judged on the same 8 KiB:
+	 * their own verdict and message, from those bytes alone */
 	if ((ex == &extract_text || ex == &extract_code || ex == &extract_markdown ||
 	     ex == &extract_csv) && text_looks_binary(head, n)) {
-		dbuf out = DBUF_INIT;
-		rc = text_decode(head, n < 8192 ? n : 8192, &out, NULL);
-		dbuf_free(&out);
-		return rc;
+		extract_params dp = extract_default_params();
+		doc d;
+		doc_init(&d);
+		rc = ex->extract(&dp, head, n < 8192 ? n : 8192, &d);
+		doc_free(&d);
+		return rc < 0 ? rc : 0;
 	}
 	return 0;
 }

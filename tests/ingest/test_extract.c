@@ -589,6 +589,30 @@ static void test_extract_office_broken(void **state)
 	free(z);
 }
 
+/* A file is judged on its head before it is read whole: binary content
+ * named .txt is the text extractor's failure, an unknown binary a skip,
+ * and anything that needs its whole bytes (PDF, zip) or is text goes on. */
+static void test_extract_head(void **state)
+{
+	char head[EXTRACT_HEAD_BYTES];
+	int skip;
+
+	(void)state;
+	memset(head, 0, sizeof head);
+	assert_int_equal(extract_head("zeros.txt", head, sizeof head, &skip), DOCENT_EUNSUPPORTED);
+	assert_int_equal(skip, 0);
+	assert_non_null(strstr(docent_error_message(), "binary content"));
+	assert_int_equal(extract_head("zeros.bin", head, sizeof head, &skip), DOCENT_EUNSUPPORTED);
+	assert_int_equal(skip, 1);
+	memcpy(head, "%PDF-1.4\n", 9);
+	assert_int_equal(extract_head("doc.txt", head, sizeof head, &skip), 0);
+	memcpy(head, "PK\3\4", 4);
+	assert_int_equal(extract_head("doc.docx", head, sizeof head, &skip), 0);
+	memset(head, 'a', sizeof head);
+	assert_int_equal(extract_head("words.txt", head, sizeof head, &skip), 0);
+	assert_int_equal(extract_head("words", head, sizeof head, &skip), 0);
+}
+
 /* ---- HTML ---- */
 
 static void test_extract_html(void **state)
@@ -1018,6 +1042,7 @@ int main(void)
 		cmocka_unit_test(test_extract_odt),
 		cmocka_unit_test(test_extract_docx_bomb),
 		cmocka_unit_test(test_extract_office_broken),
+		cmocka_unit_test(test_extract_head),
 		cmocka_unit_test(test_extract_docx_hostile_xml),
 		cmocka_unit_test(test_extract_zip_bad),
 		cmocka_unit_test(test_extract_markdown),
