@@ -468,8 +468,37 @@ typedef struct body {
 	int tables;       /* table nesting */
 	dbuf table, row, cell;
 	int cells;        /* cells in the current row */
+	uint64_t doc_cap; /* bytes the document may take: half the budget */
 	int rc;
 } body;
+
+/*
+ * The text a part yields is held whole, and each short paragraph costs a
+ * block besides its text: a bomb of short paragraphs within the unpack
+ * budget would still hold most of it. So the document stops at half the
+ * budget (text and blocks), keeping a part within about the budget.
+ */
+static int body_add(body *b, doc_block_kind kind, int level, const char *s, size_t n)
+{
+	int rc = doc_add(b->d, kind, level, 0, s, n);
+
+	if (rc == 0 && b->doc_cap &&
+	    b->d->text.len + b->d->cap * sizeof *b->d->blocks > b->doc_cap)
+		rc = DOCENT_ETOOBIG;
+	return rc;
+}
+
+/* The message for a body stopped by b->rc. */
+static int body_failed(const body *b, const archive *a)
+{
+	if (b->rc == DOCENT_ETOOBIG)
+		return docent_error_set(DOCENT_ETOOBIG,
+					"%s text is over %lluMB (half of ingest.max_unpacked_size): "
+					"a zip bomb, or a huge document; if it is genuine, raise "
+					"ingest.max_unpacked_size", a->what,
+					(unsigned long long)(b->doc_cap >> 20));
+	return docent_error_set(b->rc, "out of memory reading the %s", a->what);
+}
 
 static void body_free(body *b)
 {
@@ -511,8 +540,8 @@ static void para_end(body *b)
 				b->rc = put_flat(&b->cell, b->para.data, b->para.len);
 		}
 	} else if (b->para.len) {
-		b->rc = doc_add(b->d, b->level ? DOC_HEADING : DOC_PARA, b->level, 0, b->para.data,
-				b->para.len);
+		b->rc = body_add(b, b->level ? DOC_HEADING : DOC_PARA, b->level, b->para.data,
+				 b->para.len);
 	}
 	dbuf_reset(&b->para);
 }
@@ -586,7 +615,7 @@ static void table_end(body *b)
 	if (b->tables == 0 || --b->tables > 0 || b->rc)
 		return;
 	if (!blank(&b->table))
-		b->rc = doc_add(b->d, DOC_TABLE, 0, 0, b->table.data, b->table.len);
+		b->rc = body_add(b, DOC_TABLE, 0, b->table.data, b->table.len);
 	dbuf_reset(&b->table);
 }
 
@@ -779,7 +808,7 @@ static int docx_body(archive *a, const styles *st, doc *d)
 {
 	part pt;
 	xmlTextReaderPtr r;
-	body b = {.d = d};
+	body b = {.d = d, .doc_cap = a->budget == UINT64_MAX ? 0 : a->budget / 2};
 	int rc, ret, in_t = 0, in_ppr = 0;
 
 	rc = part_open(&pt, a, "word/document.xml");
@@ -868,7 +897,7 @@ static int docx_body(archive *a, const styles *st, doc *d)
 		ret = xmlTextReaderRead(r);
 	}
 	if (b.rc)
-		rc = docent_error_set(b.rc, "out of memory reading the DOCX");
+		rc = body_failed(&b, a);
 	else if (ret < 0)
 		rc = reader_failed(&pt);
 	part_close(&pt);
@@ -941,7 +970,7 @@ static int odt_body(archive *a, doc *d)
 {
 	part pt;
 	xmlTextReaderPtr r;
-	body b = {.d = d};
+	body b = {.d = d, .doc_cap = a->budget == UINT64_MAX ? 0 : a->budget / 2};
 	int rc, ret, in_body = 0;
 
 	rc = part_open(&pt, a, "content.xml");
@@ -1029,7 +1058,7 @@ static int odt_body(archive *a, doc *d)
 		ret = xmlTextReaderRead(r);
 	}
 	if (b.rc)
-		rc = docent_error_set(b.rc, "out of memory reading the ODT");
+		rc = body_failed(&b, a);
 	else if (ret < 0)
 		rc = reader_failed(&pt);
 	part_close(&pt);

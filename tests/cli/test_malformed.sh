@@ -90,6 +90,8 @@ t "billion laughs in DOCX XML: refused" bounded 1 "declares a DTD" laughs.docx
 # zip bombs
 t "zip bomb, one 300 MB entry: refused naming the setting" \
 	bounded 1 "ingest.max_unpacked_size" bomb-one.docx
+t "zip bomb, 300 MB of short paragraphs: refused naming the setting" \
+	bounded 1 "half of ingest.max_unpacked_size" bomb-paras.docx
 t "zip bomb, 400 entries of 1 MB: the document read" bounded 0 "1 added" bomb-many.docx
 t "zip inside a zip: skipped, said so" bounded 0 "does not read inside other archives" nested.zip
 

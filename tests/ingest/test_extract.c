@@ -589,6 +589,44 @@ static void test_extract_office_broken(void **state)
 	free(z);
 }
 
+/* A bomb of short paragraphs within the unpack budget stops when the text
+ * it yields passes half the budget. */
+static void test_extract_office_text_cap(void **state)
+{
+	const char *names[] = {"[Content_Types].xml", "word/document.xml"};
+	const char head[] = "<?xml version=\"1.0\"?><w:document xmlns:w=\"http://schemas."
+			    "openxmlformats.org/wordprocessingml/2006/main\"><w:body>";
+	const char p[] = "<w:p><w:r><w:t>Short words.</w:t></w:r></w:p>";
+	const char tail[] = "</w:body></w:document>";
+	extract_params ep = extract_default_params();
+	char *data[2];
+	size_t lens[2], n, k = 100000;
+	doc d;
+	char *z;
+
+	(void)state;
+	data[0] = strdup("<?xml version=\"1.0\"?><Types/>");
+	lens[0] = strlen(data[0]);
+	lens[1] = sizeof head - 1 + k * (sizeof p - 1) + sizeof tail - 1; /* 4.5 MB */
+	data[1] = malloc(lens[1]);
+	assert_non_null(data[1]);
+	memcpy(data[1], head, sizeof head - 1);
+	for (size_t i = 0; i < k; i++)
+		memcpy(data[1] + sizeof head - 1 + i * (sizeof p - 1), p, sizeof p - 1);
+	memcpy(data[1] + lens[1] - (sizeof tail - 1), tail, sizeof tail - 1);
+	z = zip_of(names, data, lens, 2, &n);
+	assert_int_equal(run_bytes("paras.docx", z, n, NULL, &d, NULL), 0);
+	assert_int_equal(d.nblocks, k);
+	doc_free(&d);
+	ep.max_unpacked_bytes = 6u << 20;
+	assert_int_equal(run_bytes("paras.docx", z, n, &ep, &d, NULL), DOCENT_ETOOBIG);
+	assert_non_null(strstr(docent_error_message(), "half of ingest.max_unpacked_size"));
+	doc_free(&d);
+	free(z);
+	free(data[0]);
+	free(data[1]);
+}
+
 /* A file is judged on its head before it is read whole: binary content
  * named .txt is the text extractor's failure, an unknown binary a skip,
  * and anything that needs its whole bytes (PDF, zip) or is text goes on. */
@@ -1043,6 +1081,7 @@ int main(void)
 		cmocka_unit_test(test_extract_docx_bomb),
 		cmocka_unit_test(test_extract_office_broken),
 		cmocka_unit_test(test_extract_head),
+		cmocka_unit_test(test_extract_office_text_cap),
 		cmocka_unit_test(test_extract_docx_hostile_xml),
 		cmocka_unit_test(test_extract_zip_bad),
 		cmocka_unit_test(test_extract_markdown),

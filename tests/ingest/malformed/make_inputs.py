@@ -160,6 +160,13 @@ def main(d):
                 % W_NS).encode()
         zip_stream(z, "word/document.xml", head, b"a" * 64, 300 * MB // 64,
                    b"</w:t></w:r></w:p></w:body></w:document>")
+    # the same size as many short paragraphs: text, not one run
+    with zipfile.ZipFile(p("bomb-paras.docx"), "w", zipfile.ZIP_DEFLATED) as z:
+        z.writestr("[Content_Types].xml", CT)
+        head = ('<?xml version="1.0"?><w:document xmlns:w="%s"><w:body>' % W_NS).encode()
+        piece = para("The same words again and again.").encode()
+        zip_stream(z, "word/document.xml", head, piece, 300 * MB // len(piece),
+                   b"</w:body></w:document>")
     with zipfile.ZipFile(p("bomb-many.docx"), "w", zipfile.ZIP_DEFLATED) as z:
         z.writestr("[Content_Types].xml", CT)
         z.writestr("word/document.xml", docx_xml(para("Many entries text")))
