@@ -50,6 +50,11 @@
  */
 #define WORKER_NICE 10
 
+/* Documents with more text than this are not tokenized on the worker
+ * (see tokenize()): their tokens would cost more memory than the speed-up
+ * is worth, a large file being taken alone anyway. */
+#define TOKENIZE_MAX (16u << 20)
+
 typedef struct job {
 	char *path;
 	int64_t size;
@@ -469,6 +474,10 @@ static void process(pipeline *pl, job *j, fts_tokenizer *tok)
 		goto done;
 	}
 	rc = extract_file(&p->extract, j->path, data, n, &raw, &j->format);
+	/* the file's bytes, the raw and the cleaned text are each the size of
+	 * a large file: let go of each as soon as the next exists */
+	free(data);
+	data = NULL;
 	if (rc)
 		goto done;
 	/* a title from the file name is set before cleaning, so that it
@@ -476,6 +485,7 @@ static void process(pipeline *pl, job *j, fts_tokenizer *tok)
 	if (!raw.title && (rc = default_title(&raw, j->path)) != 0)
 		goto done;
 	rc = cleaner_run(pl->clean, &raw, &j->doc);
+	doc_free(&raw);
 	if (rc)
 		goto done;
 	title_line(&j->doc, j->format);
@@ -488,7 +498,9 @@ static void process(pipeline *pl, job *j, fts_tokenizer *tok)
 		chunk *c = &j->chunks.items[i];
 		c->nwords = text_count_words(j->doc.text.data + c->off, c->len);
 	}
-	if (rc == 0 && tok)
+	/* the tokens of a large document would double what it holds while it
+	 * waits for the writer: past TOKENIZE_MAX the writer tokenizes it */
+	if (rc == 0 && tok && j->doc.text.len <= TOKENIZE_MAX)
 		tokenize(tok, j);
 done:
 	free(data);
