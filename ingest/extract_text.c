@@ -19,10 +19,28 @@ static int decode(const char *data, size_t n, dbuf *out)
 	return rc;
 }
 
+/* Printable ASCII, tabs and line feeds only: bytes that decoding would
+ * copy unchanged. */
+static int plain_ascii(const char *data, size_t n)
+{
+	const unsigned char *u = (const unsigned char *)data;
+
+	for (size_t i = 0; i < n; i++)
+		if ((u[i] < 0x20 && u[i] != '\n' && u[i] != '\t') || u[i] >= 0x7F)
+			return 0;
+	return 1;
+}
+
 static int extract_lines(const char *data, size_t n, doc *d, doc_block_kind kind)
 {
 	dbuf t = DBUF_INIT;
-	int rc = decode(data, n, &t);
+	int rc;
+
+	/* a large log or text file is often plain ASCII: split it as it is,
+	 * without a decoded copy the size of the file */
+	if (plain_ascii(data, n))
+		return extract_add_paragraphs(d, kind, 0, data, n);
+	rc = decode(data, n, &t);
 
 	if (rc == 0)
 		rc = extract_add_paragraphs(d, kind, 0, t.data, t.len);
