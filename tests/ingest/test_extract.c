@@ -719,6 +719,23 @@ static void test_extract_html_stream(void **state)
 	doc_free(&d);
 	free(big);
 	free(page);
+
+	/* 100,000 unclosed elements, then text: read to the end */
+	size_t k = 100000, at = 0;
+	big = malloc(k * 6 + pad + 64);
+	assert_non_null(big);
+	for (size_t i = 0; i < k; i++, at += 6)
+		memcpy(big + at, "<font>", 6);
+	memset(big + at, 'w', pad);
+	for (size_t i = 0; i < pad; i += 8)
+		big[at + i] = ' ';
+	at += pad;
+	memcpy(big + at, " the final words", 16);
+	at += 16;
+	assert_int_equal(run_bytes("deep.html", big, at, NULL, &d, NULL), 0);
+	assert_true(has(&d, "the final words"));
+	doc_free(&d);
+	free(big);
 }
 
 static void test_extract_html_encoding_and_title(void **state)
