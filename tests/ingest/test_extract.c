@@ -627,6 +627,32 @@ static void test_extract_office_text_cap(void **state)
 	free(data[1]);
 }
 
+/* Plain UTF-8 text is split as it is, without decoding it first: the
+ * document is the same as through the decoder (forced here by a BOM). */
+static void test_extract_text_plain_same(void **state)
+{
+	const char plain[] = "Title line\n\nCafe\xCC\x81 cre\xCC\x80me \xE2\x80\x94 na\xC3\xAFve\n"
+			     "second line\twith tab\n \n\n\nLast \xE6\x97\xA5\xE6\x9C\xAC paragraph\n";
+	char marked[sizeof plain + 3];
+	doc a, b;
+
+	(void)state;
+	memcpy(marked, "\xEF\xBB\xBF", 3);
+	memcpy(marked + 3, plain, sizeof plain);
+	assert_int_equal(run_bytes("a.txt", plain, sizeof plain - 1, NULL, &a, NULL), 0);
+	assert_int_equal(run_bytes("b.txt", marked, sizeof marked - 1, NULL, &b, NULL), 0);
+	assert_int_equal(a.nblocks, b.nblocks);
+	assert_int_equal(a.text.len, b.text.len);
+	assert_memory_equal(a.text.data, b.text.data, a.text.len);
+	for (size_t i = 0; i < a.nblocks; i++) {
+		assert_int_equal(a.blocks[i].off, b.blocks[i].off);
+		assert_int_equal(a.blocks[i].len, b.blocks[i].len);
+	}
+	assert_true(has(&a, "Caf\xC3\xA9 cr\xC3\xA8me"));
+	doc_free(&a);
+	doc_free(&b);
+}
+
 /* A file is judged on its head before it is read whole: binary content
  * named .txt is the text extractor's failure, an unknown binary a skip,
  * and anything that needs its whole bytes (PDF, zip) or is text goes on. */
@@ -1098,6 +1124,7 @@ int main(void)
 		cmocka_unit_test(test_extract_docx_bomb),
 		cmocka_unit_test(test_extract_office_broken),
 		cmocka_unit_test(test_extract_head),
+		cmocka_unit_test(test_extract_text_plain_same),
 		cmocka_unit_test(test_extract_office_text_cap),
 		cmocka_unit_test(test_extract_docx_hostile_xml),
 		cmocka_unit_test(test_extract_zip_bad),
