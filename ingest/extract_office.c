@@ -373,12 +373,18 @@ static int part_open(part *pt, archive *a, const char *name)
 	}
 	/* a prolog that does not end within the head is refused too: office
 	 * parts start their root element within a few hundred bytes */
-	if (xml_has_dtd(pt->head, pt->head_len) ||
-	    (pt->head_len == PART_HEAD && xml_prolog_open(pt->head, pt->head_len))) {
+	if (xml_has_dtd(pt->head, pt->head_len)) {
 		pt->dtd = 1;
 		return docent_error_set(DOCENT_EFORMAT,
 					"%s part %s declares a DTD, which office documents never do; "
 					"refused (it could hide an XML entity attack)", a->what, name);
+	}
+	if (pt->head_len == PART_HEAD && xml_prolog_open(pt->head, pt->head_len)) {
+		pt->dtd = 1;
+		return docent_error_set(DOCENT_EFORMAT,
+					"%s part %s has no element in its first 64 KiB, which office "
+					"documents never do; refused (it could hide a DTD)", a->what,
+					name);
 	}
 	extract_xml_init();
 	/* XML_PARSE_HUGE: a valid document may hold a text run over libxml2's

@@ -587,6 +587,27 @@ static void test_extract_office_broken(void **state)
 	assert_non_null(strstr(docent_error_message(), "unpack it first"));
 	doc_free(&d);
 	free(z);
+
+	/* a DTD pushed past the prolog check's 64 KiB by a long comment */
+	const char *dnames[] = {"[Content_Types].xml", "word/document.xml"};
+	char *ddata[2];
+	size_t dlens[2], pad = 70000;
+	ddata[0] = "<Types/>";
+	dlens[0] = 8;
+	ddata[1] = malloc(pad + 200);
+	assert_non_null(ddata[1]);
+	strcpy(ddata[1], "<?xml version=\"1.0\"?><!--");
+	dlens[1] = strlen(ddata[1]);
+	memset(ddata[1] + dlens[1], 'x', pad);
+	dlens[1] += pad;
+	strcpy(ddata[1] + dlens[1], "--><!DOCTYPE w [<!ENTITY a \"b\">]><w:document xmlns:w=\"x\"/>");
+	dlens[1] += strlen(ddata[1] + dlens[1]);
+	z = zip_of(dnames, ddata, dlens, 2, &n);
+	assert_int_equal(run_bytes("long.docx", z, n, NULL, &d, NULL), DOCENT_EFORMAT);
+	assert_non_null(strstr(docent_error_message(), "no element in its first 64 KiB"));
+	doc_free(&d);
+	free(z);
+	free(ddata[1]);
 }
 
 /* A bomb of short paragraphs within the unpack budget stops when the text
