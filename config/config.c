@@ -33,7 +33,7 @@ static const keydef KEYS[] = {
 	{ "core.data_dir", T_STR, "", "where the database lives (default $XDG_DATA_HOME/docent; env DOCENT_HOME)" },
 	{ "ingest.collection", T_STR, "default", "collection that ingest and search use when none is named" },
 	{ "ingest.max_file_size", T_SIZE, "100MB", "files larger than this are skipped" },
-	{ "ingest.max_unpacked_size", T_SIZE, "256MB", "cap on what a DOCX/ODT may unpack to (zip-bomb guard)" },
+	{ "ingest.max_unpacked_size", T_SIZE, "256MB", "cap on what a DOCX/ODT may unpack to (zip-bomb guard; its text half of it)" },
 	{ "ingest.exclude", T_LIST, "", "glob patterns of files and folders to skip (space-separated; repeatable)" },
 	{ "ingest.include_hidden", T_BOOL, "false", "also ingest hidden files and folders" },
 	{ "ingest.threads", T_INT, "0", "extraction threads (0: one per core)" },

@@ -224,6 +224,9 @@ static int clean_append(const char *s, size_t n, dbuf *out, int *may_compose)
 	return 0;
 }
 
+/* Bytes of text composed to NFC at a time (see text_normalize). */
+#define NFC_PIECE (1u << 20)
+
 int text_normalize(const char *s, size_t n, dbuf *out)
 {
 	dbuf tmp = DBUF_INIT;
@@ -234,16 +237,37 @@ int text_normalize(const char *s, size_t n, dbuf *out)
 	if (all_ascii(s, n))
 		return clean_append(s, n, out, &may_compose);
 	rc = clean_append(s, n, &tmp, &may_compose);
-	if (rc == 0 && !may_compose) {
+	if (rc == 0 && !may_compose && out->len == 0) {
+		/* nothing to compose: the cleaned text is the result */
+		dbuf_free(out);
+		*out = tmp;
+		tmp = (dbuf)DBUF_INIT;
+	} else if (rc == 0 && !may_compose) {
 		rc = dbuf_append(out, tmp.data, tmp.len);
-	} else if (rc == 0 && tmp.len) {
-		len = utf8proc_map((const utf8proc_uint8_t *)tmp.data, (utf8proc_ssize_t)tmp.len,
-				   &nfc, UTF8PROC_STABLE | UTF8PROC_COMPOSE);
-		if (len < 0)
-			rc = dbuf_append(out, tmp.data, tmp.len); /* already valid: keep as is */
+	}
+	/* utf8proc_map works on four bytes per character: composed a piece
+	 * at a time, so that a large text costs a piece, not four times its
+	 * size. A piece ends before an ASCII byte, a starter that nothing
+	 * before it composes with, so the pieces compose as the whole would. */
+	for (size_t at = 0; rc == 0 && may_compose && at < tmp.len;) {
+		size_t end = tmp.len - at <= NFC_PIECE ? tmp.len : at + NFC_PIECE;
+		while (end < tmp.len && end > at && (unsigned char)tmp.data[end] >= 0x80)
+			end--;
+		if (end == at) { /* no ASCII in the piece: look further on */
+			end = at + NFC_PIECE;
+			while (end < tmp.len && (unsigned char)tmp.data[end] >= 0x80)
+				end++;
+		}
+		len = utf8proc_map((const utf8proc_uint8_t *)tmp.data + at,
+				   (utf8proc_ssize_t)(end - at), &nfc,
+				   UTF8PROC_STABLE | UTF8PROC_COMPOSE);
+		if (len < 0) /* already valid: keep as is */
+			rc = dbuf_append(out, tmp.data + at, end - at);
 		else
 			rc = dbuf_append(out, nfc, (size_t)len);
 		free(nfc);
+		nfc = NULL;
+		at = end;
 	}
 	dbuf_free(&tmp);
 	return rc ? docent_error_set(DOCENT_ENOMEM, "out of memory normalising text") : 0;

@@ -98,6 +98,11 @@ static const extractor *find(const char *path, const char *data, size_t n, int *
 					 "corrupt or truncated zip archive: it cannot be opened");
 		return NULL;
 	case ZIP_KIND_OTHER:
+		/* named as a document but not one inside: a broken document,
+		 * which its extractor reports (a failure, not a skip) */
+		ex = by_extension(ext);
+		if (ex == &extract_docx || ex == &extract_odt)
+			return ex;
 		*code = docent_error_set(DOCENT_EUNSUPPORTED,
 					 "zip archive that is not a DOCX or ODT document: "
 					 "docent does not read inside other archives; unpack it first");
@@ -132,6 +137,40 @@ const extractor *extract_find(const char *path, const char *data, size_t n)
 	int code;
 
 	return find(path, data, n, &code);
+}
+
+static int has_magic(const char *s, size_t n, const char *magic, size_t m)
+{
+	return n >= m && memcmp(s, magic, m) == 0;
+}
+
+int extract_head(const char *path, const char *head, size_t n, int *skip)
+{
+	const extractor *ex;
+	int rc;
+
+	*skip = 0;
+	if (n == 0 || extract_pdf.sniff(head, n) || has_magic(head, n, "PK\3\4", 4) ||
+	    has_magic(head, n, "PK\5\6", 4))
+		return 0;
+	/* every other choice find() makes looks at the first 8 KiB at most */
+	ex = find(path, head, n, &rc);
+	if (!ex) {
+		*skip = 1;
+		return rc;
+	}
+	/* the text formats refuse binary content, judged on the same 8 KiB:
+	 * their own verdict and message, from those bytes alone */
+	if ((ex == &extract_text || ex == &extract_code || ex == &extract_markdown ||
+	     ex == &extract_csv) && text_looks_binary(head, n)) {
+		extract_params dp = extract_default_params();
+		doc d;
+		doc_init(&d);
+		rc = ex->extract(&dp, head, n < 8192 ? n : 8192, &d);
+		doc_free(&d);
+		return rc < 0 ? rc : 0;
+	}
+	return 0;
 }
 
 int extract_file(const extract_params *p, const char *path, const char *data, size_t n,
@@ -228,6 +267,24 @@ int xml_has_dtd(const char *xml, size_t n)
 		return 0; /* the root element: no DTD can follow */
 	}
 	return 0;
+}
+
+int xml_prolog_open(const char *xml, size_t n)
+{
+	size_t i = 0;
+
+	while (i < n) {
+		if (xml[i] != '<') {
+			i++;
+			continue;
+		}
+		if (i + 1 >= n)
+			return 1;
+		if (xml[i + 1] != '?' && xml[i + 1] != '!')
+			return 0;
+		i += 2;
+	}
+	return 1;
 }
 
 int extract_put_cp(dbuf *b, unsigned cp)

@@ -61,6 +61,23 @@ const extractor *extract_find(const char *path, const char *data, size_t n);
 int extract_file(const extract_params *p, const char *path, const char *data, size_t n,
 		 doc *d, const char **format);
 
+/* How many leading bytes extract_head() wants: enough for every decision
+ * it makes (the binary test reads 8 KiB, the HTML sniff 4 KiB). */
+#define EXTRACT_HEAD_BYTES 65536
+
+/*
+ * Judges a file from its first bytes alone, so that a file that will not be
+ * read (binary, unknown, a text file that is not text) costs no more than
+ * its head, whatever its size. head[0..n) are the first bytes of the file at
+ * `path` (n = min(size, EXTRACT_HEAD_BYTES)). Returns 0 when the whole file
+ * is to be read and extracted (always for PDF and zip archives, which are
+ * judged by their whole content); otherwise the error extract_file() would
+ * give for the whole file, with its message, and *skip set to 1 when no
+ * extractor fits (not a document: skipped) or 0 when the one that fits
+ * would refuse it (a failure).
+ */
+int extract_head(const char *path, const char *head, size_t n, int *skip);
+
 /* All extractors, NULL-terminated (for `docent formats` and tests). */
 const extractor *const *extract_all(void);
 

@@ -8,6 +8,8 @@
  * block element (p, li, div with text of its own...) becomes a paragraph.
  * Tables used for layout (one cell, or holding headings or tables) are
  * walked as ordinary containers. The title is <title>, else the first <h1>.
+ * A page over 4 MB is read from the parser's events instead, without a
+ * tree (see html_stream()).
  */
 #include "core/error.h"
 #include "core/text.h"
@@ -18,6 +20,7 @@
 #include <strings.h>
 
 #include <libxml/HTMLparser.h>
+#include <libxml/parserInternals.h>
 #include <libxml/tree.h>
 
 typedef struct walker {
@@ -514,6 +517,210 @@ static int declares_encoding(const char *s, size_t n)
 	return 0;
 }
 
+/*
+ * A large page is read without building its tree: libxml2's tree costs about
+ * twenty times the page (a 42 MB page peaked at 779 MB), so over
+ * STREAM_OVER bytes the parser's SAX events drive the same walker, with
+ * the same rules, as they come. What the tree gave and events cannot is
+ * lookahead: tables there are not told apart as data or layout, and come
+ * out as one paragraph per row, cells joined by " | ".
+ */
+#define STREAM_OVER (4u << 20)
+
+enum {
+	SAX_NONE = 0,
+	SAX_FLUSH,      /* a block or a heading: flush on leaving */
+	SAX_PRE,        /* <pre>: one level less, then flush */
+	SAX_SKIP,       /* the element that started a skipped subtree */
+	SAX_TITLE,      /* <title> */
+};
+
+typedef struct sax_state {
+	walker w;
+	dbuf stack;     /* one SAX_ byte per open element, innermost last */
+	int skip;       /* skipped subtrees entered (0: reading) */
+	int in_title;
+	dbuf title;
+	int title_space;
+	int have_title;
+	int cells;      /* cells so far in the current table row */
+} sax_state;
+
+static const char *sax_attr(const xmlChar **atts, const char *name)
+{
+	for (size_t i = 0; atts && atts[i]; i += 2)
+		if (strcasecmp((const char *)atts[i], name) == 0)
+			return atts[i + 1] ? (const char *)atts[i + 1] : "";
+	return NULL;
+}
+
+/* is_skipped(), from a start tag's attributes */
+static int sax_skipped(const char *name, const xmlChar **atts)
+{
+	const char *v;
+
+	if (in_list(name, skipped))
+		return 1;
+	if ((v = sax_attr(atts, "role")) && strcasecmp(v, "navigation") == 0)
+		return 1;
+	if (sax_attr(atts, "hidden"))
+		return 1;
+	if ((v = sax_attr(atts, "aria-hidden")) && strcasecmp(v, "true") == 0)
+		return 1;
+	if ((v = sax_attr(atts, "class")) && has_nav_class(v))
+		return 1;
+	return 0;
+}
+
+static int sax_enter(sax_state *st, const char *name, const xmlChar **atts)
+{
+	walker *w = &st->w;
+
+	if (strcmp(name, "title") == 0 && !st->have_title && !st->in_title) {
+		st->in_title = 1;
+		return SAX_TITLE;
+	}
+	if (st->skip)
+		return SAX_NONE;
+	if (sax_skipped(name, atts)) {
+		st->skip++;
+		return SAX_SKIP;
+	}
+	if (name[0] == 'h' && name[1] >= '1' && name[1] <= '6' && !name[2]) {
+		flush(w);
+		w->kind = DOC_HEADING;
+		w->level = name[1] - '0';
+		return SAX_FLUSH;
+	}
+	if (strcmp(name, "pre") == 0 || strcmp(name, "listing") == 0 || strcmp(name, "xmp") == 0) {
+		flush(w);
+		w->kind = DOC_PRE;
+		w->pre++;
+		return SAX_PRE;
+	}
+	if (strcmp(name, "br") == 0) {
+		w->rc = dbuf_putc(&w->cur, '\n');
+		w->space = 1;
+		return SAX_NONE;
+	}
+	if (w->pre)
+		return SAX_NONE;
+	if (strcmp(name, "td") == 0 || strcmp(name, "th") == 0) {
+		if (st->cells++)
+			w->rc = put_text(&w->cur, &w->space, " | ", 3, 0);
+		return SAX_NONE;
+	}
+	if (strcmp(name, "tr") == 0 || strcmp(name, "table") == 0) {
+		flush(w);
+		st->cells = 0;
+		return SAX_FLUSH;
+	}
+	if (in_list(name, blocks)) {
+		flush(w);
+		return SAX_FLUSH;
+	}
+	return SAX_NONE;
+}
+
+static void sax_start(void *ctx, const xmlChar *name, const xmlChar **atts)
+{
+	sax_state *st = ctx;
+
+	if (st->w.rc || !name)
+		return;
+	int act = sax_enter(st, (const char *)name, atts);
+	if (!st->w.rc)
+		st->w.rc = dbuf_putc(&st->stack, (char)act);
+}
+
+static void sax_end(void *ctx, const xmlChar *name)
+{
+	sax_state *st = ctx;
+	int act;
+
+	(void)name;
+	if (st->w.rc || st->stack.len == 0)
+		return;
+	act = st->stack.data[--st->stack.len];
+	switch (act) {
+	case SAX_SKIP: st->skip--; break;
+	case SAX_TITLE:
+		st->in_title = 0;
+		st->have_title = st->title.len > 0;
+		break;
+	case SAX_PRE: st->w.pre--; flush(&st->w); break;
+	case SAX_FLUSH: flush(&st->w); break;
+	default: break;
+	}
+}
+
+static void sax_text(void *ctx, const xmlChar *ch, int len)
+{
+	sax_state *st = ctx;
+
+	if (st->w.rc || len <= 0)
+		return;
+	if (st->in_title)
+		st->w.rc = put_text(&st->title, &st->title_space, (const char *)ch, (size_t)len, 0);
+	else if (!st->skip)
+		st->w.rc = put_text(&st->w.cur, &st->w.space, (const char *)ch, (size_t)len,
+				    st->w.pre);
+}
+
+static int html_stream(const char *html, size_t n, const char *encoding, int opts, doc *d,
+		       char **title)
+{
+	sax_state st = {.w = {.d = d, .kind = DOC_PARA, .space = 1}, .title_space = 1};
+	htmlParserCtxtPtr ctxt;
+	xml_quiet q;
+	int rc = 0;
+
+	ctxt = htmlCreateMemoryParserCtxt(html, (int)n);
+	if (!ctxt)
+		return docent_error_set(DOCENT_ENOMEM, "out of memory extracting HTML");
+	/* only the events the walker needs: no tree, no document */
+	memset(ctxt->sax, 0, sizeof *ctxt->sax);
+	ctxt->sax->startElement = sax_start;
+	ctxt->sax->endElement = sax_end;
+	ctxt->sax->characters = sax_text;
+	ctxt->sax->cdataBlock = sax_text;
+	ctxt->userData = &st;
+	htmlCtxtUseOptions(ctxt, opts);
+	if (encoding) {
+		xmlCharEncodingHandlerPtr h = xmlFindCharEncodingHandler(encoding);
+		if (h)
+			xmlSwitchToEncoding(ctxt, h);
+	}
+	xml_quiet_begin(&q);
+	htmlParseDocument(ctxt);
+	xml_quiet_end(&q);
+	flush(&st.w);
+	if (ctxt->myDoc)
+		xmlFreeDoc(ctxt->myDoc);
+	htmlFreeParserCtxt(ctxt);
+	if (!st.w.rc && title) {
+		dbuf *t = st.title.len ? &st.title : &st.w.h1;
+		while (t->len && t->data[t->len - 1] == ' ')
+			t->len--;
+		if (t->len) {
+			*title = malloc(t->len + 1);
+			if (*title) {
+				memcpy(*title, t->data, t->len);
+				(*title)[t->len] = '\0';
+			} else {
+				st.w.rc = DOCENT_ENOMEM;
+			}
+		}
+	}
+	if (st.w.rc)
+		rc = docent_error_set(st.w.rc, "out of memory extracting HTML");
+	dbuf_free(&st.stack);
+	dbuf_free(&st.title);
+	dbuf_free(&st.w.cur);
+	dbuf_free(&st.w.h1);
+	return rc;
+}
+
 int extract_html_blocks(const char *html, size_t n, const char *encoding, doc *d, char **title)
 {
 	walker w = {.d = d, .kind = DOC_PARA, .space = 1};
@@ -533,6 +740,8 @@ int extract_html_blocks(const char *html, size_t n, const char *encoding, doc *d
 	if (!encoding && !declares_encoding(html, n))
 		encoding = text_utf8_valid(html, n) ? "UTF-8" : "windows-1252";
 	extract_xml_init();
+	if (n > STREAM_OVER)
+		return html_stream(html, n, encoding, opts, d, title);
 	xml_quiet_begin(&q);
 	hd = htmlReadMemory(html, (int)n, NULL, encoding, opts);
 	xml_quiet_end(&q);

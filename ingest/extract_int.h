@@ -46,6 +46,10 @@ void xml_quiet_end(const xml_quiet *q);
  * is refused so entity tricks (XXE, billion laughs) never reach a parser. */
 int xml_has_dtd(const char *xml, size_t n);
 
+/* Non-zero when xml[0..n) ends before the root element starts (all of it
+ * prolog): a prefix of a part that cannot be judged by xml_has_dtd(). */
+int xml_prolog_open(const char *xml, size_t n);
+
 /* Appends the code point to b as UTF-8 (invalid ones as U+FFFD). */
 int extract_put_cp(dbuf *b, unsigned cp);
 

@@ -2,10 +2,12 @@
  * extract_office.c - DOCX and ODT: zip archives of XML parts, read with
  * libzip and libxml2's streaming reader.
  *
- * Safety: an entry is inflated in small pieces and the bytes actually
- * produced are counted against max_unpacked_bytes across the whole archive,
- * so a zip bomb stops with DOCENT_ETOOBIG after at most that many bytes,
- * whatever sizes the archive claims. XML parts are parsed without network
+ * Safety: an entry is inflated in small pieces as the XML reader asks for
+ * them, never held whole, and the bytes actually produced are counted
+ * against max_unpacked_bytes (ingest.max_unpacked_size) across the whole
+ * archive, so a zip bomb stops with DOCENT_ETOOBIG after at most that many
+ * bytes, whatever sizes the archive claims, having cost the parser's state
+ * (the open elements and the current text run) rather than its size. XML parts are parsed without network
  * access and without entity substitution, and a part that declares a DTD
  * (which office documents never do) is refused before parsing, so external
  * entities and entity expansion bombs never get a chance.
@@ -112,6 +114,60 @@ static void close_archive(archive *a)
 	a->z = NULL;
 }
 
+/* The unpack budget is spent: the message names the setting that raises it. */
+static int over_budget(const archive *a)
+{
+	if (a->budget % (1u << 20) == 0)
+		return docent_error_set(DOCENT_ETOOBIG,
+					"%s unpacks to more than %lluMB (ingest.max_unpacked_size): "
+					"a zip bomb, or a huge document; if it is genuine, raise "
+					"ingest.max_unpacked_size", a->what,
+					(unsigned long long)(a->budget >> 20));
+	return docent_error_set(DOCENT_ETOOBIG,
+				"%s unpacks to more than %llu bytes (ingest.max_unpacked_size): "
+				"a zip bomb, or a huge document; if it is genuine, raise "
+				"ingest.max_unpacked_size", a->what, (unsigned long long)a->budget);
+}
+
+/* Opens entry idx for reading; the message says why not (encrypted, corrupt). */
+static zip_file_t *open_entry(archive *a, zip_int64_t idx, const char *name, int *rc)
+{
+	zip_file_t *f = zip_fopen_index(a->z, (zip_uint64_t)idx, 0);
+
+	*rc = 0;
+	if (!f) {
+		int ze = zip_error_code_zip(zip_get_error(a->z));
+		if (ze == ZIP_ER_NOPASSWD || ze == ZIP_ER_WRONGPASSWD || ze == ZIP_ER_ENCRNOTSUPP)
+			*rc = docent_error_set(DOCENT_EENCRYPTED,
+					       "encrypted %s: docent cannot read password-protected "
+					       "files; save an unprotected copy", a->what);
+		else
+			*rc = docent_error_set(DOCENT_EFORMAT, "corrupt %s: cannot read %s (%s)",
+					       a->what, name, zip_strerror(a->z));
+	}
+	return f;
+}
+
+/* Inflates up to `want` bytes of f into buf, counted against the budget.
+ * Returns the bytes read (0 at the end), or -1 with *rc and its message. */
+static zip_int64_t inflate_some(archive *a, zip_file_t *f, const char *name, char *buf,
+				size_t want, int *rc)
+{
+	zip_int64_t got = zip_fread(f, buf, want);
+
+	if (got < 0) {
+		*rc = docent_error_set(DOCENT_EFORMAT, "corrupt %s: %s does not inflate (%s)",
+				       a->what, name, zip_file_strerror(f));
+		return -1;
+	}
+	a->used += (uint64_t)got;
+	if (a->used > a->budget) {
+		*rc = over_budget(a);
+		return -1;
+	}
+	return got;
+}
+
 /*
  * Inflates entry `name` into out, at most `cap` bytes of it (0: no cap
  * beyond the budget). Returns DOCENT_ENOTFOUND (no message) when there is
@@ -126,38 +182,17 @@ static int read_entry(archive *a, const char *name, dbuf *out, size_t cap)
 
 	if (idx < 0)
 		return DOCENT_ENOTFOUND;
-	f = zip_fopen_index(a->z, (zip_uint64_t)idx, 0);
-	if (!f) {
-		int ze = zip_error_code_zip(zip_get_error(a->z));
-		if (ze == ZIP_ER_NOPASSWD || ze == ZIP_ER_WRONGPASSWD || ze == ZIP_ER_ENCRNOTSUPP)
-			return docent_error_set(DOCENT_EENCRYPTED,
-						"encrypted %s: docent cannot read password-protected "
-						"files; save an unprotected copy", a->what);
-		return docent_error_set(DOCENT_EFORMAT, "corrupt %s: cannot read %s (%s)", a->what,
-					name, zip_strerror(a->z));
-	}
+	if (!(f = open_entry(a, idx, name, &rc)))
+		return rc;
 	for (;;) {
 		size_t want = sizeof buf;
 		if (cap && cap - out->len < want)
 			want = cap - out->len;
 		if (want == 0)
 			break;
-		zip_int64_t got = zip_fread(f, buf, want);
-		if (got < 0) {
-			rc = docent_error_set(DOCENT_EFORMAT, "corrupt %s: %s does not inflate (%s)",
-					      a->what, name, zip_file_strerror(f));
+		zip_int64_t got = inflate_some(a, f, name, buf, want, &rc);
+		if (got <= 0)
 			break;
-		}
-		if (got == 0)
-			break;
-		a->used += (uint64_t)got;
-		if (a->used > a->budget) {
-			rc = docent_error_set(DOCENT_ETOOBIG,
-					      "%s unpacks to more than %llu bytes (max_unpacked_bytes): "
-					      "a zip bomb, or a huge document; raise the limit if it "
-					      "is genuine", a->what, (unsigned long long)a->budget);
-			break;
-		}
 		if (dbuf_append(out, buf, (size_t)got)) {
 			rc = docent_error_set(DOCENT_ENOMEM, "out of memory reading the %s", a->what);
 			break;
@@ -224,42 +259,159 @@ static void reader_error(void *arg, xmlErrorPtr err)
 	e->line = err->line;
 }
 
-static int open_reader(xmlTextReaderPtr *out, const archive *a, const char *part,
-		       const dbuf *xml, xml_err *err)
-{
-	xmlTextReaderPtr r;
+/*
+ * An XML part read as a stream: the reader pulls it from the zip as it
+ * parses, each piece counted against the unpack budget, so that no part is
+ * ever held whole (a zip bomb costs the parser's state, not its unpacked
+ * size). The first bytes are inflated ahead, to check the prolog for a DTD
+ * before the parser sees any of it.
+ */
+#define PART_HEAD 65536
 
-	*out = NULL;
-	if (xml_has_dtd(xml->data, xml->len))
-		return docent_error_set(DOCENT_EFORMAT,
-					"%s part %s declares a DTD, which office documents never do; "
-					"refused (it could hide an XML entity attack)", a->what, part);
-	if (xml->len > INT_MAX)
-		return docent_error_set(DOCENT_ETOOBIG, "%s part %s is over 2 GiB", a->what, part);
-	extract_xml_init();
-	/* XML_PARSE_HUGE: a valid document may hold a text run over libxml2's
-	 * 10 MB node limit or nest deeper than 256. What bounds the parse is
-	 * the unpack budget (max_unpacked_bytes) already spent on this part,
-	 * and a DTD, the only way to expand entities, was refused above. */
-	r = xmlReaderForMemory(xml->data ? xml->data : "", (int)xml->len, part, NULL,
-			       XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING |
-				       XML_PARSE_NOCDATA | XML_PARSE_HUGE);
-	if (!r)
-		return docent_error_set(DOCENT_ENOMEM, "out of memory reading the %s", a->what);
-	memset(err, 0, sizeof *err);
-	xmlTextReaderSetStructuredErrorHandler(r, reader_error, err);
-	*out = r;
+typedef struct part {
+	archive *a;
+	const char *name;
+	zip_file_t *f;
+	char *head;           /* the first bytes, PART_HEAD allocated */
+	size_t head_len, head_pos;
+	uint64_t run;         /* bytes since the last '<' */
+	int rc;               /* why the stream stopped (message set), or 0 */
+	int dtd;              /* refused: its prolog declares a DTD */
+	xmlTextReaderPtr r;
+	xml_err err;
+} part;
+
+/*
+ * A text run is held whole by the reader, in a buffer that grows by
+ * doubling, and then copied into the paragraph and the document: a run
+ * costs about four times its size. So a run with no markup longer than a
+ * quarter of the unpack budget is refused, keeping any single part within
+ * about the budget in memory (a zip bomb is typically one such run).
+ */
+static int part_run(part *pt, const char *buf, size_t n)
+{
+	size_t i = n;
+
+	while (i > 0 && buf[i - 1] != '<')
+		i--;
+	pt->run = i ? n - i : pt->run + n;
+	if (pt->a->budget != UINT64_MAX && pt->run > pt->a->budget / 4) {
+		pt->rc = docent_error_set(DOCENT_ETOOBIG,
+					  "%s part %s holds a run of text over %lluMB with no markup "
+					  "(a quarter of ingest.max_unpacked_size): a zip bomb, or a "
+					  "huge document; if it is genuine, raise "
+					  "ingest.max_unpacked_size", pt->a->what, pt->name,
+					  (unsigned long long)(pt->a->budget / 4 >> 20));
+		return -1;
+	}
+	return (int)n;
+}
+
+static int part_read(void *ctx, char *buf, int len)
+{
+	part *pt = ctx;
+	zip_int64_t got;
+
+	if (pt->rc || len <= 0)
+		return pt->rc ? -1 : 0;
+	if (pt->head_pos < pt->head_len) {
+		size_t k = pt->head_len - pt->head_pos;
+		if (k > (size_t)len)
+			k = (size_t)len;
+		memcpy(buf, pt->head + pt->head_pos, k);
+		pt->head_pos += k;
+		return part_run(pt, buf, k);
+	}
+	got = inflate_some(pt->a, pt->f, pt->name, buf, (size_t)len, &pt->rc);
+	return got < 0 ? -1 : part_run(pt, buf, (size_t)got);
+}
+
+static int part_noclose(void *ctx)
+{
+	(void)ctx;
 	return 0;
 }
 
-static int reader_failed(const xml_err *e, const archive *a, const char *part)
+static void part_close(part *pt)
 {
-	if (e->msg[0])
+	if (pt->r)
+		xmlFreeTextReader(pt->r);
+	if (pt->f)
+		zip_fclose(pt->f);
+	free(pt->head);
+	memset(pt, 0, sizeof *pt);
+}
+
+/*
+ * Opens part `name` of the archive for reading with an XML reader (pt->r).
+ * Returns DOCENT_ENOTFOUND (no message) when there is no such entry, and
+ * DOCENT_EFORMAT with pt->dtd set when its prolog declares a DTD. The
+ * caller closes pt with part_close() either way.
+ */
+static int part_open(part *pt, archive *a, const char *name)
+{
+	zip_int64_t idx = zip_name_locate(a->z, name, 0);
+	int rc = 0;
+
+	memset(pt, 0, sizeof *pt);
+	pt->a = a;
+	pt->name = name;
+	if (idx < 0)
+		return DOCENT_ENOTFOUND;
+	if (!(pt->f = open_entry(a, idx, name, &rc)))
+		return rc;
+	if (!(pt->head = malloc(PART_HEAD)))
+		return docent_error_set(DOCENT_ENOMEM, "out of memory reading the %s", a->what);
+	while (pt->head_len < PART_HEAD) {
+		zip_int64_t got = inflate_some(a, pt->f, name, pt->head + pt->head_len,
+					       PART_HEAD - pt->head_len, &rc);
+		if (got < 0)
+			return rc;
+		if (got == 0)
+			break;
+		pt->head_len += (size_t)got;
+	}
+	/* a prolog that does not end within the head is refused too: office
+	 * parts start their root element within a few hundred bytes */
+	if (xml_has_dtd(pt->head, pt->head_len)) {
+		pt->dtd = 1;
 		return docent_error_set(DOCENT_EFORMAT,
-					"corrupt %s: %s is not well-formed XML (line %d: %s)", a->what,
-					part, e->line, e->msg);
-	return docent_error_set(DOCENT_EFORMAT, "corrupt %s: %s is not well-formed XML", a->what,
-				part);
+					"%s part %s declares a DTD, which office documents never do; "
+					"refused (it could hide an XML entity attack)", a->what, name);
+	}
+	if (pt->head_len == PART_HEAD && xml_prolog_open(pt->head, pt->head_len)) {
+		pt->dtd = 1;
+		return docent_error_set(DOCENT_EFORMAT,
+					"%s part %s has no element in its first 64 KiB, which office "
+					"documents never do; refused (it could hide a DTD)", a->what,
+					name);
+	}
+	extract_xml_init();
+	/* XML_PARSE_HUGE: a valid document may hold a text run over libxml2's
+	 * 10 MB node limit or nest deeper than 256. What bounds the parse is
+	 * the unpack budget (ingest.max_unpacked_size), counted as the reader
+	 * pulls, and a DTD, the only way to expand entities, was refused above. */
+	pt->r = xmlReaderForIO(part_read, part_noclose, pt, name, NULL,
+			       XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING |
+				       XML_PARSE_NOCDATA | XML_PARSE_HUGE);
+	if (!pt->r)
+		return docent_error_set(DOCENT_ENOMEM, "out of memory reading the %s", a->what);
+	xmlTextReaderSetStructuredErrorHandler(pt->r, reader_error, &pt->err);
+	return 0;
+}
+
+/* Why the reader stopped: the stream's own error (the budget, a corrupt
+ * entry) when it has one, else the parser's first complaint. */
+static int reader_failed(const part *pt)
+{
+	if (pt->rc)
+		return pt->rc;
+	if (pt->err.msg[0])
+		return docent_error_set(DOCENT_EFORMAT,
+					"corrupt %s: %s is not well-formed XML (line %d: %s)",
+					pt->a->what, pt->name, pt->err.line, pt->err.msg);
+	return docent_error_set(DOCENT_EFORMAT, "corrupt %s: %s is not well-formed XML",
+				pt->a->what, pt->name);
 }
 
 static int ns_is(xmlTextReaderPtr r, const char *const *uris)
@@ -281,37 +433,33 @@ static int is_text_node(int type)
 }
 
 /* The text of the first element `local` in namespace `ns` (dc:title). */
-static int read_dc_title(archive *a, const char *part, doc *d)
+static int read_dc_title(archive *a, const char *name, doc *d)
 {
 	static const char *const dc[] = {"http://purl.org/dc/elements/1.1/", NULL};
-	dbuf xml = DBUF_INIT;
-	xmlTextReaderPtr r = NULL;
-	xml_err xerr;
-	int rc = read_entry(a, part, &xml, 0), ret;
+	part pt;
+	int rc = part_open(&pt, a, name), ret;
 
-	if (rc == DOCENT_ENOTFOUND)
-		rc = 0;
-	if (rc || xml.len == 0 || xml_has_dtd(xml.data, xml.len)) {
-		dbuf_free(&xml);
-		return rc;
+	/* a missing or broken metadata part costs the title, not the document;
+	 * the budget and encryption still stop it */
+	if (rc == DOCENT_ENOTFOUND || pt.dtd) {
+		part_close(&pt);
+		docent_error_clear();
+		return 0;
 	}
-	if ((rc = open_reader(&r, a, part, &xml, &xerr))) {
-		dbuf_free(&xml);
-		return rc;
-	}
-	while ((ret = xmlTextReaderRead(r)) == 1) {
-		if (xmlTextReaderNodeType(r) == XML_READER_TYPE_ELEMENT &&
-		    strcmp((const char *)xmlTextReaderConstLocalName(r), "title") == 0 && ns_is(r, dc)) {
-			xmlChar *t = xmlTextReaderReadString(r);
+	while (rc == 0 && (ret = xmlTextReaderRead(pt.r)) == 1) {
+		if (xmlTextReaderNodeType(pt.r) == XML_READER_TYPE_ELEMENT &&
+		    strcmp((const char *)xmlTextReaderConstLocalName(pt.r), "title") == 0 &&
+		    ns_is(pt.r, dc)) {
+			xmlChar *t = xmlTextReaderReadString(pt.r);
 			if (t && *t)
 				rc = doc_set_title(d, (const char *)t);
 			xmlFree(t);
 			break;
 		}
 	}
-	/* a broken metadata part costs the title, not the document */
-	xmlFreeTextReader(r);
-	dbuf_free(&xml);
+	if (rc == 0 && pt.rc)
+		rc = pt.rc;
+	part_close(&pt);
 	return rc;
 }
 
@@ -326,8 +474,37 @@ typedef struct body {
 	int tables;       /* table nesting */
 	dbuf table, row, cell;
 	int cells;        /* cells in the current row */
+	uint64_t doc_cap; /* bytes the document may take: half the budget */
 	int rc;
 } body;
+
+/*
+ * The text a part yields is held whole, and each short paragraph costs a
+ * block besides its text: a bomb of short paragraphs within the unpack
+ * budget would still hold most of it. So the document stops at half the
+ * budget (text and blocks), keeping a part within about the budget.
+ */
+static int body_add(body *b, doc_block_kind kind, int level, const char *s, size_t n)
+{
+	int rc = doc_add(b->d, kind, level, 0, s, n);
+
+	if (rc == 0 && b->doc_cap &&
+	    b->d->text.len + b->d->cap * sizeof *b->d->blocks > b->doc_cap)
+		rc = DOCENT_ETOOBIG;
+	return rc;
+}
+
+/* The message for a body stopped by b->rc. */
+static int body_failed(const body *b, const archive *a)
+{
+	if (b->rc == DOCENT_ETOOBIG)
+		return docent_error_set(DOCENT_ETOOBIG,
+					"%s text is over %lluMB (half of ingest.max_unpacked_size): "
+					"a zip bomb, or a huge document; if it is genuine, raise "
+					"ingest.max_unpacked_size", a->what,
+					(unsigned long long)(b->doc_cap >> 20));
+	return docent_error_set(b->rc, "out of memory reading the %s", a->what);
+}
 
 static void body_free(body *b)
 {
@@ -369,8 +546,8 @@ static void para_end(body *b)
 				b->rc = put_flat(&b->cell, b->para.data, b->para.len);
 		}
 	} else if (b->para.len) {
-		b->rc = doc_add(b->d, b->level ? DOC_HEADING : DOC_PARA, b->level, 0, b->para.data,
-				b->para.len);
+		b->rc = body_add(b, b->level ? DOC_HEADING : DOC_PARA, b->level, b->para.data,
+				 b->para.len);
 	}
 	dbuf_reset(&b->para);
 }
@@ -444,7 +621,7 @@ static void table_end(body *b)
 	if (b->tables == 0 || --b->tables > 0 || b->rc)
 		return;
 	if (!blank(&b->table))
-		b->rc = doc_add(b->d, DOC_TABLE, 0, 0, b->table.data, b->table.len);
+		b->rc = body_add(b, DOC_TABLE, 0, b->table.data, b->table.len);
 	dbuf_reset(&b->table);
 }
 
@@ -541,22 +718,21 @@ static int local_is(xmlTextReaderPtr r, const char *name)
 /* word/styles.xml: which paragraph styles are headings. Best effort. */
 static int load_styles(archive *a, styles *st)
 {
-	dbuf xml = DBUF_INIT;
-	xmlTextReaderPtr r = NULL;
-	xml_err xerr;
+	part pt;
+	xmlTextReaderPtr r;
 	style *cur = NULL;
-	int rc = read_entry(a, "word/styles.xml", &xml, 0), ret;
+	int rc = part_open(&pt, a, "word/styles.xml"), ret;
 
-	if (rc == DOCENT_ENOTFOUND)
-		rc = 0;
-	if (rc || xml.len == 0 || xml_has_dtd(xml.data, xml.len)) {
-		dbuf_free(&xml);
+	if (rc == DOCENT_ENOTFOUND || pt.dtd) {
+		part_close(&pt);
+		docent_error_clear();
+		return 0;
+	}
+	if (rc) {
+		part_close(&pt);
 		return rc;
 	}
-	if ((rc = open_reader(&r, a, "word/styles.xml", &xml, &xerr))) {
-		dbuf_free(&xml);
-		return rc;
-	}
+	r = pt.r;
 	while ((ret = xmlTextReaderRead(r)) == 1 && rc == 0) {
 		int type = xmlTextReaderNodeType(r);
 		if (type == XML_READER_TYPE_END_ELEMENT && local_is(r, "style") && ns_is(r, w_ns)) {
@@ -607,9 +783,13 @@ static int load_styles(archive *a, styles *st)
 			xmlFree(v);
 		}
 	}
-	xmlFreeTextReader(r);
-	dbuf_free(&xml);
-	return rc == DOCENT_ENOMEM ? docent_error_set(rc, "out of memory reading DOCX styles") : rc;
+	/* styles are best effort, but a stream stopped by the budget stops all */
+	if (rc == 0 && pt.rc)
+		rc = pt.rc;
+	else if (rc == DOCENT_ENOMEM)
+		rc = docent_error_set(rc, "out of memory reading DOCX styles");
+	part_close(&pt);
+	return rc;
 }
 
 static int style_level(const styles *st, const char *id)
@@ -632,21 +812,19 @@ static int style_level(const styles *st, const char *id)
 
 static int docx_body(archive *a, const styles *st, doc *d)
 {
-	dbuf xml = DBUF_INIT;
-	xmlTextReaderPtr r = NULL;
-	xml_err xerr;
-	body b = {.d = d};
+	part pt;
+	xmlTextReaderPtr r;
+	body b = {.d = d, .doc_cap = a->budget == UINT64_MAX ? 0 : a->budget / 2};
 	int rc, ret, in_t = 0, in_ppr = 0;
 
-	rc = read_entry(a, "word/document.xml", &xml, 0);
+	rc = part_open(&pt, a, "word/document.xml");
 	if (rc == DOCENT_ENOTFOUND)
 		rc = docent_error_set(DOCENT_EFORMAT, "corrupt DOCX: word/document.xml is missing");
-	if (rc == 0)
-		rc = open_reader(&r, a, "word/document.xml", &xml, &xerr);
 	if (rc) {
-		dbuf_free(&xml);
+		part_close(&pt);
 		return rc;
 	}
+	r = pt.r;
 	ret = xmlTextReaderRead(r);
 	while (ret == 1 && b.rc == 0) {
 		int type = xmlTextReaderNodeType(r);
@@ -725,11 +903,10 @@ static int docx_body(archive *a, const styles *st, doc *d)
 		ret = xmlTextReaderRead(r);
 	}
 	if (b.rc)
-		rc = docent_error_set(b.rc, "out of memory reading the DOCX");
+		rc = body_failed(&b, a);
 	else if (ret < 0)
-		rc = reader_failed(&xerr, a, "word/document.xml");
-	xmlFreeTextReader(r);
-	dbuf_free(&xml);
+		rc = reader_failed(&pt);
+	part_close(&pt);
 	body_free(&b);
 	return rc;
 }
@@ -797,21 +974,19 @@ static int odt_encrypted(archive *a)
 
 static int odt_body(archive *a, doc *d)
 {
-	dbuf xml = DBUF_INIT;
-	xmlTextReaderPtr r = NULL;
-	xml_err xerr;
-	body b = {.d = d};
+	part pt;
+	xmlTextReaderPtr r;
+	body b = {.d = d, .doc_cap = a->budget == UINT64_MAX ? 0 : a->budget / 2};
 	int rc, ret, in_body = 0;
 
-	rc = read_entry(a, "content.xml", &xml, 0);
+	rc = part_open(&pt, a, "content.xml");
 	if (rc == DOCENT_ENOTFOUND)
 		rc = docent_error_set(DOCENT_EFORMAT, "corrupt ODT: content.xml is missing");
-	if (rc == 0)
-		rc = open_reader(&r, a, "content.xml", &xml, &xerr);
 	if (rc) {
-		dbuf_free(&xml);
+		part_close(&pt);
 		return rc;
 	}
+	r = pt.r;
 	ret = xmlTextReaderRead(r);
 	while (ret == 1 && b.rc == 0) {
 		int type = xmlTextReaderNodeType(r);
@@ -889,11 +1064,10 @@ static int odt_body(archive *a, doc *d)
 		ret = xmlTextReaderRead(r);
 	}
 	if (b.rc)
-		rc = docent_error_set(b.rc, "out of memory reading the ODT");
+		rc = body_failed(&b, a);
 	else if (ret < 0)
-		rc = reader_failed(&xerr, a, "content.xml");
-	xmlFreeTextReader(r);
-	dbuf_free(&xml);
+		rc = reader_failed(&pt);
+	part_close(&pt);
 	body_free(&b);
 	return rc;
 }

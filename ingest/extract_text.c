@@ -19,10 +19,39 @@ static int decode(const char *data, size_t n, dbuf *out)
 	return rc;
 }
 
+/*
+ * Valid UTF-8 with nothing that decoding would drop or change: no control
+ * characters but tab and line feed (so no "\r"), no C1 controls, byte-order
+ * marks or soft hyphens. Such bytes decode to themselves up to NFC, which
+ * doc_add() applies to each block anyway (blocks end at line feeds, where
+ * composition never reaches across), so they are split as they are.
+ */
+static int plain_text(const char *data, size_t n)
+{
+	const unsigned char *u = (const unsigned char *)data;
+
+	for (size_t i = 0; i < n; i++) {
+		if ((u[i] < 0x20 && u[i] != '\n' && u[i] != '\t') || u[i] == 0x7F)
+			return 0;
+		if (u[i] == 0xC2 && i + 1 < n && ((u[i + 1] >= 0x80 && u[i + 1] <= 0x9F) ||
+						  u[i + 1] == 0xAD))
+			return 0;
+		if (u[i] == 0xEF && i + 2 < n && u[i + 1] == 0xBB && u[i + 2] == 0xBF)
+			return 0;
+	}
+	return text_utf8_valid(data, n);
+}
+
 static int extract_lines(const char *data, size_t n, doc *d, doc_block_kind kind)
 {
 	dbuf t = DBUF_INIT;
-	int rc = decode(data, n, &t);
+	int rc;
+
+	/* most text is plain UTF-8: split it as it is, without a decoded copy
+	 * the size of the file beside the document */
+	if (plain_text(data, n))
+		return extract_add_paragraphs(d, kind, 0, data, n);
+	rc = decode(data, n, &t);
 
 	if (rc == 0)
 		rc = extract_add_paragraphs(d, kind, 0, t.data, t.len);

@@ -50,6 +50,11 @@
  */
 #define WORKER_NICE 10
 
+/* Documents with more text than this are not tokenized on the worker
+ * (see tokenize()): their tokens would cost more memory than the speed-up
+ * is worth, a large file being taken alone anyway. */
+#define TOKENIZE_MAX (16u << 20)
+
 typedef struct job {
 	char *path;
 	int64_t size;
@@ -257,34 +262,18 @@ static int on_walk(void *ctx, const walk_entry *e)
 
 /* ---- phase 3: the work of one file, on a worker thread ---- */
 
-static int read_file(const char *path, char **out, size_t *len)
+/* Reads up to `want` bytes at the file's current offset into buf; *got
+ * receives how many (fewer at the end of the file). */
+static int read_full(int fd, char *buf, size_t want, size_t *got)
 {
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-	struct stat st;
-	char *buf = NULL;
 	size_t n = 0;
 
-	if (fd < 0)
-		return docent_error_set(docent_error_from_errno(errno), "cannot open: %s",
-					strerror(errno));
-	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
-		close(fd);
-		return docent_error_set(DOCENT_EIO, "cannot read: not a regular file");
-	}
-	buf = malloc((size_t)st.st_size + 1);
-	if (!buf) {
-		close(fd);
-		return docent_error_set(DOCENT_ENOMEM, "out of memory reading %.1f MB",
-					st.st_size / 1e6);
-	}
-	while (n < (size_t)st.st_size) {
-		ssize_t r = read(fd, buf + n, (size_t)st.st_size - n);
+	while (n < want) {
+		ssize_t r = read(fd, buf + n, want - n);
 		if (r < 0 && errno == EINTR)
 			continue;
 		if (r < 0) {
 			int err = errno;
-			free(buf);
-			close(fd);
 			return docent_error_set(docent_error_from_errno(err), "cannot read: %s",
 						strerror(err));
 		}
@@ -292,11 +281,74 @@ static int read_file(const char *path, char **out, size_t *len)
 			break; /* the file shrank while we read it: take what is there */
 		n += (size_t)r;
 	}
-	close(fd);
-	buf[n] = '\0';
-	*out = buf;
-	*len = n;
+	*got = n;
 	return 0;
+}
+
+/*
+ * Reads the file at path whole into *out (NUL-terminated; caller frees),
+ * but only once its first bytes say it is worth reading: a file that is
+ * not a document, or that its extractor would refuse as binary, costs its
+ * head alone, whatever its size (a 1 GB file of zeros named .txt is judged
+ * on 64 KiB). Then *judged is the extraction error (message set), *skip
+ * says whether it is a skip or a failure, and *out is NULL.
+ */
+static int read_file(const char *path, char **out, size_t *len, int *judged, int *skip)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	struct stat st;
+	char *buf = NULL;
+	size_t head, rest = 0, size;
+	int rc;
+
+	*out = NULL;
+	*len = 0;
+	*judged = 0;
+	*skip = 0;
+	if (fd < 0)
+		return docent_error_set(docent_error_from_errno(errno), "cannot open: %s",
+					strerror(errno));
+	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+		close(fd);
+		return docent_error_set(DOCENT_EIO, "cannot read: not a regular file");
+	}
+	size = (size_t)st.st_size;
+	head = size < EXTRACT_HEAD_BYTES ? size : EXTRACT_HEAD_BYTES;
+	buf = malloc(head + 1);
+	if (!buf) {
+		close(fd);
+		return docent_error_set(DOCENT_ENOMEM, "out of memory reading %.1f MB",
+					st.st_size / 1e6);
+	}
+	if ((rc = read_full(fd, buf, head, &head)) != 0)
+		goto fail;
+	if (head == EXTRACT_HEAD_BYTES && size > head) {
+		*judged = extract_head(path, buf, head, skip);
+		if (*judged) {
+			*len = head;
+			free(buf);
+			close(fd);
+			return 0;
+		}
+		char *grown = realloc(buf, size + 1);
+		if (!grown) {
+			rc = docent_error_set(DOCENT_ENOMEM, "out of memory reading %.1f MB",
+					      st.st_size / 1e6);
+			goto fail;
+		}
+		buf = grown;
+		if ((rc = read_full(fd, buf + head, size - head, &rest)) != 0)
+			goto fail;
+	}
+	close(fd);
+	buf[head + rest] = '\0';
+	*out = buf;
+	*len = head + rest;
+	return 0;
+fail:
+	free(buf);
+	close(fd);
+	return rc;
 }
 
 /* The document's title when the format gives none: the file name without
@@ -392,15 +444,19 @@ static void process(pipeline *pl, job *j, fts_tokenizer *tok)
 	char *data = NULL;
 	size_t n = 0;
 	doc raw;
-	int rc;
+	int rc, judged;
 
 	doc_init(&raw);
 	doc_init(&j->doc);
 	docent_error_clear();
-	rc = read_file(j->path, &data, &n);
+	rc = read_file(j->path, &data, &n, &judged, &j->skipped);
 	if (rc)
 		goto done;
 	j->bytes_read = (int64_t)n;
+	if (judged) {
+		rc = judged;
+		goto done;
+	}
 	j->size = (int64_t)n;
 	hash_sha256_hex(data, n, j->hash);
 	if (!p->force && j->known_hash[0] && strcmp(j->hash, j->known_hash) == 0) {
@@ -418,6 +474,10 @@ static void process(pipeline *pl, job *j, fts_tokenizer *tok)
 		goto done;
 	}
 	rc = extract_file(&p->extract, j->path, data, n, &raw, &j->format);
+	/* the file's bytes, the raw and the cleaned text are each the size of
+	 * a large file: let go of each as soon as the next exists */
+	free(data);
+	data = NULL;
 	if (rc)
 		goto done;
 	/* a title from the file name is set before cleaning, so that it
@@ -425,6 +485,7 @@ static void process(pipeline *pl, job *j, fts_tokenizer *tok)
 	if (!raw.title && (rc = default_title(&raw, j->path)) != 0)
 		goto done;
 	rc = cleaner_run(pl->clean, &raw, &j->doc);
+	doc_free(&raw);
 	if (rc)
 		goto done;
 	title_line(&j->doc, j->format);
@@ -437,7 +498,9 @@ static void process(pipeline *pl, job *j, fts_tokenizer *tok)
 		chunk *c = &j->chunks.items[i];
 		c->nwords = text_count_words(j->doc.text.data + c->off, c->len);
 	}
-	if (rc == 0 && tok)
+	/* the tokens of a large document would double what it holds while it
+	 * waits for the writer: past TOKENIZE_MAX the writer tokenizes it */
+	if (rc == 0 && tok && j->doc.text.len <= TOKENIZE_MAX)
 		tokenize(tok, j);
 done:
 	free(data);

@@ -133,6 +133,37 @@ static void test_text__nfc(void **state)
 	dbuf_free(&b);
 }
 
+/* A large text is composed a piece (1 MiB) at a time, cut before an ASCII
+ * byte: an "e" and its combining accent on either side of a cut point, a
+ * long run without ASCII, and the pieces' seams all come out composed. */
+static void test_text__nfc_pieces(void **state)
+{
+	size_t n = 3u << 20, i;
+	char *s = malloc(n);
+	dbuf b = DBUF_INIT;
+
+	(void)state;
+	assert_non_null(s);
+	for (i = 0; i + 3 <= n; i += 3)
+		memcpy(s + i, "e\xCC\x81", 3); /* e + U+0301: 3 bytes, 2 bytes composed */
+	for (; i < n; i++)
+		s[i] = 'x';
+	assert_int_equal(text_normalize(s, n, &b), 0);
+	assert_int_equal(b.len, n / 3 * 2 + n % 3);
+	for (i = 0; i + 2 <= n / 3 * 2; i += 2)
+		if (memcmp(b.data + i, "\xC3\xA9", 2) != 0)
+			fail_msg("not composed at byte %zu", i);
+	dbuf_free(&b);
+	/* no ASCII at all for more than a piece: composed whole */
+	s[0] = 'e';
+	for (i = 1; i + 2 <= n; i += 2)
+		memcpy(s + i, "\xCC\x81", 2);
+	assert_int_equal(text_normalize(s, i, &b), 0);
+	assert_true(b.len > 0 && memcmp(b.data, "\xC3\xA9", 2) == 0);
+	dbuf_free(&b);
+	free(s);
+}
+
 static void test_text__words(void **state)
 {
 	const char *s = "Hello, wörld! 3.14 e-mail 日本語";
@@ -214,6 +245,7 @@ int main(void)
 		cmocka_unit_test(test_text__damaged_utf8_stays_utf8),
 		cmocka_unit_test(test_text__binary_refused),
 		cmocka_unit_test(test_text__normalize_repairs),
+		cmocka_unit_test(test_text__nfc_pieces),
 		cmocka_unit_test(test_text__nfc),
 		cmocka_unit_test(test_text__words),
 		cmocka_unit_test(test_text__casefold_and_floor),

@@ -314,7 +314,7 @@ static void test_extract_docx_bomb(void **state)
 	(void)state;
 	p.max_unpacked_bytes = 1u << 20;
 	assert_int_equal(run("bomb.docx", &p, &d, NULL), DOCENT_ETOOBIG);
-	assert_non_null(strstr(docent_error_message(), "max_unpacked_bytes"));
+	assert_non_null(strstr(docent_error_message(), "ingest.max_unpacked_size"));
 	/* stopped after about 1 MiB, not after inflating 50 */
 	assert_true((double)(clock() - t0) / CLOCKS_PER_SEC < 0.5);
 	doc_free(&d);
@@ -541,7 +541,7 @@ static void test_extract_office_huge_run(void **state)
 	/* the zip-bomb limit still holds */
 	p.max_unpacked_bytes = 4u << 20;
 	assert_int_equal(run_bytes("big.docx", z, n, &p, &d, NULL), DOCENT_ETOOBIG);
-	assert_non_null(strstr(docent_error_message(), "max_unpacked_bytes"));
+	assert_non_null(strstr(docent_error_message(), "ingest.max_unpacked_size"));
 	doc_free(&d);
 	free(z);
 	free(data[0]);
@@ -563,6 +563,139 @@ static void test_extract_office_huge_run(void **state)
 	free(z);
 	free(data[0]);
 	free(data[1]);
+}
+
+/* A zip named as a DOCX or ODT that holds no document is a broken document
+ * (a failure naming the missing part), not an archive to unpack. */
+static void test_extract_office_broken(void **state)
+{
+	const char *names[] = {"notes.txt"};
+	char *data[] = {"just some notes"};
+	size_t lens[] = {15}, n;
+	doc d;
+	char *z;
+
+	(void)state;
+	z = zip_of(names, data, lens, 1, &n);
+	assert_int_equal(run_bytes("report.docx", z, n, NULL, &d, NULL), DOCENT_EFORMAT);
+	assert_non_null(strstr(docent_error_message(), "word/document.xml is missing"));
+	doc_free(&d);
+	assert_int_equal(run_bytes("report.odt", z, n, NULL, &d, NULL), DOCENT_EFORMAT);
+	assert_non_null(strstr(docent_error_message(), "content.xml is missing"));
+	doc_free(&d);
+	assert_int_equal(run_bytes("notes.zip", z, n, NULL, &d, NULL), DOCENT_EUNSUPPORTED);
+	assert_non_null(strstr(docent_error_message(), "unpack it first"));
+	doc_free(&d);
+	free(z);
+
+	/* a DTD pushed past the prolog check's 64 KiB by a long comment */
+	const char *dnames[] = {"[Content_Types].xml", "word/document.xml"};
+	char *ddata[2];
+	size_t dlens[2], pad = 70000;
+	ddata[0] = "<Types/>";
+	dlens[0] = 8;
+	ddata[1] = malloc(pad + 200);
+	assert_non_null(ddata[1]);
+	strcpy(ddata[1], "<?xml version=\"1.0\"?><!--");
+	dlens[1] = strlen(ddata[1]);
+	memset(ddata[1] + dlens[1], 'x', pad);
+	dlens[1] += pad;
+	strcpy(ddata[1] + dlens[1], "--><!DOCTYPE w [<!ENTITY a \"b\">]><w:document xmlns:w=\"x\"/>");
+	dlens[1] += strlen(ddata[1] + dlens[1]);
+	z = zip_of(dnames, ddata, dlens, 2, &n);
+	assert_int_equal(run_bytes("long.docx", z, n, NULL, &d, NULL), DOCENT_EFORMAT);
+	assert_non_null(strstr(docent_error_message(), "no element in its first 64 KiB"));
+	doc_free(&d);
+	free(z);
+	free(ddata[1]);
+}
+
+/* A bomb of short paragraphs within the unpack budget stops when the text
+ * it yields passes half the budget. */
+static void test_extract_office_text_cap(void **state)
+{
+	const char *names[] = {"[Content_Types].xml", "word/document.xml"};
+	const char head[] = "<?xml version=\"1.0\"?><w:document xmlns:w=\"http://schemas."
+			    "openxmlformats.org/wordprocessingml/2006/main\"><w:body>";
+	const char p[] = "<w:p><w:r><w:t>Short words.</w:t></w:r></w:p>";
+	const char tail[] = "</w:body></w:document>";
+	extract_params ep = extract_default_params();
+	char *data[2];
+	size_t lens[2], n, k = 100000;
+	doc d;
+	char *z;
+
+	(void)state;
+	data[0] = strdup("<?xml version=\"1.0\"?><Types/>");
+	lens[0] = strlen(data[0]);
+	lens[1] = sizeof head - 1 + k * (sizeof p - 1) + sizeof tail - 1; /* 4.5 MB */
+	data[1] = malloc(lens[1]);
+	assert_non_null(data[1]);
+	memcpy(data[1], head, sizeof head - 1);
+	for (size_t i = 0; i < k; i++)
+		memcpy(data[1] + sizeof head - 1 + i * (sizeof p - 1), p, sizeof p - 1);
+	memcpy(data[1] + lens[1] - (sizeof tail - 1), tail, sizeof tail - 1);
+	z = zip_of(names, data, lens, 2, &n);
+	assert_int_equal(run_bytes("paras.docx", z, n, NULL, &d, NULL), 0);
+	assert_int_equal(d.nblocks, k);
+	doc_free(&d);
+	ep.max_unpacked_bytes = 6u << 20;
+	assert_int_equal(run_bytes("paras.docx", z, n, &ep, &d, NULL), DOCENT_ETOOBIG);
+	assert_non_null(strstr(docent_error_message(), "half of ingest.max_unpacked_size"));
+	doc_free(&d);
+	free(z);
+	free(data[0]);
+	free(data[1]);
+}
+
+/* Plain UTF-8 text is split as it is, without decoding it first: the
+ * document is the same as through the decoder (forced here by a BOM). */
+static void test_extract_text_plain_same(void **state)
+{
+	const char plain[] = "Title line\n\nCafe\xCC\x81 cre\xCC\x80me \xE2\x80\x94 na\xC3\xAFve\n"
+			     "second line\twith tab\n \n\n\nLast \xE6\x97\xA5\xE6\x9C\xAC paragraph\n";
+	char marked[sizeof plain + 3];
+	doc a, b;
+
+	(void)state;
+	memcpy(marked, "\xEF\xBB\xBF", 3);
+	memcpy(marked + 3, plain, sizeof plain);
+	assert_int_equal(run_bytes("a.txt", plain, sizeof plain - 1, NULL, &a, NULL), 0);
+	assert_int_equal(run_bytes("b.txt", marked, sizeof marked - 1, NULL, &b, NULL), 0);
+	assert_int_equal(a.nblocks, b.nblocks);
+	assert_int_equal(a.text.len, b.text.len);
+	assert_memory_equal(a.text.data, b.text.data, a.text.len);
+	for (size_t i = 0; i < a.nblocks; i++) {
+		assert_int_equal(a.blocks[i].off, b.blocks[i].off);
+		assert_int_equal(a.blocks[i].len, b.blocks[i].len);
+	}
+	assert_true(has(&a, "Caf\xC3\xA9 cr\xC3\xA8me"));
+	doc_free(&a);
+	doc_free(&b);
+}
+
+/* A file is judged on its head before it is read whole: binary content
+ * named .txt is the text extractor's failure, an unknown binary a skip,
+ * and anything that needs its whole bytes (PDF, zip) or is text goes on. */
+static void test_extract_head(void **state)
+{
+	char head[EXTRACT_HEAD_BYTES];
+	int skip;
+
+	(void)state;
+	memset(head, 0, sizeof head);
+	assert_int_equal(extract_head("zeros.txt", head, sizeof head, &skip), DOCENT_EUNSUPPORTED);
+	assert_int_equal(skip, 0);
+	assert_non_null(strstr(docent_error_message(), "binary content"));
+	assert_int_equal(extract_head("zeros.bin", head, sizeof head, &skip), DOCENT_EUNSUPPORTED);
+	assert_int_equal(skip, 1);
+	memcpy(head, "%PDF-1.4\n", 9);
+	assert_int_equal(extract_head("doc.txt", head, sizeof head, &skip), 0);
+	memcpy(head, "PK\3\4", 4);
+	assert_int_equal(extract_head("doc.docx", head, sizeof head, &skip), 0);
+	memset(head, 'a', sizeof head);
+	assert_int_equal(extract_head("words.txt", head, sizeof head, &skip), 0);
+	assert_int_equal(extract_head("words", head, sizeof head, &skip), 0);
 }
 
 /* ---- HTML ---- */
@@ -593,6 +726,63 @@ static void test_extract_html(void **state)
 	assert_true(find_block(&d, DOC_TABLE, "Lamp | Range\nOil | 14 nm\nElectric | 22 nm") >= 0);
 	assert_true(find_block(&d, DOC_PARA, "First line\nsecond line") >= 0);
 	doc_free(&d);
+}
+
+/* A page over 4 MB is read from the parser's events, without a tree: the
+ * same page, padded with a 5 MB comment, gives the same blocks, except
+ * that a table comes out as a paragraph per row. */
+static void test_extract_html_stream(void **state)
+{
+	const char *hidden[] = {"secret", "SvgText", "NavigationLink", "RoleNavigationText",
+				"MenuClassText", "FormInputText", "ButtonText", "OptionText",
+				"NoscriptText", "TemplateText", "font-family", "Home", "padding"};
+	size_t n, pad = 5u << 20;
+	char *page = slurp(fixture("extract/page.html"), &n), *big;
+	doc d;
+
+	(void)state;
+	big = malloc(n + pad + 16);
+	assert_non_null(big);
+	memcpy(big, page, n);
+	memcpy(big + n, "<!--", 4);
+	memset(big + n + 4, 'x', pad);
+	memcpy(big + n + 4 + pad - 7, "padding", 7);
+	memcpy(big + n + 4 + pad, "-->", 3);
+	assert_int_equal(run_bytes("big.html", big, n + pad + 7, NULL, &d, NULL), 0);
+	check_doc(&d);
+	assert_string_equal(d.title, "Lighthouse & Lantern Guide");
+	expect_heading(&d, "Lighthouse Lanterns", 1);
+	expect_heading(&d, "Lamp Types", 2);
+	for (size_t i = 0; i < sizeof hidden / sizeof *hidden; i++)
+		if (has(&d, hidden[i]))
+			fail_msg("\"%s\" should not be extracted", hidden[i]);
+	assert_true(block_with(&d, DOC_PARA, "Its Fresnel lens focuses") >= 0);
+	assert_true(find_block(&d, DOC_PARA,
+			       "A division with direct text about the keeper\u2019s duties.") >= 0);
+	assert_true(find_block(&d, DOC_PRE, "lamp --power 1000\nlamp --rotate 6rpm") >= 0);
+	assert_true(find_block(&d, DOC_PARA, "Lamp | Range") >= 0);
+	assert_true(find_block(&d, DOC_PARA, "Electric | 22 nm") >= 0);
+	assert_true(find_block(&d, DOC_PARA, "First line\nsecond line") >= 0);
+	doc_free(&d);
+	free(big);
+	free(page);
+
+	/* 100,000 unclosed elements, then text: read to the end */
+	size_t k = 100000, at = 0;
+	big = malloc(k * 6 + pad + 64);
+	assert_non_null(big);
+	for (size_t i = 0; i < k; i++, at += 6)
+		memcpy(big + at, "<font>", 6);
+	memset(big + at, 'w', pad);
+	for (size_t i = 0; i < pad; i += 8)
+		big[at + i] = ' ';
+	at += pad;
+	memcpy(big + at, " the final words", 16);
+	at += 16;
+	assert_int_equal(run_bytes("deep.html", big, at, NULL, &d, NULL), 0);
+	assert_true(has(&d, "the final words"));
+	doc_free(&d);
+	free(big);
 }
 
 static void test_extract_html_encoding_and_title(void **state)
@@ -953,11 +1143,16 @@ int main(void)
 		cmocka_unit_test(test_extract_docx),
 		cmocka_unit_test(test_extract_odt),
 		cmocka_unit_test(test_extract_docx_bomb),
+		cmocka_unit_test(test_extract_office_broken),
+		cmocka_unit_test(test_extract_head),
+		cmocka_unit_test(test_extract_text_plain_same),
+		cmocka_unit_test(test_extract_office_text_cap),
 		cmocka_unit_test(test_extract_docx_hostile_xml),
 		cmocka_unit_test(test_extract_zip_bad),
 		cmocka_unit_test(test_extract_markdown),
 		cmocka_unit_test(test_extract_markdown_front_matter_title),
 		cmocka_unit_test(test_extract_html),
+		cmocka_unit_test(test_extract_html_stream),
 		cmocka_unit_test(test_extract_html_encoding_and_title),
 		cmocka_unit_test(test_extract_html_deep_and_huge),
 		cmocka_unit_test(test_extract_office_huge_run),
