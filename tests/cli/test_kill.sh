@@ -33,7 +33,8 @@ t "the corpus of every format" python3 "$H" corpus "$C" "$SEED" 0
 t "... holds every format" sh -c 'for e in txt md html csv pdf docx odt; do
 	ls "$0"/*."$e" "$0"/*/*."$e" "$0"/*/*/*."$e" 2>/dev/null | grep -q . || exit 1; done' "$C"
 
-set -- $(python3 "$H" run 900 "$TMP/timing.out" env DOCENT_HOME="$TMP/timing" "$DOCENT" ingest --prune "$C")
+set -- $(python3 "$H" run 900 "$TMP/timing.out" "$TMP/timing/docent.db" "$C" \
+	env DOCENT_HOME="$TMP/timing" "$DOCENT" ingest --prune "$C")
 t "a whole ingest, timed" finished 0 "$1" "$TMP/timing.out"
 t "... embeds" in_file "^Embedded" "$TMP/timing.out"
 T=$2
@@ -52,18 +53,20 @@ killed_sound() {
 mid=0 late=0 n_start=0 n_text=0 n_embed=0 n_save=0
 r=1
 while [ $r -le "$ROUNDS" ]; do
-	[ $r -gt 1 ] && python3 "$H" corpus "$C" "$SEED" $((r - 1))
-	before=$(python3 "$H" state "$db" "$C")
-	d=$(python3 "$H" delay "$SEED" $r "$T")
-	set -- $(python3 "$H" run "$d" "$TMP/ingest.out" "$DOCENT" ingest -q --prune "$C")
+	# the corpus of this round (the first is made), the kill's moment,
+	# and what is stored before the ingest
+	next=$(python3 "$H" next "$C" "$SEED" $r "$db" "$T")
+	d=${next%% *} before=${next#* }
+	set -- $(python3 "$H" run "$d" "$TMP/ingest.out" "$db" "$C" "$DOCENT" ingest -q --prune "$C")
 	status=$1 took=$2
+	shift 2
+	s="$*"
 	# one that ended before its kill says how long a round takes now (the
 	# machine's load changes): the next kills are spread over that
 	[ "$status" -ne 137 ] && T=$took
-	s=$(python3 "$H" state "$db" "$C")
-	# how far it got: current N/M counts files stored with their bytes of
-	# this round, removed the documents of deleted files not yet pruned
-	set -- $s
+	# how far it got, from "current N/M removed R unembedded U": N of the
+	# M files stored with this round's bytes, R documents of deleted files
+	# not yet pruned, U chunks without a vector
 	if [ "$status" -ne 137 ]; then
 		phase="after the end, at $took s" late=$((late + 1))
 	elif [ "$s" = "$before" ]; then
@@ -76,7 +79,7 @@ while [ $r -le "$ROUNDS" ]; do
 		phase="saving the vector index" n_save=$((n_save + 1))
 	fi
 	[ "$status" -eq 137 ] && mid=$((mid + 1))
-	t "kill $r at $d s, $phase ($s): the store is sound" killed_sound $status
+	t "kill $r at $d s, $phase ($s): the store is sound" killed_sound "$status"
 	r=$((r + 1))
 done
 echo "kills: $mid of $ROUNDS mid-ingest ($n_start before the first commit, $n_text storing" \
