@@ -19,6 +19,10 @@
 M="$SRC/build/models/tiny-embed.gguf"
 [ -f "$M" ] || skip "no $M (make tiny-models)"
 export DOCENT_EMBED_MODEL="$M"
+# one embedding thread: on a machine busy with other work (CI, other tests)
+# llama.cpp's threads spin waiting for each other and an ingest's length
+# swings tenfold with the load; one thread keeps it steady
+export DOCENT_ENGINE_THREADS=1
 # a transaction every 20 ms instead of every second: many commits for the
 # kills to fall between and in
 export DOCENT_INGEST_COMMIT_INTERVAL=0.02
