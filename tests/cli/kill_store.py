@@ -132,11 +132,13 @@ def run(seconds, out, cmd):
     import time
     with open(out, "wb") as f:
         t0 = time.monotonic()
-        p = subprocess.Popen(cmd, stdout=f, stderr=subprocess.STDOUT)
+        # a group of its own: a wrapper script dies with what it runs
+        p = subprocess.Popen(cmd, stdout=f, stderr=subprocess.STDOUT,
+                             start_new_session=True)
         try:
             status = p.wait(timeout=seconds)
         except subprocess.TimeoutExpired:
-            p.send_signal(signal.SIGKILL)
+            os.killpg(p.pid, signal.SIGKILL)
             p.wait()
             status = 128 + signal.SIGKILL
         return status, time.monotonic() - t0
