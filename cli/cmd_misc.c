@@ -38,8 +38,10 @@ void help_stats(FILE *out)
 		"--check also verifies the whole database file (SQLite's integrity_check),\n"
 		"that the keyword index matches the chunks (FTS5's integrity-check), and\n"
 		"that each collection's vector index holds the stored vectors (its count,\n"
-		"and a sample looked up in it); exit status 1 when any is not sound. With\n"
-		"--json each result is in \"check\". It reads the whole database.\n");
+		"and a sample looked up in it); exit status 1 when any is not sound. An\n"
+		"index file merely behind the database (a run killed before saving it)\n"
+		"is sound: the next search or ingest rebuilds it. With --json each\n"
+		"result is in \"check\". It reads the whole database.\n");
 }
 
 void help_config(FILE *out)
