@@ -7,6 +7,8 @@
 #   make bench      benchmarks (see docs/performance.md)
 #   make llama      build the pinned llama.cpp once into ~/.cache/docent
 #   make tiny-models  random-weight GGUF models for the engine's tests
+#   make V=1 ...    show each step's full command (by default one short
+#                   line per step, "CC core/buf.o"; warnings always show)
 #
 # Dependencies are found with pkg-config; scripts/bootstrap.sh installs the
 # Debian packages that are missing (as root) or prints the command to.
@@ -22,6 +24,15 @@ PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 # libraries, 22 ms at the start of every command.
 PKG_LIBS   := $(shell pkg-config --libs $(filter-out poppler-glib libcurl,$(PKGS)) 2>/dev/null)
 POPPLER_SONAME := $(shell objdump -p "$$(pkg-config --variable=libdir poppler-glib 2>/dev/null)/libpoppler-glib.so" 2>/dev/null | awk '/SONAME/ { print $$2 }')
+
+# Quiet steps: `$(call say,CC)` before a command prints "  CC   core/buf.o"
+# (the target without the build folder) instead of the command; V=1 prints
+# the command. Warnings and errors are the compiler's and show either way.
+ifeq ($(V),1)
+say      =
+else
+say      = @printf '  %-4s %s\n' $1 '$(patsubst $(BUILD)/%,%,$(patsubst $(BUILD)/obj/%,%,$@))';
+endif
 
 WARN    := -Wall -Wextra -Wshadow -Wstrict-prototypes -Wno-unused-parameter
 OPT     ?= -O2 -g
@@ -61,7 +72,7 @@ LDLIBS  += $(FAISS_LIBS) -llapack -lblas -lgomp -lstdc++
 
 $(BUILD)/obj/%.o: %.cpp
 	@mkdir -p $(@D)
-	$(CXX) $(CXXFLAGS_D) -MMD -MP -c $< -o $@
+	$(call say,CXX)$(CXX) $(CXXFLAGS_D) -MMD -MP -c $< -o $@
 CLI_OBJ  := $(CLI_SRC:%.c=$(BUILD)/obj/%.o)
 # the web face: the server's C files and the page, built into the binary
 WEB_SRC  := $(sort $(wildcard web/*.c))
@@ -82,25 +93,25 @@ include mk/llama.mk
 
 $(BUILD)/obj/%.o: %.c
 	@mkdir -p $(@D)
-	$(CC) $(CFLAGS) -MMD -MP -c $< -o $@
+	$(call say,CC)$(CC) $(CFLAGS) -MMD -MP -c $< -o $@
 
 # The model catalogue (config/models.conf) is built into the binary.
 $(BUILD)/gen/catalogue.c: config/models.conf
 	@mkdir -p $(@D)
-	@{ echo '/* generated from config/models.conf */'; \
+	$(call say,GEN){ echo '/* generated from config/models.conf */'; \
 	   echo 'const char docent_models_catalogue[] ='; \
 	   sed -e 's/\\/\\\\/g' -e 's/"/\\"/g' -e 's/^/"/' -e 's/$$/\\n"/' $<; \
 	   echo ';'; } >$@
 
 $(BUILD)/obj/catalogue.o: $(BUILD)/gen/catalogue.c
-	$(CC) $(CFLAGS) -c $< -o $@
+	$(call say,CC)$(CC) $(CFLAGS) -c $< -o $@
 
 # The prompt templates (config/prompts/NAME.txt) are built into the library
 # (rag/prompt.c looks them up by name).
 PROMPTS := $(sort $(wildcard config/prompts/*.txt))
 $(BUILD)/gen/prompts.c: $(PROMPTS)
 	@mkdir -p $(@D)
-	@{ echo '/* generated from config/prompts/ */'; \
+	$(call say,GEN){ echo '/* generated from config/prompts/ */'; \
 	   echo 'typedef struct { const char *name, *text; } prompt_entry;'; \
 	   echo 'extern const prompt_entry docent_prompt_table[];'; \
 	   echo 'const prompt_entry docent_prompt_table[] = {'; \
@@ -113,7 +124,7 @@ $(BUILD)/gen/prompts.c: $(PROMPTS)
 
 $(BUILD)/obj/gen/prompts.o: $(BUILD)/gen/prompts.c
 	@mkdir -p $(@D)
-	$(CC) $(CFLAGS) -c $< -o $@
+	$(call say,CC)$(CC) $(CFLAGS) -c $< -o $@
 
 # The page: web/ui/app.js and the npm modules it imports bundled by esbuild
 # (web/node_modules, installed by scripts/bootstrap.sh), then every file
@@ -123,24 +134,24 @@ WEB_UI     := $(sort $(wildcard web/ui/*))
 $(BUILD)/web/app.js: $(filter %.js,$(WEB_UI)) web/package-lock.json
 	@mkdir -p $(@D)
 	@test -x $(ESBUILD) || { echo "$(ESBUILD) is missing: run scripts/bootstrap.sh (npm ci in web/)"; exit 1; }
-	$(ESBUILD) web/ui/app.js --bundle --format=esm --minify --target=es2020 --log-level=warning --outfile=$@
+	$(call say,GEN)$(ESBUILD) web/ui/app.js --bundle --format=esm --minify --target=es2020 --log-level=warning --outfile=$@
 
 WEB_ASSETS := /index.html=web/ui/index.html /style.css=web/ui/style.css /icon.svg=web/ui/icon.svg \
               /app.js=$(BUILD)/web/app.js
 $(BUILD)/gen/web_assets.c: scripts/embed_files.py $(WEB_UI) $(BUILD)/web/app.js
 	@mkdir -p $(@D)
-	python3 scripts/embed_files.py $@ $(WEB_ASSETS)
+	$(call say,GEN)python3 scripts/embed_files.py $@ $(WEB_ASSETS)
 
 $(BUILD)/obj/gen/web_assets.o: $(BUILD)/gen/web_assets.c
 	@mkdir -p $(@D)
-	$(CC) $(CFLAGS) -c $< -o $@
+	$(call say,CC)$(CC) $(CFLAGS) -c $< -o $@
 
 $(LIB): $(LIB_OBJ)
 	@rm -f $@
-	ar rcs $@ $^
+	$(call say,AR)ar rcs $@ $^
 
 $(BIN): $(CLI_OBJ) $(LIB)
-	$(CC) $(LDFLAGS) $(CLI_OBJ) $(LIB) $(LDLIBS) $(LLAMA_LIBS) -o $@
+	$(call say,LD)$(CC) $(LDFLAGS) $(CLI_OBJ) $(LIB) $(LDLIBS) $(LLAMA_LIBS) -o $@
 
 # The in-process model backends compile against llama.cpp's header, and
 # everything that may call them links its static libraries. Test binaries do
@@ -161,16 +172,16 @@ $(BUILD)/tests/web/test_mcp: $(BUILD)/obj/web/mcp.o
 
 $(BUILD)/tests/%: tests/%.c tests/testutil.h $(wildcard tests/*/*.h) $(LIB)
 	@mkdir -p $(@D)
-	$(CC) $(CFLAGS) -DDOCENT_SRC_DIR='"$(CURDIR)"' $< $(TEST_OBJ) $(LIB) $(LDLIBS) $(LLAMA_LIBS) -lcmocka $(LDFLAGS) -o $@
+	$(call say,LD)$(CC) $(CFLAGS) -DDOCENT_SRC_DIR='"$(CURDIR)"' $< $(TEST_OBJ) $(LIB) $(LDLIBS) $(LLAMA_LIBS) -lcmocka $(LDFLAGS) -o $@
 
 # The web face's pure helpers (web/util.c) are tested on their own.
 $(BUILD)/tests/web/test_util: tests/web/test_util.c tests/testutil.h $(BUILD)/obj/web/util.o $(LIB)
 	@mkdir -p $(@D)
-	$(CC) $(CFLAGS) $< $(BUILD)/obj/web/util.o $(LIB) $(LDLIBS) $(LLAMA_LIBS) -lcmocka $(LDFLAGS) -o $@
+	$(call say,LD)$(CC) $(CFLAGS) $< $(BUILD)/obj/web/util.o $(LIB) $(LDLIBS) $(LLAMA_LIBS) -lcmocka $(LDFLAGS) -o $@
 
 $(BUILD)/bench/%: bench/%.c $(wildcard bench/*.h) $(LIB)
 	@mkdir -p $(@D)
-	$(CC) $(CFLAGS) $< $(LIB) $(LDLIBS) $(LLAMA_LIBS) $(LDFLAGS) -o $@
+	$(call say,LD)$(CC) $(CFLAGS) $< $(LIB) $(LDLIBS) $(LLAMA_LIBS) $(LDFLAGS) -o $@
 
 tests-bin: $(BIN) $(TEST_BIN)
 

@@ -38,8 +38,10 @@ void help_stats(FILE *out)
 		"--check also verifies the whole database file (SQLite's integrity_check),\n"
 		"that the keyword index matches the chunks (FTS5's integrity-check), and\n"
 		"that each collection's vector index holds the stored vectors (its count,\n"
-		"and a sample looked up in it); exit status 1 when any is not sound. With\n"
-		"--json each result is in \"check\". It reads the whole database.\n");
+		"and a sample looked up in it); exit status 1 when any is not sound. An\n"
+		"index file merely behind the database (a run killed before saving it)\n"
+		"is sound: the next search or ingest rebuilds it. With --json each\n"
+		"result is in \"check\". It reads the whole database.\n");
 }
 
 void help_config(FILE *out)
@@ -234,6 +236,10 @@ static json_t *run_checks(cli *c, store *st, const char *collection, int *bad)
 				      "probed", (json_int_t)r.probed, "found", (json_int_t)r.found);
 		if (!o || json_array_append_new(vecs, o))
 			goto nomem;
+		if (r.behind) {
+			json_object_set_new(o, "behind", json_true());
+			json_object_set_new(o, "note", json_string(r.note));
+		}
 		if (r.problem[0]) {
 			*bad = 1;
 			json_object_set_new(o, "message", json_string(r.problem));
@@ -307,7 +313,13 @@ int cmd_stats(cli *c, int argc, char **argv)
 				  "OUT OF STEP with the chunks"));
 		for (size_t i = 0; i < json_array_size(vecs); i++) {
 			json_t *v = json_array_get(vecs, i);
-			if (json_is_true(json_object_get(v, "ok")))
+			if (json_is_true(json_object_get(v, "behind")))
+				printf("             vectors of '%s' sound (%lld); its index file "
+				       "is behind:\n             %s\n",
+				       json_string_value(json_object_get(v, "collection")),
+				       (long long)json_integer_value(json_object_get(v, "stored")),
+				       json_string_value(json_object_get(v, "note")));
+			else if (json_is_true(json_object_get(v, "ok")))
 				printf("             vectors of '%s' sound (%lld, %lld looked up)\n",
 				       json_string_value(json_object_get(v, "collection")),
 				       (long long)json_integer_value(json_object_get(v, "stored")),

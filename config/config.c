@@ -70,6 +70,7 @@ static const keydef KEYS[] = {
 	{ "engine.temperature", T_REAL, "0.2", "sampling temperature (0: always the likeliest token)" },
 	{ "engine.max_tokens", T_INT, "512", "most tokens generated per answer" },
 	{ "engine.context", T_INT, "0", "in-process models: context window in tokens (0: the model's, at most 8192)" },
+	{ "engine.threads", T_INT, "0", "in-process models: CPU threads (0: one per core; 1 on a machine busy with other work)" },
 	{ "answer.context_tokens", T_INT, "480",
 	  "tokens of evidence given to the language model, by its tokenizer (about 300 words)" },
 	{ "server.generations", T_INT, "0",
@@ -793,12 +794,14 @@ void config_embedder_params(const config *c, embedder_params *p)
 	p->model = config_get(c, "engine.embed_model");
 	p->query_prefix = config_get(c, "engine.query_prefix");
 	p->document_prefix = config_get(c, "engine.document_prefix");
+	p->threads = (int)get_int(c, "engine.threads");
 }
 
 void config_reranker_params(const config *c, reranker_params *p)
 {
 	*p = reranker_default_params();
 	p->model = config_get(c, "engine.rerank_model");
+	p->threads = (int)get_int(c, "engine.threads");
 }
 
 void config_vindex_params(const config *c, vindex_params *p)
@@ -818,6 +821,7 @@ void config_generator_params(const config *c, generator_params *p, gen_options *
 	*o = gen_default_options();
 	p->model = config_get(c, "engine.chat_model");
 	p->context = (int)get_int(c, "engine.context");
+	p->threads = (int)get_int(c, "engine.threads");
 	o->temperature = strtod(config_get(c, "engine.temperature"), NULL);
 	o->max_tokens = (int)get_int(c, "engine.max_tokens");
 }

@@ -80,6 +80,8 @@ typedef struct vecset_report {
 	int64_t indexed;         /* vectors in the file; -1 when it cannot be read */
 	int64_t probed, found;   /* stored vectors looked up in the file, and found */
 	char problem[1024];      /* what is wrong and what to do; "" when sound */
+	int behind;              /* sound, but the file misses the last changes */
+	char note[1280];         /* when behind: what that means; else "" */
 } vecset_report;
 
 /*
@@ -87,7 +89,10 @@ typedef struct vecset_report {
  * it (vecset_check.c): it must be a readable FAISS index of the
  * collection's dimension holding as many vectors as the store, with the
  * totals recorded at its last save, and up to `probes` stored vectors
- * (spread over the collection) looked up in it must find themselves.
+ * (spread over the collection) looked up in it must find themselves. A
+ * file behind the store (it holds what its last save recorded, the store
+ * changed since: a run killed before its save) is sound: out->behind and
+ * out->note say so, and the next vecset_open rebuilds it.
  * Returns 0 with *out filled (out->problem empty when sound; also for a
  * collection with no vectors), or a negative code when the check could not
  * run.

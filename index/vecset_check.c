@@ -66,6 +66,37 @@ static int probe_one(void *ctx, int64_t id, const float *vec, int dim)
 	return 0;
 }
 
+/*
+ * The database has changed since the file's last save. When the file
+ * holds what that save recorded (or the save was cut short and recorded
+ * nothing), a run stopped between a commit and the save, as a crash or
+ * kill -9 does: every open compares the same totals and rebuilds the file
+ * from the database, so this is noted, not a problem. A file that holds
+ * anything else was changed behind docent's back.
+ */
+static void behind(vindex *v, const char *path, const store_vec_totals *t,
+		   vecset_report *out)
+{
+	size_t n = 0;
+	const int64_t *ids = vindex_ids(v, &n);
+	int64_t sum = 0;
+
+	for (size_t i = 0; ids && i < n; i++)
+		sum += ids[i];
+	if (t->saved && (out->indexed != t->saved_count || (ids && sum != t->saved_idsum))) {
+		snprintf(out->problem, sizeof out->problem, "%s is out of step with the database "
+			 "and holds other vectors than it was saved with (%lld, saved %lld); "
+			 "`docent reindex` rebuilds it", path, (long long)out->indexed,
+			 (long long)t->saved_count);
+		return;
+	}
+	out->behind = 1;
+	snprintf(out->note, sizeof out->note, "%s is behind the database (%lld vectors, the "
+		 "database %lld): a run stopped before saving it; the next search or ingest "
+		 "rebuilds it from the database", path, (long long)out->indexed,
+		 (long long)t->count);
+}
+
 int vecset_check(store *s, int64_t collection_id, const vindex_params *vp, size_t probes,
 		 vecset_report *out)
 {
@@ -109,16 +140,14 @@ int vecset_check(store *s, int64_t collection_id, const vindex_params *vp, size_
 		goto done;
 	}
 	out->indexed = (int64_t)vindex_count(v);
+	if (!t.saved || t.saved_count != t.count || t.saved_idsum != t.idsum) {
+		behind(v, path, &t, out);
+		goto done;
+	}
 	if (out->indexed != t.count) {
 		snprintf(out->problem, sizeof out->problem, "%s holds %lld vectors, the database "
 			 "%lld; `docent reindex` rebuilds it", path, (long long)out->indexed,
 			 (long long)t.count);
-		goto done;
-	}
-	if (!t.saved || t.saved_count != t.count || t.saved_idsum != t.idsum) {
-		snprintf(out->problem, sizeof out->problem, "%s is out of step with the database "
-			 "(its vectors were saved for other chunks); `docent reindex` rebuilds it",
-			 path);
 		goto done;
 	}
 	if (probes && t.count > 0) {

@@ -3,7 +3,8 @@
 # claims to: a database index that disagrees with its table (which SQLite's
 # quick_check does not see, only the full integrity_check), a keyword index
 # out of step with the chunks, and a vector index that is garbage, holds
-# other vectors than the store (right count, wrong contents), or is gone.
+# other vectors than the store (right count, wrong contents), or is gone;
+# one merely behind the store, as a kill -9 leaves it, is sound.
 # Each result is in --json; the exit status is 1 on any damage.
 . "$(dirname "$0")/lib.sh"
 
@@ -76,6 +77,37 @@ t "a missing vector index fails the check" expect_error 1 "is missing (6 vectors
 	"$DOCENT" stats --check
 t "reindex repairs it" expect_status 0 "$DOCENT" reindex
 t "... and the check passes again" ok "vectors of 'default' sound" "$DOCENT" stats --check
+restore
+
+# ---- an index file behind the database: what kill -9 between a commit
+# and the file's save leaves; sound (the next open rebuilds it), noted ----
+printf 'Document 7 is about ferries.\n' >"$D/f7.txt"
+t "one more document with its vector" expect_status 0 "$DOCENT" ingest -q "$D"
+saved_then=$(sqlite3 "$TMP/good.db" "select faiss_count || ',' || faiss_idsum from collections")
+cp "$TMP/good.faiss" "$vec"
+sqlite3 "$db" "update collections set faiss_count = ${saved_then%,*}, faiss_idsum = ${saved_then#*,}"
+t "a file behind the database passes the check" ok "is behind the database (6 vectors, the database 7)" \
+	"$DOCENT" stats --check
+t "... with the note in the JSON" json_check '
+v = d["check"]["vectors"][0]
+assert d["check"]["ok"] and v["ok"] and v["behind"] is True and "rebuilds it" in v["note"], v' \
+	"$DOCENT" stats --check --json
+sqlite3 "$db" "update collections set faiss_count = null, faiss_idsum = null"
+t "... also when its save was cut short (no totals recorded)" ok "is behind the database" \
+	"$DOCENT" stats --check
+sqlite3 "$db" "update collections set faiss_count = 5, faiss_idsum = ${saved_then#*,}"
+t "a file behind, but not what its save recorded, fails" expect_error 1 \
+	"holds other vectors than it was saved with (6, saved 5)" "$DOCENT" stats --check
+sqlite3 "$db" "update collections set faiss_count = vec_count, faiss_idsum = vec_idsum"
+t "a file short of the vectors its save recorded fails" expect_error 1 \
+	"holds 6 vectors, the database 7" "$DOCENT" stats --check
+t "a search brings the file up to date" json_check 'assert d["vectors_rebuilt"] is True and d["hits"], d' \
+	"$DOCENT" search --json --mode dense ferries
+t "... and the check finds it in step" json_check '
+v = d["check"]["vectors"][0]
+assert d["check"]["ok"] and v["ok"] and "behind" not in v and v["indexed"] == 7, v' \
+	"$DOCENT" stats --check --json
+rm -f "$D/f7.txt"
 restore
 
 # ---- the keyword index ----

@@ -232,6 +232,32 @@ static void test_vecset__verified_on_open(void **state)
 	free(path);
 }
 
+/* A file behind the store (a kill -9 between a commit and the save) is
+ * sound to the check, with a note; the next open rebuilds it. */
+static void test_vecset__behind_is_sound(void **state)
+{
+	fx *f = *state;
+	vecset_report r;
+	vecset *vs;
+
+	assert_int_equal(store_collection_set_model(f->s, f->coll, "m.gguf", DIM), 0);
+	doc_with_vector(f, "/a.txt", "alpha words", 0);
+	open_set(f, &vs, 1);
+	vecset_close(vs);
+	doc_with_vector(f, "/b.txt", "beta words", 1); /* stored, never saved */
+	assert_int_equal(vecset_check(f->s, f->coll, NULL, 100, &r), 0);
+	assert_string_equal(r.problem, "");
+	assert_int_equal(r.behind, 1);
+	assert_non_null(strstr(r.note, "behind the database (1 vectors, the database 2)"));
+	open_set(f, &vs, 1);
+	assert_int_equal(vecset_count(vs), 2);
+	vecset_close(vs);
+	assert_int_equal(vecset_check(f->s, f->coll, NULL, 100, &r), 0);
+	assert_string_equal(r.problem, "");
+	assert_int_equal(r.behind, 0);
+	assert_string_equal(r.note, "");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -239,6 +265,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_vecset__in_step, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_vecset__repairs, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_vecset__verified_on_open, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_vecset__behind_is_sound, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
