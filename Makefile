@@ -7,6 +7,8 @@
 #   make bench      benchmarks (see docs/performance.md)
 #   make llama      build the pinned llama.cpp once into ~/.cache/docent
 #   make tiny-models  random-weight GGUF models for the engine's tests
+#   make fuzz       libFuzzer targets, each FUZZ_SECONDS (600) under ASan +
+#                   UBSan (FUZZ=html runs one; needs clang, see fuzz/README.md)
 #
 # Dependencies are found with pkg-config; scripts/bootstrap.sh installs the
 # Debian packages that are missing (as root) or prints the command to.
@@ -208,5 +210,53 @@ bench: bootstrap $(BIN) $(BENCH_BIN)
 
 clean:
 	rm -rf build
+
+# ---- fuzzing (fuzz/, see fuzz/README.md) ----------------------------------
+# Each fuzz/fuzz_NAME.c is a libFuzzer target. In every build it is also a
+# unit test, BUILD/tests/fuzz/test_fuzz_NAME (linked with fuzz/replay.c by
+# the normal compiler), that replays its seeds and its regressions, so
+# `make test` needs no clang. `make fuzz` builds the library and the
+# targets with clang in build/fuzz (SAN=fuzz) and runs each target for
+# FUZZ_SECONDS; FUZZ=NAME runs only that one (or a list of them).
+FUZZ_SRC     := $(sort $(wildcard fuzz/fuzz_*.c))
+FUZZ_NAMES   := $(FUZZ_SRC:fuzz/fuzz_%.c=%)
+FUZZ_REPLAY  := $(FUZZ_NAMES:%=$(BUILD)/tests/fuzz/test_fuzz_%)
+FUZZ_BIN     := $(FUZZ_NAMES:%=$(BUILD)/fuzz/fuzz_%)
+FUZZ_BUILD   ?= build/fuzz
+FUZZ_SECONDS ?= 600
+FUZZ         ?= $(FUZZ_NAMES)
+
+ifeq ($(SAN),fuzz)
+override CFLAGS += -fsanitize=fuzzer-no-link,address,undefined -fno-omit-frame-pointer \
+	-fno-sanitize-recover=undefined
+CXXFLAGS_D += -fsanitize=address,undefined -fno-omit-frame-pointer
+endif
+
+# the web target reads the route table, which links the web face's files
+FUZZ_WEB_OBJ := $(WEB_SRC:%.c=$(BUILD)/obj/%.o) $(BUILD)/obj/gen/web_assets.o
+$(BUILD)/tests/fuzz/test_fuzz_web $(BUILD)/fuzz/fuzz_web: FUZZ_OBJ := $(FUZZ_WEB_OBJ)
+$(BUILD)/tests/fuzz/test_fuzz_web $(BUILD)/fuzz/fuzz_web: $(FUZZ_WEB_OBJ)
+
+tests-bin: $(FUZZ_REPLAY)
+
+$(BUILD)/tests/fuzz/test_fuzz_%: fuzz/fuzz_%.c fuzz/replay.c fuzz/fuzz.h $(LIB)
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) -DFUZZ_NAME='"$*"' -DDOCENT_SRC_DIR='"$(CURDIR)"' fuzz/replay.c $< \
+		$(FUZZ_OBJ) $(LIB) $(LDLIBS) $(LLAMA_LIBS) -lcmocka $(LDFLAGS) -o $@
+
+$(BUILD)/fuzz/fuzz_%: fuzz/fuzz_%.c fuzz/fuzz.h $(LIB)
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) $< $(FUZZ_OBJ) $(LIB) $(LDLIBS) $(LLAMA_LIBS) \
+		-fsanitize=fuzzer,address,undefined -o $@
+
+.PHONY: fuzz fuzz-bin
+fuzz-bin: $(FUZZ_BIN)
+
+fuzz:
+	@scripts/bootstrap.sh --fuzz
+	@$(MAKE) --no-print-directory fuzz-bin BUILD=$(FUZZ_BUILD) SAN=fuzz CC=clang CXX=clang++ \
+		OPT="-O1 -g"
+	@scripts/fuzz.sh $(FUZZ_BUILD) $(FUZZ_SECONDS) $(FUZZ)
+# ---- end of fuzzing --------------------------------------------------------
 
 -include $(shell find $(BUILD)/obj -name '*.d' 2>/dev/null)
