@@ -570,13 +570,31 @@ static int sets_name(const char *line, size_t n, const char *name, size_t nl)
 	return j < n && (line[j] == '=' || line[j] == ':');
 }
 
+/* Non-zero when the first line at or after text[pos] that is not blank
+ * or a comment is indented: inih would read it as more of a setting
+ * inserted at pos. */
+static int indented_follows(const char *text, size_t len, size_t pos)
+{
+	while (pos < len) {
+		const char *line = text + pos, *eol = memchr(line, '\n', len - pos);
+		size_t n = eol ? (size_t)(eol - line) : len - pos;
+		const char *nul = memchr(line, '\0', n);
+		size_t k = nul ? (size_t)(nul - line) : n, i = lead(line, k);
+		if (i < k && line[i] != '#' && line[i] != ';')
+			return i > 0;
+		pos += n + 1;
+	}
+	return 0;
+}
+
 /*
  * Edits the text of an INI file so that [section] has name = value, read
  * the way inih reads it (config_load): every active "name = ..." line of
  * the section (it may appear more than once: the last one wins) is
  * replaced, and the indented lines after it, which inih reads as more of
  * its value, are dropped; else the line goes after the section's last
- * setting, else a new section is appended. Comments and every other line
+ * setting (unless an indented line follows, which would then be read as
+ * more of it), else a new section is appended. Comments and every other line
  * stay as they are.
  */
 static int ini_edit(const char *text, size_t len, const char *section, const char *name,
@@ -592,8 +610,13 @@ static int ini_edit(const char *text, size_t len, const char *section, const cha
 		const char *eol = memchr(line, '\n', len - pos);
 		size_t n = eol ? (size_t)(eol - line) : len - pos;
 		size_t next = pos + n + (eol ? 1 : 0);
-		size_t i = lead(line, n);
 		int drop = 0;
+
+		/* inih reads a line as a C string: it ends at a NUL byte */
+		const char *nul = memchr(line, '\0', n);
+		if (nul)
+			n = (size_t)(nul - line);
+		size_t i = lead(line, n);
 
 		if (i == n || line[i] == '#' || line[i] == ';') {
 			/* blank or a comment: a multi-line value goes on after it */
@@ -627,7 +650,7 @@ static int ini_edit(const char *text, size_t len, const char *section, const cha
 	}
 	if (!replaced) {
 		dbuf_truncate(out, start);
-		if (seen_section) {
+		if (seen_section && !indented_follows(text, len, insert_at)) {
 			rc |= dbuf_append(out, text, insert_at);
 			if (insert_at > 0 && text[insert_at - 1] != '\n')
 				rc |= dbuf_putc(out, '\n');

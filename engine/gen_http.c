@@ -101,11 +101,14 @@ static void set_reason(stream *s, const char *reason)
 								    : GEN_STOP_END;
 }
 
-static int not_json(stream *s, const char *what, const char *text)
+/* text[0..n) is quoted, its first 60 bytes at most: a line from the
+ * server is not NUL-terminated. */
+static int not_json(stream *s, const char *what, const char *text, size_t n)
 {
+	int k = (int)text_utf8_floor(text, n, n < 60 ? n : 60);
 	return docent_error_set(DOCENT_EFORMAT,
-		"%s sent something that is not JSON (%s) in its reply: \"%.60s\"; check "
-		"that the URL points at an %s server", s->endpoint, what, text,
+		"%s sent something that is not JSON (%s) in its reply: \"%.*s\"; check "
+		"that the URL points at an %s server", s->endpoint, what, k, text,
 		s->g->kind == MODEL_OLLAMA ? "Ollama" : "OpenAI-compatible");
 }
 
@@ -175,7 +178,7 @@ static int on_line(void *ctx, const char *line, size_t n)
 		/* only the start of a plain reply spread over lines may fail to
 		 * parse: it is gathered below until it does */
 		if (!j && (s->pieces || s->finished || !n || line[0] != '{'))
-			return not_json(s, jerr.text, line);
+			return not_json(s, jerr.text, line, n);
 	}
 	if (!j) {
 		if (s->whole.len + n + 1 > MAX_WHOLE)
@@ -188,7 +191,7 @@ static int on_line(void *ctx, const char *line, size_t n)
 			return 0;
 		dbuf_reset(&s->whole);
 	}
-	rc = json_is_object(j) ? on_record(s, j) : not_json(s, "not an object", line);
+	rc = json_is_object(j) ? on_record(s, j) : not_json(s, "not an object", line, n);
 	json_decref(j);
 	return rc;
 }
@@ -265,7 +268,7 @@ static int stream_end(stream *s, int rc, const volatile int *cancel)
 		res->stopped_by = GEN_STOP_CANCELLED;
 		rc = 0;
 	} else if (rc == 0 && s->whole.len) {
-		rc = not_json(s, "it ended before the JSON did", s->whole.data);
+		rc = not_json(s, "it ended before the JSON did", s->whole.data, s->whole.len);
 	} else if (rc == 0 && !s->finished) {
 		rc = docent_error_set(DOCENT_EIO,
 			"the reply from %s ended before it was complete (the server closed "

@@ -16,7 +16,10 @@ root=$(cd "$(dirname "$0")/.." && pwd)
 export ASAN_OPTIONS="detect_leaks=1:abort_on_error=0:allocator_may_return_null=1"
 export UBSAN_OPTIONS="print_stacktrace=1:halt_on_error=1"
 export LSAN_OPTIONS="suppressions=$root/tests/lsan.supp:print_suppressions=0"
-# the targets' scratch files (config, GGUF) go here, not in the user's /tmp
+# the targets' scratch files (config, GGUF): in memory when /dev/shm is
+# there (config_file_set syncs every file it writes)
+scratch=$(mktemp -d /dev/shm/docent-fuzz.XXXXXX 2>/dev/null || mktemp -d)
+trap 'rm -rf "$scratch"' EXIT
 status=0
 
 for name in "$@"; do
@@ -27,12 +30,12 @@ for name in "$@"; do
 		status=1
 		continue
 	fi
-	rm -rf "$run/findings" "$run/tmp"
-	mkdir -p "$run/corpus" "$run/findings" "$run/tmp"
+	rm -rf "$run/findings"
+	mkdir -p "$run/corpus" "$run/findings"
 	for d in "$root/fuzz/corpus/$name" "$root/fuzz/regressions/$name"; do
 		[ -d "$d" ] && cp "$d"/* "$run/corpus/" 2>/dev/null
 	done
-	TMPDIR=$run/tmp "$bin" -max_total_time="$secs" -timeout=10 -rss_limit_mb=2048 \
+	TMPDIR=$scratch "$bin" -max_total_time="$secs" -timeout=10 -rss_limit_mb=2048 \
 		-print_final_stats=1 -artifact_prefix="$run/findings/" "$run/corpus" \
 		>"$run/log" 2>&1
 	rc=$?
