@@ -237,6 +237,8 @@ endif
 FUZZ_WEB_OBJ := $(WEB_SRC:%.c=$(BUILD)/obj/%.o) $(BUILD)/obj/gen/web_assets.o
 $(BUILD)/tests/fuzz/test_fuzz_web $(BUILD)/fuzz/fuzz_web: FUZZ_OBJ := $(FUZZ_WEB_OBJ)
 $(BUILD)/tests/fuzz/test_fuzz_web $(BUILD)/fuzz/fuzz_web: $(FUZZ_WEB_OBJ)
+$(BUILD)/tests/fuzz/test_fuzz_mcp $(BUILD)/fuzz/fuzz_mcp: FUZZ_OBJ := $(BUILD)/obj/web/mcp.o
+$(BUILD)/tests/fuzz/test_fuzz_mcp $(BUILD)/fuzz/fuzz_mcp: $(BUILD)/obj/web/mcp.o
 
 tests-bin: $(FUZZ_REPLAY)
 
