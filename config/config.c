@@ -284,7 +284,7 @@ typedef struct file_ctx {
 } file_ctx;
 
 /*
- * fgets for inih that counts lines, so messages can name them. inih reads
+ * The line reader for inih: counts lines, so messages can name them. inih reads
  * a line into a buffer of `size` bytes and would take the rest of a longer
  * line as a line of its own (a value cut short, or its tail read as a
  * setting), so such a line is refused here, naming it.
@@ -292,20 +292,25 @@ typedef struct file_ctx {
 static char *read_line(char *buf, int size, void *stream)
 {
 	file_ctx *fc = stream;
-	char *r = fgets(buf, size, fc->f);
-	if (!r)
-		return NULL;
-	fc->line++;
-	size_t n = strlen(buf);
-	if (n + 1 == (size_t)size && buf[n - 1] != '\n' && !feof(fc->f)) {
-		int c = getc(fc->f);
-		if (c != EOF && c != '\n') {
-			fc->rc = docent_error_set(DOCENT_ECONFIG, "%s:%d: line longer than %d "
-						  "bytes", fc->path, fc->line, size - 1);
-			return NULL;
-		}
+	int c = EOF, n = 0;
+
+	/* getc rather than fgets: with a NUL byte in the line, fgets would not
+	 * say how much it read */
+	while (n < size - 1 && (c = getc(fc->f)) != EOF) {
+		buf[n++] = (char)c;
+		if (c == '\n')
+			break;
 	}
-	return r;
+	if (n == 0)
+		return NULL;
+	buf[n] = '\0';
+	fc->line++;
+	if (n == size - 1 && buf[n - 1] != '\n' && (c = getc(fc->f)) != EOF && c != '\n') {
+		fc->rc = docent_error_set(DOCENT_ECONFIG, "%s:%d: line longer than %d bytes",
+					  fc->path, fc->line, size - 1);
+		return NULL;
+	}
+	return buf;
 }
 
 static int on_ini(void *user, const char *section, const char *name, const char *val)
