@@ -231,6 +231,19 @@ override CFLAGS += -fsanitize=fuzzer-no-link,address,undefined -fno-omit-frame-p
 	-fno-sanitize-recover=undefined
 # vptr checks need UBSan's C++ runtime, which clang links only for C++
 CXXFLAGS_D += -fsanitize=address,undefined -fno-sanitize=vptr -fno-omit-frame-pointer
+
+# ggml's GGUF reader built from llama.cpp's source with the fuzzer's
+# instrumentation, so that the gguf target sees its branches (the static
+# library's copy then stays out of the link: its symbols are found here).
+# Without UBSan's enum check: ggml reads a type tag into its enum before
+# checking it, harmless and not ours to change.
+LLAMA_SRC = $(patsubst -I%/include,%/src,$(LLAMA_CFLAGS))
+$(BUILD)/obj/fuzz/gguf.o:
+	@mkdir -p $(@D)
+	$(CXX) $(CXXFLAGS_D) -fsanitize=fuzzer-no-link -fno-sanitize=function,enum -w -I$(LLAMA_SRC)/ggml/include \
+		-I$(LLAMA_SRC)/ggml/src -c $(LLAMA_SRC)/ggml/src/gguf.cpp -o $@
+$(BUILD)/fuzz/fuzz_gguf: FUZZ_OBJ := $(BUILD)/obj/fuzz/gguf.o
+$(BUILD)/fuzz/fuzz_gguf: $(BUILD)/obj/fuzz/gguf.o
 endif
 
 # the web target reads the route table, which links the web face's files
