@@ -221,10 +221,10 @@ clean:
 FUZZ_SRC     := $(sort $(wildcard fuzz/fuzz_*.c))
 FUZZ_NAMES   := $(FUZZ_SRC:fuzz/fuzz_%.c=%)
 FUZZ_REPLAY  := $(FUZZ_NAMES:%=$(BUILD)/tests/fuzz/test_fuzz_%)
-FUZZ_BIN     := $(FUZZ_NAMES:%=$(BUILD)/fuzz/fuzz_%)
 FUZZ_BUILD   ?= build/fuzz
 FUZZ_SECONDS ?= 600
 FUZZ         ?= $(FUZZ_NAMES)
+FUZZ_BIN     := $(FUZZ:%=$(BUILD)/fuzz/fuzz_%)
 
 ifeq ($(SAN),fuzz)
 override CFLAGS += -fsanitize=fuzzer-no-link,address,undefined -fno-omit-frame-pointer \
@@ -240,8 +240,9 @@ CXXFLAGS_D += -fsanitize=address,undefined -fno-sanitize=vptr -fno-omit-frame-po
 LLAMA_SRC = $(patsubst -I%/include,%/src,$(LLAMA_CFLAGS))
 $(BUILD)/obj/fuzz/gguf.o:
 	@mkdir -p $(@D)
-	$(CXX) $(CXXFLAGS_D) -fsanitize=fuzzer-no-link -fno-sanitize=function,enum -w -I$(LLAMA_SRC)/ggml/include \
-		-I$(LLAMA_SRC)/ggml/src -c $(LLAMA_SRC)/ggml/src/gguf.cpp -o $@
+	$(CXX) $(CXXFLAGS_D) -fsanitize=fuzzer-no-link -fno-sanitize=function,enum -w \
+		-I$(LLAMA_SRC)/ggml/include -I$(LLAMA_SRC)/ggml/src \
+		-c $(LLAMA_SRC)/ggml/src/gguf.cpp -o $@
 $(BUILD)/fuzz/fuzz_gguf: FUZZ_OBJ := $(BUILD)/obj/fuzz/gguf.o
 $(BUILD)/fuzz/fuzz_gguf: $(BUILD)/obj/fuzz/gguf.o
 endif
