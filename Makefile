@@ -9,6 +9,8 @@
 #   make tiny-models  random-weight GGUF models for the engine's tests
 #   make V=1 ...    show each step's full command (by default one short
 #                   line per step, "CC core/buf.o"; warnings always show)
+#   make fuzz       libFuzzer targets, each FUZZ_SECONDS (600) under ASan +
+#                   UBSan (FUZZ=html runs one; needs clang, see fuzz/README.md)
 #
 # Dependencies are found with pkg-config; scripts/bootstrap.sh installs the
 # Debian packages that are missing (as root) or prints the command to.
@@ -219,5 +221,70 @@ bench: bootstrap $(BIN) $(BENCH_BIN)
 
 clean:
 	rm -rf build
+
+# ---- fuzzing (fuzz/, see fuzz/README.md) ----------------------------------
+# Each fuzz/fuzz_NAME.c is a libFuzzer target. In every build it is also a
+# unit test, BUILD/tests/fuzz/test_fuzz_NAME (linked with fuzz/replay.c by
+# the normal compiler), that replays its seeds and its regressions, so
+# `make test` needs no clang. `make fuzz` builds the library and the
+# targets with clang in build/fuzz (SAN=fuzz) and runs each target for
+# FUZZ_SECONDS; FUZZ=NAME runs only that one (or a list of them).
+FUZZ_SRC     := $(sort $(wildcard fuzz/fuzz_*.c))
+FUZZ_NAMES   := $(FUZZ_SRC:fuzz/fuzz_%.c=%)
+FUZZ_REPLAY  := $(FUZZ_NAMES:%=$(BUILD)/tests/fuzz/test_fuzz_%)
+FUZZ_BUILD   ?= build/fuzz
+FUZZ_SECONDS ?= 600
+FUZZ         ?= $(FUZZ_NAMES)
+FUZZ_BIN     := $(FUZZ:%=$(BUILD)/fuzz/fuzz_%)
+
+ifeq ($(SAN),fuzz)
+override CFLAGS += -fsanitize=fuzzer-no-link,address,undefined -fno-omit-frame-pointer \
+	-fno-sanitize-recover=undefined
+# vptr checks need UBSan's C++ runtime, which clang links only for C++
+CXXFLAGS_D += -fsanitize=address,undefined -fno-sanitize=vptr -fno-omit-frame-pointer
+
+# ggml's GGUF reader built from llama.cpp's source with the fuzzer's
+# instrumentation, so that the gguf target sees its branches (the static
+# library's copy then stays out of the link: its symbols are found here).
+# Without UBSan's enum check: ggml reads a type tag into its enum before
+# checking it, harmless and not ours to change.
+LLAMA_SRC = $(patsubst -I%/include,%/src,$(LLAMA_CFLAGS))
+$(BUILD)/obj/fuzz/gguf.o:
+	@mkdir -p $(@D)
+	$(CXX) $(CXXFLAGS_D) -fsanitize=fuzzer-no-link -fno-sanitize=function,enum -w \
+		-I$(LLAMA_SRC)/ggml/include -I$(LLAMA_SRC)/ggml/src \
+		-c $(LLAMA_SRC)/ggml/src/gguf.cpp -o $@
+$(BUILD)/fuzz/fuzz_gguf: FUZZ_OBJ := $(BUILD)/obj/fuzz/gguf.o
+$(BUILD)/fuzz/fuzz_gguf: $(BUILD)/obj/fuzz/gguf.o
+endif
+
+# the web target reads the route table, which links the web face's files
+FUZZ_WEB_OBJ := $(WEB_SRC:%.c=$(BUILD)/obj/%.o) $(BUILD)/obj/gen/web_assets.o
+$(BUILD)/tests/fuzz/test_fuzz_web $(BUILD)/fuzz/fuzz_web: FUZZ_OBJ := $(FUZZ_WEB_OBJ)
+$(BUILD)/tests/fuzz/test_fuzz_web $(BUILD)/fuzz/fuzz_web: $(FUZZ_WEB_OBJ)
+$(BUILD)/tests/fuzz/test_fuzz_mcp $(BUILD)/fuzz/fuzz_mcp: FUZZ_OBJ := $(BUILD)/obj/web/mcp.o
+$(BUILD)/tests/fuzz/test_fuzz_mcp $(BUILD)/fuzz/fuzz_mcp: $(BUILD)/obj/web/mcp.o
+
+tests-bin: $(FUZZ_REPLAY)
+
+$(BUILD)/tests/fuzz/test_fuzz_%: fuzz/fuzz_%.c fuzz/replay.c fuzz/fuzz.h $(LIB)
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) -DFUZZ_NAME='"$*"' -DDOCENT_SRC_DIR='"$(CURDIR)"' fuzz/replay.c $< \
+		$(FUZZ_OBJ) $(LIB) $(LDLIBS) $(LLAMA_LIBS) -lcmocka $(LDFLAGS) -o $@
+
+$(BUILD)/fuzz/fuzz_%: fuzz/fuzz_%.c fuzz/fuzz.h $(LIB)
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) $< $(FUZZ_OBJ) $(LIB) $(LDLIBS) $(LLAMA_LIBS) \
+		-fsanitize=fuzzer,address,undefined -o $@
+
+.PHONY: fuzz fuzz-bin
+fuzz-bin: $(FUZZ_BIN)
+
+fuzz:
+	@scripts/bootstrap.sh --fuzz
+	@$(MAKE) --no-print-directory fuzz-bin BUILD=$(FUZZ_BUILD) SAN=fuzz CC=clang CXX=clang++ \
+		OPT="-O1 -g"
+	@scripts/fuzz.sh $(FUZZ_BUILD) $(FUZZ_SECONDS) $(FUZZ)
+# ---- end of fuzzing --------------------------------------------------------
 
 -include $(shell find $(BUILD)/obj -name '*.d' 2>/dev/null)

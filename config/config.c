@@ -272,6 +272,10 @@ int config_set(config *c, const char *key, const char *text, config_origin origi
 	return set_index(c, k, text, origin, where);
 }
 
+/* The longest line inih reads whole (its INI_MAX_LINE, 200 in Debian's
+ * build, less the NUL); read_line refuses longer ones. */
+#define INI_LINE_MAX 199
+
 typedef struct file_ctx {
 	config *c;
 	const char *path;
@@ -280,14 +284,34 @@ typedef struct file_ctx {
 	int rc;
 } file_ctx;
 
-/* fgets for inih that counts lines, so messages can name them. */
+/*
+ * The line reader for inih: counts lines, so messages can name them. inih reads
+ * a line into a buffer of `size` bytes and would take the rest of a longer
+ * line as a line of its own (a value cut short, or its tail read as a
+ * setting), so such a line is refused here, naming it.
+ */
 static char *read_line(char *buf, int size, void *stream)
 {
 	file_ctx *fc = stream;
-	char *r = fgets(buf, size, fc->f);
-	if (r)
-		fc->line++;
-	return r;
+	int c = EOF, n = 0;
+
+	/* getc rather than fgets: with a NUL byte in the line, fgets would not
+	 * say how much it read */
+	while (n < size - 1 && (c = getc(fc->f)) != EOF) {
+		buf[n++] = (char)c;
+		if (c == '\n')
+			break;
+	}
+	if (n == 0)
+		return NULL;
+	buf[n] = '\0';
+	fc->line++;
+	if (n == size - 1 && buf[n - 1] != '\n' && (c = getc(fc->f)) != EOF && c != '\n') {
+		fc->rc = docent_error_set(DOCENT_ECONFIG, "%s:%d: line longer than %d bytes",
+					  fc->path, fc->line, size - 1);
+		return NULL;
+	}
+	return buf;
 }
 
 static int on_ini(void *user, const char *section, const char *name, const char *val)
@@ -533,73 +557,118 @@ static int make_parents(const char *path)
 	return rc;
 }
 
-/* The length of a line's leading white space. */
+/* The length of a line's leading white space (as inih skips it). */
 static size_t lead(const char *s, size_t n)
 {
 	size_t i = 0;
-	while (i < n && (s[i] == ' ' || s[i] == '\t'))
+	while (i < n && (s[i] == ' ' || s[i] == '\t' || s[i] == '\r' || s[i] == '\v' ||
+			 s[i] == '\f'))
 		i++;
 	return i;
 }
 
+/* Non-zero when line[0..n) (after its leading white space) sets `name`. */
+static int sets_name(const char *line, size_t n, const char *name, size_t nl)
+{
+	if (n < nl || strncmp(line, name, nl) != 0)
+		return 0;
+	size_t j = nl + lead(line + nl, n - nl);
+	return j < n && (line[j] == '=' || line[j] == ':');
+}
+
+/* Non-zero when the first line at or after text[pos] that is not blank
+ * or a comment is indented: inih would read it as more of a setting
+ * inserted at pos. */
+static int indented_follows(const char *text, size_t len, size_t pos)
+{
+	while (pos < len) {
+		const char *line = text + pos, *eol = memchr(line, '\n', len - pos);
+		size_t n = eol ? (size_t)(eol - line) : len - pos;
+		const char *nul = memchr(line, '\0', n);
+		size_t k = nul ? (size_t)(nul - line) : n, i = lead(line, k);
+		if (i < k && line[i] != '#' && line[i] != ';')
+			return i > 0;
+		pos += n + 1;
+	}
+	return 0;
+}
+
 /*
- * Edits the text of an INI file so that [section] has name = value: the
- * first active "name = ..." line of the section is replaced, else the line
- * goes after the section's last setting, else a new section is appended.
- * Comments and every other line stay as they are.
+ * Edits the text of an INI file so that [section] has name = value, read
+ * the way inih reads it (config_load): every active "name = ..." line of
+ * the section (it may appear more than once: the last one wins) is
+ * replaced, and the indented lines after it, which inih reads as more of
+ * its value, are dropped; else the line goes after the section's last
+ * setting (unless an indented line follows, which would then be read as
+ * more of it), else a new section is appended. Comments and every other line
+ * stay as they are.
  */
 static int ini_edit(const char *text, size_t len, const char *section, const char *name,
 		    const char *val, dbuf *out)
 {
-	size_t pos = 0, insert_at = (size_t)-1, replace_at = (size_t)-1, replace_end = 0;
-	int in_section = 0, seen_section = 0;
+	size_t pos = 0, insert_at = (size_t)-1, start = out->len;
+	int in_section = 0, seen_section = 0, after_setting = 0, in_match = 0, replaced = 0;
 	size_t nl = strlen(name), sl = strlen(section);
+	int rc = 0;
 
 	while (pos < len) {
 		const char *line = text + pos;
 		const char *eol = memchr(line, '\n', len - pos);
 		size_t n = eol ? (size_t)(eol - line) : len - pos;
 		size_t next = pos + n + (eol ? 1 : 0);
+		int drop = 0;
+
+		/* inih reads a line as a C string: it ends at a NUL byte */
+		const char *nul = memchr(line, '\0', n);
+		if (nul)
+			n = (size_t)(nul - line);
 		size_t i = lead(line, n);
 
-		if (i < n && line[i] == '[') {
+		if (i == n || line[i] == '#' || line[i] == ';') {
+			/* blank or a comment: a multi-line value goes on after it */
+		} else if (after_setting && i > 0) {
+			/* inih's multi-line values: more of the previous setting */
+			drop = in_match;
+			if (in_section)
+				insert_at = next;
+		} else if (line[i] == '[') {
 			const char *rb = memchr(line + i, ']', n - i);
 			in_section = rb && (size_t)(rb - line - i - 1) == sl &&
 				     strncmp(line + i + 1, section, sl) == 0;
+			after_setting = in_match = 0;
 			if (in_section) {
 				seen_section = 1;
 				insert_at = next;
 			}
-		} else if (in_section && i < n && line[i] != '#' && line[i] != ';') {
-			size_t j = i + nl;
-			if (replace_at == (size_t)-1 && n >= j && strncmp(line + i, name, nl) == 0) {
-				j += lead(line + j, n - j);
-				if (j < n && (line[j] == '=' || line[j] == ':')) {
-					replace_at = pos;
-					replace_end = pos + n;
-				}
+		} else {
+			after_setting = 1;
+			in_match = in_section && sets_name(line + i, n - i, name, nl);
+			if (in_section)
+				insert_at = next;
+			if (in_match) {
+				rc |= dbuf_printf(out, "%s = %s%s", name, val, eol ? "\n" : "");
+				replaced = drop = 1;
 			}
-			insert_at = next;
 		}
+		if (!drop)
+			rc |= dbuf_append(out, line, next - pos);
 		pos = next;
 	}
-	int rc = 0;
-	if (replace_at != (size_t)-1) {
-		rc |= dbuf_append(out, text, replace_at);
-		rc |= dbuf_printf(out, "%s = %s", name, val);
-		rc |= dbuf_append(out, text + replace_end, len - replace_end);
-	} else if (seen_section) {
-		rc |= dbuf_append(out, text, insert_at);
-		if (insert_at > 0 && text[insert_at - 1] != '\n')
-			rc |= dbuf_putc(out, '\n');
-		rc |= dbuf_printf(out, "%s = %s\n", name, val);
-		rc |= dbuf_append(out, text + insert_at, len - insert_at);
-	} else {
-		rc |= dbuf_append(out, text, len);
-		if (len > 0 && text[len - 1] != '\n')
-			rc |= dbuf_putc(out, '\n');
-		rc |= dbuf_printf(out, "%s[%s]\n%s = %s\n", len > 0 ? "\n" : "", section, name,
-				  val);
+	if (!replaced) {
+		dbuf_truncate(out, start);
+		if (seen_section && !indented_follows(text, len, insert_at)) {
+			rc |= dbuf_append(out, text, insert_at);
+			if (insert_at > 0 && text[insert_at - 1] != '\n')
+				rc |= dbuf_putc(out, '\n');
+			rc |= dbuf_printf(out, "%s = %s\n", name, val);
+			rc |= dbuf_append(out, text + insert_at, len - insert_at);
+		} else {
+			rc |= dbuf_append(out, text, len);
+			if (len > 0 && text[len - 1] != '\n')
+				rc |= dbuf_putc(out, '\n');
+			rc |= dbuf_printf(out, "%s[%s]\n%s = %s\n", len > 0 ? "\n" : "", section,
+					  name, val);
+		}
 	}
 	return rc ? docent_error_set(DOCENT_ENOMEM, "out of memory") : 0;
 }
@@ -616,6 +685,9 @@ int config_file_set(const char *path, const char *key, const char *val)
 		return docent_error_set(DOCENT_EINVAL, "unknown setting '%s'", key);
 	if (strpbrk(val, "\n\r"))
 		return docent_error_set(DOCENT_EINVAL, "a setting's value is one line");
+	if (strlen(dot + 1) + 3 + strlen(val) > INI_LINE_MAX)
+		return docent_error_set(DOCENT_EINVAL, "the value of %s is too long for a "
+					"configuration file line (%d bytes at most)", key, INI_LINE_MAX);
 	snprintf(section, sizeof section, "%.*s", (int)(dot - key), key);
 	if ((f = fopen(path, "r")) != NULL) {
 		char buf[8192];

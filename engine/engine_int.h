@@ -42,6 +42,16 @@ int embed_http_open(embedder **out, const model_spec *spec, const embedder_param
  */
 int gen_http_open(generator **out, const model_spec *spec, const generator_params *p);
 
+/*
+ * Reads a reply held in memory, data[0..n), as gen_http reads the body
+ * of a streamed answer (for the fuzzer and tests): server-sent events for
+ * MODEL_OPENAI, JSON lines for MODEL_OLLAMA, a chat reply when `chat`,
+ * fed to the line splitter `piece` bytes at a time (0: all at once).
+ * Returns what a request would, with res filled the same way.
+ */
+int gen_http_parse(model_backend kind, int chat, int max_tokens, const char *data, size_t n,
+		   size_t piece, gen_piece_fn fn, void *ctx, gen_result *res);
+
 /* ---- in-process llama.cpp (llama_common.c, embed_llama.c, gen_llama.c) ----
  * Declared with plain types so that files which do not include llama.h
  * (and are built without its flags) can include this header. */

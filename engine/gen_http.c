@@ -101,11 +101,14 @@ static void set_reason(stream *s, const char *reason)
 								    : GEN_STOP_END;
 }
 
-static int not_json(stream *s, const char *what, const char *text)
+/* text[0..n) is quoted, its first 60 bytes at most: a line from the
+ * server is not NUL-terminated. */
+static int not_json(stream *s, const char *what, const char *text, size_t n)
 {
+	int k = (int)text_utf8_floor(text, n, n < 60 ? n : 60);
 	return docent_error_set(DOCENT_EFORMAT,
-		"%s sent something that is not JSON (%s) in its reply: \"%.60s\"; check "
-		"that the URL points at an %s server", s->endpoint, what, text,
+		"%s sent something that is not JSON (%s) in its reply: \"%.*s\"; check "
+		"that the URL points at an %s server", s->endpoint, what, k, text,
 		s->g->kind == MODEL_OLLAMA ? "Ollama" : "OpenAI-compatible");
 }
 
@@ -175,7 +178,7 @@ static int on_line(void *ctx, const char *line, size_t n)
 		/* only the start of a plain reply spread over lines may fail to
 		 * parse: it is gathered below until it does */
 		if (!j && (s->pieces || s->finished || !n || line[0] != '{'))
-			return not_json(s, jerr.text, line);
+			return not_json(s, jerr.text, line, n);
 	}
 	if (!j) {
 		if (s->whole.len + n + 1 > MAX_WHOLE)
@@ -188,7 +191,7 @@ static int on_line(void *ctx, const char *line, size_t n)
 			return 0;
 		dbuf_reset(&s->whole);
 	}
-	rc = json_is_object(j) ? on_record(s, j) : not_json(s, "not an object", line);
+	rc = json_is_object(j) ? on_record(s, j) : not_json(s, "not an object", line, n);
 	json_decref(j);
 	return rc;
 }
@@ -246,6 +249,39 @@ static char *build_body(gen_http *g, const chat_message *msgs, size_t n, const c
 	return body;
 }
 
+/*
+ * What a transfer's end means: `rc` is http_post_stream's result (or the
+ * line splitter's, for gen_http_parse). Sets res's stop reason and counts
+ * and frees the stream's buffers. Returns the call's result.
+ */
+static int stream_end(stream *s, int rc, const volatile int *cancel)
+{
+	gen_result *res = s->res;
+
+	if (rc == DOCENT_ECANCELLED && s->limited && !s->cancelled) {
+		/* the server went on past max_tokens: cut off here */
+		docent_error_clear();
+		res->stopped_by = GEN_STOP_LENGTH;
+		rc = 0;
+	} else if (rc == DOCENT_ECANCELLED && (s->cancelled || (cancel && *cancel))) {
+		docent_error_clear();
+		res->stopped_by = GEN_STOP_CANCELLED;
+		rc = 0;
+	} else if (rc == 0 && s->whole.len) {
+		rc = not_json(s, "it ended before the JSON did", s->whole.data, s->whole.len);
+	} else if (rc == 0 && !s->finished) {
+		rc = docent_error_set(DOCENT_EIO,
+			"the reply from %s ended before it was complete (the server closed "
+			"the stream); check the server's log and try again", s->endpoint);
+	}
+	if (!s->got_counts)
+		res->completion_tokens = s->pieces;
+	res->total_ms = now_ms() - s->t0;
+	dbuf_free(&s->pending);
+	dbuf_free(&s->whole);
+	return rc;
+}
+
 static int run(gen_http *g, const chat_message *msgs, size_t n, const char *prompt,
 	       const gen_options *o, gen_piece_fn fn, void *ctx, gen_result *res)
 {
@@ -272,29 +308,39 @@ static int run(gen_http *g, const chat_message *msgs, size_t n, const char *prom
 	g->http.cancel = o->cancel;
 	rc = http_post_stream(endpoint, body, &g->http, on_line, &s);
 	g->http.cancel = NULL;
-	if (rc == DOCENT_ECANCELLED && s.limited && !s.cancelled) {
-		/* the server went on past max_tokens: cut off here */
-		docent_error_clear();
-		res->stopped_by = GEN_STOP_LENGTH;
-		rc = 0;
-	} else if (rc == DOCENT_ECANCELLED && (s.cancelled || (o->cancel && *o->cancel))) {
-		docent_error_clear();
-		res->stopped_by = GEN_STOP_CANCELLED;
-		rc = 0;
-	} else if (rc == 0 && s.whole.len) {
-		rc = not_json(&s, "it ended before the JSON did", s.whole.data);
-	} else if (rc == 0 && !s.finished) {
-		rc = docent_error_set(DOCENT_EIO,
-			"the reply from %s ended before it was complete (the server closed "
-			"the stream); check the server's log and try again", endpoint);
-	}
-	if (!s.got_counts)
-		res->completion_tokens = s.pieces;
-	res->total_ms = now_ms() - s.t0;
-	dbuf_free(&s.pending);
-	dbuf_free(&s.whole);
 	free(body);
-	return rc;
+	return stream_end(&s, rc, o->cancel);
+}
+
+int gen_http_parse(model_backend kind, int chat, int max_tokens, const char *data, size_t n,
+		   size_t piece, gen_piece_fn fn, void *ctx, gen_result *res)
+{
+	gen_http g = { .kind = kind };
+	http_lines l = { DBUF_INIT, 0 };
+	stream s = {0};
+	int rc = 0;
+
+	memset(res, 0, sizeof *res);
+	s.g = &g;
+	s.chat = chat;
+	s.endpoint = "(memory)";
+	s.fn = fn;
+	s.ctx = ctx;
+	s.res = res;
+	s.t0 = now_ms();
+	s.max_pieces = max_tokens > 0 ? max_tokens : 0;
+	for (size_t off = 0; rc == 0 && off < n;) {
+		size_t k = piece && piece < n - off ? piece : n - off;
+		rc = http_lines_feed(&l, data + off, k, on_line, &s);
+		off += k;
+	}
+	if (rc == 0)
+		rc = http_lines_finish(&l, on_line, &s);
+	http_lines_free(&l);
+	/* as http_post_stream: a callback's stop ends the transfer */
+	if (rc > 0)
+		rc = docent_error_set(DOCENT_ECANCELLED, "the reply was stopped");
+	return stream_end(&s, rc, NULL);
 }
 
 static int gh_chat(void *self, const chat_message *msgs, size_t n, const gen_options *o,

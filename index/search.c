@@ -220,6 +220,14 @@ static int query_build(const char *query, termlist *terms, dbuf *fts)
 	return rc ? docent_error_set(DOCENT_ENOMEM, "out of memory reading the query") : 0;
 }
 
+int store_query_fts(const char *query, dbuf *fts)
+{
+	termlist terms = { DBUF_INIT, { 0 }, { 0 }, 0 };
+	int rc = query_build(query, &terms, fts);
+	dbuf_free(&terms.words);
+	return rc;
+}
+
 /* ---- the FTS5 auxiliary function ---- */
 
 /* What docent_rank reads and fills; bound to the statement as a pointer. */

@@ -23,6 +23,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "core/buf.h"
 #include "index/store.h"
 
 #define STORE_VERSION_STRING "0.1.0"
@@ -179,6 +180,10 @@ void store_cache_clear(store *s);
 /* stopwords.c: non-zero when w[0..n) (case-folded) is an English stop word. */
 int store_is_stopword(const char *w, size_t n);
 void store_search_scratch_free(search_scratch *sc);
+/* The FTS5 expression a keyword search of `query` (NUL-terminated) runs:
+ * its words, case-folded and quoted, joined by OR. Appends to fts (empty
+ * when the query has no words); 0 or DOCENT_ENOMEM. For the fuzzer. */
+int store_query_fts(const char *query, dbuf *fts);
 
 /* schema.c: the version this build writes, and the forward migration of
  * the open database (creating version 1 on an empty file). */

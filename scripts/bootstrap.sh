@@ -4,6 +4,10 @@
 # Checks the pkg-config modules and tools the build and the tests use. When
 # some are missing: as root it installs Debian's packages with apt-get;
 # otherwise it prints the exact command to run, and fails.
+#
+# With --fuzz (what `make fuzz` runs) it also checks for clang, its
+# libFuzzer and sanitizer runtimes (libclang-rt-14-dev) and llvm's
+# symbolizer; the normal build and `make test` need none of them.
 set -eu
 
 # pkg-config module or file  ->  Debian package
@@ -39,6 +43,13 @@ cmd:chromium:chromium
 cmd:wrk:wrk
 cmd:pdftotext:poppler-utils
 "
+if [ "${1:-}" = "--fuzz" ]; then
+	need="$need
+cmd:clang:clang
+file:/usr/lib/llvm-14/lib/clang/14.0.6/lib/linux/libclang_rt.fuzzer-x86_64.a:libclang-rt-14-dev
+cmd:llvm-symbolizer:llvm
+"
+fi
 
 missing=""
 for item in $need; do

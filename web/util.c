@@ -136,11 +136,16 @@ int web_origin_same(const char *origin, const char *host)
 
 size_t web_utf8_floor(const char *s, size_t len, size_t pos)
 {
+	size_t at = pos;
+
 	if (pos >= len)
 		return len;
-	while (pos > 0 && ((unsigned char)s[pos] & 0xC0) == 0x80)
-		pos--;
-	return pos;
+	/* a character has at most 3 continuation bytes; more are not UTF-8,
+	 * and a cut anywhere in them will do (walking back over them all could
+	 * reach 0 and leave nothing) */
+	while (at > 0 && pos - at < 3 && ((unsigned char)s[at] & 0xC0) == 0x80)
+		at--;
+	return ((unsigned char)s[at] & 0xC0) == 0x80 ? pos : at;
 }
 
 int web_safe_name(const char *name, char *out, size_t n)
@@ -170,7 +175,11 @@ int web_safe_name(const char *name, char *out, size_t n)
 		size_t room = (n - 1 < MAX_NAME ? n - 1 : MAX_NAME);
 		const char *dot = strrchr(base, '.');
 		size_t ext = dot && strlen(dot) <= 16 ? strlen(dot) : 0;
+		if (ext + 4 > room)
+			ext = 0; /* a buffer too small to keep it */
 		size_t head = web_utf8_floor(base, len, room - ext);
+		if (head == 0)
+			return docent_error_set(DOCENT_EINVAL, "no room for a file name");
 		memcpy(out, base, head);
 		memcpy(out + head, base + len - ext, ext);
 		out[head + ext] = '\0';

@@ -59,7 +59,8 @@ int web_safe_name(const char *name, char *out, size_t n);
  * DOCENT_EINVAL. */
 int web_parse_long(const char *s, long min, long max, long *out);
 
-/* The largest i <= pos that starts a UTF-8 character in s[0..len). */
+/* The largest i <= pos that starts a UTF-8 character in s[0..len), at
+ * most 3 bytes back (pos itself inside bytes that are not UTF-8). */
 size_t web_utf8_floor(const char *s, size_t len, size_t pos);
 
 /* ---- the store pool and cached retrievers (web/server.c) ---- */

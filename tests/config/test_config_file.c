@@ -68,6 +68,48 @@ static void test_config_file__adds_to_the_section(void **state)
 	free(got);
 }
 
+/* found by fuzz/fuzz_config.c: inih lets a key appear twice (the last
+ * wins) and reads an indented line after a setting as more of its value */
+static void test_config_file__repeats_and_continuations(void **state)
+{
+	char path[300];
+	snprintf(path, sizeof path, "%s/docent.conf", dir);
+	write_file(path, "[engine]\nchat_model = a\n  more of a\n\n# note\n[search]\nk = 5\n"
+			 "[engine]\n\tchat_model : b\n");
+	assert_int_equal(config_file_set(path, "engine.chat_model", "c"), 0);
+	char *got = slurp(path, NULL);
+	assert_string_equal(got, "[engine]\nchat_model = c\n\n# note\n[search]\nk = 5\n"
+				 "[engine]\nchat_model = c\n");
+	free(got);
+	config *c;
+	assert_int_equal(config_load(&c, path), 0);
+	assert_string_equal(config_get(c, "engine.chat_model"), "c");
+	config_free(c);
+}
+
+/* found by fuzz/fuzz_config.c: inih cut a line longer than its buffer
+ * and read the rest as a line of its own */
+static void test_config_file__long_line_refused(void **state)
+{
+	char path[300], text[400];
+	snprintf(path, sizeof path, "%s/docent.conf", dir);
+	snprintf(text, sizeof text, "[core]\ndata_dir = /%0190d/x\n", 0);
+	write_file(path, text);
+	config *c = NULL;
+	assert_int_equal(config_load(&c, path), DOCENT_ECONFIG);
+	assert_non_null(strstr(docent_error_message(), "docent.conf:2: line longer than 199 bytes"));
+	/* one that fits is read whole */
+	snprintf(text, sizeof text, "[core]\ndata_dir = /%0186d\n", 0);
+	write_file(path, text);
+	assert_int_equal(config_load(&c, path), 0);
+	assert_int_equal(strlen(config_get(c, "core.data_dir")), 187);
+	config_free(c);
+	/* and config_file_set does not write what cannot be read back */
+	snprintf(text, sizeof text, "/%0190d", 0);
+	assert_int_equal(config_file_set(path, "core.data_dir", text), DOCENT_EINVAL);
+	assert_non_null(strstr(docent_error_message(), "too long"));
+}
+
 static void test_config_file__creates_file_and_folder(void **state)
 {
 	char path[300];
@@ -115,6 +157,9 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_config_file__replaces_the_line_only, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_config_file__adds_to_the_section, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_config_file__repeats_and_continuations, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_config_file__long_line_refused, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_config_file__creates_file_and_folder, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_config_file__refuses_bad_input, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_config_file__model_keys, setup, teardown),

@@ -107,6 +107,21 @@ static void test_util__safe_name(void **state)
 	assert_true(strlen(out) <= 200);
 	assert_string_equal(out + strlen(out) - 5, ".docx");
 	assert_int_not_equal(((unsigned char)out[strlen(out) - 6] & 0xC0), 0xC0);
+
+	/* found by fuzz/fuzz_web.c: bytes that are not UTF-8 are cut, not
+	 * walked back over to nothing */
+	memset(longname, 0x86, 300);
+	longname[0] = 'C';
+	longname[300] = '\0';
+	assert_int_equal(web_safe_name(longname, out, sizeof out), 0);
+	assert_int_equal(strlen(out), 200);
+	/* a buffer too small for the extension drops it rather than keep
+	 * only ".docx" (a hidden file) or overflow */
+	char small[6], tiny[3];
+	assert_int_equal(web_safe_name("abcdefghij.docx", small, sizeof small), 0);
+	assert_string_equal(small, "abcde");
+	assert_int_equal(web_safe_name("abcdefghij.docx", tiny, sizeof tiny), 0);
+	assert_string_equal(tiny, "ab");
 }
 
 static void test_util__parse_long(void **state)
@@ -131,6 +146,9 @@ static void test_util__utf8_floor(void **state)
 	assert_int_equal(web_utf8_floor(s, 3, 2), 1);
 	assert_int_equal(web_utf8_floor(s, 3, 3), 3);
 	assert_int_equal(web_utf8_floor(s, 3, 9), 3);
+	/* at most 3 bytes back: more continuation bytes are not UTF-8 */
+	assert_int_equal(web_utf8_floor("a\x86\x86\x86\x86\x86", 6, 5), 5);
+	assert_int_equal(web_utf8_floor("\xe2\x82\xac", 3, 2), 0);
 }
 
 int main(void)

@@ -1,0 +1,23 @@
+/*
+ * fuzz_markdown.c - Markdown files: any bytes given to the markdown extractor (ingest/extract_markdown.c, md4c and the HTML walker for raw HTML) end
+ * in a doc that keeps doc.h's invariants or in an error code, never a
+ * crash, a leak or undefined behaviour.
+ */
+#include "fuzz/fuzz.h"
+#include "core/error.h"
+#include "ingest/extract.h"
+#include "ingest/extract_int.h"
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	extract_params p = extract_default_params();
+	doc d;
+
+	p.max_unpacked_bytes = 16u << 20;
+	doc_init(&d);
+	if (extract_markdown.extract(&p, (const char *)data, size, &d) == 0)
+		fuzz_doc_check(&d);
+	doc_free(&d);
+	docent_error_clear();
+	return 0;
+}
