@@ -1,8 +1,9 @@
 /*
  * fuzz_web.c - the parts of an HTTP request that docent's own code reads
  * (web/util.c; libmicrohttpd parses the HTTP itself, and jansson the JSON
- * bodies): the path against every route pattern, the Authorization
- * header, an upload's file name, integers from the query string. The
+ * bodies): the path against every route pattern, the Authorization,
+ * Host and Origin headers, an upload's file name, integers from the query
+ * string. The
  * input is up to four NUL-separated strings after a first byte that sizes
  * the name buffer. Checks that an accepted upload name is one that is safe
  * to create: no folder, not hidden, no control character, within the
@@ -65,6 +66,15 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	check_name(field[0], 256);
 	web_bearer_ok(field[2], field[3]);
 	FUZZ_CHECK(web_bearer_ok(field[2], "") == 0);
+	/* Host and Origin: a host accepted without a token names loopback; an
+	 * Origin accepted for a change names the same authority */
+	if (field[2][0] && web_host_header_local(field[2]))
+		FUZZ_CHECK(strchr(field[2], ':') || strncasecmp(field[2], "localhost", 9) == 0 ||
+			   strncmp(field[2], "127.", 4) == 0);
+	if (web_origin_same(field[3], field[2])) {
+		const char *a = strstr(field[3], "://");
+		FUZZ_CHECK(a && strcasecmp(a + 3, field[2]) == 0);
+	}
 	long v;
 	if (web_parse_long(field[3], -1000, 1000, &v) == 0)
 		FUZZ_CHECK(v >= -1000 && v <= 1000);
