@@ -251,7 +251,7 @@ CXXFLAGS_D += -fsanitize=address,undefined -fno-sanitize=vptr -fno-omit-frame-po
 LLAMA_SRC = $(patsubst -I%/include,%/src,$(LLAMA_CFLAGS))
 $(BUILD)/obj/fuzz/gguf.o:
 	@mkdir -p $(@D)
-	$(CXX) $(CXXFLAGS_D) -fsanitize=fuzzer-no-link -fno-sanitize=function,enum -w \
+	$(call say,CXX)$(CXX) $(CXXFLAGS_D) -fsanitize=fuzzer-no-link -fno-sanitize=function,enum -w \
 		-I$(LLAMA_SRC)/ggml/include -I$(LLAMA_SRC)/ggml/src \
 		-c $(LLAMA_SRC)/ggml/src/gguf.cpp -o $@
 $(BUILD)/fuzz/fuzz_gguf: FUZZ_OBJ := $(BUILD)/obj/fuzz/gguf.o
@@ -269,12 +269,12 @@ tests-bin: $(FUZZ_REPLAY)
 
 $(BUILD)/tests/fuzz/test_fuzz_%: fuzz/fuzz_%.c fuzz/replay.c fuzz/fuzz.h $(LIB)
 	@mkdir -p $(@D)
-	$(CC) $(CFLAGS) -DFUZZ_NAME='"$*"' -DDOCENT_SRC_DIR='"$(CURDIR)"' fuzz/replay.c $< \
+	$(call say,LD)$(CC) $(CFLAGS) -DFUZZ_NAME='"$*"' -DDOCENT_SRC_DIR='"$(CURDIR)"' fuzz/replay.c $< \
 		$(FUZZ_OBJ) $(LIB) $(LDLIBS) $(LLAMA_LIBS) -lcmocka $(LDFLAGS) -o $@
 
 $(BUILD)/fuzz/fuzz_%: fuzz/fuzz_%.c fuzz/fuzz.h $(LIB)
 	@mkdir -p $(@D)
-	$(CC) $(CFLAGS) $< $(FUZZ_OBJ) $(LIB) $(LDLIBS) $(LLAMA_LIBS) \
+	$(call say,LD)$(CC) $(CFLAGS) $< $(FUZZ_OBJ) $(LIB) $(LDLIBS) $(LLAMA_LIBS) \
 		-fsanitize=fuzzer,address,undefined -o $@
 
 .PHONY: fuzz fuzz-bin
