@@ -82,26 +82,46 @@ static void word_add(cli_wrap *w, unsigned char c)
 		w->word_cols++;
 }
 
+/*
+ * The one rule for a model's or a document's text on a terminal: byte c
+ * gives out[0..return) to write. C0 controls but newline and tab, and DEL,
+ * give nothing; 0xC2 is held in *held_c2 until the next byte (maybe in the
+ * next piece) tells whether it starts a C1 control (U+0080-U+009F: CSI,
+ * OSC...), which gives nothing either.
+ */
+static int safe_bytes(int *held_c2, unsigned char c, unsigned char out[2])
+{
+	int n = 0;
+
+	if (*held_c2) {
+		*held_c2 = 0;
+		if (c >= 0x80 && c <= 0x9F)
+			return 0;
+		out[n++] = 0xC2;
+	}
+	if (c == 0xC2)
+		*held_c2 = 1;
+	else if ((c >= 0x20 && c != 0x7F) || c == '\n' || c == '\t')
+		out[n++] = c;
+	return n;
+}
+
 void cli_wrap_put(cli_wrap *w, const char *s, size_t n)
 {
 	for (size_t i = 0; i < n; i++) {
-		unsigned char c = (unsigned char)s[i];
-		if (w->held_c2) {
-			w->held_c2 = 0;
-			if (c >= 0x80 && c <= 0x9F)
-				continue; /* U+0080-U+009F, C1 controls (CSI, OSC...) */
-			word_add(w, 0xC2);
-		}
-		if (c == ' ' || c == '\t') {
-			flush_word(w);
-		} else if (c == '\n') {
-			flush_word(w);
-			fputc('\n', w->out);
-			w->col = 0;
-		} else if (c == 0xC2) {
-			w->held_c2 = 1; /* the next byte tells (it may come in the next piece) */
-		} else if (c >= 0x20 && c != 0x7F) {
-			word_add(w, c);
+		unsigned char out[2];
+		int k = safe_bytes(&w->held_c2, (unsigned char)s[i], out);
+
+		for (int j = 0; j < k; j++) {
+			if (out[j] == ' ' || out[j] == '\t') {
+				flush_word(w);
+			} else if (out[j] == '\n') {
+				flush_word(w);
+				fputc('\n', w->out);
+				w->col = 0;
+			} else {
+				word_add(w, out[j]);
+			}
 		}
 	}
 	fflush(w->out);
@@ -109,25 +129,11 @@ void cli_wrap_put(cli_wrap *w, const char *s, size_t n)
 
 void cli_put_text(FILE *out, const char *s, size_t n, int *held_c2)
 {
-	size_t run = 0;
-
 	for (size_t i = 0; i < n; i++) {
-		unsigned char c = (unsigned char)s[i];
-		if (*held_c2) {
-			*held_c2 = 0;
-			if (c >= 0x80 && c <= 0x9F) {
-				run = i + 1;
-				continue;
-			}
-			fputc(0xC2, out);
-		}
-		if (c == 0xC2 || (c < 0x20 && c != '\n' && c != '\t') || c == 0x7F) {
-			fwrite(s + run, 1, i - run, out);
-			run = i + 1;
-			*held_c2 = c == 0xC2;
-		}
+		unsigned char b[2];
+		int k = safe_bytes(held_c2, (unsigned char)s[i], b);
+		fwrite(b, 1, (size_t)k, out);
 	}
-	fwrite(s + run, 1, n - run, out);
 }
 
 void cli_wrap_end(cli_wrap *w)
