@@ -14,12 +14,20 @@
  *     walks every phrase's postings with xQueryPhrase and records (rowid,
  *     term frequency) pairs; the phrase's document frequency is the number
  *     of pairs. That is all the work done inside FTS5.
- *  3. Back in C, scores accumulate term at a time: the length of each chunk
- *     (in words) and its collection come from chunk_stats (store_int.h),
- *     cached per handle, never from FTS5's docsize lookups. Hits in the
- *     context column (title and heading path, schema 4) add a BM25 of their
- *     own, weighted (CONTEXT_WEIGHT). A bounded heap keeps the top k.
- *  4. The k hits get their details and a snippet (docent_snippet: the best
+ *  3. The postings walked are kept in the handle's posting cache
+ *     (postcache.h), each with its BM25 factor (the saturation of its
+ *     term frequency under its chunk's length, plus the context's), while
+ *     the database does not change: the common words of a large library
+ *     come back in most queries, and a cached term costs a multiply-add
+ *     per posting instead of a walk. Only the terms the cache lacks are
+ *     walked (step 2).
+ *  4. Back in C, scores accumulate term at a time, in query order: the
+ *     length of each chunk (in words) and its collection come from
+ *     chunk_stats (store_int.h), cached per handle, never from FTS5's
+ *     docsize lookups. Hits in the context column (title and heading
+ *     path, schema 4) add a BM25 of their own, weighted (CONTEXT_WEIGHT).
+ *     A bounded heap keeps the top k.
+ *  5. The k hits get their details and a snippet (docent_snippet: the best
  *     sentence or table row) with one query each.
  *
  * N and avgdl are those of the whole index even when the search is limited
@@ -110,6 +118,15 @@ static int termlist_add(termlist *t, const char *w, size_t len)
  * first, first + step, ... (each word quoted, quotes doubled, so no input is
  * an FTS5 syntax error). With `sub`, also copies those terms there.
  */
+static int fts_quote(dbuf *fts, const char *x)
+{
+	int rc = dbuf_putc(fts, '"');
+
+	for (; rc == 0 && *x; x++)
+		rc = *x == '"' ? dbuf_puts(fts, "\"\"") : dbuf_putc(fts, *x);
+	return rc ? rc : dbuf_putc(fts, '"');
+}
+
 static int fts_expr(const termlist *terms, size_t first, size_t step, termlist *sub, dbuf *fts)
 {
 	int rc = 0;
@@ -122,10 +139,7 @@ static int fts_expr(const termlist *terms, size_t first, size_t step, termlist *
 			sub->qtf[sub->n - 1] = terms->qtf[i];
 		if (rc == 0 && i != first)
 			rc = dbuf_puts(fts, " OR ");
-		rc = rc ? rc : dbuf_putc(fts, '"');
-		for (; rc == 0 && *x; x++)
-			rc = *x == '"' ? dbuf_puts(fts, "\"\"") : dbuf_putc(fts, *x);
-		rc = rc ? rc : dbuf_putc(fts, '"');
+		rc = rc ? rc : fts_quote(fts, x);
 	}
 	return rc;
 }
@@ -763,6 +777,7 @@ void store_cache_clear(store *s)
 	free(s->cache);
 	s->cache = NULL;
 	s->ncache = 0;
+	post_cache_clear(&s->pc);
 }
 
 void store_search_scratch_free(search_scratch *sc)
@@ -835,27 +850,6 @@ static int cache_load(store *s, size_t b)
 	return 0;
 }
 
-/* Makes sure every block the postings touch is cached. */
-static int cache_fill(store *s, const int64_t *rowid, size_t n)
-{
-	int64_t last = -1;
-	int rc;
-
-	for (size_t i = 0; i < n; i++) {
-		int64_t b = rowid[i] >> CSTAT_SHIFT;
-		if (b == last)
-			continue;
-		last = b;
-		if (b < 0)
-			continue;
-		if ((size_t)b < s->ncache && s->cache[b])
-			continue;
-		if ((rc = cache_load(s, (size_t)b)) != 0)
-			return rc;
-	}
-	return 0;
-}
-
 /* ---- accumulators and top k ---- */
 
 typedef struct accum {
@@ -885,6 +879,13 @@ static int accum_init(accum *a, search_scratch *sc, int64_t max_rowid, size_t np
 	sc->ntouched = 0;
 	a->dense = max_rowid < DENSE_MAX_ROWID;
 	if (a->dense) {
+		if (npost > sc->captouched) {
+			int64_t *t = realloc(sc->touched, npost * sizeof *t);
+			if (!t)
+				return -1;
+			sc->touched = t;
+			sc->captouched = npost;
+		}
 		size_t need = (size_t)max_rowid + 1;
 		if (need > sc->capacc) {
 			double *p = realloc(sc->acc, need * sizeof *p);
@@ -1008,10 +1009,6 @@ static int cmp_scored(const void *a, const void *b)
 	return worse(x, y) ? 1 : worse(y, x) ? -1 : 0;
 }
 
-/*
- * Scores the postings gathered by docent_rank and leaves the best k in
- * top[0..*ntop), best first.
- */
 /* The postings of some of the query's terms, gathered on one connection. */
 typedef struct part {
 	rank_state rs;
@@ -1019,69 +1016,127 @@ typedef struct part {
 	dbuf fts;         /* that expression */
 } part;
 
-static int score(store *s, const part *parts, int nparts,
-		 const store_search_params *p, uint32_t cid, scored *top, size_t *ntop)
+/* One query term's postings as the scoring reads them: an entry of the
+ * posting cache (rowids and factors), or a phrase just walked, in a part's
+ * scratch buffers (rowids and term frequencies). */
+typedef struct term_view {
+	const char *word;       /* the query's word (NULL: FTS5 made phrases of
+	                           its own of the words, see postings) */
+	int qtf;
+	int order;              /* the term's place in the query: scores add up
+	                           in that order, whatever the cache held */
+	size_t n;
+	const post_entry *entry;
+	const int64_t *rowid;   /* without an entry: ascending */
+	const uint16_t *tf;
+} term_view;
+
+static int64_t view_rowid(const term_view *v, size_t i)
 {
-	const rank_state *rs0 = &parts[0].rs;
+	return v->entry ? (int64_t)v->entry->rowid[i] : v->rowid[i];
+}
+
+/* The chunk_stats entry of rowid (0: no such chunk), its block loaded on
+ * first use. */
+static inline int cstat_at(store *s, int64_t rowid, uint32_t *e)
+{
+	int64_t b = rowid >> CSTAT_SHIFT;
+	int rc;
+
+	*e = 0;
+	if (b < 0)
+		return 0;
+	if (((size_t)b >= s->ncache || !s->cache[b]) && (rc = cache_load(s, (size_t)b)) != 0)
+		return rc;
+	*e = s->cache[b][rowid & (CSTAT_PER_BLOCK - 1)];
+	return 0;
+}
+
+/* BM25 without the term's weight: the text's saturation plus the
+ * context's, weighted. A posting scores w * factor, w = idf * qtf * (k1 + 1),
+ * with the factor rounded to a float as the posting cache keeps it, so that
+ * a score does not depend on what the cache held. */
+typedef struct bm25 {
+	double c0, c1;        /* length normalisation: c0 + c1 * dl = k1 (1 - b + b dl / avgdl) */
+	double cw, kc;        /* the context's weight and its constant */
+	double key[4];        /* k1, b, cw, avgdl: what the factors depend on */
+} bm25;
+
+static bm25 bm25_make(const store_search_params *p, double avgdl)
+{
+	double k1 = p->k1, b = p->b;
+	return (bm25){ k1 * (1 - b), k1 * b / avgdl, p->context_weight, k1 * CONTEXT_B,
+		       { k1, b, p->context_weight, avgdl } };
+}
+
+static inline double factor(const bm25 *m, uint16_t packed, uint32_t e)
+{
+	double tf = TF_TEXT(packed), tc = TF_CONTEXT(packed);
+	double f = tf > 0 ? tf / (tf + m->c0 + m->c1 * CSTAT_WORDS(e)) : 0;
+
+	if (tc > 0)
+		f += m->cw * tc / (tc + m->kc);
+	return f;
+}
+
+/*
+ * Scores the query's postings term at a time into accumulators and leaves
+ * the best k in top[0..*ntop), best first. A cached term adds w * factor
+ * per posting and reads nothing else; a term just walked works its
+ * factors out from the chunk lengths. Chunks of another collection, or
+ * deleted since (still counted in df), are dropped when the top k is
+ * picked.
+ */
+static int score(store *s, const term_view *v, size_t nv, const store_search_params *p,
+		 const bm25 *m, double N, uint32_t cid, scored *top, size_t *ntop)
+{
 	search_scratch *sc = &s->sc; /* the accumulators */
-	double N = (double)rs0->nrow, k1 = p->k1, b = p->b;
-	double avgdl = rs0->nrow > 0 ? (double)rs0->ntokens / N : 1.0;
 	int64_t max_rowid = 0;
 	size_t npost = 0, nh = 0;
 	accum a;
-	int rc;
+	int rc = 0;
 
-	if (avgdl <= 0)
-		avgdl = 1.0;
-	for (int h = 0; h < nparts; h++) {
-		const search_scratch *ps = parts[h].rs.sc;
-		if ((rc = cache_fill(s, ps->rowid, ps->npost)) != 0)
-			return rc;
-		npost += ps->npost;
-		if (parts[h].rs.max_rowid > max_rowid)
-			max_rowid = parts[h].rs.max_rowid;
+	for (size_t i = 0; i < nv; i++) {
+		npost += v[i].n;
+		if (v[i].n && view_rowid(&v[i], v[i].n - 1) > max_rowid)
+			max_rowid = view_rowid(&v[i], v[i].n - 1);
 	}
 	if (accum_init(&a, sc, max_rowid, npost))
 		return docent_error_set(DOCENT_ENOMEM, "out of memory searching");
-	/* length normalisation: k1 * (1 - b + b * dl / avgdl) = c0 + c1 * dl */
-	double c0 = k1 * (1 - b), c1 = k1 * b / avgdl;
-	double cw = p->context_weight, kc = k1 * CONTEXT_B;
-	for (int h = 0; h < nparts; h++) {
-		const rank_state *rs = &parts[h].rs;
-		const termlist *terms = &parts[h].terms;
-		const search_scratch *ps = rs->sc;
-		size_t start = 0;
-		for (size_t k = 0; k < ps->nwalked; k++) {
-			size_t end = ps->phrase_end[k];
-			int i = ps->phrase_id[k];
-			double df = (double)(end - start);
-			/* phrases are the terms in order, unless FTS5 saw it otherwise */
-			int qtf = rs->nphrase == (int)terms->n ? terms->qtf[i] : 1;
-			double idf = log(1.0 + (N - df + 0.5) / (df + 0.5));
-			double w = idf * qtf * (k1 + 1);
-			for (size_t j2 = start; j2 < end; j2++) {
-				int64_t rowid = ps->rowid[j2];
-				uint32_t e = s->cache[rowid >> CSTAT_SHIFT]
-						     [rowid & (CSTAT_PER_BLOCK - 1)];
-				if (e == 0 || (cid && CSTAT_CID(e) != cid))
-					continue; /* another collection, or since deleted */
-				/* the text's BM25, plus the context's scored as a
-				 * short field of its own (a title, a heading path:
-				 * a few words, length factor CONTEXT_B), weighted */
-				double tf = TF_TEXT(ps->tf[j2]), tc = TF_CONTEXT(ps->tf[j2]);
-				double v = tf > 0 ? w * tf / (tf + c0 + c1 * CSTAT_WORDS(e)) : 0;
-				if (tc > 0)
-					v += cw * w * tc / (tc + kc);
-				if (accum_add(&a, rowid, v)) {
-					accum_done(&a);
-					return docent_error_set(DOCENT_ENOMEM,
-								"out of memory searching");
-				}
+	for (size_t i = 0; i < nv && rc == 0; i++) {
+		double df = (double)v[i].n;
+		double idf = log(1.0 + (N - df + 0.5) / (df + 0.5));
+		double w = idf * v[i].qtf * (m->key[0] + 1);
+		const post_entry *e = v[i].entry;
+		if (e && a.dense) {
+			/* the common case, kept tight: accum_init made room in
+			 * touched for every posting */
+			double *acc = sc->acc;
+			for (size_t j = 0; j < e->n; j++) {
+				uint32_t r = e->rowid[j];
+				double x = acc[r];
+				if (x == 0)
+					sc->touched[sc->ntouched++] = r;
+				acc[r] = x + w * e->factor[j];
 			}
-			start = end;
+			continue;
+		}
+		for (size_t j = 0; j < v[i].n && rc == 0; j++) {
+			uint32_t c;
+			if (e) {
+				if (accum_add(&a, e->rowid[j], w * e->factor[j]))
+					rc = DOCENT_ENOMEM;
+			} else if ((rc = cstat_at(s, v[i].rowid[j], &c)) == 0 &&
+				   accum_add(&a, v[i].rowid[j], w * (float)factor(m, v[i].tf[j], c))) {
+				rc = DOCENT_ENOMEM;
+			}
 		}
 	}
-	for (size_t i = 0; i < sc->ntouched; i++) {
+	for (size_t i = 0; i < sc->ntouched && rc == 0; i++) {
+		uint32_t c;
+		if ((rc = cstat_at(s, sc->touched[i], &c)) != 0 || c == 0 ||
+		    (cid && CSTAT_CID(c) != cid))
+			continue; /* another collection, or since deleted */
 		scored x = { accum_get(&a, sc->touched[i]), sc->touched[i] };
 		if (nh < p->k) {
 			top[nh] = x;
@@ -1092,6 +1147,10 @@ static int score(store *s, const part *parts, int nparts,
 		}
 	}
 	accum_done(&a);
+	if (rc == DOCENT_ENOMEM)
+		return docent_error_set(rc, "out of memory searching");
+	if (rc)
+		return rc;
 	qsort(top, nh, sizeof *top, cmp_scored);
 	*ntop = nh;
 	return 0;
@@ -1234,54 +1293,43 @@ static int hit_fetch(store *s, const char *fts, const store_search_params *p, in
  */
 #define SNIPPET_TERMS 6
 
-static int hit_expr(const part *parts, int nparts, int64_t rowid, const char *fts, dbuf *out)
+static int hit_expr(const term_view *v, size_t nv, int64_t rowid, const char *fts, dbuf *out)
 {
-	struct { size_t df; int h, i; } found[SNIPPET_TERMS];
+	struct { size_t df; const char *word; } found[SNIPPET_TERMS];
 	size_t nfound = 0;
 
 	dbuf_reset(out);
-	for (int h = 0; h < nparts; h++) {
-		const rank_state *rs = &parts[h].rs;
-		const search_scratch *sc = rs->sc;
-		size_t start = 0;
-		if (rs->nphrase != (int)parts[h].terms.n)
+	for (size_t i = 0; i < nv; i++) {
+		size_t lo = 0, hi = v[i].n;
+		if (!v[i].word)
 			return dbuf_puts(out, fts);
-		for (size_t k = 0; k < sc->nwalked; k++) {
-			int i = sc->phrase_id[k];
-			size_t lo = start, hi = sc->phrase_end[k];
-			size_t df = hi - start;
-			start = hi;
-			while (lo < hi) {
-				size_t mid = lo + (hi - lo) / 2;
-				if (sc->rowid[mid] < rowid)
-					lo = mid + 1;
-				else
-					hi = mid;
-			}
-			if (lo == start || sc->rowid[lo] != rowid)
-				continue;
-			/* keep the rarest: replace the most common kept term */
-			size_t at = nfound;
-			if (nfound == SNIPPET_TERMS) {
-				at = 0;
-				for (size_t m = 1; m < nfound; m++)
-					if (found[m].df > found[at].df)
-						at = m;
-				if (found[at].df <= df)
-					continue;
-			} else {
-				nfound++;
-			}
-			found[at].df = df;
-			found[at].h = h;
-			found[at].i = i;
+		while (lo < hi) {
+			size_t mid = lo + (hi - lo) / 2;
+			if (view_rowid(&v[i], mid) < rowid)
+				lo = mid + 1;
+			else
+				hi = mid;
 		}
+		if (lo == v[i].n || view_rowid(&v[i], lo) != rowid)
+			continue;
+		/* keep the rarest: replace the most common kept term */
+		size_t at = nfound;
+		if (nfound == SNIPPET_TERMS) {
+			at = 0;
+			for (size_t m = 1; m < nfound; m++)
+				if (found[m].df > found[at].df)
+					at = m;
+			if (found[at].df <= v[i].n)
+				continue;
+		} else {
+			nfound++;
+		}
+		found[at].df = v[i].n;
+		found[at].word = v[i].word;
 	}
-	for (size_t k = 0; k < nfound; k++) {
-		const termlist *t = &parts[found[k].h].terms;
-		if ((k && dbuf_puts(out, " OR ")) || fts_expr(t, (size_t)found[k].i, t->n, NULL, out))
+	for (size_t k = 0; k < nfound; k++)
+		if ((k && dbuf_puts(out, " OR ")) || fts_quote(out, found[k].word))
 			return DOCENT_ENOMEM;
-	}
 	return 0; /* none of the terms: out stays empty */
 }
 
@@ -1391,12 +1439,160 @@ static int gather(store *s, const termlist *terms, int allow_two, int use_contex
 typedef struct ranking {
 	store_search_params p;
 	termlist terms;
-	dbuf fts, one;
+	dbuf fts, one, key;
+	termlist miss;          /* the terms the posting cache did not have */
+	int miss_at[MAX_TERMS]; /* and their places in terms */
 	part parts[2];
 	int nparts;
+	term_view *views;       /* a term's (or FTS5 phrase's) postings each */
+	size_t nviews, capviews;
+	int64_t nrow;           /* chunks in the index */
 	int64_t cid;
 	int own_tx;
 } ranking;
+
+static int view_push(ranking *r, term_view v)
+{
+	if (r->nviews == r->capviews) {
+		size_t cap = r->capviews ? 2 * r->capviews : 16;
+		term_view *t = realloc(r->views, cap * sizeof *t);
+		if (!t)
+			return -1;
+		r->views = t;
+		r->capviews = cap;
+	}
+	r->views[r->nviews++] = v;
+	return 0;
+}
+
+/* The cache key of a word: whether hits in the context count (they change
+ * which chunks have postings), then the word. */
+static const char *term_key(ranking *r, const char *word)
+{
+	dbuf_reset(&r->key);
+	if (dbuf_putc(&r->key, r->p.context_weight > 0 ? 'c' : 't') || dbuf_puts(&r->key, word))
+		return NULL;
+	return r->key.data;
+}
+
+static term_view entry_view(const post_entry *e, const char *word, int qtf, int order)
+{
+	return (term_view){ .word = word, .qtf = qtf, .order = order, .n = e->n, .entry = e };
+}
+
+static int cmp_order(const void *a, const void *b)
+{
+	const term_view *x = a, *y = b;
+	return (x->order > y->order) - (x->order < y->order);
+}
+
+/* Caches a phrase just walked under its word, with its factors; *out the
+ * entry (NULL when it is not kept: too big, or rowids beyond 32 bits). */
+static int cache_phrase(store *s, ranking *r, const bm25 *m, const term_view *v,
+			const post_entry **out)
+{
+	const char *key = term_key(r, v->word);
+	post_entry *e;
+	int rc;
+
+	*out = NULL;
+	if (!key)
+		return DOCENT_ENOMEM;
+	if (v->n && v->rowid[v->n - 1] > UINT32_MAX)
+		return 0;
+	if ((rc = post_cache_put(&s->pc, key, v->n, &e)) != 0)
+		return rc < 0 ? DOCENT_ENOMEM : 0;
+	for (size_t j = 0; j < v->n; j++) {
+		uint32_t c;
+		if ((rc = cstat_at(s, v->rowid[j], &c)) != 0)
+			return rc; /* the entry stays; its factors are never read */
+		e->rowid[j] = (uint32_t)v->rowid[j];
+		e->factor[j] = (float)factor(m, v->tf[j], c);
+	}
+	memcpy(e->params, m->key, sizeof e->params);
+	*out = e;
+	return 0;
+}
+
+/*
+ * Finds every term's postings (r->views), with the chunks and words in the
+ * index, and the BM25 constants *m: from the posting cache when the search
+ * reads a snapshot of its own (inside a caller's transaction the index may
+ * hold writes that are not committed) and the entry was made with the
+ * same parameters; the other terms walked through FTS5 (gather), then
+ * cached. An entry is a word's postings, so only when FTS5 made one
+ * phrase of each word.
+ */
+static int postings(store *s, ranking *r, bm25 *m)
+{
+	post_cache *pc = &s->pc;
+	int cacheable = r->own_tx && pc->max_bytes > 0, rc;
+
+	/* between rankings, when no view points into the cache */
+	post_cache_trim(pc);
+	if (cacheable && pc->stats_known)
+		*m = bm25_make(&r->p, pc->nrow > 0 ? (double)pc->ntokens / (double)pc->nrow : 1.0);
+	for (size_t i = 0; i < r->terms.n; i++) {
+		const char *w = r->terms.words.data + r->terms.off[i], *key;
+		post_entry *e = NULL;
+		if (cacheable && pc->stats_known) {
+			if (!(key = term_key(r, w)))
+				goto nomem;
+			e = post_cache_get(pc, key);
+			if (e && memcmp(e->params, m->key, sizeof e->params) != 0)
+				e = NULL; /* other parameters: walk it again */
+		}
+		if (e ? view_push(r, entry_view(e, w, r->terms.qtf[i], (int)i)) != 0
+		      : termlist_add(&r->miss, w, strlen(w)) != 0)
+			goto nomem;
+		if (!e) {
+			r->miss.qtf[r->miss.n - 1] = r->terms.qtf[i];
+			r->miss_at[r->miss.n - 1] = (int)i;
+		}
+	}
+	r->nrow = pc->nrow;
+	if (r->miss.n == 0)
+		return 0;
+	if ((rc = gather(s, &r->miss, r->own_tx, r->p.context_weight > 0, r->parts,
+			 &r->nparts)) != 0)
+		return rc;
+	if (!r->parts[0].rs.called)
+		return 0; /* no chunk holds any of them */
+	r->nrow = r->parts[0].rs.nrow;
+	double avgdl = r->nrow > 0 ? (double)r->parts[0].rs.ntokens / (double)r->nrow : 1.0;
+	*m = bm25_make(&r->p, avgdl > 0 ? avgdl : 1.0);
+	if (cacheable) {
+		pc->nrow = r->nrow;
+		pc->ntokens = r->parts[0].rs.ntokens;
+		pc->stats_known = 1;
+	}
+	for (int h = 0; h < r->nparts; h++) {
+		const part *pt = &r->parts[h];
+		const search_scratch *sc = pt->rs.sc;
+		/* phrases are the terms in order, unless FTS5 saw it otherwise */
+		int words = pt->rs.nphrase == (int)pt->terms.n;
+		size_t start = 0;
+		for (size_t k = 0; k < sc->nwalked; k++) {
+			size_t end = sc->phrase_end[k];
+			int i = sc->phrase_id[k];
+			const char *w = words ? pt->terms.words.data + pt->terms.off[i] : NULL;
+			term_view v = { .word = w, .qtf = words ? pt->terms.qtf[i] : 1,
+					.order = words ? r->miss_at[i] : MAX_TERMS + i,
+					.n = end - start, .rowid = sc->rowid + start,
+					.tf = sc->tf + start };
+			const post_entry *e = NULL;
+			start = end;
+			if (cacheable && w && (rc = cache_phrase(s, r, m, &v, &e)) != 0)
+				return rc == DOCENT_ENOMEM ? docent_error_set(rc, "out of memory searching") : rc;
+			if (view_push(r, e ? entry_view(e, w, v.qtf, v.order) : v))
+				goto nomem;
+		}
+	}
+	qsort(r->views, r->nviews, sizeof *r->views, cmp_order);
+	return 0;
+nomem:
+	return docent_error_set(DOCENT_ENOMEM, "out of memory searching");
+}
 
 void store_rank_end(store *s)
 {
@@ -1421,8 +1617,11 @@ void store_rank_end(store *s)
 		dbuf_free(&r->parts[h].fts);
 	}
 	dbuf_free(&r->terms.words);
+	dbuf_free(&r->miss.words);
 	dbuf_free(&r->fts);
 	dbuf_free(&r->one);
+	dbuf_free(&r->key);
+	free(r->views);
 	free(r);
 	s->ranking = NULL;
 }
@@ -1479,17 +1678,16 @@ int store_rank(store *s, const char *query, const store_search_params *params, i
 		goto fail; /* the snippets need docent_snippet, also unranked */
 	if (r->terms.n == 0 || r->p.k == 0)
 		return 0;
-	if ((rc = cache_check(s)) != 0 ||
-	    (rc = gather(s, &r->terms, r->own_tx, r->p.context_weight > 0,
-			 r->parts, &r->nparts)) != 0)
+	bm25 m;
+	if ((rc = cache_check(s)) != 0 || (rc = postings(s, r, &m)) != 0)
 		goto fail;
-	if (!r->parts[0].rs.called)
+	if (r->nviews == 0)
 		return 0;
 	if (!(top = malloc(r->p.k * sizeof *top))) {
 		rc = docent_error_set(DOCENT_ENOMEM, "out of memory searching");
 		goto fail;
 	}
-	rc = score(s, r->parts, r->nparts, &r->p,
+	rc = score(s, r->views, r->nviews, &r->p, &m, (double)r->nrow,
 		   (uint32_t)CSTAT_PACK(0, (uint64_t)r->cid) >> 16, top, &ntop);
 	if (rc)
 		goto fail;
@@ -1524,8 +1722,8 @@ int store_rank_hits(store *s, const int64_t *ids, size_t n, store_hit **out, siz
 	for (size_t i = 0; i < n; i++) {
 		scored x = { 0, ids[i] };
 		const char *expr = r->terms.n ? r->fts.data : NULL;
-		if (r->nparts && r->parts[0].rs.called) {
-			if (hit_expr(r->parts, r->nparts, ids[i], r->fts.data, &r->one)) {
+		if (r->nviews) {
+			if (hit_expr(r->views, r->nviews, ids[i], r->fts.data, &r->one)) {
 				rc = docent_error_set(DOCENT_ENOMEM, "out of memory searching");
 				break;
 			}

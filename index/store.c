@@ -32,6 +32,7 @@ store_params store_default_params(void)
 		.readonly = 0,
 		.tokenizer = STORE_DEFAULT_TOKENIZER,
 		.busy_timeout_ms = 5000,
+		.search_cache_bytes = (size_t)64 << 20,
 	};
 }
 
@@ -191,6 +192,8 @@ static void cstat_publish(store *s)
 		}
 	}
 	s->nwset = 0;
+	/* the index changed under the cached postings */
+	post_cache_clear(&s->pc);
 }
 
 int store_tx_commit(store *s)
@@ -619,6 +622,8 @@ int store_open(store **out, const char *path, const store_params *params)
 		return docent_error_set(DOCENT_EDB, "%s is a folder, not a docent database", path);
 	}
 	s = calloc(1, sizeof *s);
+	if (s)
+		s->pc.max_bytes = p.search_cache_bytes;
 	if (!s || !(s->path = strdup(path))) {
 		free(s);
 		return docent_error_set(DOCENT_ENOMEM, "out of memory opening %s", path);

@@ -46,6 +46,8 @@ typedef struct store_params {
 	                           (default "porter unicode61 remove_diacritics 2");
 	                           an existing database keeps the one it was made with */
 	int busy_timeout_ms;    /* default 5000 */
+	size_t search_cache_bytes; /* keyword postings kept between searches
+	                              (default 64 MiB; 0: none) */
 } store_params;
 
 store_params store_default_params(void);

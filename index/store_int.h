@@ -24,6 +24,7 @@
 #include <stdint.h>
 
 #include "core/buf.h"
+#include "index/postcache.h"
 #include "index/store.h"
 
 #define STORE_VERSION_STRING "0.1.0"
@@ -115,6 +116,7 @@ struct store {
 	uint32_t **cache;
 	size_t ncache;
 	int64_t data_version;  /* PRAGMA data_version when the cache was filled */
+	post_cache pc;         /* postings walked by earlier searches (postcache.h) */
 
 	void *fts5;            /* fts5_api *, once docent_rank is registered */
 	void *ranking;         /* the ranking between store_rank and store_rank_end */

@@ -337,6 +337,75 @@ static void test_search__agrees_with_fts5_bm25(void **state)
 		fail_msg("the top hit agrees with bm25() in only %d of %d queries", same_top, nq);
 }
 
+/* The posting cache (index/postcache.h) changes no result: a handle with
+ * it, searched cold then warm, one with a budget too small for most terms,
+ * and one without it rank alike, to the last bit of the score, also with
+ * BM25 parameters other than those the cached factors were made with. */
+static void test_search__cache_changes_nothing(void **state)
+{
+	fx *f = *state;
+	store_params sp = store_default_params();
+	store *plain, *tiny;
+	unsigned seed = 11;
+	char text[4096], path[64], w[16];
+
+	for (int d = 0; d < 200; d++) {
+		size_t off = 0;
+		int len = 10 + (int)(rnd(&seed) % 60);
+		for (int i = 0; i < len; i++) {
+			word(rnd(&seed) % (i % 3 ? 300 : 20), w); /* some words common */
+			off += (size_t)snprintf(text + off, sizeof text - off, "%s ", w);
+		}
+		snprintf(path, sizeof path, "/doc%03d.txt", d);
+		put_text(f->s, f->coll, path, text);
+	}
+	sp.search_cache_bytes = 0;
+	assert_int_equal(store_open(&plain, f->db, &sp), 0);
+	sp.search_cache_bytes = 2048;
+	assert_int_equal(store_open(&tiny, f->db, &sp), 0);
+	for (int qi = 0; qi < 40; qi++) {
+		store_search_params p = store_search_default_params();
+		char q[256] = "";
+		p.k = 20;
+		if (qi >= 30) { /* the same words again, ranked otherwise */
+			p.k1 = 0.9;
+			p.b = 0.4;
+			p.context_weight = qi % 2 ? 0 : 0.5;
+			seed = 99 + (unsigned)qi % 3;
+		}
+		for (int i = 0; i < 1 + qi % 6; i++) {
+			word(rnd(&seed) % (i % 2 ? 300 : 20), w);
+			strcat(q, w);
+			strcat(q, " ");
+		}
+		store_hit *ref, *h;
+		size_t nref, n;
+		search(plain, q, &p, &ref, &nref);
+		assert_true(nref > 0);
+		for (int pass = 0; pass < 3; pass++) {
+			search(pass == 2 ? tiny : f->s, q, &p, &h, &n);
+			assert_int_equal(n, nref);
+			for (size_t i = 0; i < n; i++) {
+				assert_int_equal(h[i].chunk_id, ref[i].chunk_id);
+				if (h[i].score != ref[i].score)
+					fail_msg("query '%s', pass %d: hit %zu scores %.17g, "
+						 "without the cache %.17g", q, pass, i, h[i].score,
+						 ref[i].score);
+			}
+			store_hits_free(h, n);
+		}
+		store_hits_free(ref, nref);
+	}
+	/* the cache was used, and kept to its budget: trimmed before each
+	 * ranking, so over it by at most the last query's terms (6, each
+	 * within the budget) */
+	assert_true(f->s->pc.count > 0);
+	assert_int_equal(plain->pc.count, 0);
+	assert_true(tiny->pc.count > 0 && tiny->pc.bytes <= 7 * 2048);
+	store_close(plain);
+	store_close(tiny);
+}
+
 /* ---- searches after writes ---- */
 
 static void test_search__follows_writes(void **state)
@@ -550,6 +619,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_search__grouped_numbers, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_search__hostile_queries, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_search__agrees_with_fts5_bm25, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_search__cache_changes_nothing, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_search__follows_writes, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_search__title_and_headings, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_search__stop_words, setup, teardown),

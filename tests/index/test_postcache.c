@@ -1,0 +1,102 @@
+/*
+ * test_postcache.c - the posting cache on its own: lookups, replacement,
+ * the budget (what does not fit is refused; trimming drops the least used
+ * first, and uses fade), and clearing.
+ */
+#include "tests/testutil.h"
+
+#include "index/postcache.h"
+
+static post_entry *put(post_cache *c, const char *key, size_t n)
+{
+	post_entry *e;
+	assert_int_equal(post_cache_put(c, key, n, &e), 0);
+	assert_non_null(e);
+	for (size_t i = 0; i < n; i++) {
+		e->rowid[i] = (uint32_t)(i * 3 + 1);
+		e->factor[i] = 0.5f;
+	}
+	return e;
+}
+
+static void test_postcache__get_put_replace(void **state)
+{
+	post_cache c = { .max_bytes = 1 << 20 };
+	post_entry *e;
+
+	(void)state;
+	assert_null(post_cache_get(&c, "tflow"));
+	e = put(&c, "tflow", 100);
+	assert_ptr_equal(post_cache_get(&c, "tflow"), e);
+	assert_null(post_cache_get(&c, "cflow")); /* another key */
+	size_t bytes = c.bytes;
+	e = put(&c, "tflow", 10); /* replaces */
+	assert_int_equal(c.count, 1);
+	assert_true(c.bytes < bytes);
+	assert_int_equal(post_cache_get(&c, "tflow")->n, 10);
+	/* many keys: the table grows and finds them all */
+	char key[32];
+	for (int i = 0; i < 1000; i++) {
+		snprintf(key, sizeof key, "tw%d", i);
+		put(&c, key, 1);
+	}
+	for (int i = 0; i < 1000; i++) {
+		snprintf(key, sizeof key, "tw%d", i);
+		assert_non_null(post_cache_get(&c, key));
+	}
+	post_cache_clear(&c);
+	assert_int_equal(c.count, 0);
+	assert_int_equal(c.bytes, 0);
+	assert_null(post_cache_get(&c, "tw1"));
+}
+
+static void test_postcache__budget(void **state)
+{
+	post_cache c = { .max_bytes = 4000 };
+	post_entry *e;
+
+	(void)state;
+	/* alone over the budget: refused */
+	assert_int_equal(post_cache_put(&c, "thuge", 10000, &e), 1);
+	assert_null(e);
+	/* three of 200 postings (1,600 bytes and some) fit two at a time */
+	put(&c, "ta", 200);
+	put(&c, "tb", 200);
+	put(&c, "tc", 200);
+	assert_true(c.bytes > c.max_bytes); /* put never drops */
+	for (int i = 0; i < 5; i++) {
+		post_cache_get(&c, "ta");
+		post_cache_get(&c, "tc");
+	}
+	post_cache_trim(&c);
+	assert_true(c.bytes <= c.max_bytes);
+	assert_non_null(post_cache_get(&c, "ta"));
+	assert_non_null(post_cache_get(&c, "tc"));
+	assert_null(post_cache_get(&c, "tb")); /* the least used went */
+	/* uses fade: after many lookups of others, a new favourite stays */
+	post_cache_clear(&c);
+	put(&c, "told", 200);
+	for (int i = 0; i < 100; i++)
+		post_cache_get(&c, "told");
+	for (int i = 0; i < 5 * 4096; i++) /* halved five times: 101 -> 3 */
+		post_cache_get(&c, "tmissing");
+	put(&c, "tnew", 200);
+	put(&c, "tnewer", 200);
+	for (int i = 0; i < 10; i++) {
+		post_cache_get(&c, "tnew");
+		post_cache_get(&c, "tnewer");
+	}
+	post_cache_trim(&c);
+	assert_null(post_cache_get(&c, "told"));
+	assert_non_null(post_cache_get(&c, "tnew"));
+	post_cache_clear(&c);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_postcache__get_put_replace),
+		cmocka_unit_test(test_postcache__budget),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
