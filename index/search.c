@@ -1133,11 +1133,12 @@ static int score(store *s, const term_view *v, size_t nv, const store_search_par
 		}
 	}
 	for (size_t i = 0; i < sc->ntouched && rc == 0; i++) {
-		uint32_t c;
-		if ((rc = cstat_at(s, sc->touched[i], &c)) != 0 || c == 0 ||
-		    (cid && CSTAT_CID(c) != cid))
-			continue; /* another collection, or since deleted */
 		scored x = { accum_get(&a, sc->touched[i]), sc->touched[i] };
+		uint32_t c;
+		if (nh == p->k && !worse(&top[0], &x))
+			continue;
+		if ((rc = cstat_at(s, x.rowid, &c)) != 0 || c == 0 || (cid && CSTAT_CID(c) != cid))
+			continue; /* another collection, or since deleted */
 		if (nh < p->k) {
 			top[nh] = x;
 			heap_up(top, nh++);
