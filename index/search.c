@@ -20,7 +20,7 @@
  *     context column (title and heading path, schema 4) add a BM25 of their
  *     own, weighted (CONTEXT_WEIGHT). A bounded heap keeps the top k.
  *  4. The k hits get their details with one query each, and a snippet
- *     (the best sentence or table row, snippet.h) made from their text by
+ *     (the best sentence or table row, snippet_int.h) made from their text by
  *     the store's tokenizer, outside FTS5.
  *
  * N and avgdl are those of the whole index even when the search is limited
@@ -28,7 +28,7 @@
  * idf is ln(1 + (N - df + 0.5) / (df + 0.5)), always positive (unlike
  * FTS5's, which clamps common terms to almost nothing).
  */
-#include "index/snippet.h"
+#include "index/snippet_int.h"
 #include "index/store_int.h"
 #include "core/buf.h"
 #include "core/error.h"

@@ -1,6 +1,6 @@
 /*
  * snippet.c - search snippets made from a hit's text without an FTS5 query
- * (see snippet.h).
+ * (see snippet_int.h).
  *
  * An FTS5 auxiliary function could make them (xInst gives the matches),
  * but only inside a query that matches the hit's row: FTS5 then opens a
@@ -10,7 +10,7 @@
  * an instance of the same tokenizer, finds the same matches at the same
  * token offsets for the price of the tokenizing.
  */
-#include "index/snippet.h"
+#include "index/snippet_int.h"
 #include "core/buf.h"
 #include "core/error.h"
 

@@ -1,5 +1,5 @@
 /*
- * snippet.h - search snippets: the sentence or table row of a hit's text
+ * snippet_int.h - search snippets: the sentence or table row of a hit's text
  * that holds the most query terms, the terms marked (internal to index/:
  * search.c makes them, tests/index/test_snippet.c checks them).
  *
@@ -15,8 +15,8 @@
  * Neither is thread-safe; a snippet_query belongs to the connection whose
  * FTS5 API made it, and is freed before that connection closes.
  */
-#ifndef DOCENT_INDEX_SNIPPET_H
-#define DOCENT_INDEX_SNIPPET_H
+#ifndef DOCENT_INDEX_SNIPPET_INT_H
+#define DOCENT_INDEX_SNIPPET_INT_H
 
 #include <sqlite3.h>
 #include <stddef.h>
