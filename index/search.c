@@ -27,14 +27,16 @@
  *     docsize lookups. Hits in the context column (title and heading
  *     path, schema 4) add a BM25 of their own, weighted (CONTEXT_WEIGHT).
  *     A bounded heap keeps the top k.
- *  5. The k hits get their details and a snippet (docent_snippet: the best
- *     sentence or table row) with one query each.
+ *  5. The k hits get their details with one query each, and a snippet
+ *     (the best sentence or table row, snippet_int.h) made from their text by
+ *     the store's tokenizer, outside FTS5.
  *
  * N and avgdl are those of the whole index even when the search is limited
  * to one collection: simple, and the collections of one user are similar.
  * idf is ln(1 + (N - df + 0.5) / (df + 0.5)), always positive (unlike
  * FTS5's, which clamps common terms to almost nothing).
  */
+#include "index/snippet_int.h"
 #include "index/store_int.h"
 #include "core/buf.h"
 #include "core/error.h"
@@ -195,8 +197,8 @@ static int capitals(const char *word, size_t n)
 
 /*
  * Splits `query` into words and fills *terms (stop words dropped unless only
- * stop words are there) and `fts` with the FTS5 expression. Leaves both
- * empty when the query has no words.
+ * stop words are there) and `fts` (unless NULL) with the FTS5 expression.
+ * Leaves both empty when the query has no words.
  */
 static int query_build(const char *query, termlist *terms, dbuf *fts)
 {
@@ -227,7 +229,7 @@ static int query_build(const char *query, termlist *terms, dbuf *fts)
 		*terms = stop;
 		stop.words = tmp;
 	}
-	if (rc == 0)
+	if (rc == 0 && fts)
 		rc = fts_expr(terms, 0, 1, NULL, fts);
 	dbuf_free(&stop.words);
 	dbuf_free(&w);
@@ -371,332 +373,6 @@ fail:
 	sqlite3_result_error_code(sctx, rc);
 }
 
-/* ---- snippets: the sentence or table row that matches best ---- */
-
-/* A token's bytes in the column's text. */
-typedef struct tokspan {
-	int start, end;
-} tokspan;
-
-typedef struct tokvec {
-	tokspan *t;
-	int n, cap;
-	int nomem;
-} tokvec;
-
-static int snip_token(void *ctx, int tflags, const char *tok, int ntok, int start, int end)
-{
-	tokvec *v = ctx;
-
-	if (tflags & FTS5_TOKEN_COLOCATED)
-		return SQLITE_OK; /* not a position of its own */
-	if (v->n == v->cap) {
-		int cap = v->cap ? 2 * v->cap : 256;
-		tokspan *t = realloc(v->t, (size_t)cap * sizeof *t);
-		if (!t) {
-			v->nomem = 1;
-			return SQLITE_NOMEM;
-		}
-		v->t = t;
-		v->cap = cap;
-	}
-	v->t[v->n++] = (tokspan){ start, end };
-	return SQLITE_OK;
-}
-
-/* A unit of a snippet: a sentence, or a table row (a line that is one). */
-typedef struct unit {
-	int a, b;            /* bytes */
-	int row;             /* a table row */
-	int header;          /* the first row of a run of rows */
-	uint64_t phrases;    /* the query phrases found in it (bit i: phrase i % 64) */
-	int hits;
-} unit;
-
-/* Where the line starting at t[i] ends (its '\n', or n). */
-static int line_end(const char *t, int n, int i)
-{
-	const char *e = memchr(t + i, '\n', (size_t)(n - i));
-	return e ? (int)(e - t) : n;
-}
-
-/* The length of the line t[a..b)'s "name: " prefix (a colon within 40
- * bytes, no sentence ending before it), or 0. */
-static int name_prefix(const char *t, int a, int b)
-{
-	for (int i = a; i + 1 < b && i - a <= 40; i++) {
-		if (t[i] == '.' || t[i] == '?' || t[i] == '!')
-			return 0; /* a sentence before the colon: prose */
-		if (t[i] == ':' && t[i + 1] == ' ')
-			return i + 2 - a;
-	}
-	return 0;
-}
-
-/*
- * Whether the line t[a..b) of t[0..n) is a table row: cells joined by
- * " | " (HTML, DOCX, ODT tables), or a CSV row (extract_csv.c) written
- * "name: value; name: value", or "name: value" like the line above or
- * below it (a table of one column).
- */
-static int is_row(const char *t, int n, int a, int b)
-{
-	int p;
-
-	for (int i = a; i + 2 < b; i++)
-		if (t[i] == ' ' && t[i + 1] == '|' && t[i + 2] == ' ')
-			return 1;
-	if (!(p = name_prefix(t, a, b)))
-		return 0;
-	for (int i = a + p; i + 1 < b; i++)
-		if (t[i] == ';' && t[i + 1] == ' ')
-			return 1;
-	if (b + 1 < n && line_end(t, n, b + 1) - (b + 1) >= p &&
-	    memcmp(t + b + 1, t + a, (size_t)p) == 0)
-		return 1;
-	if (a >= 2 && t[a - 1] == '\n') {
-		int q = a - 1;
-		while (q > 0 && t[q - 1] != '\n')
-			q--;
-		if (a - 1 - q >= p && memcmp(t + q, t + a, (size_t)p) == 0)
-			return 1;
-	}
-	return 0;
-}
-
-/* Splits t[0..n) into units: each table row is one; other text is cut
- * after . ! ? followed by white space, and at blank lines. */
-static int units_make(const char *t, int n, unit **out, int *nout)
-{
-	unit *u = NULL;
-	int nu = 0, cap = 0, prev_row = 0;
-
-	for (int a = 0; a < n;) {
-		int e = line_end(t, n, a);
-		int row = is_row(t, n, a, e);
-		/* prose: sentences; a single line break inside is not the end of one */
-		int end = e, s = a;
-		if (!row) {
-			end = a;
-			for (;;) {
-				while (end < n && t[end] != '\n')
-					end++;
-				if (end + 1 >= n || t[end + 1] == '\n' ||
-				    is_row(t, n, end + 1, line_end(t, n, end + 1)))
-					break;
-				end++;
-			}
-		}
-		while (s < end) {
-			int b = end;
-			if (!row)
-				for (int i = s; i + 1 < end; i++)
-					if ((t[i] == '.' || t[i] == '!' || t[i] == '?') &&
-					    (t[i + 1] == ' ' || t[i + 1] == '\n')) {
-						b = i + 1;
-						break;
-					}
-			if (nu == cap) {
-				cap = cap ? 2 * cap : 32;
-				unit *g = realloc(u, (size_t)cap * sizeof *g);
-				if (!g) {
-					free(u);
-					return SQLITE_NOMEM;
-				}
-				u = g;
-			}
-			u[nu++] = (unit){ .a = s, .b = b, .row = row, .header = row && !prev_row };
-			s = b;
-			while (s < end && (t[s] == ' ' || t[s] == '\n'))
-				s++;
-		}
-		prev_row = row;
-		a = end;
-		while (a < n && t[a] == '\n')
-			a++;
-	}
-	*out = u;
-	*nout = nu;
-	return SQLITE_OK;
-}
-
-/* A match: the tokens [off, off + len) of one phrase. */
-typedef struct match {
-	int off, len;
-} match;
-
-static int cmp_match(const void *a, const void *b)
-{
-	const match *x = a, *y = b;
-	return x->off < y->off ? -1 : x->off > y->off ? 1 : x->len > y->len ? -1 : x->len < y->len;
-}
-
-/*
- * docent_snippet(chunks_fts, open, close, ntokens): the sentence or table
- * row of the chunk's text (column 0) that holds the most of the query's
- * distinct terms (a table's first row, its header, counting a little
- * less), with the terms marked. A sentence shorter than ntokens grows by
- * whole neighbouring sentences, the next one then the one before, while
- * they fit; a longer one is cut to ntokens around its first match; a row
- * is always alone, so a table's snippet never shows another row's values.
- * NULL when the text holds no query term (found by the title or headings
- * only).
- */
-static void docent_snippet(const Fts5ExtensionApi *api, Fts5Context *ctx, sqlite3_context *sctx,
-			   int nval, sqlite3_value **val)
-{
-	const char *text, *open, *close;
-	int n, ninst, ntok, rc, nu = 0, npos = 0;
-	match *pos = NULL;
-	tokvec tv = { 0 };
-	unit *u = NULL;
-	dbuf out = DBUF_INIT;
-
-	if (nval != 3) {
-		sqlite3_result_error(sctx, "docent_snippet: open, close, tokens", -1);
-		return;
-	}
-	open = (const char *)sqlite3_value_text(val[0]);
-	close = (const char *)sqlite3_value_text(val[1]);
-	ntok = sqlite3_value_int(val[2]);
-	if (ntok < 4)
-		ntok = 4;
-	if ((rc = api->xColumnText(ctx, 0, &text, &n)) != SQLITE_OK ||
-	    (rc = api->xInstCount(ctx, &ninst)) != SQLITE_OK)
-		goto fail;
-	if (!text || n <= 0 || ninst == 0) {
-		sqlite3_result_null(sctx);
-		return;
-	}
-	if ((rc = api->xTokenize(ctx, text, n, &tv, snip_token)) != SQLITE_OK ||
-	    (rc = units_make(text, n, &u, &nu)) != SQLITE_OK)
-		goto fail;
-	if (!(pos = malloc((size_t)ninst * sizeof *pos))) {
-		rc = SQLITE_NOMEM;
-		goto fail;
-	}
-	for (int i = 0; i < ninst; i++) {
-		int phrase, col, off;
-		if ((rc = api->xInst(ctx, i, &phrase, &col, &off)) != SQLITE_OK)
-			goto fail;
-		if (col != 0 || off < 0 || off >= tv.n)
-			continue;
-		int len = api->xPhraseSize(ctx, phrase);
-		if (len < 1 || off + len > tv.n)
-			len = 1;
-		pos[npos++] = (match){ off, len };
-		for (int k = 0; k < nu; k++)
-			if (tv.t[off].start >= u[k].a && tv.t[off].start < u[k].b) {
-				u[k].phrases |= 1ull << (phrase & 63);
-				u[k].hits++;
-				break;
-			}
-	}
-	if (npos == 0 || nu == 0) {
-		sqlite3_result_null(sctx);
-		goto done;
-	}
-	qsort(pos, (size_t)npos, sizeof *pos, cmp_match);
-	int best = -1, best_score = 0;
-	for (int k = 0; k < nu; k++) {
-		if (!u[k].hits)
-			continue;
-		int sc = 16 * __builtin_popcountll(u[k].phrases) + (u[k].hits < 8 ? u[k].hits : 8) -
-			 (u[k].header ? 12 : 0);
-		if (best < 0 || sc > best_score) {
-			best = k;
-			best_score = sc;
-		}
-	}
-	if (best < 0) {
-		sqlite3_result_null(sctx);
-		goto done;
-	}
-	/* the unit's tokens [ta, tb) */
-	int ta = 0, tb, a = u[best].a, b = u[best].b;
-	while (ta < tv.n && tv.t[ta].start < a)
-		ta++;
-	tb = ta;
-	while (tb < tv.n && tv.t[tb].start < b)
-		tb++;
-	if (tb - ta > ntok) {
-		/* cut: from a little before the first match */
-		int first = ta;
-		for (int i = 0; i < npos; i++)
-			if (pos[i].off >= ta && pos[i].off < tb) {
-				first = pos[i].off;
-				break;
-			}
-		int ws = first - ntok / 4 < ta ? ta : first - ntok / 4;
-		if (ws + ntok > tb)
-			ws = tb - ntok;
-		if (ws > ta)
-			a = tv.t[ws].start;
-		if (ws + ntok < tb)
-			b = tv.t[ws + ntok - 1].end;
-	} else if (!u[best].row) {
-		/* grow by whole neighbouring sentences (a heading's by the text
-		 * below it), never by a row */
-		int have = tb - ta, lo = best, hi = best;
-		for (;;) {
-			int grew = 0;
-			for (int side = 0; side < 2; side++) {
-				int k = side == 0 ? hi + 1 : lo - 1;
-				if (k < 0 || k >= nu || u[k].row)
-					continue;
-				int m = 0;
-				for (int i = 0; i < tv.n; i++)
-					m += tv.t[i].start >= u[k].a && tv.t[i].start < u[k].b;
-				if (have + m > ntok)
-					continue;
-				have += m;
-				if (side == 0)
-					hi = k;
-				else
-					lo = k;
-				grew = 1;
-			}
-			if (!grew)
-				break;
-		}
-		a = u[lo].a;
-		b = u[hi].b;
-	}
-	/* the text with the matches marked, and ellipses where it is cut */
-	int any_before = 0, any_after = 0;
-	for (int i = 0; i < a; i++)
-		any_before |= text[i] != ' ' && text[i] != '\n';
-	for (int i = b; i < n; i++)
-		any_after |= text[i] != ' ' && text[i] != '\n';
-	rc = any_before ? dbuf_puts(&out, "\xe2\x80\xa6") : 0;
-	int at = a;
-	for (int i = 0; rc == 0 && i < npos; i++) {
-		int ms = tv.t[pos[i].off].start, me = tv.t[pos[i].off + pos[i].len - 1].end;
-		if (ms < at || me > b)
-			continue; /* outside, or inside a match already marked */
-		if (dbuf_append(&out, text + at, (size_t)(ms - at)) ||
-		    dbuf_puts(&out, open ? open : "") ||
-		    dbuf_append(&out, text + ms, (size_t)(me - ms)) ||
-		    dbuf_puts(&out, close ? close : ""))
-			rc = SQLITE_NOMEM;
-		at = me;
-	}
-	if (rc == 0 && (dbuf_append(&out, text + at, (size_t)(b - at)) ||
-			(any_after && dbuf_puts(&out, "\xe2\x80\xa6"))))
-		rc = SQLITE_NOMEM;
-	if (rc)
-		goto fail;
-	sqlite3_result_text(sctx, out.data ? out.data : "", (int)out.len, SQLITE_TRANSIENT);
-	goto done;
-fail:
-	sqlite3_result_error_code(sctx, rc == SQLITE_OK ? SQLITE_ERROR : rc);
-done:
-	free(tv.t);
-	free(u);
-	free(pos);
-	dbuf_free(&out);
-}
-
 /* Registers docent_rank on a connection; returns SQLITE_OK or an error. */
 static int register_on(sqlite3 *db, fts5_api **out)
 {
@@ -714,8 +390,6 @@ static int register_on(sqlite3 *db, fts5_api **out)
 		rc = SQLITE_ERROR;
 	if (rc == SQLITE_OK)
 		rc = api->xCreateFunction(api, "docent_rank", NULL, docent_rank, NULL);
-	if (rc == SQLITE_OK)
-		rc = api->xCreateFunction(api, "docent_snippet", NULL, docent_snippet, NULL);
 	*out = api;
 	return rc;
 }
@@ -1207,10 +881,11 @@ static char *first_words(const char *text, int n)
 	return out;
 }
 
-/* Fills h from the chunk's rows, with a snippet marking the words of the
- * FTS5 expression fts (NULL: the first words); 1 when the chunk is not there (any more)
- * or belongs to another collection than cid (0: any). */
-static int hit_fetch(store *s, const char *fts, const store_search_params *p, int64_t cid,
+/* Fills h from the chunk's rows, with a snippet marking the query terms
+ * q finds in its text (q NULL, or none there: its first words); 1 when the
+ * chunk is not there (any more) or belongs to another collection than cid
+ * (0: any). */
+static int hit_fetch(store *s, snippet_query *q, const store_search_params *p, int64_t cid,
 		     const scored *x, store_hit *h)
 {
 	sqlite3_stmt *st;
@@ -1251,87 +926,14 @@ static int hit_fetch(store *s, const char *fts, const store_search_params *p, in
 		return docent_error_set(DOCENT_ENOMEM, "out of memory reading search hits");
 
 	int ntok = p->snippet_tokens > 0 ? p->snippet_tokens : DEFAULT_SNIPPET_TOKENS;
-	if (!fts) { /* no query words: the first words make the snippet */
-		h->snippet = h->text ? first_words(h->text, ntok) : NULL;
-		return h->text && !h->snippet ? docent_error_set(DOCENT_ENOMEM, "out of memory") : 0;
-	}
-	rc = store_prep(s, ST_SNIPPET,
-		"SELECT docent_snippet(chunks_fts, ?3, ?4, ?5) FROM chunks_fts "
-		"WHERE chunks_fts MATCH ?1 AND rowid = ?2", &st);
-	if (rc)
+	if (q && h->text &&
+	    (rc = snippet_query_make(q, h->text, strlen(h->text), p->mark_open ? p->mark_open : "[",
+				     p->mark_close ? p->mark_close : "]", ntok > 64 ? 64 : ntok,
+				     &h->snippet)) != 0)
 		return rc;
-	sqlite3_bind_text(st, 1, fts, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(st, 2, x->rowid);
-	sqlite3_bind_text(st, 3, p->mark_open ? p->mark_open : "[", -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 4, p->mark_close ? p->mark_close : "]", -1, SQLITE_STATIC);
-	sqlite3_bind_int(st, 5, ntok > 64 ? 64 : ntok);
-	rc = sqlite3_step(st);
-	if (rc == SQLITE_ROW) {
-		rc = col_dup(st, 0, &h->snippet) ? DOCENT_ENOMEM : 0;
-	} else if (rc == SQLITE_DONE) {
-		rc = 0;
-	} else {
-		rc = store_err(s, rc, "making a snippet");
-		sqlite3_reset(st);
-		return rc;
-	}
-	sqlite3_reset(st);
-	if (rc == 0 && !h->snippet && h->text)
-		h->snippet = first_words(h->text, ntok);
-	if (rc || (h->text && !h->snippet))
+	if (!h->snippet && h->text && !(h->snippet = first_words(h->text, ntok)))
 		return docent_error_set(DOCENT_ENOMEM, "out of memory reading search hits");
 	return 0;
-}
-
-/*
- * The FTS5 expression for one hit's snippet: the query terms found in that
- * chunk (binary search in each term's postings, which FTS5 hands out in
- * rowid order), the rarest SNIPPET_TERMS of them. FTS5 sets up a cursor per
- * term of the expression for every snippet: with the whole expression of a
- * 30-word query that setup was a third of the search time, and snippet()
- * marks only the terms in the row anyway. Falls back to the whole
- * expression when FTS5 split a term into several phrases.
- */
-#define SNIPPET_TERMS 6
-
-static int hit_expr(const term_view *v, size_t nv, int64_t rowid, const char *fts, dbuf *out)
-{
-	struct { size_t df; const char *word; } found[SNIPPET_TERMS];
-	size_t nfound = 0;
-
-	dbuf_reset(out);
-	for (size_t i = 0; i < nv; i++) {
-		size_t lo = 0, hi = v[i].n;
-		if (!v[i].word)
-			return dbuf_puts(out, fts);
-		while (lo < hi) {
-			size_t mid = lo + (hi - lo) / 2;
-			if (view_rowid(&v[i], mid) < rowid)
-				lo = mid + 1;
-			else
-				hi = mid;
-		}
-		if (lo == v[i].n || view_rowid(&v[i], lo) != rowid)
-			continue;
-		/* keep the rarest: replace the most common kept term */
-		size_t at = nfound;
-		if (nfound == SNIPPET_TERMS) {
-			at = 0;
-			for (size_t m = 1; m < nfound; m++)
-				if (found[m].df > found[at].df)
-					at = m;
-			if (found[at].df <= v[i].n)
-				continue;
-		} else {
-			nfound++;
-		}
-		found[at].df = v[i].n;
-		found[at].word = v[i].word;
-	}
-	for (size_t k = 0; k < nfound; k++)
-		if ((k && dbuf_puts(out, " OR ")) || fts_quote(out, found[k].word))
-			return DOCENT_ENOMEM;
-	return 0; /* none of the terms: out stays empty */
 }
 
 /* ---- search ---- */
@@ -1433,16 +1035,17 @@ static int gather(store *s, const termlist *terms, int allow_two, int use_contex
 
 /*
  * A ranking in progress (store_rank .. store_rank_end): the query, the
- * postings its terms left in the scratch buffers (hit_expr reads them to
- * pick each hit's snippet terms), and the read transaction that keeps one
- * snapshot for the ranking and the hits.
+ * postings its terms left in the scratch buffers, the query's terms as
+ * the snippets look for them (made on the first store_rank_hits), and the
+ * read transaction that keeps one snapshot for the ranking and the hits.
  */
 typedef struct ranking {
 	store_search_params p;
 	termlist terms;
-	dbuf fts, one, key;
+	dbuf key;
 	termlist miss;          /* the terms the posting cache did not have */
 	int miss_at[MAX_TERMS]; /* and their places in terms */
+	snippet_query *snip;
 	part parts[2];
 	int nparts;
 	term_view *views;       /* a term's (or FTS5 phrase's) postings each */
@@ -1619,10 +1222,9 @@ void store_rank_end(store *s)
 	}
 	dbuf_free(&r->terms.words);
 	dbuf_free(&r->miss.words);
-	dbuf_free(&r->fts);
-	dbuf_free(&r->one);
 	dbuf_free(&r->key);
 	free(r->views);
+	snippet_query_free(r->snip);
 	free(r);
 	s->ranking = NULL;
 }
@@ -1653,7 +1255,7 @@ int store_rank(store *s, const char *query, const store_search_params *params, i
 				      "be between 0 and 16 (got %g)", r->p.context_weight);
 		goto fail;
 	}
-	if ((rc = query_build(query ? query : "", &r->terms, &r->fts)) != 0)
+	if ((rc = query_build(query ? query : "", &r->terms, NULL)) != 0)
 		goto fail;
 	if (r->p.collection) {
 		rc = store_coll_find(s, r->p.collection, &r->cid);
@@ -1673,14 +1275,12 @@ int store_rank(store *s, const char *query, const store_search_params *params, i
 		r->own_tx = 1;
 	}
 	/* No query words: nothing to search for. k = 0: no ranking wanted,
-	 * hits will make their snippets from the whole query (a cursor per
-	 * term for each hit, cheaper than walking every posting for a few). */
-	if ((rc = register_rank(s)) != 0)
-		goto fail; /* the snippets need docent_snippet, also unranked */
+	 * only hits (store_rank_hits). */
 	if (r->terms.n == 0 || r->p.k == 0)
 		return 0;
 	bm25 m;
-	if ((rc = cache_check(s)) != 0 || (rc = postings(s, r, &m)) != 0)
+	if ((rc = register_rank(s)) != 0 || (rc = cache_check(s)) != 0 ||
+	    (rc = postings(s, r, &m)) != 0)
 		goto fail;
 	if (r->nviews == 0)
 		return 0;
@@ -1705,6 +1305,17 @@ fail:
 	return rc;
 }
 
+/* Tokenizes the query's terms for the snippets of r's hits (r->snip). */
+static int snippet_start(store *s, ranking *r)
+{
+	const char *terms[MAX_TERMS];
+	int rc = register_rank(s);
+
+	for (size_t i = 0; i < r->terms.n; i++)
+		terms[i] = r->terms.words.data + r->terms.off[i];
+	return rc ? rc : snippet_query_new(s->fts5, s->tokenizer, terms, r->terms.n, &r->snip);
+}
+
 int store_rank_hits(store *s, const int64_t *ids, size_t n, store_hit **out, size_t *nout)
 {
 	ranking *r = s->ranking;
@@ -1720,17 +1331,13 @@ int store_rank_hits(store *s, const int64_t *ids, size_t n, store_hit **out, siz
 		return 0;
 	if (!(hits = calloc(n, sizeof *hits)))
 		return docent_error_set(DOCENT_ENOMEM, "out of memory reading search hits");
+	if (r->terms.n && !r->snip && (rc = snippet_start(s, r)) != 0) {
+		free(hits);
+		return rc;
+	}
 	for (size_t i = 0; i < n; i++) {
 		scored x = { 0, ids[i] };
-		const char *expr = r->terms.n ? r->fts.data : NULL;
-		if (r->nviews) {
-			if (hit_expr(r->views, r->nviews, ids[i], r->fts.data, &r->one)) {
-				rc = docent_error_set(DOCENT_ENOMEM, "out of memory searching");
-				break;
-			}
-			expr = r->one.len ? r->one.data : NULL;
-		}
-		rc = hit_fetch(s, expr, &r->p, r->cid, &x, &hits[nh]);
+		rc = hit_fetch(s, r->snip, &r->p, r->cid, &x, &hits[nh]);
 		if (rc == 1) { /* gone, or in another collection */
 			memset(&hits[nh], 0, sizeof hits[nh]);
 			rc = 0;

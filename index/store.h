@@ -428,8 +428,8 @@ void store_hits_free(store_hit *h, size_t n);
  * details of any chunks, ranked or found another way, with snippets marking
  * the query's words each contains (else its first words), in the order
  * asked, leaving out chunks that are gone or outside p->collection (scores
- * and ranks 0, for the caller); with p->k = 0 nothing is ranked and each
- * hit's snippet comes from a lookup of its own. store_rank_end() lets go. In between, the
+ * and ranks 0, for the caller); with p->k = 0 nothing is ranked, the hits
+ * still get their snippets. store_rank_end() lets go. In between, the
  * handle reads one snapshot; one ranking at a time per handle (a new
  * store_rank ends the last). store_search() is these three steps.
  */

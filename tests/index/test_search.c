@@ -113,6 +113,55 @@ static void test_search__snippet_marks(void **state)
 	store_hits_free(h, n);
 }
 
+/* Snippets need no FTS5 query, so no writable handle: they come the same
+ * from a read-only one, from a store with another tokenizer, and for hits
+ * read without a ranking (k = 0). */
+static void test_search__snippet_any_handle(void **state)
+{
+	fx *f = *state;
+	store_search_params p = store_search_default_params();
+	store_params sp = store_default_params();
+	store *ro = NULL, *other = NULL;
+	store_hit *h;
+	size_t n;
+	int64_t ids[1], coll;
+	double sc[1];
+	char db[320];
+
+	put_text(f->s, f->coll, "/fox.txt", "The quick brown fox jumps over the lazy dog.");
+	sp.readonly = 1;
+	assert_int_equal(store_open(&ro, f->db, &sp), 0);
+	search(ro, "jumping foxes", &p, &h, &n);
+	assert_int_equal(n, 1);
+	assert_string_equal(h[0].snippet, "The quick brown [fox] [jumps] over the lazy dog.");
+	ids[0] = h[0].chunk_id;
+	store_hits_free(h, n);
+
+	p.k = 0;
+	assert_int_equal(store_rank(ro, "lazy dogs", &p, ids, sc, &n), 0);
+	assert_int_equal(n, 0);
+	assert_int_equal(store_rank_hits(ro, ids, 1, &h, &n), 0);
+	assert_int_equal(n, 1);
+	assert_string_equal(h[0].snippet, "The quick brown fox jumps over the [lazy] [dog].");
+	store_hits_free(h, n);
+	store_rank_end(ro);
+	store_close(ro);
+
+	/* no stemmer: "jumping" is not "jumps" */
+	p.k = 10;
+	snprintf(db, sizeof db, "%s/plain.db", f->dir);
+	sp = store_default_params();
+	sp.tokenizer = "unicode61 tokenchars '-'";
+	assert_int_equal(store_open(&other, db, &sp), 0);
+	assert_int_equal(store_collection_id(other, "default", 1, &coll), 0);
+	put_text(other, coll, "/fox.txt", "The well-known fox jumps.");
+	search(other, "jumping fox", &p, &h, &n);
+	assert_int_equal(n, 1);
+	assert_string_equal(h[0].snippet, "The well-known [fox] jumps.");
+	store_hits_free(h, n);
+	store_close(other);
+}
+
 /* "2,000" is tokenized "2" "000": the query searches it as that phrase,
  * so it finds the number however it is separated, and not a chunk that
  * merely has a 2 and a 000 somewhere. */
@@ -616,6 +665,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_search__ranking, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_search__collection_filter, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_search__snippet_marks, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_search__snippet_any_handle, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_search__grouped_numbers, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_search__hostile_queries, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_search__agrees_with_fts5_bm25, setup, teardown),
