@@ -6,6 +6,7 @@
  * rate through HTTP.
  *
  *   build/bench/search_threads --db PATH --queries FILE [--threads N] [--seconds S]
+ *                              [--cache-mb N]
  *
  * FILE holds one query a line. Prints searches/s, p50 and p99 in ms, and
  * the CPU time per search (user + system, all threads).
@@ -26,6 +27,7 @@ typedef struct worker {
 	char **queries;
 	size_t nqueries, start;
 	double seconds;
+	int cache_mb;          /* -1: the default */
 	double *lat;
 	size_t n, cap;
 	int failed;
@@ -55,6 +57,8 @@ static void *run(void *arg)
 	double end;
 
 	sp.create = 0;
+	if (w->cache_mb >= 0)
+		sp.search_cache_bytes = (size_t)w->cache_mb << 20;
 	vp.mmap = 1;
 	if (store_open(&st, w->db, &sp) || retriever_open(&r, st, NULL, &vp)) {
 		fprintf(stderr, "search_threads: %s\n", docent_error_message());
@@ -91,6 +95,7 @@ int main(int argc, char **argv)
 	const char *db = NULL, *qfile = NULL;
 	int nthreads = 2;
 	double seconds = 10;
+	int cache_mb = -1;
 	char **queries = NULL, *line = NULL;
 	size_t nq = 0, cap = 0;
 	FILE *f;
@@ -104,9 +109,11 @@ int main(int argc, char **argv)
 			nthreads = atoi(argv[++i]);
 		else if (strcmp(argv[i], "--seconds") == 0 && i + 1 < argc)
 			seconds = atof(argv[++i]);
+		else if (strcmp(argv[i], "--cache-mb") == 0 && i + 1 < argc)
+			cache_mb = atoi(argv[++i]);
 		else {
 			fprintf(stderr, "usage: search_threads --db PATH --queries FILE [--threads N] "
-				"[--seconds S]\n");
+				"[--seconds S] [--cache-mb N]\n");
 			return 2;
 		}
 	}
@@ -132,7 +139,8 @@ int main(int argc, char **argv)
 	pthread_t *t = calloc((size_t)nthreads, sizeof *t);
 	for (int i = 0; i < nthreads; i++) {
 		w[i] = (worker){ .db = db, .queries = queries, .nqueries = nq,
-				 .start = (size_t)i * 7, .seconds = seconds };
+				 .start = (size_t)i * 7, .seconds = seconds,
+				 .cache_mb = cache_mb };
 		pthread_create(&t[i], NULL, run, &w[i]);
 	}
 	size_t total = 0;

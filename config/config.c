@@ -55,7 +55,7 @@ static const keydef KEYS[] = {
 	{ "search.rrf_k", T_REAL, "60", "reciprocal rank fusion constant: higher flattens rank differences" },
 	{ "search.keyword_weight", T_REAL, "1", "weight of the keyword (BM25) list in fusion" },
 	{ "search.dense_weight", T_REAL, "1", "weight of the dense (embedding) list in fusion" },
-	{ "search.cache_mb", T_INT, "64", "MiB of keyword postings a search connection keeps between searches (0: none)" },
+	{ "search.cache_mb", T_INT, "32", "MiB of keyword postings a search connection keeps between searches (0: none)" },
 	{ "answer.passages", T_INT, "50", "passages retrieved for an answer, before packing" },
 	{ "answer.min_coverage", T_REAL, "0.4", "share of the question's content words one passage of the evidence must hold, else no answer" },
 	{ "answer.min_weighted_coverage", T_REAL, "0.25", "the same share with rare words weighing more (their idf among the passages), else no answer" },

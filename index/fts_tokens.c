@@ -16,6 +16,7 @@
  */
 #include "index/fts_tokens.h"
 #include "index/store_int.h"
+#include "index/varint.h"
 #include "core/error.h"
 
 #include <stdlib.h>
@@ -70,42 +71,6 @@ uint64_t fts_tokens_hash(const char *text, size_t len)
 	memcpy(&w, text, len);
 	h = (h ^ w) * 0xc4ceb9fe1a85ec53u;
 	return h ^ (h >> 29);
-}
-
-static inline size_t put_varint(unsigned char *p, uint64_t v)
-{
-	size_t n = 0;
-
-	if (v < 0x80) { /* nearly always */
-		*p = (unsigned char)v;
-		return 1;
-	}
-	while (v >= 0x80) {
-		p[n++] = (unsigned char)(v | 0x80);
-		v >>= 7;
-	}
-	p[n++] = (unsigned char)v;
-	return n;
-}
-
-/* Reads a varint from [*p, end); 0 when it runs past end or overflows. */
-static inline int get_varint(const unsigned char **p, const unsigned char *end, uint64_t *v)
-{
-	uint64_t r = 0;
-
-	if (*p < end && **p < 0x80) { /* nearly always */
-		*v = *(*p)++;
-		return 1;
-	}
-	for (int shift = 0; *p < end && shift < 64; shift += 7) {
-		unsigned char b = *(*p)++;
-		r |= (uint64_t)(b & 0x7f) << shift;
-		if (!(b & 0x80)) {
-			*v = r;
-			return 1;
-		}
-	}
-	return 0;
 }
 
 /* Splits a tokenize= string into words, in place; 0 when it is not plain

@@ -3,6 +3,7 @@
  * chained hash table of entries, each with a count of its uses.
  */
 #include "index/postcache.h"
+#include "index/varint.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -24,8 +25,7 @@ static size_t hash(const char *key)
 static void entry_free(post_entry *e)
 {
 	free(e->key);
-	free(e->rowid);
-	free(e->factor);
+	free(e->data);
 	free(e);
 }
 
@@ -90,24 +90,44 @@ static int grow(post_cache *c)
 	return 0;
 }
 
-int post_cache_put(post_cache *c, const char *key, size_t n, post_entry **out)
+int post_cache_put(post_cache *c, const char *key, const int64_t *rowid, const uint16_t *tf,
+		   size_t n, post_entry **out)
 {
-	size_t bytes = n * (sizeof(uint32_t) + sizeof(float)) + strlen(key) + ENTRY_OVERHEAD;
 	post_entry *e, *old;
+	unsigned char *d;
+	size_t len = 0;
+	int64_t prev = 0;
 
 	*out = NULL;
-	if (bytes > c->max_bytes)
+	/* at most 10 bytes for a gap and 3 for a frequency */
+	if (c->max_bytes <= ENTRY_OVERHEAD || n > (c->max_bytes - ENTRY_OVERHEAD) / 2)
 		return 1;
-	if (grow(c) || !(e = calloc(1, sizeof *e)))
+	if (!(d = malloc(n * 13 + 1)))
 		return -1;
-	e->key = strdup(key);
-	e->rowid = malloc((n ? n : 1) * sizeof *e->rowid);
-	e->factor = malloc((n ? n : 1) * sizeof *e->factor);
-	if (!e->key || !e->rowid || !e->factor) {
+	for (size_t i = 0; i < n; i++) {
+		len += put_varint(d + len, (uint64_t)(rowid[i] - prev));
+		len += put_varint(d + len, tf[i]);
+		prev = rowid[i];
+	}
+	size_t bytes = len + strlen(key) + ENTRY_OVERHEAD;
+	if (bytes > c->max_bytes) {
+		free(d);
+		return 1;
+	}
+	if (grow(c) || !(e = calloc(1, sizeof *e))) {
+		free(d);
+		return -1;
+	}
+	e->data = realloc(d, len ? len : 1);
+	if (!e->data)
+		e->data = d; /* shrinking failed: keep the larger block */
+	if (!(e->key = strdup(key))) {
 		entry_free(e);
 		return -1;
 	}
+	e->len = len;
 	e->n = n;
+	e->last = prev;
 	e->bytes = bytes;
 	e->uses = 1;
 	if ((old = find(c, key)) != NULL)

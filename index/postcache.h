@@ -4,10 +4,11 @@
  * Walking a term's postings through FTS5 costs 60-90 ns a posting, and a
  * long query over 100k chunks touches hundreds of thousands of them; the
  * same common terms come back query after query. A store handle keeps the
- * postings it walked, keyed by term: the rowids in ascending order and,
- * for each, the posting's BM25 factor under one set of parameters (see
- * search.c), so that a later search adds w * factor per posting and reads
- * nothing else. 8 bytes a posting, up to a byte budget.
+ * postings it walked, keyed by term, as varints: the gap from the previous
+ * rowid and the packed term frequency (search.c), about 2.2 bytes a
+ * posting where a common word's gaps are small, up to a byte budget.
+ * Reading them back is a few instructions a posting; a walk through FTS5,
+ * with position lists, costs 60-90 ns.
  *
  * The cache holds one version of the database: search.c clears it when
  * PRAGMA data_version moves, the store when its own commit or rollback
@@ -25,11 +26,10 @@
 
 typedef struct post_entry {
 	char *key;
-	uint32_t *rowid;       /* ascending */
-	float *factor;         /* each posting's BM25 factor */
-	size_t n;
-	size_t bytes;
-	double params[4];      /* the parameters of the factors (search.c) */
+	unsigned char *data;   /* n pairs of varints: rowid gap, term frequency */
+	size_t len, n;
+	int64_t last;          /* the last (largest) rowid; 0 when none */
+	size_t bytes;          /* counted against the budget */
 	unsigned uses;
 	struct post_entry *hnext;
 } post_entry;
@@ -47,11 +47,34 @@ typedef struct post_cache {
 /* The entry for key, its use counted; NULL when absent. */
 post_entry *post_cache_get(post_cache *c, const char *key);
 
-/* A new entry under key with room for n postings, which the caller fills
- * (replacing an entry of that key); *out the entry. 1 (and *out NULL)
- * when they alone exceed the budget, 0, or -1 when out of memory. Never
- * drops another entry: see post_cache_trim. */
-int post_cache_put(post_cache *c, const char *key, size_t n, post_entry **out);
+/* Keeps n postings (rowids ascending, from 0; term frequencies) under key,
+ * replacing an entry of that key; *out the entry. 1 (and *out NULL) when
+ * they alone exceed the budget, 0, or -1 when out of memory. Never drops
+ * another entry: see post_cache_trim. */
+int post_cache_put(post_cache *c, const char *key, const int64_t *rowid, const uint16_t *tf,
+		   size_t n, post_entry **out);
+
+/* The next posting of an entry, from p (e->data first): *rowid (0 before
+ * the first) moves on by its gap, *tf is its term frequency. */
+static inline const unsigned char *post_next(const unsigned char *p, int64_t *rowid,
+					     uint16_t *tf)
+{
+	uint64_t v = 0;
+	int shift = 0;
+
+	/* written by post_cache_put: no bounds to check */
+	do
+		v |= (uint64_t)(*p & 0x7f) << shift, shift += 7;
+	while (*p++ & 0x80);
+	*rowid += (int64_t)v;
+	v = 0;
+	shift = 0;
+	do
+		v |= (uint64_t)(*p & 0x7f) << shift, shift += 7;
+	while (*p++ & 0x80);
+	*tf = (uint16_t)v;
+	return p;
+}
 
 /* Drops the least used entries until the budget holds. */
 void post_cache_trim(post_cache *c);

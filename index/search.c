@@ -15,12 +15,10 @@
  *     term frequency) pairs; the phrase's document frequency is the number
  *     of pairs. That is all the work done inside FTS5.
  *  3. The postings walked are kept in the handle's posting cache
- *     (postcache.h), each with its BM25 factor (the saturation of its
- *     term frequency under its chunk's length, plus the context's), while
- *     the database does not change: the common words of a large library
- *     come back in most queries, and a cached term costs a multiply-add
- *     per posting instead of a walk. Only the terms the cache lacks are
- *     walked (step 2).
+ *     (postcache.h, compact varints) while the database does not change:
+ *     the common words of a large library come back in most queries, and
+ *     reading a cached term back costs a few instructions a posting
+ *     instead of a walk. Only the terms the cache lacks are walked (2).
  *  4. Back in C, scores accumulate term at a time, in query order: the
  *     length of each chunk (in words) and its collection come from
  *     chunk_stats (store_int.h), cached per handle, never from FTS5's
@@ -705,9 +703,10 @@ typedef struct term_view {
 	const uint16_t *tf;
 } term_view;
 
-static int64_t view_rowid(const term_view *v, size_t i)
+/* The largest rowid of a view; 0 when it has none. */
+static int64_t view_last(const term_view *v)
 {
-	return v->entry ? (int64_t)v->entry->rowid[i] : v->rowid[i];
+	return v->entry ? v->entry->last : v->n ? v->rowid[v->n - 1] : 0;
 }
 
 /* The chunk_stats entry of rowid (0: no such chunk), its block loaded on
@@ -727,20 +726,17 @@ static inline int cstat_at(store *s, int64_t rowid, uint32_t *e)
 }
 
 /* BM25 without the term's weight: the text's saturation plus the
- * context's, weighted. A posting scores w * factor, w = idf * qtf * (k1 + 1),
- * with the factor rounded to a float as the posting cache keeps it, so that
- * a score does not depend on what the cache held. */
+ * context's, weighted. A posting scores w * factor, w = idf * qtf * (k1 + 1). */
 typedef struct bm25 {
+	double k1;
 	double c0, c1;        /* length normalisation: c0 + c1 * dl = k1 (1 - b + b dl / avgdl) */
 	double cw, kc;        /* the context's weight and its constant */
-	double key[4];        /* k1, b, cw, avgdl: what the factors depend on */
 } bm25;
 
 static bm25 bm25_make(const store_search_params *p, double avgdl)
 {
 	double k1 = p->k1, b = p->b;
-	return (bm25){ k1 * (1 - b), k1 * b / avgdl, p->context_weight, k1 * CONTEXT_B,
-		       { k1, b, p->context_weight, avgdl } };
+	return (bm25){ k1, k1 * (1 - b), k1 * b / avgdl, p->context_weight, k1 * CONTEXT_B };
 }
 
 static inline double factor(const bm25 *m, uint16_t packed, uint32_t e)
@@ -755,10 +751,8 @@ static inline double factor(const bm25 *m, uint16_t packed, uint32_t e)
 
 /*
  * Scores the query's postings term at a time into accumulators and leaves
- * the best k in top[0..*ntop), best first. A cached term adds w * factor
- * per posting and reads nothing else; a term just walked works its
- * factors out from the chunk lengths. Chunks of another collection, or
- * deleted since (still counted in df), are dropped when the top k is
+ * the best k in top[0..*ntop), best first. Chunks of another collection,
+ * or deleted since (still counted in df), are dropped when the top k is
  * picked.
  */
 static int score(store *s, const term_view *v, size_t nv, const store_search_params *p,
@@ -772,37 +766,36 @@ static int score(store *s, const term_view *v, size_t nv, const store_search_par
 
 	for (size_t i = 0; i < nv; i++) {
 		npost += v[i].n;
-		if (v[i].n && view_rowid(&v[i], v[i].n - 1) > max_rowid)
-			max_rowid = view_rowid(&v[i], v[i].n - 1);
+		if (view_last(&v[i]) > max_rowid)
+			max_rowid = view_last(&v[i]);
 	}
 	if (accum_init(&a, sc, max_rowid, npost))
 		return docent_error_set(DOCENT_ENOMEM, "out of memory searching");
 	for (size_t i = 0; i < nv && rc == 0; i++) {
 		double df = (double)v[i].n;
 		double idf = log(1.0 + (N - df + 0.5) / (df + 0.5));
-		double w = idf * v[i].qtf * (m->key[0] + 1);
-		const post_entry *e = v[i].entry;
-		if (e && a.dense) {
-			/* the common case, kept tight: accum_init made room in
-			 * touched for every posting */
-			double *acc = sc->acc;
-			for (size_t j = 0; j < e->n; j++) {
-				uint32_t r = e->rowid[j];
-				double x = acc[r];
-				if (x == 0)
-					sc->touched[sc->ntouched++] = r;
-				acc[r] = x + w * e->factor[j];
-			}
-			continue;
-		}
-		for (size_t j = 0; j < v[i].n && rc == 0; j++) {
+		double w = idf * v[i].qtf * (m->k1 + 1);
+		const unsigned char *at = v[i].entry ? v[i].entry->data : NULL;
+		int64_t rowid = 0;
+		for (size_t j = 0; j < v[i].n; j++) {
+			uint16_t tf;
 			uint32_t c;
-			if (e) {
-				if (accum_add(&a, e->rowid[j], w * e->factor[j]))
-					rc = DOCENT_ENOMEM;
-			} else if ((rc = cstat_at(s, v[i].rowid[j], &c)) == 0 &&
-				   accum_add(&a, v[i].rowid[j], w * (float)factor(m, v[i].tf[j], c))) {
+			if (at) {
+				at = post_next(at, &rowid, &tf);
+			} else {
+				rowid = v[i].rowid[j];
+				tf = v[i].tf[j];
+			}
+			if ((rc = cstat_at(s, rowid, &c)) != 0)
+				break;
+			double x = w * factor(m, tf, c);
+			if (a.dense) { /* accum_add's dense case, in line: the hot loop */
+				if (sc->acc[rowid] == 0)
+					sc->touched[sc->ntouched++] = rowid;
+				sc->acc[rowid] += x;
+			} else if (accum_add(&a, rowid, x)) {
 				rc = DOCENT_ENOMEM;
+				break;
 			}
 		}
 	}
@@ -1090,31 +1083,18 @@ static int cmp_order(const void *a, const void *b)
 	return (x->order > y->order) - (x->order < y->order);
 }
 
-/* Caches a phrase just walked under its word, with its factors; *out the
- * entry (NULL when it is not kept: too big, or rowids beyond 32 bits). */
-static int cache_phrase(store *s, ranking *r, const bm25 *m, const term_view *v,
-			const post_entry **out)
+/* Caches a phrase just walked under its word; *out the entry (NULL when
+ * it is not kept: too big for the budget). */
+static int cache_phrase(store *s, ranking *r, const term_view *v, const post_entry **out)
 {
 	const char *key = term_key(r, v->word);
 	post_entry *e;
 	int rc;
 
 	*out = NULL;
-	if (!key)
+	if (!key || (rc = post_cache_put(&s->pc, key, v->rowid, v->tf, v->n, &e)) < 0)
 		return DOCENT_ENOMEM;
-	if (v->n && v->rowid[v->n - 1] > UINT32_MAX)
-		return 0;
-	if ((rc = post_cache_put(&s->pc, key, v->n, &e)) != 0)
-		return rc < 0 ? DOCENT_ENOMEM : 0;
-	for (size_t j = 0; j < v->n; j++) {
-		uint32_t c;
-		if ((rc = cstat_at(s, v->rowid[j], &c)) != 0)
-			return rc; /* the entry stays; its factors are never read */
-		e->rowid[j] = (uint32_t)v->rowid[j];
-		e->factor[j] = (float)factor(m, v->tf[j], c);
-	}
-	memcpy(e->params, m->key, sizeof e->params);
-	*out = e;
+	*out = rc == 0 ? e : NULL;
 	return 0;
 }
 
@@ -1134,8 +1114,10 @@ static int postings(store *s, ranking *r, bm25 *m)
 
 	/* between rankings, when no view points into the cache */
 	post_cache_trim(pc);
+	*m = bm25_make(&r->p, 1.0);
 	if (cacheable && pc->stats_known)
-		*m = bm25_make(&r->p, pc->nrow > 0 ? (double)pc->ntokens / (double)pc->nrow : 1.0);
+		*m = bm25_make(&r->p, pc->nrow > 0 && pc->ntokens > 0 ?
+				      (double)pc->ntokens / (double)pc->nrow : 1.0);
 	for (size_t i = 0; i < r->terms.n; i++) {
 		const char *w = r->terms.words.data + r->terms.off[i], *key;
 		post_entry *e = NULL;
@@ -1143,8 +1125,6 @@ static int postings(store *s, ranking *r, bm25 *m)
 			if (!(key = term_key(r, w)))
 				goto nomem;
 			e = post_cache_get(pc, key);
-			if (e && memcmp(e->params, m->key, sizeof e->params) != 0)
-				e = NULL; /* other parameters: walk it again */
 		}
 		if (e ? view_push(r, entry_view(e, w, r->terms.qtf[i], (int)i)) != 0
 		      : termlist_add(&r->miss, w, strlen(w)) != 0)
@@ -1186,7 +1166,7 @@ static int postings(store *s, ranking *r, bm25 *m)
 					.tf = sc->tf + start };
 			const post_entry *e = NULL;
 			start = end;
-			if (cacheable && w && (rc = cache_phrase(s, r, m, &v, &e)) != 0)
+			if (cacheable && w && (rc = cache_phrase(s, r, &v, &e)) != 0)
 				return rc == DOCENT_ENOMEM ? docent_error_set(rc, "out of memory searching") : rc;
 			if (view_push(r, e ? entry_view(e, w, v.qtf, v.order) : v))
 				goto nomem;

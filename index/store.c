@@ -32,7 +32,7 @@ store_params store_default_params(void)
 		.readonly = 0,
 		.tokenizer = STORE_DEFAULT_TOKENIZER,
 		.busy_timeout_ms = 5000,
-		.search_cache_bytes = (size_t)64 << 20,
+		.search_cache_bytes = (size_t)32 << 20,
 	};
 }
 

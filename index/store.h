@@ -47,7 +47,7 @@ typedef struct store_params {
 	                           an existing database keeps the one it was made with */
 	int busy_timeout_ms;    /* default 5000 */
 	size_t search_cache_bytes; /* keyword postings kept between searches
-	                              (default 64 MiB; 0: none) */
+	                              (default 32 MiB; 0: none) */
 } store_params;
 
 store_params store_default_params(void);

@@ -1,5 +1,6 @@
 /*
- * test_postcache.c - the posting cache on its own: lookups, replacement,
+ * test_postcache.c - the posting cache on its own: postings read back as
+ * they were put, lookups, replacement,
  * the budget (what does not fit is refused; trimming drops the least used
  * first, and uses fade), and clearing.
  */
@@ -7,16 +8,58 @@
 
 #include "index/postcache.h"
 
+/* Keeps n postings under key: rowids 1, 4, 7, ... with frequencies
+ * cycling through 1, 200 and 40000 (varints of one, two and three bytes). */
 static post_entry *put(post_cache *c, const char *key, size_t n)
 {
+	int64_t *rowid = malloc((n ? n : 1) * sizeof *rowid);
+	uint16_t *tf = malloc((n ? n : 1) * sizeof *tf);
 	post_entry *e;
-	assert_int_equal(post_cache_put(c, key, n, &e), 0);
-	assert_non_null(e);
+
+	assert_true(rowid && tf);
 	for (size_t i = 0; i < n; i++) {
-		e->rowid[i] = (uint32_t)(i * 3 + 1);
-		e->factor[i] = 0.5f;
+		rowid[i] = (int64_t)(i * 3 + 1);
+		tf[i] = (uint16_t[]){ 1, 200, 40000 }[i % 3];
 	}
+	assert_int_equal(post_cache_put(c, key, rowid, tf, n, &e), 0);
+	assert_non_null(e);
+	free(rowid);
+	free(tf);
 	return e;
+}
+
+/* What an entry holds, read back. */
+static void test_postcache__round_trip(void **state)
+{
+	post_cache c = { .max_bytes = 1 << 20 };
+	int64_t rowid[] = { 1, 2, 130, 20000, 5000000000LL };
+	uint16_t tf[] = { 1, 127, 128, 65535, 4096 };
+	post_entry *e;
+
+	(void)state;
+	assert_int_equal(post_cache_put(&c, "tx", rowid, tf, 5, &e), 0);
+	assert_int_equal(e->n, 5);
+	assert_int_equal(e->last, 5000000000LL);
+	const unsigned char *p = e->data;
+	int64_t r = 0;
+	for (int i = 0; i < 5; i++) {
+		uint16_t t;
+		p = post_next(p, &r, &t);
+		assert_int_equal(r, rowid[i]);
+		assert_int_equal(t, tf[i]);
+	}
+	assert_ptr_equal(p, e->data + e->len);
+	e = put(&c, "ty", 3000);
+	p = e->data;
+	r = 0;
+	for (int i = 0; i < 3000; i++) {
+		uint16_t t;
+		p = post_next(p, &r, &t);
+		assert_int_equal(r, i * 3 + 1);
+	}
+	/* a gap of 3 and a frequency of 1, 2 or 3 bytes: 3 bytes on average */
+	assert_int_equal(e->len, 3000 * 3);
+	post_cache_clear(&c);
 }
 
 static void test_postcache__get_put_replace(void **state)
@@ -57,9 +100,17 @@ static void test_postcache__budget(void **state)
 
 	(void)state;
 	/* alone over the budget: refused */
-	assert_int_equal(post_cache_put(&c, "thuge", 10000, &e), 1);
+	int64_t big[3000];
+	uint16_t ones[3000];
+	for (int i = 0; i < 3000; i++) {
+		big[i] = i + 1;
+		ones[i] = 1;
+	}
+	assert_int_equal(post_cache_put(&c, "thuge", big, ones, 3000, &e), 1);
 	assert_null(e);
-	/* three of 200 postings (1,600 bytes and some) fit two at a time */
+	assert_int_equal(c.count, 0);
+	/* three of 200 postings (600 bytes and some) fit two at a time */
+	c.max_bytes = 1600;
 	put(&c, "ta", 200);
 	put(&c, "tb", 200);
 	put(&c, "tc", 200);
@@ -95,6 +146,7 @@ static void test_postcache__budget(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_postcache__round_trip),
 		cmocka_unit_test(test_postcache__get_put_replace),
 		cmocka_unit_test(test_postcache__budget),
 	};
