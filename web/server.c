@@ -1639,8 +1639,8 @@ int web_server_start(web_server **out, config *cfg, const web_server_params *p)
 	s->d = MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL |
 				MHD_ALLOW_SUSPEND_RESUME | MHD_USE_ERROR_LOG,
 				0, NULL, NULL, on_request, s,
-				MHD_OPTION_THREAD_POOL_SIZE, (unsigned)s->workers,
 				MHD_OPTION_EXTERNAL_LOGGER, mhd_log, s,
+				MHD_OPTION_THREAD_POOL_SIZE, (unsigned)s->workers,
 				MHD_OPTION_LISTEN_SOCKET, s->fd,
 				MHD_OPTION_CONNECTION_LIMIT, (unsigned)p->max_connections,
 				MHD_OPTION_PER_IP_CONNECTION_LIMIT, (unsigned)per_ip,
