@@ -2,14 +2,27 @@
  * web/server.c - the HTTP server over libmicrohttpd: listening, the
  * request's life (route, token, body limits, multipart streamed to
  * temporary files), replies with the security headers, the access log,
- * the pool of store connections with their cached retrievers, and a
- * shutdown that lets requests in progress finish.
+ * the pool of store connections with their cached retrievers, streams of
+ * server-sent events, and a shutdown that lets requests in progress
+ * finish.
+ *
+ * Threads: MHD's pool (server.workers, one per core) polls the
+ * connections with epoll and runs each request's handler on the thread
+ * that read it, with no hand-over. What may wait runs elsewhere, its
+ * connection suspended so that the thread goes on serving the others: a
+ * slow route's handler (a generation, a write) on a thread of its own,
+ * resumed when its reply is made; a stream's producer on a thread of its
+ * own, the stream's connection suspended whenever it has sent everything
+ * written so far and resumed by the next write. A watcher thread notices
+ * streams whose client hung up while suspended (MHD does not look at a
+ * suspended connection). A request is freed when MHD and its threads are
+ * all done with it (a reference count).
  *
  * MHD calls the access handler several times per request: once with the
  * headers, then with pieces of the body, then once more with none, when
- * the handler runs. A reply queued before the body is read (a refused
- * token, a body over its limit) is sent at once and the rest of the body
- * is never read.
+ * the handler runs, and again after a resume. A reply queued before the
+ * body is read (a refused token, a body over its limit) is sent at once
+ * and the rest of the body is never read.
  */
 #include "web/server.h"
 #include "web/assets.h"
