@@ -109,7 +109,7 @@ measure() {
 	DOCENT_HOME=$_home DOCENT_CONFIG=/dev/null "$docent" serve --port 0 2>"$work/serve.log" &
 	_pid=$!
 	_i=0
-	while ! grep -q 'serving http' "$work/serve.log" && [ $_i -lt 600 ]; do sleep 0.1; _i=$((_i + 1)); done
+	while ! grep -q 'serving http://127.0.0.1:[0-9]*/' "$work/serve.log" && [ $_i -lt 600 ]; do sleep 0.1; _i=$((_i + 1)); done
 	_port=$(sed -n 's|.*serving http://127.0.0.1:\([0-9]*\)/.*|\1|p' "$work/serve.log")
 	[ -n "$_port" ] || { echo "docent serve did not start:"; cat "$work/serve.log"; exit 1; }
 	rm -f "$work/stop"

@@ -25,7 +25,7 @@ DOCENT_SERVER_WORKERS=$workers DOCENT_HOME="$work/med/home" DOCENT_CONFIG=/dev/n
 	"$docent" serve --port 0 2>"$work/cpu.log" &
 pid=$!
 i=0
-while ! grep -q 'serving http' "$work/cpu.log" && [ $i -lt 100 ]; do sleep 0.1; i=$((i + 1)); done
+while ! grep -q 'serving http://127.0.0.1:[0-9]*/' "$work/cpu.log" && [ $i -lt 100 ]; do sleep 0.1; i=$((i + 1)); done
 port=$(sed -n 's|.*serving http://127.0.0.1:\([0-9]*\)/.*|\1|p' "$work/cpu.log")
 set -- $(awk '{ print $14, $15 }' "/proc/$pid/stat")
 u0=$1 s0=$2

@@ -91,7 +91,7 @@ static const keydef KEYS[] = {
 	{ "server.timeout", T_INT, "30", "seconds a connection may stay idle before it is closed" },
 	{ "server.max_connections", T_INT, "128", "connections served at once" },
 	{ "server.max_per_ip", T_INT, "0", "connections from one address at once (0: as max_connections)" },
-	{ "server.workers", T_INT, "0", "requests handled at once, the others waiting their turn (0: one per core)" },
+	{ "server.workers", T_INT, "0", "the server's threads, which answer quick requests themselves (0: one per core)" },
 };
 #define NKEYS (sizeof KEYS / sizeof KEYS[0])
 

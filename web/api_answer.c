@@ -433,9 +433,8 @@ static void start(web_request *r, job *j, int stream)
 		web_sse_start(r, produce, j, job_free);
 		return;
 	}
-	/* the wait for a slot and the model's answer take seconds: let other
-	 * requests (searches) have the server's turn meanwhile */
-	web_leave_gate(r);
+	/* the wait for a slot and the model's answer take seconds: this is a
+	 * slow route's thread (web/routes.c), searches go on meanwhile */
 	rc = job_run(r, j, NULL, NULL, NULL, &done);
 	if (rc == 0) {
 		web_reply_json(r, 200, done);

@@ -415,7 +415,6 @@ void web_v1_chat_completions(web_request *r)
 		return;
 	}
 	j->admitted = 0;
-	web_leave_gate(r); /* seconds of waiting: searches go on meanwhile */
 	rc = web_ask_run(r, &j->ticket, &j->in, NULL, NULL, NULL, &answer);
 	if (rc) {
 		const char *code;

@@ -2,14 +2,27 @@
  * web/server.c - the HTTP server over libmicrohttpd: listening, the
  * request's life (route, token, body limits, multipart streamed to
  * temporary files), replies with the security headers, the access log,
- * the pool of store connections with their cached retrievers, and a
- * shutdown that lets requests in progress finish.
+ * the pool of store connections with their cached retrievers, streams of
+ * server-sent events, and a shutdown that lets requests in progress
+ * finish.
+ *
+ * Threads: MHD's pool (server.workers, one per core) polls the
+ * connections with epoll and runs each request's handler on the thread
+ * that read it, with no hand-over. What may wait runs elsewhere, its
+ * connection suspended so that the thread goes on serving the others: a
+ * slow route's handler (a generation, a write) on a thread of its own,
+ * resumed when its reply is made; a stream's producer on a thread of its
+ * own, the stream's connection suspended whenever it has sent everything
+ * written so far and resumed by the next write. A watcher thread notices
+ * streams whose client hung up while suspended (MHD does not look at a
+ * suspended connection). A request is freed when MHD and its threads are
+ * all done with it (a reference count).
  *
  * MHD calls the access handler several times per request: once with the
  * headers, then with pieces of the body, then once more with none, when
- * the handler runs. A reply queued before the body is read (a refused
- * token, a body over its limit) is sent at once and the rest of the body
- * is never read.
+ * the handler runs, and again after a resume. A reply queued before the
+ * body is read (a refused token, a body over its limit) is sent at once
+ * and the rest of the body is never read.
  */
 #include "web/server.h"
 #include "web/assets.h"
@@ -25,6 +38,7 @@
 #include <poll.h>
 #include <pthread.h>
 #include <stdarg.h>
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -71,51 +85,53 @@ struct web_server {
 	char *db_path;
 	vindex_params vp;
 	retrieve_params rp;
+	int workers;            /* MHD's threads */
 	pthread_mutex_t lock;   /* the pool, the models, the request count */
 	pthread_cond_t idle;
 	web_slot *free_slots, *all_slots;
 	shared_emb *embs;
-	int active;             /* requests being handled */
-	/* the gate: handlers run at most `workers` at once, in arrival order,
-	 * on the pool's threads (see run_on_worker) */
-	pthread_mutex_t gate_lock;
-	struct req_state *queue_head, *queue_tail;
-	struct worker *idle_workers;
-	int running, workers, nthreads, nidle, pool_stop;
-	pthread_cond_t threads_gone;
+	int active;             /* requests being handled, until freed */
+	/* the streams, which the watcher looks at while they wait */
+	pthread_mutex_t streams_lock;
+	pthread_cond_t streams_cond;
+	struct web_sse *streams;
+	pthread_t watcher;
+	int watcher_started, watcher_stop;
+	/* suspended connections: MHD must be stopped with none left */
+	pthread_mutex_t susp_lock;
+	pthread_cond_t susp_cond;
+	int nsuspended, closing;
 	volatile int stopping;
 	web_jobs *jobs;
 	pthread_mutex_t log_lock;
 };
-
-/* A thread of the pool that runs handlers. */
-typedef struct worker {
-	web_server *s;
-	pthread_cond_t cond;
-	struct req_state *q;    /* the request handed to it; NULL: none yet */
-	struct worker *next;    /* in the idle stack */
-} worker;
 
 typedef struct hdr {
 	char *name, *value;
 	struct hdr *next;
 } hdr;
 
+/* A stream of server-sent events: the producer's thread appends to buf,
+ * MHD's content reader (sse_read) sends it, suspending the connection
+ * while there is nothing to send. */
 struct web_sse {
 	pthread_mutex_t lock;
-	pthread_cond_t cond;
 	dbuf buf;
 	size_t off;
 	int ended;
 	volatile int cancel;
-	int refs;
-	pthread_t thread;
+	int refs;               /* the response's and the request's */
+	int suspended;          /* sse_read found nothing and suspended */
+	int ping;               /* the watcher asks for a keep-alive comment */
+	double since;           /* when it suspended */
 	web_sse_fn fn;
 	void *ctx;
 	void (*ctx_free)(void *);
 	web_request *r;
 	web_server *s;
+	struct MHD_Connection *conn;
 	int fd;                 /* the client's socket, to notice it hang up */
+	struct web_sse *next, *prev; /* in s->streams */
 };
 
 typedef struct req_state {
@@ -133,12 +149,10 @@ typedef struct req_state {
 	FILE *cur;
 	int pp_error;
 	int too_large;
-	int in_gate;
-	int on_worker;          /* the handler runs on a worker: replies wait */
-	int done;               /* the handler has returned */
-	pthread_cond_t done_cond;
-	struct req_state *next_job;
-	struct MHD_Response *resp; /* a reply made on a worker, queued after */
+	atomic_int refs;        /* MHD's, and one per thread using the request */
+	int deferred;           /* the handler runs on its own thread: its reply
+	                           waits in resp until the connection resumes */
+	struct MHD_Response *resp;
 	int counted;            /* in s->active */
 	int replied, status;
 	hdr *headers;
@@ -254,8 +268,9 @@ static void queue(req_state *q, int status, struct MHD_Response *resp, const cha
 		MHD_add_response_header(resp, h->name, h->value);
 	q->replied = 1;
 	q->status = status;
-	if (q->on_worker) {
-		/* MHD takes a reply from the connection's own thread */
+	if (q->deferred) {
+		/* queued by on_request once the handler's thread resumes the
+		 * connection */
 		q->resp = resp;
 		return;
 	}
@@ -680,6 +695,41 @@ static void slot_free(web_slot *slot)
 	free(slot);
 }
 
+/* ---- suspended connections ---- */
+
+/*
+ * A connection waiting for a thread (a handler's, a stream's producer) is
+ * suspended: MHD's thread serves its other connections meanwhile. MHD
+ * must not be stopped while one is suspended, so they are counted, and
+ * once the server is closing none is suspended any more.
+ */
+
+/* Suspends c, from one of MHD's callbacks on its thread; 0, or -1 when
+ * the server is closing (c is not suspended). */
+static int conn_suspend(web_server *s, struct MHD_Connection *c)
+{
+	int rc = -1;
+
+	pthread_mutex_lock(&s->susp_lock);
+	if (!s->closing) {
+		s->nsuspended++;
+		MHD_suspend_connection(c);
+		rc = 0;
+	}
+	pthread_mutex_unlock(&s->susp_lock);
+	return rc;
+}
+
+/* Resumes c, suspended by conn_suspend; from any thread. */
+static void conn_resume(web_server *s, struct MHD_Connection *c)
+{
+	pthread_mutex_lock(&s->susp_lock);
+	MHD_resume_connection(c);
+	if (--s->nsuspended == 0)
+		pthread_cond_broadcast(&s->susp_cond);
+	pthread_mutex_unlock(&s->susp_lock);
+}
+
 /* ---- server-sent events ---- */
 
 static void sse_unref(web_sse *e)
@@ -693,15 +743,25 @@ static void sse_unref(web_sse *e)
 		return;
 	dbuf_free(&e->buf);
 	pthread_mutex_destroy(&e->lock);
-	pthread_cond_destroy(&e->cond);
 	free(e);
 }
 
+/* Lets sse_read run again: there is something to send, or to end (e->lock
+ * held). */
+static void sse_wake(web_sse *e)
+{
+	if (e->suspended) {
+		e->suspended = 0;
+		conn_resume(e->s, e->conn);
+	}
+}
+
 /* Non-zero when the client closed its end of the connection: a peer that
- * hung up is readable with nothing to read (or an error). Checked while
- * the stream has nothing to send, so that a client that leaves while an
- * answer waits for a slot or a model reads a long prompt stops it now,
- * not at the next write. */
+ * hung up is readable with nothing to read (or an error). MHD does not
+ * look at a suspended connection, so the watcher asks this of the streams
+ * waiting for their producer: a client that leaves while an answer waits
+ * for a slot or a model reads a long prompt stops it now, not at the next
+ * write. */
 static int peer_gone(int fd)
 {
 	struct pollfd pfd = { .fd = fd, .events = POLLIN | POLLRDHUP };
@@ -715,15 +775,23 @@ static int peer_gone(int fd)
 	return recv(fd, &c, 1, MSG_PEEK | MSG_DONTWAIT) == 0;
 }
 
-static ssize_t sse_read(void *cls, uint64_t pos, char *buf, size_t max)
+/*
+ * The watcher: a thread that looks at the streams 4 times a second while
+ * there are any (and sleeps otherwise). A stream waiting for its producer
+ * is cancelled when its client has gone or the server stops, and sends a
+ * comment after 10 s of silence (for proxies and clients with a timeout of
+ * their own, while a model reads a long prompt).
+ */
+static void *watcher_main(void *arg)
 {
-	web_sse *e = cls;
-	ssize_t n = 0;
-	int waited = 0;
+	web_server *s = arg;
 
-	(void)pos;
-	pthread_mutex_lock(&e->lock);
-	while (e->off == e->buf.len && !e->ended && !e->cancel) {
+	pthread_mutex_lock(&s->streams_lock);
+	while (!s->watcher_stop) {
+		if (!s->streams) {
+			pthread_cond_wait(&s->streams_cond, &s->streams_lock);
+			continue;
+		}
 		struct timespec ts;
 		clock_gettime(CLOCK_REALTIME, &ts);
 		ts.tv_nsec += 250 * 1000000L;
@@ -731,19 +799,36 @@ static ssize_t sse_read(void *cls, uint64_t pos, char *buf, size_t max)
 			ts.tv_sec++;
 			ts.tv_nsec -= 1000000000L;
 		}
-		pthread_cond_timedwait(&e->cond, &e->lock, &ts);
-		if (e->s->stopping || peer_gone(e->fd))
-			e->cancel = 1;
-		/* a comment now and then (10 s) keeps the idle timeout away while
-		 * a model reads a long prompt */
-		if (++waited >= 40 && e->off == e->buf.len && !e->ended && !e->cancel) {
-			static const char ping[] = ": waiting\n\n";
-			n = (ssize_t)(sizeof ping - 1 < max ? sizeof ping - 1 : max);
-			memcpy(buf, ping, (size_t)n);
+		pthread_cond_timedwait(&s->streams_cond, &s->streams_lock, &ts);
+		double t = now_ms();
+		for (web_sse *e = s->streams; e; e = e->next) {
+			pthread_mutex_lock(&e->lock);
+			if (s->stopping)
+				e->cancel = 1;
+			if (e->suspended && (e->cancel || peer_gone(e->fd))) {
+				e->cancel = 1;
+				sse_wake(e);
+			} else if (e->suspended && t - e->since >= 10000) {
+				e->ping = 1;
+				sse_wake(e);
+			}
 			pthread_mutex_unlock(&e->lock);
-			return n;
 		}
 	}
+	pthread_mutex_unlock(&s->streams_lock);
+	return NULL;
+}
+
+/* MHD's content reader, on MHD's thread: what the producer wrote so far,
+ * or (nothing yet) 0 with the connection suspended until it writes. */
+static ssize_t sse_read(void *cls, uint64_t pos, char *buf, size_t max)
+{
+	static const char ping[] = ": waiting\n\n";
+	web_sse *e = cls;
+	ssize_t n;
+
+	(void)pos;
+	pthread_mutex_lock(&e->lock);
 	if (e->off < e->buf.len) {
 		size_t avail = e->buf.len - e->off;
 		n = (ssize_t)(avail < max ? avail : max);
@@ -753,42 +838,71 @@ static ssize_t sse_read(void *cls, uint64_t pos, char *buf, size_t max)
 			dbuf_reset(&e->buf);
 			e->off = 0;
 		}
-	} else {
+	} else if (e->ended || e->cancel || e->s->stopping) {
 		n = MHD_CONTENT_READER_END_OF_STREAM;
+	} else if (e->ping) {
+		e->ping = 0;
+		n = (ssize_t)(sizeof ping - 1 < max ? sizeof ping - 1 : max);
+		memcpy(buf, ping, (size_t)n);
+	} else if (conn_suspend(e->s, e->conn) == 0) {
+		e->suspended = 1;
+		e->since = now_ms();
+		n = 0;
+	} else {
+		n = MHD_CONTENT_READER_END_OF_STREAM; /* the server is closing */
 	}
 	pthread_mutex_unlock(&e->lock);
 	return n;
 }
 
+/* MHD is done with the stream's response (the connection is done). */
 static void sse_response_free(void *cls)
 {
 	web_sse *e = cls;
+	web_server *s = e->s;
 
+	pthread_mutex_lock(&s->streams_lock);
+	if (e->prev)
+		e->prev->next = e->next;
+	else
+		s->streams = e->next;
+	if (e->next)
+		e->next->prev = e->prev;
+	pthread_mutex_unlock(&s->streams_lock);
 	pthread_mutex_lock(&e->lock);
 	e->cancel = 1;
-	pthread_cond_broadcast(&e->cond);
 	pthread_mutex_unlock(&e->lock);
 	sse_unref(e);
 }
 
+static void req_unref(web_server *s, req_state *q);
+
+/* The producer's thread: it holds a reference to the request, whose store
+ * connection and inputs it uses, and lets go when done. */
 static void *sse_main(void *arg)
 {
 	web_sse *e = arg;
+	req_state *q = e->r->priv;
 
 	e->fn(e, e->r, e->ctx);
 	if (e->ctx_free)
 		e->ctx_free(e->ctx);
 	pthread_mutex_lock(&e->lock);
 	e->ended = 1;
-	pthread_cond_broadcast(&e->cond);
+	sse_wake(e);
 	pthread_mutex_unlock(&e->lock);
+	req_unref(e->s, q);
 	return NULL;
 }
 
 int web_sse_start(web_request *r, web_sse_fn fn, void *ctx, void (*ctx_free)(void *))
 {
 	req_state *q = r->priv;
+	web_server *s = r->server;
 	struct MHD_Response *resp;
+	pthread_attr_t attr;
+	pthread_t t;
+	int rc;
 	web_sse *e = calloc(1, sizeof *e);
 
 	if (!e) {
@@ -798,13 +912,13 @@ int web_sse_start(web_request *r, web_sse_fn fn, void *ctx, void (*ctx_free)(voi
 		return DOCENT_ENOMEM;
 	}
 	pthread_mutex_init(&e->lock, NULL);
-	pthread_cond_init(&e->cond, NULL);
 	e->refs = 2; /* the response and the request */
 	e->fn = fn;
 	e->ctx = ctx;
 	e->ctx_free = ctx_free;
 	e->r = r;
-	e->s = r->server;
+	e->s = s;
+	e->conn = q->conn;
 	{
 		const union MHD_ConnectionInfo *ci =
 			MHD_get_connection_info(q->conn, MHD_CONNECTION_INFO_CONNECTION_FD);
@@ -822,8 +936,21 @@ int web_sse_start(web_request *r, web_sse_fn fn, void *ctx, void (*ctx_free)(voi
 	}
 	MHD_add_response_header(resp, "Cache-Control", "no-cache");
 	MHD_add_response_header(resp, "X-Accel-Buffering", "no");
-	if (pthread_create(&e->thread, NULL, sse_main, e) != 0) {
-		MHD_destroy_response(resp); /* frees one reference */
+	pthread_mutex_lock(&s->streams_lock);
+	e->next = s->streams;
+	if (e->next)
+		e->next->prev = e;
+	s->streams = e;
+	pthread_cond_signal(&s->streams_cond);
+	pthread_mutex_unlock(&s->streams_lock);
+	atomic_fetch_add(&q->refs, 1); /* the producer's */
+	pthread_attr_init(&attr);
+	pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
+	rc = pthread_create(&t, &attr, sse_main, e);
+	pthread_attr_destroy(&attr);
+	if (rc != 0) {
+		atomic_fetch_sub(&q->refs, 1);
+		MHD_destroy_response(resp); /* frees one reference, leaves the list */
 		sse_unref(e);
 		if (ctx_free)
 			ctx_free(ctx);
@@ -867,7 +994,7 @@ static int sse_put(web_sse *e, const char *event, const char *data)
 			p = nl ? nl + 1 : NULL;
 		} while (p);
 		dbuf_putc(&e->buf, '\n');
-		pthread_cond_broadcast(&e->cond);
+		sse_wake(e);
 	}
 	pthread_mutex_unlock(&e->lock);
 	return rc;
@@ -1121,184 +1248,20 @@ static void consume(web_server *s, req_state *q, const char *data, size_t size)
 }
 
 /*
- * The gate. With a thread per connection, 64 clients would be 64 searches
- * at once on two cores: each slower, the last ones very late, and SQLite's
- * shared mutexes held by threads the scheduler has put aside. So handlers
- * run `workers` at a time (one per core by default) in the order requests
- * came; the rest wait in a queue, costing nothing. They run on a small
- * pool of threads, not on the connections' own: a thread that has just
- * handled a search takes the next one, its stack and malloc arena warm
- * (on 64 connections, a search cost 10-15 % more CPU time on the
- * connection threads in turn). The connection's thread waits and then
- * sends the reply. A handler that leaves the gate (web_leave_gate) lets a
- * further worker start; a streamed reply runs its producer outside the
- * gate (generations have their own queue).
+ * Where handlers run. MHD's threads (server.workers, one per core by
+ * default) each poll their connections with epoll and run a request's
+ * handler as soon as its body is read: a search is answered on the thread
+ * that read it, with no hand-over. Since a thread serves many connections,
+ * a handler that may wait (for a language model, a generation slot, a
+ * write behind another connection's transaction: the routes marked slow)
+ * runs on a thread of its own instead, its connection suspended until the
+ * reply is made. A stream's producer runs on a thread of its own too (see
+ * web_sse_start).
  */
-static void run_handler(web_server *s, req_state *q);
-static void *worker_main(void *arg);
 
-/* Starts a worker thread for q (gate_lock held); 0, or -1 when no thread
- * could be made. */
-static int spawn_worker(web_server *s, req_state *q)
-{
-	worker *w = calloc(1, sizeof *w);
-	pthread_attr_t attr;
-	pthread_t t;
-	int rc;
-
-	if (!w)
-		return -1;
-	w->s = s;
-	w->q = q;
-	pthread_cond_init(&w->cond, NULL);
-	pthread_attr_init(&attr);
-	pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
-	rc = pthread_create(&t, &attr, worker_main, w);
-	pthread_attr_destroy(&attr);
-	if (rc != 0) {
-		pthread_cond_destroy(&w->cond);
-		free(w);
-		return -1;
-	}
-	s->nthreads++;
-	return 0;
-}
-
-/* Hands queued requests to workers while fewer than `workers` handlers
- * run (gate_lock held): the last idle worker first, the warmest. */
-static void dispatch(web_server *s)
-{
-	while (s->running < s->workers && s->queue_head) {
-		req_state *q = s->queue_head;
-		worker *w = s->idle_workers;
-
-		s->queue_head = q->next_job;
-		if (!s->queue_head)
-			s->queue_tail = NULL;
-		q->in_gate = 1;
-		s->running++;
-		if (w) {
-			s->idle_workers = w->next;
-			s->nidle--;
-			w->q = q;
-			pthread_cond_signal(&w->cond);
-		} else if (spawn_worker(s, q) != 0) {
-			/* no thread: the request fails rather than waiting forever */
-			q->in_gate = 0;
-			s->running--;
-			q->done = -1;
-			pthread_cond_signal(&q->done_cond);
-		}
-	}
-}
-
-static void *worker_main(void *arg)
-{
-	worker *w = arg;
-	web_server *s = w->s;
-
-	pthread_mutex_lock(&s->gate_lock);
-	for (;;) {
-		req_state *q;
-
-		while (!w->q && !s->pool_stop)
-			pthread_cond_wait(&w->cond, &s->gate_lock);
-		if (!(q = w->q))
-			break;
-		w->q = NULL;
-		pthread_mutex_unlock(&s->gate_lock);
-		run_handler(s, q);
-		pthread_mutex_lock(&s->gate_lock);
-		if (q->in_gate) {
-			q->in_gate = 0;
-			s->running--;
-		}
-		q->done = 1;
-		pthread_cond_signal(&q->done_cond); /* q is the connection's from here */
-		if (s->running < s->workers && s->queue_head) {
-			/* the next request, on this warm thread */
-			w->q = s->queue_head;
-			s->queue_head = w->q->next_job;
-			if (!s->queue_head)
-				s->queue_tail = NULL;
-			w->q->in_gate = 1;
-			s->running++;
-			continue;
-		}
-		if (s->nidle >= s->workers || s->pool_stop)
-			break; /* enough idle threads (this one had left the gate) */
-		w->next = s->idle_workers;
-		s->idle_workers = w;
-		s->nidle++;
-	}
-	if (--s->nthreads == 0)
-		pthread_cond_broadcast(&s->threads_gone);
-	pthread_mutex_unlock(&s->gate_lock);
-	pthread_cond_destroy(&w->cond);
-	free(w);
-	return NULL;
-}
-
-/* Runs q's handler on a worker and waits for it (the connection's thread).
- * Non-zero when no worker could run it. */
-static int run_on_worker(web_server *s, req_state *q)
-{
-	int failed;
-
-	pthread_cond_init(&q->done_cond, NULL);
-	q->on_worker = 1;
-	pthread_mutex_lock(&s->gate_lock);
-	q->next_job = NULL;
-	if (s->queue_tail)
-		s->queue_tail->next_job = q;
-	else
-		s->queue_head = q;
-	s->queue_tail = q;
-	dispatch(s);
-	while (!q->done)
-		pthread_cond_wait(&q->done_cond, &s->gate_lock);
-	pthread_mutex_unlock(&s->gate_lock);
-	pthread_cond_destroy(&q->done_cond);
-	q->on_worker = 0;
-	failed = q->done < 0;
-	if (q->resp) {
-		MHD_queue_response(q->conn, (unsigned)q->status, q->resp);
-		MHD_destroy_response(q->resp);
-		q->resp = NULL;
-	}
-	return failed;
-}
-
-/* Stops the pool's threads once no request is left (server_free). */
-static void pool_stop(web_server *s)
-{
-	pthread_mutex_lock(&s->gate_lock);
-	s->pool_stop = 1;
-	for (worker *w = s->idle_workers; w; w = w->next)
-		pthread_cond_signal(&w->cond);
-	s->idle_workers = NULL;
-	while (s->nthreads > 0)
-		pthread_cond_wait(&s->threads_gone, &s->gate_lock);
-	pthread_mutex_unlock(&s->gate_lock);
-}
-
-void web_leave_gate(web_request *r)
-{
-	req_state *q = r->priv;
-	web_server *s = r->server;
-
-	pthread_mutex_lock(&s->gate_lock);
-	if (q->in_gate) {
-		q->in_gate = 0;
-		s->running--;
-		dispatch(s);
-	}
-	pthread_mutex_unlock(&s->gate_lock);
-}
-
-/* The handler's part of a request, on a worker: a store connection from
- * the pool, taken inside the gate and given back as soon as the reply is
- * made, so that a few connections, warm, serve everyone. */
+/* The handler's part of a request: a store connection from the pool,
+ * given back as soon as the reply is made (a stream's producer keeps it),
+ * so that a few connections, warm, serve everyone. */
 static void run_handler(web_server *s, req_state *q)
 {
 	web_request *r = &q->r;
@@ -1315,6 +1278,48 @@ static void run_handler(web_server *s, req_state *q)
 		web_pool_release(s, q->slot);
 		q->slot = NULL;
 		r->st = NULL;
+	}
+	if (!q->replied)
+		reply_error_q(q, 500, "internal", "the endpoint gave no reply");
+}
+
+/* A slow route's thread: the handler, then the connection resumed, which
+ * has MHD call on_request again to queue the reply. */
+static void *slow_main(void *arg)
+{
+	req_state *q = arg;
+	web_server *s = q->r.server;
+
+	run_handler(s, q);
+	conn_resume(s, q->conn);
+	req_unref(s, q);
+	return NULL;
+}
+
+/* Runs a slow route's handler on a thread of its own, q's connection
+ * suspended meanwhile (on MHD's thread, in on_request). */
+static void run_slow(web_server *s, req_state *q)
+{
+	pthread_attr_t attr;
+	pthread_t t;
+	int rc;
+
+	if (conn_suspend(s, q->conn) != 0) {
+		web_reply_header(&q->r, "Retry-After", "5");
+		reply_error_q(q, 503, "busy", "the server is shutting down");
+		return;
+	}
+	q->deferred = 1;
+	atomic_fetch_add(&q->refs, 1);
+	pthread_attr_init(&attr);
+	pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
+	rc = pthread_create(&t, &attr, slow_main, q);
+	pthread_attr_destroy(&attr);
+	if (rc != 0) {
+		atomic_fetch_sub(&q->refs, 1);
+		web_reply_header(&q->r, "Retry-After", "1");
+		reply_error_q(q, 503, "busy", "the server cannot start a thread now; try again");
+		conn_resume(s, q->conn);
 	}
 }
 
@@ -1359,12 +1364,10 @@ static void finish(web_server *s, req_state *q)
 		r->body = q->body.data ? q->body.data : "";
 		r->body_len = q->body.len;
 	}
-	if (run_on_worker(s, q) != 0) {
-		web_reply_header(r, "Retry-After", "1");
-		reply_error_q(q, 503, "busy", "the server cannot start a thread now; try again");
-	} else if (!q->replied) {
-		reply_error_q(q, 500, "internal", "the endpoint gave no reply");
-	}
+	if (q->route->slow)
+		run_slow(s, q);
+	else
+		run_handler(s, q);
 }
 
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const char *url,
@@ -1379,6 +1382,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 		q = calloc(1, sizeof *q);
 		if (!q)
 			return MHD_NO;
+		atomic_init(&q->refs, 1); /* MHD's, let go in on_completed */
 		q->t0 = now_ms();
 		q->conn = conn;
 		snprintf(q->method, sizeof q->method, "%s", method);
@@ -1399,6 +1403,15 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 		begin(s, q);
 		return MHD_YES;
 	}
+	if (q->deferred) {
+		/* resumed: the slow handler's thread has made the reply */
+		q->deferred = 0;
+		if (MHD_queue_response(conn, (unsigned)q->status, q->resp) != MHD_YES)
+			q->status = 500;
+		MHD_destroy_response(q->resp);
+		q->resp = NULL;
+		return MHD_YES;
+	}
 	if (q->replied) {
 		*upload_size = 0; /* a reply went early: the rest is not read */
 		return MHD_YES;
@@ -1412,27 +1425,19 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 	return MHD_YES;
 }
 
-static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
-			 enum MHD_RequestTerminationCode toe)
+/* Frees q once neither MHD nor a thread of its own uses it; the request is
+ * over then: its access-log line, its files, its store connection. */
+static void req_unref(web_server *s, req_state *q)
 {
-	web_server *s = cls;
-	req_state *q = *con_cls;
 	int counted;
 
-	(void)conn;
-	if (!q)
+	if (atomic_fetch_sub(&q->refs, 1) != 1)
 		return;
-	if (q->sse) {
-		pthread_mutex_lock(&q->sse->lock);
-		q->sse->cancel = 1;
-		pthread_cond_broadcast(&q->sse->cond);
-		pthread_mutex_unlock(&q->sse->lock);
-		pthread_join(q->sse->thread, NULL);
-		sse_unref(q->sse);
-	}
-	if (toe != MHD_REQUEST_TERMINATED_COMPLETED_OK && q->status && !q->sse)
-		q->status = 499; /* the client went before the reply was sent */
 	log_access(s, q);
+	if (q->sse)
+		sse_unref(q->sse);
+	if (q->resp)
+		MHD_destroy_response(q->resp);
 	if (q->pp)
 		MHD_destroy_post_processor(q->pp);
 	if (q->cur)
@@ -1459,13 +1464,33 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
 	counted = q->counted;
 	free(q->path);
 	free(q);
-	*con_cls = NULL;
 	if (counted) {
 		pthread_mutex_lock(&s->lock);
 		s->active--;
 		pthread_cond_broadcast(&s->idle);
 		pthread_mutex_unlock(&s->lock);
 	}
+}
+
+static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
+			 enum MHD_RequestTerminationCode toe)
+{
+	web_server *s = cls;
+	req_state *q = *con_cls;
+
+	(void)conn;
+	if (!q)
+		return;
+	*con_cls = NULL;
+	if (q->sse) {
+		/* a producer still running stops at its next look */
+		pthread_mutex_lock(&q->sse->lock);
+		q->sse->cancel = 1;
+		pthread_mutex_unlock(&q->sse->lock);
+	}
+	if (toe != MHD_REQUEST_TERMINATED_COMPLETED_OK && q->status && !q->sse)
+		q->status = 499; /* the client went before the reply was sent */
+	req_unref(s, q);
 }
 
 /* ---- start and stop ---- */
@@ -1516,7 +1541,13 @@ static int listen_on(const char *host, int port, int *fd_out, int *port_out)
 
 static void server_free(web_server *s)
 {
-	pool_stop(s);
+	if (s->watcher_started) {
+		pthread_mutex_lock(&s->streams_lock);
+		s->watcher_stop = 1;
+		pthread_cond_signal(&s->streams_cond);
+		pthread_mutex_unlock(&s->streams_lock);
+		pthread_join(s->watcher, NULL);
+	}
 	while (s->all_slots) {
 		web_slot *n = s->all_slots->next_all;
 		slot_free(s->all_slots);
@@ -1537,8 +1568,10 @@ static void server_free(web_server *s)
 	pthread_mutex_destroy(&s->lock);
 	pthread_mutex_destroy(&s->log_lock);
 	pthread_cond_destroy(&s->idle);
-	pthread_cond_destroy(&s->threads_gone);
-	pthread_mutex_destroy(&s->gate_lock);
+	pthread_mutex_destroy(&s->streams_lock);
+	pthread_cond_destroy(&s->streams_cond);
+	pthread_mutex_destroy(&s->susp_lock);
+	pthread_cond_destroy(&s->susp_cond);
 	free(s);
 }
 
@@ -1571,8 +1604,10 @@ int web_server_start(web_server **out, config *cfg, const web_server_params *p)
 	pthread_mutex_init(&s->lock, NULL);
 	pthread_mutex_init(&s->log_lock, NULL);
 	pthread_cond_init(&s->idle, NULL);
-	pthread_mutex_init(&s->gate_lock, NULL);
-	pthread_cond_init(&s->threads_gone, NULL);
+	pthread_mutex_init(&s->streams_lock, NULL);
+	pthread_cond_init(&s->streams_cond, NULL);
+	pthread_mutex_init(&s->susp_lock, NULL);
+	pthread_cond_init(&s->susp_cond, NULL);
 	s->p = *p;
 	s->workers = p->workers > 0 ? p->workers : (int)sysconf(_SC_NPROCESSORS_ONLN);
 	if (s->workers < 1)
@@ -1599,6 +1634,11 @@ int web_server_start(web_server **out, config *cfg, const web_server_params *p)
 		server_free(s);
 		return rc;
 	}
+	if (pthread_create(&s->watcher, NULL, watcher_main, s) != 0) {
+		server_free(s);
+		return docent_error_set(DOCENT_ENOMEM, "cannot start a thread");
+	}
+	s->watcher_started = 1;
 	if ((rc = web_jobs_new(&s->jobs, cfg, s->db_path)) != 0) {
 		server_free(s);
 		return rc;
@@ -1609,10 +1649,11 @@ int web_server_start(web_server **out, config *cfg, const web_server_params *p)
 		return rc;
 	}
 	per_ip = p->max_per_ip > 0 ? p->max_per_ip : p->max_connections;
-	s->d = MHD_start_daemon(MHD_USE_THREAD_PER_CONNECTION | MHD_USE_INTERNAL_POLLING_THREAD |
-				MHD_USE_ITC | MHD_USE_ERROR_LOG,
+	s->d = MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL |
+				MHD_ALLOW_SUSPEND_RESUME | MHD_USE_ERROR_LOG,
 				0, NULL, NULL, on_request, s,
 				MHD_OPTION_EXTERNAL_LOGGER, mhd_log, s,
+				MHD_OPTION_THREAD_POOL_SIZE, (unsigned)s->workers,
 				MHD_OPTION_LISTEN_SOCKET, s->fd,
 				MHD_OPTION_CONNECTION_LIMIT, (unsigned)p->max_connections,
 				MHD_OPTION_PER_IP_CONNECTION_LIMIT, (unsigned)per_ip,
@@ -1629,6 +1670,21 @@ int web_server_start(web_server **out, config *cfg, const web_server_params *p)
 	return 0;
 }
 
+/* Waits until no request is in progress, until `until` (NULL: however
+ * long it takes); 0 when none is left. */
+static int wait_idle(web_server *s, const struct timespec *until)
+{
+	int rc = 0;
+
+	pthread_mutex_lock(&s->lock);
+	while (s->active > 0 && rc == 0)
+		rc = until ? pthread_cond_timedwait(&s->idle, &s->lock, until)
+			   : pthread_cond_wait(&s->idle, &s->lock);
+	rc = s->active > 0;
+	pthread_mutex_unlock(&s->lock);
+	return rc;
+}
+
 void web_server_stop(web_server *s, int wait_ms)
 {
 	struct timespec until;
@@ -1638,6 +1694,10 @@ void web_server_stop(web_server *s, int wait_ms)
 		return;
 	s->stopping = 1;
 	fd = MHD_quiesce_daemon(s->d);
+	/* the watcher cancels the streams */
+	pthread_mutex_lock(&s->streams_lock);
+	pthread_cond_signal(&s->streams_cond);
+	pthread_mutex_unlock(&s->streams_lock);
 	clock_gettime(CLOCK_REALTIME, &until);
 	until.tv_sec += wait_ms / 1000;
 	until.tv_nsec += (long)(wait_ms % 1000) * 1000000L;
@@ -1645,13 +1705,18 @@ void web_server_stop(web_server *s, int wait_ms)
 		until.tv_sec++;
 		until.tv_nsec -= 1000000000L;
 	}
-	pthread_mutex_lock(&s->lock);
-	while (s->active > 0)
-		if (pthread_cond_timedwait(&s->idle, &s->lock, &until) != 0)
-			break;
-	pthread_mutex_unlock(&s->lock);
-	/* connection threads first: a late handler may still queue a job */
+	wait_idle(s, &until);
+	/* MHD may not stop with a connection suspended: none is suspended from
+	 * now on, and those that are wait for their handler (a stream, told to
+	 * stop, ends at once) */
+	pthread_mutex_lock(&s->susp_lock);
+	s->closing = 1;
+	while (s->nsuspended > 0)
+		pthread_cond_wait(&s->susp_cond, &s->susp_lock);
+	pthread_mutex_unlock(&s->susp_lock);
 	MHD_stop_daemon(s->d);
+	/* the streams' producers still running hold their requests */
+	wait_idle(s, NULL);
 	web_jobs_free(s->jobs);
 	web_gen_shutdown(); /* the language models of web/gen_slots.c */
 	if (fd >= 0)

@@ -3,12 +3,14 @@
  * table, and what a route handler uses to read a request and reply with
  * JSON, a JSON error or a stream of server-sent events.
  *
- * Model: one thread per connection (MHD_USE_THREAD_PER_CONNECTION with an
- * internal polling thread), so a handler may block (a search, a streamed
- * answer) without holding up other clients; handlers run a few at a time
- * (server.workers, one per core by default) in arrival order, so that many
- * clients share the cores fairly instead of all slowing down. Limits: connections in all and
- * per client address, an idle timeout (a client that sends a byte a minute
+ * Model: a few threads (server.workers, one per core by default), each
+ * polling its share of the connections with epoll and running a request's
+ * handler as soon as the request is read, so that many clients share the
+ * cores without a thread, or a hand-over between threads, per request. A
+ * handler that may wait (for a language model, a generation slot, a
+ * write lock: a route marked `slow`) runs on a thread of its own with its
+ * connection suspended, and a stream's producer too, so a wait never holds
+ * up the other clients. Limits: connections in all and per client address, an idle timeout (a client that sends a byte a minute
  * is dropped), the size of a JSON body and of an upload (multipart bodies
  * are streamed to temporary files, never held whole in memory). Every
  * request gets a store connection of its own from a small pool (WAL, busy
@@ -30,8 +32,9 @@
  * web_reply_json(), web_reply_error(), web_reply_rc() or web_sse_start();
  * then add a row to the table in web/routes.c.
  *
- * Threads: handlers run on their connection's thread, many at once; the
- * store of a request is its own for the request's life. The config is
+ * Threads: handlers run on the server's threads or (slow routes) on their
+ * own, many at once; the store of a request is its own for the request's
+ * life. The config is
  * shared and read-only while the server runs.
  */
 #ifndef DOCENT_WEB_SERVER_H
@@ -58,8 +61,8 @@ typedef struct web_server_params {
 	int max_connections;       /* default 128 */
 	int max_per_ip;            /* connections per client address (default 0: as
 	                              max_connections) */
-	int workers;               /* requests handled at once, in arrival order, the
-	                              rest waiting (default 0: one per core) */
+	int workers;               /* the server's threads, each running the handlers of
+	                              its connections (default 0: one per core) */
 	const char *version;       /* reported by /api/health */
 	FILE *log;                 /* access log and server errors; NULL: none */
 } web_server_params;
@@ -138,6 +141,9 @@ typedef struct web_route {
 	                           matches one path segment (r->args) */
 	web_handler fn;
 	int body;               /* WEB_BODY_* */
+	int slow;               /* non-zero: the handler may wait long (a model, a
+	                           generation slot, a write behind another's
+	                           transaction) and runs on a thread of its own */
 } web_route;
 
 /* The value of query parameter `key` (decoded), or NULL. */
@@ -171,13 +177,6 @@ void web_reply_rc(web_request *r, int rc);
 
 /* Adds a response header to the reply that follows (e.g. Location). */
 void web_reply_header(web_request *r, const char *name, const char *value);
-
-/* Handlers run at most server.workers at a time (the others wait their
- * turn). A handler about to wait a long time without using the cores (a
- * generation replied as one JSON object, a model server's answer) leaves
- * the turn first, keeping its store connection. Once per request; a no-op
- * after the first call. */
-void web_leave_gate(web_request *r);
 
 /* The server's version string and settings, for handlers. */
 const web_server_params *web_server_settings(const web_server *s);

@@ -321,6 +321,42 @@ assert d['seconds'] < 4, d['seconds']
 " $C "$URL" POST /api/ask "{\"question\": \"$Q\", \"stream\": false}"
 t "the server stops cleanly" stop_server
 
+# one server thread: a generation, streamed or not, runs on a thread of
+# its own, so searches are answered while it waits on the model
+start_server DOCENT_CHAT_MODEL="$M" DOCENT_SERVER_WORKERS=1 DOCENT_SERVER_QUEUE=1
+printf 'You get 45 working days [1] of parental leave at full pay, in two parts.' >"$TMP/reply"
+printf '0.3' >"$TMP/reply.delay"
+$C "$URL" POST /api/ask "$ASK" >"$TMP/w1" 2>&1 &
+W1=$!
+$C "$URL" POST /api/ask "{\"question\": \"$Q\", \"stream\": false}" >"$TMP/w2" 2>&1 &
+W2=$!
+sleep 0.5
+t "one server thread: a search is answered while two generations wait" json_check "
+assert d['status'] == 200 and d['json']['results'], d
+assert d['seconds'] < 1.5, d['seconds']
+" $C "$URL" GET "/api/search?q=parental+leave"
+rm -f "$TMP/reply.delay"
+wait $W1 $W2
+t "... the streamed answer finished" json_check "assert d['events'][-1]['event'] == 'done', d" cat "$TMP/w1"
+t "... and the one replied as JSON" json_check "
+assert d['status'] == 200 and d['json']['mode'] == 'generated', d
+" cat "$TMP/w2"
+# SIGTERM while an answer streams: the stream is told to stop, and the
+# server exits at once (not after the whole answer)
+printf '0.5' >"$TMP/reply.delay"
+$C "$URL" POST /api/ask "$ASK" >"$TMP/w3" 2>&1 &
+W3=$!
+sleep 1.2
+t0=$(date +%s)
+t "SIGTERM during a streamed answer: status 0" stop_server
+t "... at once" sh -c 'echo "$(( $(date +%s) - $0 )) s"; [ $(( $(date +%s) - $0 )) -le 3 ]' "$t0"
+wait $W3
+t "... the stream ended, some tokens sent but not the answer" json_check "
+names = [e['event'] for e in d['events']]
+assert 'token' in names and 'done' not in names, names
+" cat "$TMP/w3"
+rm -f "$TMP/reply.delay"
+
 # server.generations 0 (the default) sends a model server several at once
 start_server DOCENT_CHAT_MODEL="$M" DOCENT_SERVER_QUEUE=0
 printf '0.3' >"$TMP/reply.delay"
