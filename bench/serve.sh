@@ -91,13 +91,18 @@ for line in open(sys.argv[1]):
 EOF
 fi
 
+# every request formatted once, at the start: wrk's own CPU time, taken
+# from the same two cores, stays small (0.066 ms a request when formatted
+# each time, measured 2026-12)
 cat >"$work/search.lua" <<EOF
-local queries = {}
-for line in io.lines("$work/QUERIES") do queries[#queries + 1] = line end
-local i = math.random(#queries)
+local requests = {}
+for line in io.lines("$work/QUERIES") do
+	requests[#requests + 1] = wrk.format("GET", "/api/search?k=10&q=" .. line)
+end
+local i = math.random(#requests)
 request = function()
-	i = i % #queries + 1
-	return wrk.format("GET", "/api/search?k=10&q=" .. queries[i])
+	i = i % #requests + 1
+	return requests[i]
 end
 EOF
 
