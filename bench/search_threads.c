@@ -6,10 +6,12 @@
  * rate through HTTP.
  *
  *   build/bench/search_threads --db PATH --queries FILE [--threads N] [--seconds S]
- *                              [--cache-mb N]
+ *                              [--cache-mb N] [--warmup]
  *
  * FILE holds one query a line. Prints searches/s, p50 and p99 in ms, and
- * the CPU time per search (user + system, all threads).
+ * the CPU time per search (user + system, all threads). With --warmup each
+ * thread first asks every query once, untimed (a long-running server's
+ * caches are warm).
  */
 #include "core/error.h"
 #include "index/store.h"
@@ -28,6 +30,8 @@ typedef struct worker {
 	size_t nqueries, start;
 	double seconds;
 	int cache_mb;          /* -1: the default */
+	int warmup;
+	pthread_barrier_t *ready; /* passed when every thread has warmed up */
 	double *lat;
 	size_t n, cap;
 	int failed;
@@ -64,8 +68,16 @@ static void *run(void *arg)
 		fprintf(stderr, "search_threads: %s\n", docent_error_message());
 		w->failed = 1;
 		store_close(st);
+		pthread_barrier_wait(w->ready);
 		return NULL;
 	}
+	for (size_t i = 0; w->warmup && i < w->nqueries; i++) {
+		store_hit *h = NULL;
+		size_t n = 0;
+		if (retrieve(r, w->queries[i], &rp, &h, &n, NULL) == 0)
+			store_hits_free(h, n);
+	}
+	pthread_barrier_wait(w->ready);
 	end = now_ms() + w->seconds * 1000;
 	for (size_t i = w->start; now_ms() < end; i++) {
 		store_hit *h = NULL;
@@ -95,7 +107,7 @@ int main(int argc, char **argv)
 	const char *db = NULL, *qfile = NULL;
 	int nthreads = 2;
 	double seconds = 10;
-	int cache_mb = -1;
+	int cache_mb = -1, warmup = 0;
 	char **queries = NULL, *line = NULL;
 	size_t nq = 0, cap = 0;
 	FILE *f;
@@ -111,9 +123,11 @@ int main(int argc, char **argv)
 			seconds = atof(argv[++i]);
 		else if (strcmp(argv[i], "--cache-mb") == 0 && i + 1 < argc)
 			cache_mb = atoi(argv[++i]);
+		else if (strcmp(argv[i], "--warmup") == 0)
+			warmup = 1;
 		else {
 			fprintf(stderr, "usage: search_threads --db PATH --queries FILE [--threads N] "
-				"[--seconds S] [--cache-mb N]\n");
+				"[--seconds S] [--cache-mb N] [--warmup]\n");
 			return 2;
 		}
 	}
@@ -137,12 +151,17 @@ int main(int argc, char **argv)
 
 	worker *w = calloc((size_t)nthreads, sizeof *w);
 	pthread_t *t = calloc((size_t)nthreads, sizeof *t);
+	pthread_barrier_t ready;
+	struct rusage ru0, ru;
+	pthread_barrier_init(&ready, NULL, (unsigned)nthreads + 1);
 	for (int i = 0; i < nthreads; i++) {
 		w[i] = (worker){ .db = db, .queries = queries, .nqueries = nq,
 				 .start = (size_t)i * 7, .seconds = seconds,
-				 .cache_mb = cache_mb };
+				 .cache_mb = cache_mb, .warmup = warmup, .ready = &ready };
 		pthread_create(&t[i], NULL, run, &w[i]);
 	}
+	pthread_barrier_wait(&ready);
+	getrusage(RUSAGE_SELF, &ru0);
 	size_t total = 0;
 	int failed = 0;
 	for (int i = 0; i < nthreads; i++) {
@@ -160,15 +179,17 @@ int main(int argc, char **argv)
 	qsort(all, total, sizeof *all, cmp_double);
 	/* CPU time per search: what the search costs, whatever else runs on
 	 * the machine (the rate depends on the share of the cores it gets) */
-	struct rusage ru;
 	getrusage(RUSAGE_SELF, &ru);
-	double cpu_ms = (ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) * 1e3 +
-			(ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) / 1e3;
+	double cpu_ms = (ru.ru_utime.tv_sec - ru0.ru_utime.tv_sec + ru.ru_stime.tv_sec -
+			 ru0.ru_stime.tv_sec) * 1e3 +
+			(ru.ru_utime.tv_usec - ru0.ru_utime.tv_usec + ru.ru_stime.tv_usec -
+			 ru0.ru_stime.tv_usec) / 1e3;
 	printf("in-process: threads=%d seconds=%.0f searches=%zu  %.1f searches/s  p50=%.2f ms  "
 	       "p99=%.2f ms  cpu=%.3f ms/search\n", nthreads, seconds, total, total / seconds,
 	       total ? all[total / 2] : 0, total ? all[(size_t)(0.99 * (total - 1))] : 0,
 	       total ? cpu_ms / total : 0);
 	free(all);
+	pthread_barrier_destroy(&ready);
 	free(w);
 	free(t);
 	for (size_t i = 0; i < nq; i++)

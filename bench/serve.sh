@@ -14,7 +14,8 @@
 #
 # Defaults: build, 60 s, 64 connections. Figures: docs/performance.md, "Web
 # server". wrk runs on the same machine (2 threads), so it takes CPU from
-# the server (its own CPU time is printed): the ratio is a floor.
+# the server (its own CPU time is printed): the ratio is a floor. Both sides
+# are measured warm: every query asked once first, untimed.
 set -eu
 build=build duration=60 conns=64 stores="med 100k"
 while [ $# -gt 0 ]; do
@@ -117,6 +118,9 @@ measure() {
 	while ! grep -q 'serving http://127.0.0.1:[0-9]*/' "$work/serve.log" && [ $_i -lt 600 ]; do sleep 0.1; _i=$((_i + 1)); done
 	_port=$(sed -n 's|.*serving http://127.0.0.1:\([0-9]*\)/.*|\1|p' "$work/serve.log")
 	[ -n "$_port" ] || { echo "docent serve did not start:"; cat "$work/serve.log"; exit 1; }
+	# untimed: every query asked once or more, as a server that has been
+	# up a while has (search_threads --warmup does the same)
+	wrk -t2 -c"$conns" -d10s -s "$work/$_name.lua" "http://127.0.0.1:$_port" >/dev/null 2>&1
 	rm -f "$work/stop"
 	if [ "$_ingest" = 1 ]; then
 		( n=0
@@ -187,7 +191,7 @@ for s in $stores; do
 	home="$work/$s/home"
 	echo "== $s: $(DOCENT_HOME=$home DOCENT_CONFIG=/dev/null "$docent" stats 2>/dev/null | grep -iE '^ *(documents|chunks)' | tr -s ' ' | tr '\n' ' ')"
 	"$build/bench/search_threads" --db "$home/docent.db" --queries "$work/$s.q" --threads 2 \
-		--seconds "$inproc_s" | tee "$work/inproc.out"
+		--seconds "$inproc_s" --warmup | tee "$work/inproc.out"
 	inproc=$(sed -n 's/.* \([0-9.]*\) searches\/s.*/\1/p' "$work/inproc.out")
 	inproc_cpu=$(sed -n 's/.*cpu=\([0-9.]*\) ms.*/\1/p' "$work/inproc.out")
 	measure "$s" "$home" 0
