@@ -551,12 +551,15 @@ static int accum_init(accum *a, search_scratch *sc, int64_t max_rowid, size_t np
 	sc->ntouched = 0;
 	a->dense = max_rowid < DENSE_MAX_ROWID;
 	if (a->dense) {
-		if (npost > sc->captouched) {
-			int64_t *t = realloc(sc->touched, npost * sizeof *t);
+		/* room for every chunk the postings can touch, so that the
+		 * scoring loop adds to touched without checking */
+		size_t most = npost < (size_t)max_rowid + 1 ? npost : (size_t)max_rowid + 1;
+		if (most > sc->captouched) {
+			int64_t *t = realloc(sc->touched, most * sizeof *t);
 			if (!t)
 				return -1;
 			sc->touched = t;
-			sc->captouched = npost;
+			sc->captouched = most;
 		}
 		size_t need = (size_t)max_rowid + 1;
 		if (need > sc->capacc) {
