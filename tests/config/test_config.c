@@ -35,7 +35,22 @@ static void test_config__defaults(void **state)
 	assert_int_equal(ip.chunk.target_tokens, 256);
 	assert_int_equal(ip.walk.max_file_size, 100u << 20);
 	assert_int_equal(ip.clean.nredact, 0);
+	store_params sp;
+	config_store_params(c, &sp);
+	assert_int_equal(sp.search_cache_bytes, (size_t)32 << 20);
 	config_free(c);
+	/* the posting cache's budget, in MiB; 0 turns it off */
+	setenv("DOCENT_SEARCH_CACHE_MB", "0", 1);
+	assert_int_equal(config_load(&c, NULL), 0);
+	config_store_params(c, &sp);
+	assert_int_equal(sp.search_cache_bytes, 0);
+	config_free(c);
+	setenv("DOCENT_SEARCH_CACHE_MB", "5", 1);
+	assert_int_equal(config_load(&c, NULL), 0);
+	config_store_params(c, &sp);
+	assert_int_equal(sp.search_cache_bytes, (size_t)5 << 20);
+	config_free(c);
+	unsetenv("DOCENT_SEARCH_CACHE_MB");
 	unsetenv("DOCENT_CONFIG");
 }
 
