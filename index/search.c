@@ -118,15 +118,6 @@ static int termlist_add(termlist *t, const char *w, size_t len)
  * first, first + step, ... (each word quoted, quotes doubled, so no input is
  * an FTS5 syntax error). With `sub`, also copies those terms there.
  */
-static int fts_quote(dbuf *fts, const char *x)
-{
-	int rc = dbuf_putc(fts, '"');
-
-	for (; rc == 0 && *x; x++)
-		rc = *x == '"' ? dbuf_puts(fts, "\"\"") : dbuf_putc(fts, *x);
-	return rc ? rc : dbuf_putc(fts, '"');
-}
-
 static int fts_expr(const termlist *terms, size_t first, size_t step, termlist *sub, dbuf *fts)
 {
 	int rc = 0;
@@ -139,7 +130,10 @@ static int fts_expr(const termlist *terms, size_t first, size_t step, termlist *
 			sub->qtf[sub->n - 1] = terms->qtf[i];
 		if (rc == 0 && i != first)
 			rc = dbuf_puts(fts, " OR ");
-		rc = rc ? rc : fts_quote(fts, x);
+		rc = rc ? rc : dbuf_putc(fts, '"');
+		for (; rc == 0 && *x; x++)
+			rc = *x == '"' ? dbuf_puts(fts, "\"\"") : dbuf_putc(fts, *x);
+		rc = rc ? rc : dbuf_putc(fts, '"');
 	}
 	return rc;
 }
@@ -1046,7 +1040,7 @@ typedef struct ranking {
 	int nparts;
 	term_view *views;       /* a term's (or FTS5 phrase's) postings each */
 	size_t nviews, capviews;
-	int64_t nrow;           /* chunks in the index */
+	int64_t nrow, ntokens;  /* chunks and words in the index */
 	int64_t cid;
 	int own_tx;
 } ranking;
@@ -1103,24 +1097,19 @@ static int cache_phrase(store *s, ranking *r, const term_view *v, const post_ent
 
 /*
  * Finds every term's postings (r->views), with the chunks and words in the
- * index, and the BM25 constants *m: from the posting cache when the search
- * reads a snapshot of its own (inside a caller's transaction the index may
- * hold writes that are not committed) and the entry was made with the
- * same parameters; the other terms walked through FTS5 (gather), then
+ * index: from the posting cache when the search reads a snapshot of its
+ * own (inside a caller's transaction the index may hold writes that are
+ * not committed); the other terms walked through FTS5 (gather), then
  * cached. An entry is a word's postings, so only when FTS5 made one
  * phrase of each word.
  */
-static int postings(store *s, ranking *r, bm25 *m)
+static int postings(store *s, ranking *r)
 {
 	post_cache *pc = &s->pc;
 	int cacheable = r->own_tx && pc->max_bytes > 0, rc;
 
 	/* between rankings, when no view points into the cache */
 	post_cache_trim(pc);
-	*m = bm25_make(&r->p, 1.0);
-	if (cacheable && pc->stats_known)
-		*m = bm25_make(&r->p, pc->nrow > 0 && pc->ntokens > 0 ?
-				      (double)pc->ntokens / (double)pc->nrow : 1.0);
 	for (size_t i = 0; i < r->terms.n; i++) {
 		const char *w = r->terms.words.data + r->terms.off[i], *key;
 		post_entry *e = NULL;
@@ -1138,6 +1127,7 @@ static int postings(store *s, ranking *r, bm25 *m)
 		}
 	}
 	r->nrow = pc->nrow;
+	r->ntokens = pc->ntokens;
 	if (r->miss.n == 0)
 		return 0;
 	if ((rc = gather(s, &r->miss, r->own_tx, r->p.context_weight > 0, r->parts,
@@ -1146,11 +1136,10 @@ static int postings(store *s, ranking *r, bm25 *m)
 	if (!r->parts[0].rs.called)
 		return 0; /* no chunk holds any of them */
 	r->nrow = r->parts[0].rs.nrow;
-	double avgdl = r->nrow > 0 ? (double)r->parts[0].rs.ntokens / (double)r->nrow : 1.0;
-	*m = bm25_make(&r->p, avgdl > 0 ? avgdl : 1.0);
+	r->ntokens = r->parts[0].rs.ntokens;
 	if (cacheable) {
 		pc->nrow = r->nrow;
-		pc->ntokens = r->parts[0].rs.ntokens;
+		pc->ntokens = r->ntokens;
 		pc->stats_known = 1;
 	}
 	for (int h = 0; h < r->nparts; h++) {
@@ -1261,12 +1250,13 @@ int store_rank(store *s, const char *query, const store_search_params *params, i
 	 * only hits (store_rank_hits). */
 	if (r->terms.n == 0 || r->p.k == 0)
 		return 0;
-	bm25 m;
 	if ((rc = register_rank(s)) != 0 || (rc = cache_check(s)) != 0 ||
-	    (rc = postings(s, r, &m)) != 0)
+	    (rc = postings(s, r)) != 0)
 		goto fail;
 	if (r->nviews == 0)
 		return 0;
+	bm25 m = bm25_make(&r->p, r->nrow > 0 && r->ntokens > 0 ?
+				      (double)r->ntokens / (double)r->nrow : 1.0);
 	if (!(top = malloc(r->p.k * sizeof *top))) {
 		rc = docent_error_set(DOCENT_ENOMEM, "out of memory searching");
 		goto fail;

@@ -453,6 +453,34 @@ static void test_search__cache_changes_nothing(void **state)
 	assert_true(tiny->pc.count > 0 && tiny->pc.bytes <= 7 * 2048);
 	store_close(plain);
 	store_close(tiny);
+
+	/* inside a caller's transaction (a batch, whose chunks reach the
+	 * keyword index at its commit) the cache is neither read nor filled:
+	 * after a rollback the results are those of before */
+	store_search_params p = store_search_default_params();
+	store_hit *h;
+	size_t n, before;
+	search(f->s, "kiwi ruka", &p, &h, &n);
+	store_hits_free(h, n);
+	before = n;
+	assert_int_equal(store_batch_begin(f->s), 0);
+	put_text(f->s, f->coll, "/kiwi.txt", "kiwi ruka kiwi");
+	size_t cached = f->s->pc.count;
+	search(f->s, "kiwi ruka", &p, &h, &n);
+	store_hits_free(h, n);
+	char fresh[20] = "c"; /* a word of the documents not looked up yet */
+	for (unsigned id = 299; post_cache_get(&f->s->pc, fresh) || id == 299; id--)
+		word(id, fresh + 1);
+	search(f->s, fresh + 1, &p, &h, &n);
+	assert_true(n > 0);
+	store_hits_free(h, n);
+	assert_int_equal(f->s->pc.count, cached);
+	store_batch_rollback(f->s);
+	search(f->s, "kiwi ruka", &p, &h, &n);
+	assert_int_equal(n, before);
+	for (size_t i = 0; i < n; i++)
+		assert_string_not_equal(h[i].path, "/kiwi.txt");
+	store_hits_free(h, n);
 }
 
 /* ---- searches after writes ---- */
