@@ -61,7 +61,9 @@ static int can_connect(int port)
 }
 
 /* Starts llama-server on the model; waits until it answers embeddings or
- * chat (a first request succeeds), at most 60 s. */
+ * chat (a first request succeeds), at most 60 s. A chat server's grammar
+ * keeps the random model's tokens to valid UTF-8: the server answers a 500
+ * to a reply that is not. */
 static void start(server *s, const char *model, int embeddings)
 {
 	char bin[4096], cmd[4300], port[16], models[4200];
@@ -90,7 +92,8 @@ static void start(server *s, const char *model, int embeddings)
 			      "--embeddings", "-t", "2", "-c", "512", (char *)NULL);
 		else
 			execl(cmd, cmd, "-m", models, "--host", "127.0.0.1", "--port", port,
-			      "-t", "2", "-c", "1024", "--no-webui", (char *)NULL);
+			      "-t", "2", "-c", "1024", "--no-webui",
+			      "--grammar", "root ::= [a-z .]+", (char *)NULL);
 		_exit(127);
 	}
 	running = *s;
