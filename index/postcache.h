@@ -62,7 +62,13 @@ static inline const unsigned char *post_next(const unsigned char *p, int64_t *ro
 	uint64_t v = 0;
 	int shift = 0;
 
-	/* written by post_cache_put: no bounds to check */
+	/* written by post_cache_put: no bounds to check; most postings are
+	 * a byte of gap and a byte of frequency */
+	if (!((p[0] | p[1]) & 0x80)) {
+		*rowid += p[0];
+		*tf = p[1];
+		return p + 2;
+	}
 	do
 		v |= (uint64_t)(*p & 0x7f) << shift, shift += 7;
 	while (*p++ & 0x80);
