@@ -545,9 +545,9 @@ static int accum_init(accum *a, search_scratch *sc, int64_t max_rowid, size_t np
 	sc->ntouched = 0;
 	a->dense = max_rowid < DENSE_MAX_ROWID;
 	if (a->dense) {
-		/* room for every chunk the postings can touch, so that the
-		 * scoring loop adds to touched without checking */
-		size_t most = npost < (size_t)max_rowid + 1 ? npost : (size_t)max_rowid + 1;
+		/* room for every chunk the postings can touch, and one more,
+		 * so that the scoring loop writes to touched without checking */
+		size_t most = (npost < (size_t)max_rowid + 1 ? npost : (size_t)max_rowid + 1) + 1;
 		if (most > sc->captouched) {
 			int64_t *t = realloc(sc->touched, most * sizeof *t);
 			if (!t)
@@ -746,6 +746,36 @@ static inline double factor(const bm25 *m, uint16_t packed, uint32_t e)
 	return f;
 }
 
+/* Adds a term's postings of weight w to the dense accumulators, every
+ * block of chunk statistics they reach loaded: the hot loop of a search,
+ * without a branch on whether a chunk is new (it is often, at random). */
+static void add_dense(store *s, const term_view *v, double w, const bm25 *m)
+{
+	search_scratch *sc = &s->sc;
+	double *acc = sc->acc;
+	int64_t *touched = sc->touched;
+	size_t nt = sc->ntouched;
+	uint32_t *const *blocks = s->cache;
+	const unsigned char *at = v->entry ? v->entry->data : NULL;
+	int64_t rowid = 0;
+
+	for (size_t j = 0; j < v->n; j++) {
+		uint16_t tf;
+		if (at) {
+			at = post_next(at, &rowid, &tf);
+		} else {
+			rowid = v->rowid[j];
+			tf = v->tf[j];
+		}
+		uint32_t c = blocks[rowid >> CSTAT_SHIFT][rowid & (CSTAT_PER_BLOCK - 1)];
+		double old = acc[rowid];
+		touched[nt] = rowid;
+		nt += old == 0;
+		acc[rowid] = old + w * factor(m, tf, c);
+	}
+	sc->ntouched = nt;
+}
+
 /*
  * Scores the query's postings term at a time into accumulators and leaves
  * the best k in top[0..*ntop), best first. Chunks of another collection,
@@ -768,12 +798,22 @@ static int score(store *s, const term_view *v, size_t nv, const store_search_par
 	}
 	if (accum_init(&a, sc, max_rowid, npost))
 		return docent_error_set(DOCENT_ENOMEM, "out of memory searching");
+	/* with every block of chunk statistics loaded, the hot loop reads
+	 * them unchecked: worth it when the postings outnumber the blocks */
+	int loaded = a.dense && npost > 4 * ((size_t)(max_rowid >> CSTAT_SHIFT) + 1);
+	for (int64_t b = 0; loaded && b <= max_rowid >> CSTAT_SHIFT && rc == 0; b++)
+		if ((size_t)b >= s->ncache || !s->cache[b])
+			rc = cache_load(s, (size_t)b);
 	for (size_t i = 0; i < nv && rc == 0; i++) {
 		double df = (double)v[i].n;
 		double idf = log(1.0 + (N - df + 0.5) / (df + 0.5));
 		double w = idf * v[i].qtf * (m->k1 + 1);
 		const unsigned char *at = v[i].entry ? v[i].entry->data : NULL;
 		int64_t rowid = 0;
+		if (loaded) {
+			add_dense(s, &v[i], w, m);
+			continue;
+		}
 		for (size_t j = 0; j < v[i].n; j++) {
 			uint16_t tf;
 			uint32_t c;
