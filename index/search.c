@@ -837,8 +837,11 @@ static int score(store *s, const term_view *v, size_t nv, const store_search_par
 		}
 	}
 	for (size_t i = 0; i < sc->ntouched && rc == 0; i++) {
-		scored x = { accum_get(&a, sc->touched[i]), sc->touched[i] };
+		int64_t id = sc->touched[i];
+		scored x = { accum_get(&a, id), id };
 		uint32_t c;
+		if (a.dense)
+			sc->acc[id] = 0; /* cleared while in the cache */
 		if (nh == p->k && !worse(&top[0], &x))
 			continue;
 		if ((rc = cstat_at(s, x.rowid, &c)) != 0 || c == 0 || (cid && CSTAT_CID(c) != cid))
@@ -851,6 +854,8 @@ static int score(store *s, const term_view *v, size_t nv, const store_search_par
 			heap_down(top, nh, 0);
 		}
 	}
+	if (rc == 0 && a.dense)
+		sc->ntouched = 0; /* every accumulator cleared above */
 	accum_done(&a);
 	if (rc == DOCENT_ENOMEM)
 		return docent_error_set(rc, "out of memory searching");
