@@ -113,8 +113,10 @@ def corpus(root, seed, rnd):
                   for i in range(3)]  # added
     for n in names:
         write_doc(rng, os.path.join(root, n), f"tag{zlib.crc32(n.encode()) % 100000}v{rnd}")
-    # two paths, one content
-    src = os.path.join(root, sorted(n for n in listing(root) if n.endswith(".md"))[0])
+    # two paths, one content (never the twin itself: opened for writing,
+    # it would be emptied before it is read)
+    src = os.path.join(root, sorted(n for n in listing(root)
+                                    if n.endswith(".md") and not n.endswith("twin.md"))[0])
     with open(src, "rb") as f, open(os.path.join(root, "letters", "twin.md"), "wb") as g:
         g.write(f.read())
 
