@@ -566,6 +566,25 @@ static int store_job(store *s, int64_t coll, job *j, const ingest_params *p, ing
 	int rc;
 
 	if (j->rc && j->skipped) {
+		/* a file stored before that holds no document now (emptied, say):
+		 * its old text must not stay searchable */
+		store_doc *d = NULL;
+		rc = store_doc_find(s, p->collection, j->path, &d);
+		if (rc == 0) {
+			int64_t id = d->id;
+			store_doc_list_free(d, 1);
+			if ((rc = store_doc_remove_id(s, id)) != 0)
+				return rc;
+			sum->pruned++;
+			char why[300];
+			snprintf(why, sizeof why, "removed: the file holds no document now (%s)",
+				 j->error ? j->error : "skipped");
+			emit(p, INGEST_PRUNED, j->path, why, NULL, 0, 0);
+			return 0;
+		}
+		if (rc != DOCENT_ENOTFOUND)
+			return rc;
+		docent_error_clear();
 		sum->skipped++;
 		emit(p, INGEST_SKIPPED, j->path, j->error, NULL, 0, j->rc);
 		return 0;

@@ -41,7 +41,8 @@ typedef enum ingest_event_kind {
 	INGEST_DUPLICATE,    /* stored once: same bytes as `detail` (another path) */
 	INGEST_SKIPPED,      /* not ingested on purpose (hidden, excluded, too big...) */
 	INGEST_FAILED,       /* could not be ingested: `detail` says why */
-	INGEST_PRUNED,       /* removed: the file is gone */
+	INGEST_PRUNED,       /* removed: the file is gone, or holds no document
+	                        now (emptied, say) */
 	INGEST_STILL_FAILED, /* failed again, unchanged (same size and time) since
 	                        it failed on an earlier run: known, not news */
 } ingest_event_kind;

@@ -33,6 +33,20 @@ t "an empty file is skipped, not a failure (exit 0)" json_check '
 e = d["events"][0]
 assert d["skipped"] == 1 and d["failed"] == 0 and e["event"] == "skipped" and "empty" in e["message"], d' \
 	"$DOCENT" ingest --json -c odd "$E/empty.txt"
+# a file ingested, then emptied: its old text is not searchable any more
+printf 'A note about the okapi quagga.\n' >"$E/later.txt"
+t "(a file ingested)" expect_status 0 "$DOCENT" ingest -q -c odd "$E/later.txt"
+t "(its words found)" ok "later.txt" "$DOCENT" search -c odd quagga
+: >"$E/later.txt"
+t "the file emptied: its document is removed, not kept" json_check '
+e = d["events"][0]
+assert d["pruned"] == 1 and d["skipped"] == 0 and e["event"] == "pruned", d
+assert "holds no document now" in e["message"] and "empty" in e["message"], d' \
+	"$DOCENT" ingest --json -c odd "$E/later.txt"
+t "... and its words are not found" ok_lacks "later.txt" "$DOCENT" search -c odd quagga
+t "... an empty file never stored is skipped as before" json_check '
+assert d["skipped"] == 1 and d["pruned"] == 0, d' "$DOCENT" ingest --json -c odd "$E/later.txt"
+rm "$E/later.txt"
 t "UTF-16 without a byte-order mark is named, not called binary" \
 	expect_error 1 "u16.txt: UTF-16LE text without a byte-order mark" "$DOCENT" ingest -c odd "$E"
 t "(the collection for odd files removed)" expect_status 0 "$DOCENT" collections rm odd
