@@ -825,12 +825,7 @@ static int score(store *s, const term_view *v, size_t nv, const store_search_par
 			}
 			if ((rc = cstat_at(s, rowid, &c)) != 0)
 				break;
-			double x = w * factor(m, tf, c);
-			if (a.dense) { /* accum_add's dense case, in line: the hot loop */
-				if (sc->acc[rowid] == 0)
-					sc->touched[sc->ntouched++] = rowid;
-				sc->acc[rowid] += x;
-			} else if (accum_add(&a, rowid, x)) {
+			if (accum_add(&a, rowid, w * factor(m, tf, c))) {
 				rc = DOCENT_ENOMEM;
 				break;
 			}

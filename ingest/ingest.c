@@ -577,7 +577,7 @@ static int store_job(store *s, int64_t coll, job *j, const ingest_params *p, ing
 				return rc;
 			sum->pruned++;
 			char why[300];
-			snprintf(why, sizeof why, "removed: the file holds no document now (%s)",
+			snprintf(why, sizeof why, "the file holds no document now (%s)",
 				 j->error ? j->error : "skipped");
 			emit(p, INGEST_PRUNED, j->path, why, NULL, 0, 0);
 			return 0;
