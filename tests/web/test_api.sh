@@ -309,6 +309,79 @@ t "the access log has method, path (no query), status and time" \
 t "SIGTERM stops the server with status 0" stop_server
 t "... after saying so" contains "stopped" cat "$TMP/serve.log"
 
+# connections: accepted by the server's own thread and shared among MHD's,
+# the limits still apply (server.max_per_ip 2 here)
+start_server DOCENT_SERVER_MAX_PER_IP=2
+t "two connections from one address are served, a third is closed, a fourth after one left is served" \
+	python3 - "$PORT" <<'EOF'
+import socket, sys, time
+port = int(sys.argv[1])
+def ask(s):
+    s.sendall(b"GET /api/health HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n")
+    s.settimeout(5)
+    try:
+        d = s.recv(4096)
+    except ConnectionResetError:
+        d = b""
+    return d.split(b"\r\n")[0] if d else b"closed"
+cs = [socket.create_connection(("127.0.0.1", port)) for _ in range(3)]
+time.sleep(0.3)
+got = [ask(c) for c in cs]
+print(got)
+assert got == [b"HTTP/1.1 200 OK", b"HTTP/1.1 200 OK", b"closed"], got
+cs[0].close()
+time.sleep(0.3)
+got = ask(socket.create_connection(("127.0.0.1", port)))
+assert got == b"HTTP/1.1 200 OK", got
+EOF
+t "... and the limit was logged" contains "connection limit" cat "$TMP/serve.log"
+t "stop" stop_server
+start_server DOCENT_SERVER_MAX_CONNECTIONS=2
+t "with server.max_connections open, a new connection waits, and is served once one closes" \
+	python3 - "$PORT" <<'EOF'
+import socket, sys, time
+port = int(sys.argv[1])
+ask = b"GET /api/health HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n"
+cs = [socket.create_connection(("127.0.0.1", port)) for _ in range(2)]
+for c in cs:
+    c.sendall(ask)
+    c.settimeout(5)
+    assert c.recv(4096).startswith(b"HTTP/1.1 200 OK")
+third = socket.create_connection(("127.0.0.1", port))
+third.sendall(ask)
+third.settimeout(1)
+try:
+    got = third.recv(4096)
+except socket.timeout:
+    got = None
+assert got is None, got  # not refused, not answered: waiting
+cs[0].close()
+third.settimeout(5)
+got = third.recv(4096)
+assert got.startswith(b"HTTP/1.1 200 OK"), got
+EOF
+t "stop" stop_server
+start_server
+t "64 connections opened at once are all served, twice each" python3 - "$PORT" <<'EOF'
+import socket, sys
+port = int(sys.argv[1])
+cs = [socket.create_connection(("127.0.0.1", port)) for _ in range(64)]
+for _ in range(2):
+    for c in cs:
+        c.sendall(b"GET /api/search?q=leave HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n")
+    for c in cs:
+        c.settimeout(10)
+        d = b""
+        while b"\r\n\r\n" not in d:
+            d += c.recv(65536)
+        assert d.startswith(b"HTTP/1.1 200 OK"), d[:100]
+        head, body = d.split(b"\r\n\r\n", 1)
+        n = int([l.split(b":")[1] for l in head.split(b"\r\n") if l.lower().startswith(b"content-length:")][0])
+        while len(body) < n:
+            body += c.recv(65536)
+EOF
+t "stop" stop_server
+
 # ---- a collection with vectors: hybrid search with its own model ----
 
 M="$SRC/build/models/tiny-embed.gguf"
