@@ -6,8 +6,9 @@
  * server-sent events, and a shutdown that lets requests in progress
  * finish.
  *
- * Threads: MHD's pool (server.workers, one per core) polls the
- * connections with epoll and runs each request's handler on the thread
+ * Threads: an acceptor of docent's own (web/acceptor.h) accepts the
+ * connections and hands them out evenly to server.workers MHD daemons
+ * (one per core), each a thread that polls its connections with epoll and runs each request's handler on the thread
  * that read it, with no hand-over. What may wait runs elsewhere, its
  * connection suspended so that the thread goes on serving the others: a
  * slow route's handler (a generation, a write) on a thread of its own,
@@ -25,6 +26,7 @@
  * and the rest of the body is never read.
  */
 #include "web/server.h"
+#include "web/acceptor.h"
 #include "web/assets.h"
 #include "web/web_int.h"
 #include "core/buf.h"
@@ -42,6 +44,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <time.h>
@@ -51,6 +54,8 @@
 	"connect-src 'self'; object-src 'none'; base-uri 'none'; frame-ancestors 'none'"
 #define MAX_FILES 1000
 #define DRAIN_BYTES (4u << 20)
+/* open files kept for the server's own use: databases, uploads, models */
+#define FILES_RESERVE 32
 
 typedef struct shared_emb {
 	char *spec;
@@ -76,8 +81,9 @@ struct web_slot {
 };
 
 struct web_server {
-	struct MHD_Daemon *d;
-	int fd;
+	struct MHD_Daemon **d;  /* one per worker thread */
+	int fd;                 /* listening */
+	web_acceptor *acceptor;
 	int port;
 	web_server_params p;
 	char *host, *token, *version;
@@ -1598,11 +1604,48 @@ static void mhd_log(void *cls, const char *fmt, va_list ap)
 	log_line(s, "docent: http: %s%s", msg, msg[0] && msg[strlen(msg) - 1] == '\n' ? "" : "\n");
 }
 
+/* How many connections the open-file limit leaves room for, up to
+ * `want`; the soft limit is raised towards the hard one first. */
+static int connections_for_files(web_server *s, int want)
+{
+	struct rlimit rl;
+	rlim_t need = (rlim_t)want + FILES_RESERVE;
+	int n;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) != 0 || rl.rlim_cur == RLIM_INFINITY ||
+	    rl.rlim_cur >= need)
+		return want;
+	rl.rlim_cur = rl.rlim_max == RLIM_INFINITY || rl.rlim_max >= need ? need : rl.rlim_max;
+	if (setrlimit(RLIMIT_NOFILE, &rl) != 0 || getrlimit(RLIMIT_NOFILE, &rl) != 0)
+		return want;
+	if (rl.rlim_cur == RLIM_INFINITY || rl.rlim_cur >= need)
+		return want;
+	n = rl.rlim_cur > FILES_RESERVE + 1 ? (int)(rl.rlim_cur - FILES_RESERVE) : 1;
+	log_line(s, "docent: serving at most %d connections at once, not server.max_connections "
+		 "(%d): this process may open %llu files (raise it with ulimit -n)\n", n, want,
+		 (unsigned long long)rl.rlim_cur);
+	return n;
+}
+
+static void stop_daemons(web_server *s)
+{
+	for (int i = 0; s->d && i < s->workers; i++)
+		if (s->d[i])
+			MHD_stop_daemon(s->d[i]);
+	free(s->d);
+	s->d = NULL;
+}
+
+static void acceptor_report(void *ctx, const char *message)
+{
+	log_line(ctx, "docent: http: %s\n", message);
+}
+
 int web_server_start(web_server **out, config *cfg, const web_server_params *p)
 {
 	web_server *s;
 	struct stat st;
-	int rc, per_ip;
+	int rc;
 
 	*out = NULL;
 	if (!web_host_is_loopback(p->host) && !(p->token && p->token[0]))
@@ -1661,23 +1704,43 @@ int web_server_start(web_server **out, config *cfg, const web_server_params *p)
 		server_free(s);
 		return rc;
 	}
-	per_ip = p->max_per_ip > 0 ? p->max_per_ip : p->max_connections;
-	s->d = MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL |
-				MHD_ALLOW_SUSPEND_RESUME | MHD_USE_ERROR_LOG,
-				0, NULL, NULL, on_request, s,
-				MHD_OPTION_EXTERNAL_LOGGER, mhd_log, s,
-				MHD_OPTION_THREAD_POOL_SIZE, (unsigned)s->workers,
-				MHD_OPTION_LISTEN_SOCKET, s->fd,
-				MHD_OPTION_CONNECTION_LIMIT, (unsigned)p->max_connections,
-				MHD_OPTION_PER_IP_CONNECTION_LIMIT, (unsigned)per_ip,
-				MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)p->timeout_s,
-				MHD_OPTION_NOTIFY_COMPLETED, on_completed, s,
-				MHD_OPTION_END);
-	if (!s->d) {
+	if ((rc = web_acceptor_new(&s->acceptor, s->fd,
+				   connections_for_files(s, p->max_connections),
+				   p->max_per_ip)) != 0) {
 		close(s->fd);
 		web_jobs_free(s->jobs);
 		server_free(s);
-		return docent_error_set(DOCENT_EIO, "the HTTP server could not start");
+		return rc;
+	}
+	/* docent accepts, and hands each connection to one of the workers'
+	 * daemons (web/acceptor.h says why) */
+	s->d = calloc((size_t)s->workers, sizeof *s->d);
+	rc = s->d ? 0 : docent_error_set(DOCENT_ENOMEM, "out of memory");
+	for (int i = 0; i < s->workers && rc == 0; i++) {
+		s->d[i] = MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL |
+					   MHD_ALLOW_SUSPEND_RESUME | MHD_USE_ERROR_LOG |
+					   MHD_USE_NO_LISTEN_SOCKET | MHD_USE_ITC,
+					   0, NULL, NULL, on_request, s,
+					   MHD_OPTION_EXTERNAL_LOGGER, mhd_log, s,
+					   MHD_OPTION_CONNECTION_LIMIT,
+					   web_acceptor_mhd_limit(p->max_connections),
+					   MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)p->timeout_s,
+					   MHD_OPTION_NOTIFY_COMPLETED, on_completed, s,
+					   MHD_OPTION_NOTIFY_CONNECTION, web_acceptor_notify,
+					   s->acceptor,
+					   MHD_OPTION_END);
+		if (!s->d[i])
+			rc = docent_error_set(DOCENT_EIO, "the HTTP server could not start");
+	}
+	if (rc == 0)
+		rc = web_acceptor_start(s->acceptor, s->d, s->workers, acceptor_report, s);
+	if (rc) {
+		stop_daemons(s);
+		web_acceptor_free(s->acceptor);
+		close(s->fd);
+		web_jobs_free(s->jobs);
+		server_free(s);
+		return rc;
 	}
 	*out = s;
 	return 0;
@@ -1701,12 +1764,12 @@ static int wait_idle(web_server *s, const struct timespec *until)
 void web_server_stop(web_server *s, int wait_ms)
 {
 	struct timespec until;
-	int fd;
 
 	if (!s)
 		return;
 	s->stopping = 1;
-	fd = MHD_quiesce_daemon(s->d);
+	/* new connections wait in the listen queue until it closes */
+	web_acceptor_stop(s->acceptor);
 	/* the watcher cancels the streams */
 	pthread_mutex_lock(&s->streams_lock);
 	pthread_cond_signal(&s->streams_cond);
@@ -1727,12 +1790,12 @@ void web_server_stop(web_server *s, int wait_ms)
 	while (s->nsuspended > 0)
 		pthread_cond_wait(&s->susp_cond, &s->susp_lock);
 	pthread_mutex_unlock(&s->susp_lock);
-	MHD_stop_daemon(s->d);
+	stop_daemons(s);
 	/* the streams' producers still running hold their requests */
 	wait_idle(s, NULL);
 	web_jobs_free(s->jobs);
 	web_gen_shutdown(); /* the language models of web/gen_slots.c */
-	if (fd >= 0)
-		close(fd);
+	web_acceptor_free(s->acceptor);
+	close(s->fd);
 	server_free(s);
 }

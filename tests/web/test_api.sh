@@ -361,25 +361,86 @@ got = third.recv(4096)
 assert got.startswith(b"HTTP/1.1 200 OK"), got
 EOF
 t "stop" stop_server
-start_server
-t "64 connections opened at once are all served, twice each" python3 - "$PORT" <<'EOF'
-import socket, sys
-port = int(sys.argv[1])
+start_server DOCENT_SERVER_WORKERS=2
+t "64 connections opened at once are all served, twice each; 64 more at once as those close; shared evenly between the 2 threads" \
+	python3 - "$PORT" "$PID" <<'EOF'
+import os, socket, sys, time
+port, pid = int(sys.argv[1]), sys.argv[2]
+def serve(cs, times):
+    for _ in range(times):
+        for c in cs:
+            c.sendall(b"GET /api/search?q=leave HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n")
+        for c in cs:
+            c.settimeout(10)
+            d = b""
+            while b"\r\n\r\n" not in d:
+                d += c.recv(65536)
+            assert d.startswith(b"HTTP/1.1 200 OK"), d[:100]
+            head, body = d.split(b"\r\n\r\n", 1)
+            n = int([l.split(b":")[1] for l in head.split(b"\r\n") if l.lower().startswith(b"content-length:")][0])
+            while len(body) < n:
+                body += c.recv(65536)
 cs = [socket.create_connection(("127.0.0.1", port)) for _ in range(64)]
-for _ in range(2):
-    for c in cs:
-        c.sendall(b"GET /api/search?q=leave HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n")
-    for c in cs:
-        c.settimeout(10)
-        d = b""
-        while b"\r\n\r\n" not in d:
-            d += c.recv(65536)
-        assert d.startswith(b"HTTP/1.1 200 OK"), d[:100]
-        head, body = d.split(b"\r\n\r\n", 1)
-        n = int([l.split(b":")[1] for l in head.split(b"\r\n") if l.lower().startswith(b"content-length:")][0])
-        while len(body) < n:
-            body += c.recv(65536)
+serve(cs, 2)
+# as a load generator's second run: the old connections close while the
+# new ones open (left to MHD, one thread took 58 of 64 then)
+for c in cs:
+    c.close()
+cs = [socket.create_connection(("127.0.0.1", port)) for _ in range(64)]
+serve(cs, 1)
+time.sleep(0.5)
+# each MHD thread's epoll set: its connections and its wake-up descriptor
+sets = []
+for fd in os.listdir(f"/proc/{pid}/fd"):
+    if os.readlink(f"/proc/{pid}/fd/{fd}") == "anon_inode:[eventpoll]":
+        with open(f"/proc/{pid}/fdinfo/{fd}") as f:
+            sets.append(sum(1 for l in f if l.startswith("tfd:")) - 1)
+print("connections per thread:", sets)
+assert len(sets) == 2 and sum(sets) == 64 and max(sets) <= 36, sets
 EOF
+t "stop" stop_server
+
+# few open files allowed: the server serves as many connections as they
+# leave room for, says so, and keeps the others waiting until some close
+printf '#!/bin/sh\nulimit -n 40\nexec "%s" "$@"\n' "$DOCENT" >"$TMP/docent-40-files"
+chmod +x "$TMP/docent-40-files"
+_docent=$DOCENT
+DOCENT="$TMP/docent-40-files"
+start_server DOCENT_SERVER_WORKERS=1
+DOCENT=$_docent
+t "with 40 open files at most, 60 connections at once are all served as others close" \
+	python3 - "$PORT" <<'EOF'
+import socket, sys, time
+port = int(sys.argv[1])
+cs = [socket.create_connection(("127.0.0.1", port)) for _ in range(60)]
+for c in cs:
+    c.sendall(b"GET /api/health HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n")
+    c.settimeout(0.05)
+def answered():
+    got = []
+    for i in sorted(waiting):
+        try:
+            d = cs[i].recv(4096)
+        except socket.timeout:
+            continue
+        assert d.startswith(b"HTTP/1.1 200 OK"), (i, d[:80])
+        waiting.discard(i)
+        got.append(i)
+    return got
+waiting = set(range(60))
+time.sleep(1)
+first = answered()
+print("answered at first:", len(first))
+assert len(first) == 8, first  # the others wait: not refused, not answered
+deadline = time.time() + 20
+while waiting and time.time() < deadline:
+    for i in first:
+        cs[i].close()  # room for others
+    first = answered()
+assert not waiting, sorted(waiting)
+EOF
+t "... and the log says why some waited" contains "serving at most 8 connections at once" \
+	cat "$TMP/serve.log"
 t "stop" stop_server
 
 # ---- a collection with vectors: hybrid search with its own model ----
