@@ -15,7 +15,9 @@
 # Defaults: build, 60 s, 64 connections. Figures: docs/performance.md, "Web
 # server". wrk runs on the same machine (2 threads), so it takes CPU from
 # the server (its own CPU time is printed): the ratio is a floor. Both sides
-# are measured warm: every query asked once first, untimed.
+# are measured warm: every query asked once first, untimed. The in-process
+# run comes before and after the server's, and the ratios are taken against
+# their mean.
 set -eu
 build=build duration=60 conns=64 stores="med 100k"
 while [ $# -gt 0 ]; do
@@ -197,16 +199,25 @@ EOF
 	rm -f "$work/ingest.runs" "$work/ingest.log"
 }
 
+# inproc STORE: search_threads on it; sets inproc (searches/s), inproc_cpu
+inproc() {
+	"$build/bench/search_threads" --db "$work/$1/home/docent.db" --queries "$work/$1.q" \
+		--threads 2 --seconds "$inproc_s" --warmup | tee "$work/inproc.out"
+	inproc=$(sed -n 's/.* \([0-9.]*\) searches\/s.*/\1/p' "$work/inproc.out")
+	inproc_cpu=$(sed -n 's/.*cpu=\([0-9.]*\) ms.*/\1/p' "$work/inproc.out")
+}
+
 for s in $stores; do
 	home="$work/$s/home"
 	echo "== $s: $(DOCENT_HOME=$home DOCENT_CONFIG=/dev/null "$docent" stats 2>/dev/null | grep -iE '^ *(documents|chunks)' | tr -s ' ' | tr '\n' ' ')"
-	"$build/bench/search_threads" --db "$home/docent.db" --queries "$work/$s.q" --threads 2 \
-		--seconds "$inproc_s" --warmup | tee "$work/inproc.out"
-	inproc=$(sed -n 's/.* \([0-9.]*\) searches\/s.*/\1/p' "$work/inproc.out")
-	inproc_cpu=$(sed -n 's/.*cpu=\([0-9.]*\) ms.*/\1/p' "$work/inproc.out")
+	# in-process before and after the server's run, the ratios against
+	# their mean: the machine's speed drifts by 15-30 % over minutes
+	inproc "$s"
+	r0=$inproc c0=$inproc_cpu
 	measure "$s" "$home" 0
 	set -- $(cat "$work/wrk.out.rate")
-	python3 -c "import sys; r, c, ir, ic = map(float, sys.argv[1:]); print('  http / in-process: rate %.2f, cpu per search %.2f (in-process cpu / server cpu: %.2f)' % (r / ir, c / ic, ic / c))" "$1" "$2" "$inproc" "$inproc_cpu"
+	inproc "$s"
+	python3 -c "import sys; r, c, r0, c0, r1, c1 = map(float, sys.argv[1:]); ir, ic = (r0 + r1) / 2, (c0 + c1) / 2; print('  http / in-process (the mean of the runs before and after: %.1f searches/s, cpu %.3f ms): rate %.2f, cpu per search %.2f (in-process cpu / server cpu: %.2f)' % (ir, ic, r / ir, c / ic, ic / c))" "$1" "$2" "$r0" "$c0" "$inproc" "$inproc_cpu"
 	measure "$s" "$home" 1
 	# the ingest added a collection: searches now cover it too; start over next time
 	DOCENT_HOME=$home DOCENT_CONFIG=/dev/null "$docent" collections rm bulk >/dev/null 2>&1 || true
