@@ -8,13 +8,14 @@
  *
  * Threads: an acceptor of docent's own (web/acceptor.h) accepts the
  * connections and hands them out evenly to server.workers MHD daemons
- * (one per core), each a thread that polls its connections with epoll and runs each request's handler on the thread
- * that read it, with no hand-over. What may wait runs elsewhere, its
- * connection suspended so that the thread goes on serving the others: a
- * slow route's handler (a generation, a write) on a thread of its own,
- * resumed when its reply is made; a stream's producer on a thread of its
- * own, the stream's connection suspended whenever it has sent everything
- * written so far and resumed by the next write. A watcher thread notices
+ * (one per core), each a thread that polls its connections with epoll
+ * and runs each request's handler itself, with no hand-over. What may
+ * wait runs elsewhere, its connection suspended so that the thread goes
+ * on serving the others: a slow route's handler (a generation, a
+ * write) on a thread of its own, resumed when its reply is made; a
+ * stream's producer on a thread of its own, the stream's connection
+ * suspended whenever it has sent everything written so far and resumed
+ * by the next write. A watcher thread notices
  * streams whose client hung up while suspended (MHD does not look at a
  * suspended connection). A request is freed when MHD and its threads are
  * all done with it (a reference count).
