@@ -208,10 +208,11 @@ static void hand_over(web_acceptor *a, int cfd, const struct sockaddr_storage *s
 	if (!slot || same >= a->max_per_ip) {
 		close(cfd);
 		if (a->report) {
-			char msg[160];
+			char msg[200];
 			snprintf(msg, sizeof msg, "a connection closed at once: server.max_per_ip "
 				 "(%d) connections from its address are open (the per-address "
-				 "connection limit)", a->max_per_ip);
+				 "connection limit; raise it if one client needs more)",
+				 a->max_per_ip);
 			a->report(a->report_ctx, msg);
 		}
 		return;
