@@ -16,6 +16,7 @@
 #include "web/acceptor.h"
 #include "core/error.h"
 
+#include <assert.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <netinet/in.h>
@@ -194,7 +195,8 @@ static void hand_over(web_acceptor *a, int cfd, const struct sockaddr_storage *s
 		else
 			same += same_address(&a->slots[i].addr, ss);
 	}
-	if (slot && same < a->max_per_ip) {
+	assert(slot); /* wait_room() let this connection in */
+	if (same < a->max_per_ip) {
 		slot->state = HANDED;
 		slot->fd = cfd;
 		slot->addr = *ss;
@@ -205,7 +207,7 @@ static void hand_over(web_acceptor *a, int cfd, const struct sockaddr_storage *s
 		a->next = (a->next + 1) % a->nd;
 	}
 	pthread_mutex_unlock(&a->lock);
-	if (!slot || same >= a->max_per_ip) {
+	if (same >= a->max_per_ip) {
 		close(cfd);
 		if (a->report) {
 			char msg[200];

@@ -442,6 +442,19 @@ EOF
 t "... and the log says why some waited" contains "serving at most 8 connections at once" \
 	cat "$TMP/serve.log"
 t "stop" stop_server
+# a soft limit below what the connections need, a hard one above: serve
+# raises the soft one and serves them all
+printf '#!/bin/sh\nulimit -S -n 40\nexec "%s" "$@"\n' "$DOCENT" >"$TMP/docent-soft-40"
+chmod +x "$TMP/docent-soft-40"
+if [ "$(ulimit -H -n)" = unlimited ] || [ "$(ulimit -H -n)" -ge 200 ]; then
+	DOCENT="$TMP/docent-soft-40"
+	start_server
+	DOCENT=$_docent
+	t "with a soft limit of 40 open files, serve raises it for its 128 connections" \
+		sh -c 'awk "/Max open files/ { exit !(\$4 >= 160) }" /proc/$0/limits' "$PID"
+	t "... without a word of serving fewer" sh -c '! grep -q "serving at most" "$0"' "$TMP/serve.log"
+	t "stop" stop_server
+fi
 
 # ---- a collection with vectors: hybrid search with its own model ----
 
